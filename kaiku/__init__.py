@@ -1,0 +1,3 @@
+"""Kaiku: a social-media workbench for small social- and health-sector organisations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from kaiku.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from kaiku.organisations.models import Membership
+from kaiku.organisations.roles import Role
+
+
+class UserLanguageMiddleware:
+    """A logged-in user sees Kaiku in the language chosen on their own page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Admins of an organisation that demands two-factor sign-in must set it up first."""
+
+    _open_prefixes = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/health", "/i18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.has_two_factor
+            and not request.path.startswith(self._open_prefixes)
+            and not request.path.startswith("/api/")
+            and Membership.objects.filter(
+                user=user, role=Role.ADMIN, organisation__require_two_factor_for_admins=True
+            ).exists()
+        ):
+            return redirect(reverse("accounts:two_factor_setup") + "?required=1")
+        return self.get_response(request)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.crypto import EncryptedTextField
+
+
+class User(AbstractUser):
+    """A person. Their work identity is their membership in one or more organisations."""
+
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fi"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
+    totp_secret = EncryptedTextField(blank=True, default="")
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return bool(self.totp_secret) and self.totp_confirmed_at is not None
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class FailedLogin(models.Model):
+    """One failed password or code; recent rows throttle further attempts."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        raw = "kaiku_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:12], token_hash=hash_token(raw))
+        return token, raw

@@ -1,0 +1,52 @@
+"""The ``kaiku`` command: Django's management commands plus Kaiku's own.
+
+``kaiku check`` is the language check and runs without Django or a database;
+Django's own system check is ``kaiku system-check``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _default_public_url(argv: list[str]) -> None:
+    """``kaiku serve --host H --port P`` serves at http://H:P unless KAIKU_PUBLIC_URL says else."""
+    host, port = "127.0.0.1", "8000"
+    for index, word in enumerate(argv):
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if word == "--host":
+            host = following
+        elif word.startswith("--host="):
+            host = word.split("=", 1)[1]
+        elif word == "--port":
+            port = following
+        elif word.startswith("--port="):
+            port = word.split("=", 1)[1]
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104  (listening everywhere; the URL needs a name)
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    os.environ.setdefault("KAIKU_PUBLIC_URL", f"http://{shown}:{port}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "check":
+        from kaiku.language.cli import main as check_main
+
+        return check_main(args[1:])
+    if args and args[0] == "system-check":
+        args[0] = "check"
+    if args and args[0] == "serve":
+        _default_public_url(args[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaiku.settings")
+    from django.core.management import execute_from_command_line
+
+    from kaiku.conf import SettingError
+
+    try:
+        execute_from_command_line(["kaiku", *args])
+    except SettingError as exc:
+        print(f"kaiku: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,109 @@
+"""Typed helpers that read settings from the environment and reject bad values.
+
+Every Kaiku setting is named ``KAIKU_*``. Secrets may also be given as ``KAIKU_X_FILE``
+pointing at a file that holds the value (Docker and systemd credentials work that way).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ValueError):
+    """A setting in the environment has a value Kaiku cannot use."""
+
+
+def _raw(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str) -> str:
+    value = _raw(name)
+    return default if value is None else value
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise SettingError(f"{name} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        raise SettingError(f"{name} must be at most {maximum}, not {number}")
+    return number
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).strip()
+    if value not in choices:
+        raise SettingError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def env_url(name: str, default: str) -> str:
+    value = env_str(name, default).strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingError(f"{name} must be an http(s) URL such as https://kaiku.example.org")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise SettingError(f"{name} must name only the scheme, host and port, not {value!r}")
+    return value
+
+
+def env_secret(name: str) -> str | None:
+    """The secret from ``NAME`` or from the file that ``NAME_FILE`` names."""
+    direct = _raw(name)
+    file_name = _raw(f"{name}_FILE")
+    if direct is not None and file_name is not None:
+        raise SettingError(f"Give either {name} or {name}_FILE, not both")
+    if file_name is not None:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingError(f"{name}_FILE: cannot read {file_name}: {exc.strerror}") from None
+        if not value:
+            raise SettingError(f"{name}_FILE: {file_name} is empty")
+        return value
+    if direct is not None and not direct.strip():
+        raise SettingError(f"{name} is set but empty")
+    return direct
+
+
+def generated_secret(path: Path, nbytes: int = 48) -> str:
+    """Read a secret kept in the data directory, creating it (mode 0600) on first use."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    # O_EXCL: two processes starting at once must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,43 @@
+"""System checks: a bad setting fails at start, not at 3 a.m."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=False)
+def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
+    problems: list[Any] = []
+    if settings.KAIKU_ENCRYPTION_KEY == settings.SECRET_KEY:
+        problems.append(
+            Error(
+                "KAIKU_ENCRYPTION_KEY must differ from KAIKU_SECRET_KEY.",
+                hint="Give each its own random value (or let Kaiku generate both).",
+                id="kaiku.E001",
+            )
+        )
+    if len(settings.KAIKU_ENCRYPTION_KEY) < 32:
+        problems.append(
+            Error("KAIKU_ENCRYPTION_KEY is shorter than 32 characters.", id="kaiku.E002")
+        )
+    if len(settings.SECRET_KEY) < 32:
+        problems.append(Error("KAIKU_SECRET_KEY is shorter than 32 characters.", id="kaiku.E003"))
+    if settings.DEBUG and not settings.PUBLIC_URL.startswith(("http://127.", "http://localhost")):
+        problems.append(
+            Warning(
+                "KAIKU_DEBUG is on for a public address.",
+                hint="Debug pages show settings and code to anyone; turn it off.",
+                id="kaiku.W001",
+            )
+        )
+    if settings.KAIKU_ALLOW_PRIVATE_ADDRESSES and not (settings.DEBUG or settings.TESTING):
+        problems.append(
+            Warning(
+                "KAIKU_ALLOW_PRIVATE_ADDRESSES lets feeds and platforms reach your own network.",
+                id="kaiku.W002",
+            )
+        )
+    return problems

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kaiku.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("o/<slug:org>/", views.dashboard, name="dashboard"),
+    path("health", views.health, name="health"),
+    path("language/", views.switch_language, name="switch_language"),
+]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from kaiku.jobs.services import worker_health
+from kaiku.organisations.access import SESSION_KEY, memberships, require
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    mine = memberships(request.user)
+    if not mine:
+        return render(request, "core/no_organisation.html")
+    wanted = request.session.get(SESSION_KEY)
+    chosen = next((m for m in mine if m.organisation.slug == wanted), mine[0])
+    return redirect("core:dashboard", org=chosen.organisation.slug)
+
+
+@require(Perm.VIEW)
+def dashboard(request: HttpRequest, org: Organisation) -> HttpResponse:
+    if request.GET.get("health"):
+        return render(request, "core/health_badge.html", {"health": health_state()})
+    members = org.memberships.select_related("user").order_by("user__username")
+    return render(
+        request,
+        "core/dashboard.html",
+        {"members": members, "health": health_state()},
+    )
+
+
+def health_state() -> dict[str, object]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # any database failure is reported, not raised
+        return {"ok": False, "database": {"ok": False, "error": str(exc)[:200]}, "worker": None}
+    worker = worker_health()
+    return {"ok": bool(worker["ok"]), "database": database, "worker": worker}
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and a worker beat recently; 503 otherwise."""
+    state = health_state()
+    return JsonResponse(state, status=200 if state["ok"] else 503)
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        translation.activate(language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response

@@ -1,0 +1,85 @@
+"""Enqueueing jobs, registering handlers, and reading the workers' health.
+
+(The claim/run loop lives in kaiku.jobs.worker.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kaiku.jobs.models import Job, WorkerHeartbeat
+
+Handler = Callable[[dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+class PermanentJobError(Exception):
+    """Raised by a handler when retrying cannot help; the job fails at once."""
+
+
+class RetryLater(Exception):  # noqa: N818  (a request, not an error)
+    """Raised by a handler to be run again at a given time without counting as a failure."""
+
+    def __init__(self, when: datetime, reason: str = "") -> None:
+        super().__init__(reason)
+        self.when = when
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def enqueue(
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    run_at: datetime | None = None,
+    unique_key: str | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Add a job. With ``unique_key``, an open job with that key is returned instead."""
+    if unique_key is not None:
+        existing = Job.objects.filter(
+            unique_key=unique_key, state__in=[Job.State.DUE, Job.State.RUNNING]
+        ).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return Job.objects.create(
+                kind=kind,
+                payload=payload or {},
+                run_at=run_at or timezone.now(),
+                unique_key=unique_key,
+                max_attempts=max_attempts,
+            )
+    except IntegrityError:
+        return Job.objects.get(unique_key=unique_key, state__in=[Job.State.DUE, Job.State.RUNNING])
+
+
+def worker_health() -> dict[str, Any]:
+    """The newest heartbeat and whether a worker has been heard from recently enough."""
+    latest = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    silent_after = timedelta(seconds=settings.KAIKU_WORKER_SILENT_SECONDS)
+    now = timezone.now()
+    alive = latest is not None and now - latest.last_seen <= silent_after
+    return {
+        "ok": alive,
+        "last_heartbeat": latest.last_seen.isoformat() if latest else None,
+        "seconds_since_heartbeat": round((now - latest.last_seen).total_seconds(), 1)
+        if latest
+        else None,
+        "workers_alive": WorkerHeartbeat.objects.filter(last_seen__gte=now - silent_after).count(),
+        "jobs_due": Job.objects.filter(state=Job.State.DUE, run_at__lte=now).count(),
+        "jobs_failed": Job.objects.filter(state=Job.State.FAILED).count(),
+    }

@@ -1,0 +1,57 @@
+"""Access helpers: the one place that decides who sees which organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from kaiku.organisations.models import Membership, Organisation
+from kaiku.organisations.roles import Perm
+
+SESSION_KEY = "kaiku_organisation"
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def memberships(user: Any) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user).select_related("organisation"))
+
+
+def membership_for(request: HttpRequest, slug: str) -> Membership:
+    """The user's membership in the organisation, or 404 for one they do not belong to."""
+    try:
+        return Membership.objects.select_related("organisation").get(
+            user_id=request.user.pk, organisation__slug=slug
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+
+
+def require(perm: Perm) -> Callable[[F], F]:
+    """View decorator for ``view(request, org, ...)``: 404 for outsiders, 403 for the role."""
+
+    def decorate(view: F) -> F:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = membership_for(request, org)
+            if not membership.can(perm):
+                raise PermissionDenied
+            request.membership = membership  # type: ignore[attr-defined]
+            request.session[SESSION_KEY] = membership.organisation.slug
+            return view(request, membership.organisation, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def organisation_or_404(slug: str) -> Organisation:
+    return get_object_or_404(Organisation, slug=slug)

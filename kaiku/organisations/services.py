@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kaiku.accounts.models import User
+from kaiku.organisations import audit
+from kaiku.organisations.models import Invitation, Membership, Organisation
+from kaiku.organisations.roles import Role
+
+
+class LastAdminError(Exception):
+    """An organisation must keep at least one admin."""
+
+
+def invite_url(invitation: Invitation) -> str:
+    return settings.PUBLIC_URL + reverse("organisations:accept", args=[invitation.token])
+
+
+def send_invitation(invitation: Invitation, request: HttpRequest) -> None:
+    body = render_to_string(
+        "organisations/invite_email.txt",
+        {"invitation": invitation, "url": invite_url(invitation), "inviter": request.user},
+    )
+    subject = _("Invitation to %(org)s in Kaiku") % {"org": invitation.organisation.name}
+    send_mail(subject, body, None, [invitation.email])
+    audit.record(
+        "member.invited",
+        request=request,
+        organisation=invitation.organisation,
+        target=invitation.email,
+        role=invitation.role,
+    )
+
+
+def _admins_left(org: Organisation, excluding: Membership) -> int:
+    return org.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
+
+
+@transaction.atomic
+def change_role(membership: Membership, role: str, request: HttpRequest) -> None:
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        if _admins_left(membership.organisation, membership) == 0:
+            raise LastAdminError
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(
+        "member.role_changed",
+        request=request,
+        organisation=membership.organisation,
+        target=membership.user.username,
+        old=old,
+        new=role,
+    )
+
+
+@transaction.atomic
+def remove_member(membership: Membership, request: HttpRequest) -> None:
+    if membership.role == Role.ADMIN and _admins_left(membership.organisation, membership) == 0:
+        raise LastAdminError
+    membership.delete()
+    audit.record(
+        "member.removed",
+        request=request,
+        organisation=membership.organisation,
+        target=membership.user.username,
+    )
+
+
+@transaction.atomic
+def accept(invitation: Invitation, user: User, request: HttpRequest) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    if created:
+        audit.record(
+            "member.joined",
+            request=request,
+            actor=user,
+            organisation=invitation.organisation,
+            target=user.username,
+            role=invitation.role,
+        )
+    return membership
+
+
+def language_for(user: User) -> str:
+    return user.language or translation.get_language() or "fi"

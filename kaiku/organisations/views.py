@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts.models import User
+from kaiku.organisations import audit, services
+from kaiku.organisations.access import require
+from kaiku.organisations.forms import InviteForm, JoinForm, RoleForm, SettingsForm
+from kaiku.organisations.models import AuditEvent, Invitation, Organisation
+from kaiku.organisations.roles import PERMISSIONS, Perm, Role
+
+
+def _members_page(request: HttpRequest, org: Organisation, invite_form: InviteForm) -> HttpResponse:
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "members": org.memberships.select_related("user").order_by("user__username"),
+            "invitations": [i for i in org.invitations.filter(accepted_at=None) if i.is_open],
+            "invite_form": invite_form,
+            "roles": Role.choices,
+            "permission_table": [(role, sorted(PERMISSIONS[role])) for role in Role],
+            "all_perms": list(Perm),
+            "can_manage": request.membership.can(Perm.MANAGE_MEMBERS),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@require(Perm.VIEW)
+def members(request: HttpRequest, org: Organisation) -> HttpResponse:
+    return _members_page(request, org, InviteForm())
+
+
+@require(Perm.MANAGE_MEMBERS)
+@require_POST
+def invite(request: HttpRequest, org: Organisation) -> HttpResponse:
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        invitation = form.save(commit=False)
+        invitation.organisation = org
+        invitation.invited_by = request.user
+        invitation.save()
+        services.send_invitation(invitation, request)
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("organisations:members", org=org.slug)
+    return _members_page(request, org, form)
+
+
+@require(Perm.MANAGE_MEMBERS)
+@require_POST
+def invite_cancel(request: HttpRequest, org: Organisation, inv_id: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=inv_id, organisation=org, accepted_at=None)
+    invitation.delete()
+    audit.record("member.invite_cancelled", request=request, organisation=org, target=invitation.email)
+    return redirect("organisations:members", org=org.slug)
+
+
+@require(Perm.MANAGE_MEMBERS)
+@require_POST
+def member_role(request: HttpRequest, org: Organisation, member_id: int) -> HttpResponse:
+    membership = get_object_or_404(org.memberships, pk=member_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_role(membership, form.cleaned_data["role"], request)
+            messages.success(request, _("Role changed."))
+        except services.LastAdminError:
+            messages.error(request, _("The organisation must keep at least one admin."))
+    return redirect("organisations:members", org=org.slug)
+
+
+@require(Perm.MANAGE_MEMBERS)
+@require_POST
+def member_remove(request: HttpRequest, org: Organisation, member_id: int) -> HttpResponse:
+    membership = get_object_or_404(org.memberships, pk=member_id)
+    try:
+        services.remove_member(membership, request)
+        messages.success(request, _("Member removed."))
+    except services.LastAdminError:
+        messages.error(request, _("The organisation must keep at least one admin."))
+    return redirect("organisations:members", org=org.slug)
+
+
+@require(Perm.MANAGE_SETTINGS)
+def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
+    form = SettingsForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        changed = sorted(form.changed_data)
+        form.save()
+        audit.record("organisation.settings_changed", request=request, organisation=org, fields=changed)
+        messages.success(request, _("Settings saved."))
+        return redirect("organisations:settings", org=org.slug)
+    return render(request, "organisations/settings.html", {"form": form})
+
+
+@require(Perm.VIEW_AUDIT)
+def audit_log(request: HttpRequest, org: Organisation) -> HttpResponse:
+    events = AuditEvent.objects.filter(organisation=org).select_related("actor")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "organisations/audit.html", {"page": page})
+
+
+def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token)
+    if not invitation.is_open:
+        return render(request, "organisations/invite_closed.html", status=410)
+    if request.user.is_authenticated:
+        assert isinstance(request.user, User)
+        if request.method == "POST":
+            services.accept(invitation, request.user, request)
+            return redirect("core:dashboard", org=invitation.organisation.slug)
+        return render(request, "organisations/accept.html", {"invitation": invitation})
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=form.cleaned_data["username"],
+                email=invitation.email,
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                language=request.LANGUAGE_CODE,
+            )
+            services.accept(invitation, user, request)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("core:dashboard", org=invitation.organisation.slug)
+    return render(request, "organisations/join.html", {"invitation": invitation, "form": form})

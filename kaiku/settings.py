@@ -1,0 +1,217 @@
+"""Kaiku's one settings module. Everything configurable comes from ``KAIKU_*`` variables.
+
+See docs/configuration.md for the list. A bad value stops Kaiku at start with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.conf import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_secret,
+    env_str,
+    env_url,
+    generated_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("KAIKU_DATA_DIR", "data")).resolve()
+MEDIA_ROOT = DATA_DIR / "media"
+
+DEBUG = env_bool("KAIKU_DEBUG", default=False)
+TESTING = env_bool("KAIKU_TESTING", default=False)
+
+SECRET_KEY = env_secret("KAIKU_SECRET_KEY") or generated_secret(DATA_DIR / "secret_key")
+# Platform tokens are encrypted with a key kept apart from SECRET_KEY: leaking one of the two
+# (a session-signing key in a log, say) must not expose the other.
+# The key file may hold several lines during a rotation: the first is current, the rest old.
+KAIKU_ENCRYPTION_KEY_FILE = DATA_DIR / "encryption_key"
+_key_lines = (env_secret("KAIKU_ENCRYPTION_KEY") or generated_secret(KAIKU_ENCRYPTION_KEY_FILE)).split()
+KAIKU_ENCRYPTION_KEY = _key_lines[0]
+KAIKU_ENCRYPTION_KEY_FROM_FILE = env_secret("KAIKU_ENCRYPTION_KEY") is None
+KAIKU_ENCRYPTION_OLD_KEYS = _key_lines[1:] + [
+    key.strip() for key in (env_secret("KAIKU_ENCRYPTION_OLD_KEYS") or "").split(",") if key.strip()
+]
+
+PUBLIC_URL = env_url("KAIKU_PUBLIC_URL", "http://127.0.0.1:8000")
+_public = urlsplit(PUBLIC_URL)
+_public_host = _public.hostname or "127.0.0.1"
+ALLOWED_HOSTS = [_public_host]
+if _public_host in {"127.0.0.1", "localhost", "::1"}:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
+HTTPS = _public.scheme == "https"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("KAIKU_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_SSL_REDIRECT = env_bool("KAIKU_SSL_REDIRECT", default=False)
+if env_bool("KAIKU_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "kaiku.core",
+    "kaiku.accounts",
+    "kaiku.organisations",
+    "kaiku.jobs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kaiku.accounts.middleware.UserLanguageMiddleware",
+    "kaiku.accounts.middleware.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "kaiku.urls"
+WSGI_APPLICATION = "kaiku.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kaiku.organisations.context.current_organisation",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        try:
+            config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        except ValueError as exc:
+            raise SettingError(f"DATABASE_URL: {exc}") from None
+        if config.get("ENGINE") != "django.db.backends.postgresql":
+            raise SettingError("DATABASE_URL must be a postgres:// URL (SQLite is the default)")
+        config["CONN_HEALTH_CHECKS"] = True
+        return config
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "kaiku.sqlite3",
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers wait for each other
+            # (busy timeout) instead of failing with "database is locked" mid-transaction.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "fi"
+LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Helsinki"
+LANGUAGE_COOKIE_NAME = "kaiku_language"
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+EMAIL_HOST = env_str("KAIKU_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("KAIKU_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("KAIKU_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env_secret("KAIKU_EMAIL_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("KAIKU_EMAIL_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("KAIKU_EMAIL_FROM", "kaiku@localhost")
+
+# The worker: how long a claimed job stays ours, and when /health calls the worker silent.
+KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 300, minimum=5)
+KAIKU_WORKER_SILENT_SECONDS = env_int("KAIKU_WORKER_SILENT_SECONDS", 60, minimum=5)
+KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
+
+# Failed logins: this many per account (or 4x per address) in the window locks further tries.
+KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)
+KAIKU_LOGIN_WINDOW_SECONDS = env_int("KAIKU_LOGIN_WINDOW_SECONDS", 900, minimum=10)
+
+# Outgoing HTTP: loopback and private addresses are refused unless allowed (tests allow loopback).
+KAIKU_ALLOW_PRIVATE_ADDRESSES = env_bool("KAIKU_ALLOW_PRIVATE_ADDRESSES", default=False)
+
+LOG_LEVEL = env_choice("KAIKU_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

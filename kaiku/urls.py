@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from kaiku.api import api
+
+urlpatterns = [
+    path("", include("kaiku.core.urls")),
+    path("accounts/", include("kaiku.accounts.urls")),
+    path("", include("kaiku.organisations.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,99 @@
+"""Shared fixtures: one organisation with a member of each role, and an outsider.
+
+Network guard: any outgoing connection to a non-loopback address fails the test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("KAIKU_TESTING", "1")
+os.environ.setdefault("KAIKU_ALLOW_PRIVATE_ADDRESSES", "1")
+
+PASSWORD = "kaiku-test-password-1"
+ROLES = ("admin", "editor", "reviewer", "viewer")
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if ip is not None and not ip.is_loopback:
+            raise RuntimeError(f"tests may not reach the network: {host}")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def org(db: Any) -> Any:
+    from kaiku.organisations.models import Organisation
+
+    return Organisation.objects.create(name="Toivon Polku ry", slug="toivon-polku")
+
+
+@pytest.fixture
+def other_org(db: Any) -> Any:
+    from kaiku.organisations.models import Organisation
+
+    return Organisation.objects.create(name="Muu Yhdistys ry", slug="muu")
+
+
+def make_user(username: str, **extra: Any) -> Any:
+    from kaiku.accounts.models import User
+
+    return User.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.test", **extra
+    )
+
+
+@pytest.fixture
+def members(org: Any) -> dict[str, Any]:
+    """A user per role in ``org``, plus ``outsider`` who belongs to another organisation."""
+    from kaiku.organisations.models import Membership, Organisation
+
+    users = {}
+    for role in ROLES:
+        user = make_user(role)
+        Membership.objects.create(organisation=org, user=user, role=role)
+        users[role] = user
+    other = Organisation.objects.create(name="Muu Yhdistys ry", slug="muu-yhdistys")
+    outsider = make_user("outsider")
+    Membership.objects.create(organisation=other, user=outsider, role="admin")
+    users["outsider"] = outsider
+    return users
+
+
+@pytest.fixture
+def admin_user(members: dict[str, Any]) -> Any:
+    return members["admin"]
+
+
+@pytest.fixture
+def client_for(client: Any, members: dict[str, Any]) -> Iterator[Any]:
+    """``client_for("editor")`` gives a test client logged in as that member."""
+    from django.test import Client
+
+    def make(who: str) -> Client:
+        c = Client()
+        c.force_login(members[who])
+        return c
+
+    yield make

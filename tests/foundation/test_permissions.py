@@ -1,0 +1,74 @@
+"""Every view, for every role and for an outsider: who may see and do what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ALL = ("admin", "editor", "reviewer", "viewer")
+
+# (method, url, roles that get through); everyone else gets 403, outsiders 404.
+ORG_VIEWS = [
+    ("get", "/o/toivon-polku/", ALL),
+    ("get", "/o/toivon-polku/members/", ALL),
+    ("post", "/o/toivon-polku/members/invite/", ("admin",)),
+    ("get", "/o/toivon-polku/settings/", ("admin",)),
+    ("get", "/o/toivon-polku/audit/", ("admin",)),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "allowed"), ORG_VIEWS)
+@pytest.mark.parametrize("who", [*ALL, "outsider"])
+def test_each_role_reaches_exactly_the_views_its_role_allows(
+    client_for: Any, method: str, url: str, allowed: tuple[str, ...], who: str
+) -> None:
+    client = client_for(who)
+    data = {"email": "uusi@example.test", "role": "editor"} if method == "post" else None
+    response = getattr(client, method)(url, data)
+    if who == "outsider":
+        assert response.status_code == 404
+    elif who in allowed:
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/o/toivon-polku/", "/o/toivon-polku/members/", "/accounts/me/", "/accounts/two-factor/"],
+)
+def test_anonymous_visitors_are_sent_to_the_login_page(client: Any, members: Any, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("who", [*ALL, "outsider"])
+def test_member_actions_are_for_admins_only(client_for: Any, members: Any, who: str) -> None:
+    from kaiku.organisations.models import Membership
+
+    target = Membership.objects.get(user=members["viewer"])
+    client = client_for(who)
+    role = client.post(f"/o/toivon-polku/members/{target.pk}/role/", {"role": "editor"})
+    target.refresh_from_db()
+    if who == "admin":
+        assert role.status_code == 302
+        assert target.role == "editor"
+    else:
+        assert role.status_code == (404 if who == "outsider" else 403)
+        assert target.role == "viewer"
+    remove = client.post(f"/o/toivon-polku/members/{target.pk}/remove/")
+    assert Membership.objects.filter(pk=target.pk).exists() == (who != "admin")
+    assert remove.status_code == {"admin": 302, "outsider": 404}.get(who, 403)
+
+
+@pytest.mark.parametrize("who", [*ALL, "outsider"])
+def test_own_account_pages_work_for_every_logged_in_person(client_for: Any, who: str) -> None:
+    client = client_for(who)
+    assert client.get("/accounts/me/").status_code == 200
+    assert client.get("/accounts/two-factor/").status_code == 200
+    assert client.get("/accounts/password/").status_code == 200
+    assert client.post("/accounts/tokens/", {"name": "skripti"}).status_code == 200

@@ -1,0 +1,12 @@
+"""Settings for the test suite: Kaiku's own, with test defaults set before they are read."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("KAIKU_TESTING", "1")
+os.environ.setdefault("KAIKU_ALLOW_PRIVATE_ADDRESSES", "1")
+os.environ.setdefault("KAIKU_DATA_DIR", tempfile.mkdtemp(prefix="kaiku-test-data-"))
+
+from kaiku.settings import *  # noqa: E402, F403
