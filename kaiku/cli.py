@@ -23,7 +23,7 @@ def _default_public_url(argv: list[str]) -> None:
             port = following
         elif word.startswith("--port="):
             port = word.split("=", 1)[1]
-    if host in {"0.0.0.0", "::", ""}:  # noqa: S104  (listening everywhere; the URL needs a name)
+    if host in {"0.0.0.0", "::", ""}:
         host = "127.0.0.1"
     shown = f"[{host}]" if ":" in host else host
     os.environ.setdefault("KAIKU_PUBLIC_URL", f"http://{shown}:{port}")

@@ -35,7 +35,9 @@ SECRET_KEY = env_secret("KAIKU_SECRET_KEY") or generated_secret(DATA_DIR / "secr
 # (a session-signing key in a log, say) must not expose the other.
 # The key file may hold several lines during a rotation: the first is current, the rest old.
 KAIKU_ENCRYPTION_KEY_FILE = DATA_DIR / "encryption_key"
-_key_lines = (env_secret("KAIKU_ENCRYPTION_KEY") or generated_secret(KAIKU_ENCRYPTION_KEY_FILE)).split()
+_key_lines = (
+    env_secret("KAIKU_ENCRYPTION_KEY") or generated_secret(KAIKU_ENCRYPTION_KEY_FILE)
+).split()
 KAIKU_ENCRYPTION_KEY = _key_lines[0]
 KAIKU_ENCRYPTION_KEY_FROM_FILE = env_secret("KAIKU_ENCRYPTION_KEY") is None
 KAIKU_ENCRYPTION_OLD_KEYS = _key_lines[1:] + [

@@ -9,4 +9,4 @@ os.environ.setdefault("KAIKU_TESTING", "1")
 os.environ.setdefault("KAIKU_ALLOW_PRIVATE_ADDRESSES", "1")
 os.environ.setdefault("KAIKU_DATA_DIR", tempfile.mkdtemp(prefix="kaiku-test-data-"))
 
-from kaiku.settings import *  # noqa: E402, F403
+from kaiku.settings import *  # noqa: F403

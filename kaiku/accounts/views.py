@@ -145,8 +145,10 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     user = request.user
     form = CodeForm(request.POST)
-    if form.is_valid() and user.has_two_factor and services.verify_totp(
-        user.totp_secret, form.cleaned_data["code"]
+    if (
+        form.is_valid()
+        and user.has_two_factor
+        and services.verify_totp(user.totp_secret, form.cleaned_data["code"])
     ):
         user.totp_secret = ""
         user.totp_confirmed_at = None

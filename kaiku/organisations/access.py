@@ -28,7 +28,7 @@ def membership_for(request: HttpRequest, slug: str) -> Membership:
     """The user's membership in the organisation, or 404 for one they do not belong to."""
     try:
         return Membership.objects.select_related("organisation").get(
-            user_id=request.user.pk, organisation__slug=slug
+            user_id=request.user.pk or 0, organisation__slug=slug
         )
     except Membership.DoesNotExist:
         raise Http404 from None

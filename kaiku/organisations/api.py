@@ -33,7 +33,7 @@ def api_membership(request: HttpRequest, slug: str, perm: Perm) -> Membership:
     """The caller's membership: 404 for outsiders, 403 for a role without the permission."""
     membership = (
         Membership.objects.select_related("organisation")
-        .filter(user_id=request.user.pk, organisation__slug=slug)
+        .filter(user_id=request.user.pk or 0, organisation__slug=slug)
         .first()
     )
     if membership is None:
@@ -55,7 +55,7 @@ def _org_out(m: Membership) -> OrganisationOut:
 
 @router.get("/organisations", response=list[OrganisationOut])
 def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
-    mine = Membership.objects.select_related("organisation").filter(user_id=request.user.pk)
+    mine = Membership.objects.select_related("organisation").filter(user_id=request.user.pk or 0)
     return [_org_out(m) for m in mine]
 
 

@@ -15,5 +15,11 @@ def current_organisation(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "membership", None)
     if current is None:
         wanted = request.session.get(SESSION_KEY)
-        current = next((m for m in mine if m.organisation.slug == wanted), mine[0] if mine else None)
-    return {"memberships": mine, "membership": current, "org": current.organisation if current else None}
+        current = next(
+            (m for m in mine if m.organisation.slug == wanted), mine[0] if mine else None
+        )
+    return {
+        "memberships": mine,
+        "membership": current,
+        "org": current.organisation if current else None,
+    }

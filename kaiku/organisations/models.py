@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -53,7 +53,7 @@ def _invite_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _invite_expiry() -> timezone.datetime:
+def _invite_expiry() -> datetime:
     return timezone.now() + timedelta(days=7)
 
 

@@ -45,9 +45,9 @@ def _admins_left(org: Organisation, excluding: Membership) -> int:
 
 @transaction.atomic
 def change_role(membership: Membership, role: str, request: HttpRequest) -> None:
-    if membership.role == Role.ADMIN and role != Role.ADMIN:
-        if _admins_left(membership.organisation, membership) == 0:
-            raise LastAdminError
+    demoting = membership.role == Role.ADMIN and role != Role.ADMIN
+    if demoting and _admins_left(membership.organisation, membership) == 0:
+        raise LastAdminError
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])

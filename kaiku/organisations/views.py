@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -58,7 +59,9 @@ def invite(request: HttpRequest, org: Organisation) -> HttpResponse:
 def invite_cancel(request: HttpRequest, org: Organisation, inv_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=inv_id, organisation=org, accepted_at=None)
     invitation.delete()
-    audit.record("member.invite_cancelled", request=request, organisation=org, target=invitation.email)
+    audit.record(
+        "member.invite_cancelled", request=request, organisation=org, target=invitation.email
+    )
     return redirect("organisations:members", org=org.slug)
 
 
@@ -94,7 +97,9 @@ def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changed = sorted(form.changed_data)
         form.save()
-        audit.record("organisation.settings_changed", request=request, organisation=org, fields=changed)
+        audit.record(
+            "organisation.settings_changed", request=request, organisation=org, fields=changed
+        )
         messages.success(request, _("Settings saved."))
         return redirect("organisations:settings", org=org.slug)
     return render(request, "organisations/settings.html", {"form": form})
@@ -102,7 +107,11 @@ def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.VIEW_AUDIT)
 def audit_log(request: HttpRequest, org: Organisation) -> HttpResponse:
-    events = AuditEvent.objects.filter(organisation=org).select_related("actor")
+    # Sign-ins belong to no organisation; an admin sees those of the organisation's members.
+    member_ids = org.memberships.values("user_id")
+    events = AuditEvent.objects.filter(
+        Q(organisation=org) | Q(organisation__isnull=True, actor_id__in=member_ids)
+    ).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "organisations/audit.html", {"page": page})
 

@@ -120,4 +120,6 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(client_for: Any, member
     api = client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api.status_code == 200
     client.post(f"/accounts/tokens/{token.pk}/revoke/")
-    assert client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    assert (
+        client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    )

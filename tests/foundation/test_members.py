@@ -14,7 +14,9 @@ def test_an_admin_invites_by_email_and_the_invitee_joins_with_a_new_account(
     client_for: Any, client: Any, org: Any
 ) -> None:
     admin = client_for("admin")
-    admin.post("/o/toivon-polku/members/invite/", {"email": "uusi@example.test", "role": "reviewer"})
+    admin.post(
+        "/o/toivon-polku/members/invite/", {"email": "uusi@example.test", "role": "reviewer"}
+    )
     assert len(mail.outbox) == 1
     invitation = Invitation.objects.get(email="uusi@example.test")
     assert invitation.token in mail.outbox[0].body
@@ -52,7 +54,8 @@ def test_role_changes_are_in_the_audit_log_with_old_and_new_role(
 
 def test_settings_changes_are_audited(client_for: Any, org: Any) -> None:
     client_for("admin").post(
-        "/o/toivon-polku/settings/", {"name": "Toivon Polku ry", "require_two_factor_for_admins": "on"}
+        "/o/toivon-polku/settings/",
+        {"name": "Toivon Polku ry", "require_two_factor_for_admins": "on"},
     )
     org.refresh_from_db()
     assert org.require_two_factor_for_admins

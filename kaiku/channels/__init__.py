@@ -1,0 +1,1 @@
+"""One package per platform, each behind the interface in kaiku.channels.base."""

@@ -1,0 +1,208 @@
+"""The one small interface every platform implements.
+
+A connector knows one platform's HTTP API and nothing of Django's models: the publishing engine
+(kaiku.posts.engine) hands it plain data and gets plain data or a ``ChannelError`` back. Adding
+a platform is a new package under kaiku/channels/ and one line in kaiku/channels/registry.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class Failure(enum.StrEnum):
+    """What kind of failure a ``ChannelError`` is; the engine decides what to do from this."""
+
+    AUTH = "auth"  # credentials expired or revoked: refresh once, then ask for reconnection
+    RATE_LIMITED = "rate_limited"  # try again after ``retry_after``; not the post's fault
+    TRANSIENT = "transient"  # 5xx, connection refused before sending: retry with backoff
+    PERMANENT = (
+        "permanent"  # the platform refuses this post (too long, bad image): a person must act
+    )
+    UNKNOWN_OUTCOME = "unknown_outcome"  # sent, but no answer: reconcile before any retry
+
+
+class ChannelError(Exception):
+    """A failure talking to a platform, with what the engine needs to decide the next step.
+
+    ``message`` is for a person (the engine shows it translated through its ``code``);
+    ``detail`` is the platform's own words, kept for support.
+    """
+
+    def __init__(
+        self,
+        failure: Failure,
+        code: str,
+        detail: str = "",
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(f"{failure}: {code}: {detail}")
+        self.failure = failure
+        self.code = code
+        self.detail = detail[:500]
+        self.retry_after = retry_after
+        self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        return self.failure is Failure.PERMANENT
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one account on a platform accepts; the compose page and the checks read these."""
+
+    max_chars: int
+    counter: str  # the kaiku.language channel name that counts like the platform does
+    max_images: int = 4
+    image_max_bytes: int = 5_000_000
+    image_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    alt_text_max: int = 1500
+    threads: bool = False  # splits long text into a numbered thread
+    max_thread_parts: int = 1
+    client_link_card: bool = False  # the client must build the link preview itself
+    characters_reserved_per_url: int | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingImage:
+    path: Path
+    mime: str
+    alt_text: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    url: str
+    title: str
+    description: str = ""
+    image: OutgoingImage | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One delivery as the platform will see it. ``key`` is stable across retries."""
+
+    key: str  # the delivery's idempotency key (a UUID hex)
+    parts: tuple[str, ...]  # one text per post; several make a thread
+    images: tuple[OutgoingImage, ...] = ()  # attached to the first part
+    link: str | None = None
+    link_card: LinkCard | None = None
+    reply_to: str | None = None  # remote id of a post to reply to
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PublishedPart:
+    index: int
+    remote_id: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class AccountSetup:
+    """What a finished connect flow gives back, to be stored on the channel account."""
+
+    handle: str
+    display_name: str
+    base_url: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    name: str
+    label: str  # English source text; the view translates it
+    kind: str = "text"  # text, url, password
+    help: str = ""
+    required: bool = True
+    initial: str = ""
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A connect flow that continues at the platform (OAuth): go there, come back to callback."""
+
+    url: str
+    state: dict[str, Any]
+
+
+@dataclass
+class Account:
+    """The connector's view of a connected account. Credentials are already decrypted."""
+
+    handle: str
+    base_url: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any]
+    # Called with new credentials whenever the connector refreshes or rotates them, so that a
+    # rotated refresh token is saved at once and never lost.
+    save_credentials: Callable[[dict[str, Any]], None] = lambda _creds: None
+
+
+class Connector:
+    """Base class of every platform connector. Subclasses set the class attributes."""
+
+    platform: ClassVar[str]
+    label: ClassVar[str]  # the platform's own name, not translated
+    needs_credentials: ClassVar[bool] = True
+    connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
+    default_limits: ClassVar[Limits]
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    # --- connecting -------------------------------------------------------------------
+    @classmethod
+    def start_connect(cls, data: Mapping[str, str], callback_url: str) -> AccountSetup | Redirect:
+        """Begin connecting from the form's data: finish at once, or redirect to the platform."""
+        raise NotImplementedError
+
+    @classmethod
+    def finish_connect(
+        cls, state: Mapping[str, Any], query: Mapping[str, str], callback_url: str
+    ) -> AccountSetup:
+        """Finish an OAuth connect flow when the platform redirects back."""
+        raise NotImplementedError
+
+    # --- using an account --------------------------------------------------------------
+    def limits(self) -> Limits:
+        return self.default_limits
+
+    def verify(self) -> None:
+        """Check that the credentials still work; raise ChannelError(AUTH) when they do not."""
+
+    def refresh_credentials(self) -> bool:
+        """Renew the credentials if the platform allows; True when they were renewed."""
+        return False
+
+    def publish_part(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
+    ) -> PublishedPart:
+        """Publish part ``index`` of the post (a reply to ``earlier[-1]`` in a thread).
+
+        The engine records each part in its ledger before asking for the next, so a thread
+        interrupted halfway goes on from where it stopped. Raises ChannelError on failure.
+        """
+        raise NotImplementedError
+
+    def reconcile(self, post: OutgoingPost, index: int) -> PublishedPart | None:
+        """After an unknown outcome: was part ``index`` published? Never publishes anything."""
+        raise NotImplementedError
+
+    def delete(self, remote_id: str) -> None:
+        raise NotImplementedError
+
+    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
+        return {}
