@@ -40,7 +40,10 @@ api = NinjaAPI(
 def _register() -> None:
     from kaiku.organisations.api import router as organisations_router
 
+    from kaiku.checks.api import router as checks_router
+
     api.add_router("/", organisations_router)
+    api.add_router("/", checks_router)
 
 
 _register()

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "kaiku.accounts",
     "kaiku.organisations",
     "kaiku.jobs",
+    "kaiku.posts",
+    "kaiku.checks",
 ]
 
 MIDDLEWARE = [

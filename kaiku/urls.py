@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("kaiku.core.urls")),
     path("accounts/", include("kaiku.accounts.urls")),
     path("", include("kaiku.organisations.urls")),
+    path("", include("kaiku.checks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -16,6 +16,8 @@ import pytest
 os.environ.setdefault("KAIKU_TESTING", "1")
 os.environ.setdefault("KAIKU_ALLOW_PRIVATE_ADDRESSES", "1")
 
+pytest_plugins = ["tests.bluesky_local.fixtures"]
+
 PASSWORD = "kaiku-test-password-1"
 ROLES = ("admin", "editor", "reviewer", "viewer")
 

@@ -17,6 +17,9 @@ class Organisation(models.Model):
     require_two_factor_for_admins = models.BooleanField(
         _("require two-factor authentication for admins"), default=False
     )
+    approval_required = models.BooleanField(
+        _("posts need a reviewer's approval before they go out"), default=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

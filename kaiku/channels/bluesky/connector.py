@@ -1,0 +1,255 @@
+"""Bluesky through the AT Protocol, on bsky.social or any PDS.
+
+Connecting takes the handle and an app password; the session is kept and refreshed (refresh
+tokens rotate and are saved at once), never a login per post. The app password is kept,
+encrypted, only to open a new session when the refresh token itself has expired.
+
+Exactly once: each part gets its own record key, derived from the delivery key and the time of
+the first attempt, so after a lost answer ``reconcile`` looks that key up; and a repeat
+``createRecord`` with the same key cannot make a second post.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import partial
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from kaiku.channels.base import (
+    AccountSetup,
+    ChannelError,
+    ConnectField,
+    Connector,
+    Failure,
+    Limits,
+    OutgoingPost,
+    PublishedPart,
+    Redirect,
+)
+from kaiku.channels.bluesky import client as bsky
+
+T = TypeVar("T")
+DEFAULT_PDS = "https://bsky.social"
+
+
+def _error(exc: bsky.BlueskyError) -> ChannelError:
+    if exc.is_auth:
+        return ChannelError(Failure.AUTH, "auth", exc.message, status=exc.status)
+    if exc.is_rate_limited:
+        return ChannelError(
+            Failure.RATE_LIMITED, "rate_limited", exc.message, retry_after=exc.retry_after
+        )
+    if exc.unknown_outcome:
+        return ChannelError(Failure.UNKNOWN_OUTCOME, "timeout", exc.message)
+    if exc.permanent:
+        code = "too_long" if "grapheme" in exc.message or "too long" in exc.message else "invalid"
+        return ChannelError(Failure.PERMANENT, code, exc.message, status=exc.status)
+    code = "network" if exc.status == 0 else "server_error"
+    return ChannelError(Failure.TRANSIENT, code, exc.message, status=exc.status)
+
+
+def _session_json(session: bsky.Session) -> dict[str, Any]:
+    return {
+        "access_jwt": session.access_jwt,
+        "refresh_jwt": session.refresh_jwt,
+        "did": session.did,
+        "handle": session.handle,
+        "access_expires_at": session.access_expires_at.isoformat()
+        if session.access_expires_at
+        else None,
+    }
+
+
+def _session_from(creds: Mapping[str, Any]) -> bsky.Session:
+    expires = creds.get("access_expires_at")
+    return bsky.Session(
+        access_jwt=str(creds["access_jwt"]),
+        refresh_jwt=str(creds["refresh_jwt"]),
+        did=str(creds["did"]),
+        handle=str(creds["handle"]),
+        access_expires_at=datetime.fromisoformat(expires) if expires else None,
+    )
+
+
+def _upload(
+    client: bsky.BlueskyClient, data: bytes, mime: str, session: bsky.Session
+) -> bsky.BlobRef:
+    return client.upload_blob(session, data, mime)
+
+
+def post_url(handle: str, uri: str) -> str:
+    return f"https://bsky.app/profile/{handle}/post/{bsky.parse_at_uri(uri)[2]}"
+
+
+class BlueskyConnector(Connector):
+    platform: ClassVar[str] = "bluesky"
+    label: ClassVar[str] = "Bluesky"
+    connect_fields: ClassVar[tuple[ConnectField, ...]] = (
+        ConnectField("handle", "Handle", help="For example yhdistys.bsky.social"),
+        ConnectField(
+            "app_password",
+            "App password",
+            kind="password",
+            help="Make one in Bluesky: Settings → Privacy and security → App passwords.",
+        ),
+        ConnectField(
+            "pds_url",
+            "Server (PDS)",
+            kind="url",
+            required=False,
+            initial=DEFAULT_PDS,
+            help="Leave as it is unless your account is on your own server.",
+        ),
+    )
+    default_limits: ClassVar[Limits] = Limits(
+        max_chars=300,
+        counter="bluesky",
+        max_images=4,
+        image_max_bytes=1_000_000,
+        image_types=("image/jpeg", "image/png", "image/webp", "image/gif"),
+        alt_text_max=2000,
+        threads=True,
+        max_thread_parts=25,
+        client_link_card=True,
+    )
+
+    @classmethod
+    def start_connect(cls, data: Mapping[str, str], callback_url: str) -> AccountSetup | Redirect:
+        pds = (data.get("pds_url") or DEFAULT_PDS).strip().rstrip("/")
+        handle = data["handle"].strip().lstrip("@")
+        password = data["app_password"].strip()
+        with bsky.BlueskyClient(pds) as client:
+            try:
+                session = client.create_session(handle, password)
+            except bsky.BlueskyError as exc:
+                raise _error(exc) from exc
+        return AccountSetup(
+            handle=session.handle,
+            display_name=session.handle,
+            base_url=pds,
+            credentials={**_session_json(session), "app_password": password},
+        )
+
+    # --- the session -----------------------------------------------------------------
+    def _client(self) -> bsky.BlueskyClient:
+        return bsky.BlueskyClient(self.account.base_url or DEFAULT_PDS)
+
+    def _save(self, session: bsky.Session) -> None:
+        creds = {**self.account.credentials, **_session_json(session)}
+        self.account.credentials = creds
+        self.account.save_credentials(creds)
+
+    def _call(self, client: bsky.BlueskyClient, operation: Callable[[bsky.Session], T]) -> T:
+        keeper = bsky.SessionKeeper(
+            client, _session_from(self.account.credentials), on_refresh=self._save
+        )
+        try:
+            return keeper.call(operation)
+        except bsky.RecordExistsError:
+            raise
+        except bsky.BlueskyError as exc:
+            raise _error(exc) from exc
+
+    def refresh_credentials(self) -> bool:
+        """A new session: by refresh token, or with the app password when that has expired."""
+        with self._client() as client:
+            try:
+                self._save(client.refresh_session(_session_from(self.account.credentials)))
+                return True
+            except bsky.BlueskyError:
+                pass
+            password = self.account.credentials.get("app_password")
+            if not password:
+                return False
+            try:
+                self._save(client.create_session(self.account.handle, str(password)))
+            except bsky.BlueskyError as exc:
+                if exc.is_auth:
+                    return False
+                raise _error(exc) from exc
+        return True
+
+    def verify(self) -> None:
+        with self._client() as client:
+            self._call(
+                client, lambda s: client.list_records(s.did, "app.bsky.actor.profile", limit=1)
+            )
+
+    # --- posting -----------------------------------------------------------------------
+    def _rkey(self, post: OutgoingPost, index: int) -> str:
+        at = post.created_at or datetime.now(UTC)
+        return bsky.deterministic_tid(f"{post.key}-{index}", at)
+
+    def _did(self) -> str:
+        return str(self.account.credentials["did"])
+
+    def _images(self, client: bsky.BlueskyClient, post: OutgoingPost) -> list[bsky.PostImage]:
+        images = []
+        for image in post.images[:4]:
+            data = image.path.read_bytes()
+            mime = image.mime or mimetypes.guess_type(image.path.name)[0] or "image/jpeg"
+            blob = self._call(client, partial(_upload, client, data, mime))
+            ratio = (image.width, image.height) if image.width and image.height else None
+            images.append(bsky.PostImage(blob, image.alt_text, ratio))
+        return images
+
+    def _ref(self, client: bsky.BlueskyClient, part: PublishedPart) -> bsky.StrongRef:
+        _, _, rkey = bsky.parse_at_uri(part.remote_id)
+        record = client.get_record(self._did(), bsky.POST_COLLECTION, rkey)
+        if record is None:
+            raise ChannelError(Failure.PERMANENT, "not_found", part.remote_id)
+        return record.ref
+
+    def publish_part(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
+    ) -> PublishedPart:
+        with self._client() as client:
+            try:
+                reply = None
+                if index > 0 and earlier:
+                    reply = bsky.ReplyTo(
+                        root=self._ref(client, earlier[0]), parent=self._ref(client, earlier[-1])
+                    )
+                images = self._images(client, post) if index == 0 else []
+                card = None
+                if index == 0 and not images and post.link_card:
+                    card = bsky.LinkCard(
+                        post.link_card.url, post.link_card.title, post.link_card.description
+                    )
+                rkey = self._rkey(post, index)
+                ref = self._call(
+                    client,
+                    lambda s: client.create_post(
+                        s,
+                        post.parts[index],
+                        images=images,
+                        link_card=card,
+                        reply_to=reply,
+                        rkey=rkey,
+                        created_at=post.created_at,
+                    ),
+                )
+            except bsky.RecordExistsError as exists:
+                ref = exists.existing
+            except bsky.BlueskyError as exc:
+                raise _error(exc) from exc
+        return PublishedPart(index, ref.uri, post_url(self.account.handle, ref.uri))
+
+    def reconcile(self, post: OutgoingPost, index: int) -> PublishedPart | None:
+        with self._client() as client:
+            try:
+                record = client.get_record(
+                    self._did(), bsky.POST_COLLECTION, self._rkey(post, index)
+                )
+            except bsky.BlueskyError as exc:
+                raise _error(exc) from exc
+        if record is None:
+            return None
+        return PublishedPart(index, record.uri, post_url(self.account.handle, record.uri))
+
+    def delete(self, remote_id: str) -> None:
+        _, _, rkey = bsky.parse_at_uri(remote_id)
+        with self._client() as client:
+            self._call(client, lambda s: client.delete_record(s, bsky.POST_COLLECTION, rkey))

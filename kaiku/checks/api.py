@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from kaiku.checks import services
+from kaiku.organisations.api import api_membership
+from kaiku.organisations.roles import Perm
+
+router = Router(tags=["language check"])
+
+
+class CheckIn(Schema):
+    text: str
+    lang: str | None = None
+    channels: list[str] = []
+    organisation: str | None = None  # apply this organisation's own added and allowed words
+
+
+class FindingOut(Schema):
+    kind: str
+    code: str
+    start: int
+    end: int
+    text: str
+    severity: str
+    message: str
+    suggestions: list[str]
+    source: str
+
+
+class CheckOut(Schema):
+    findings: list[FindingOut]
+    blocking: bool
+
+
+@router.post("/check", response=CheckOut)
+def check(request: HttpRequest, body: CheckIn) -> CheckOut:
+    org = None
+    if body.organisation:
+        org = api_membership(request, body.organisation, Perm.CHECK_TEXT).organisation
+    lang = body.lang if body.lang in ("fi", "sv", "en") else None
+    findings = services.run_check(body.text[:100_000], lang=lang, channels=body.channels, org=org)
+    return CheckOut(
+        findings=[FindingOut(**f.to_dict()) for f in findings],
+        blocking=any(f.severity == "block" for f in findings),
+    )

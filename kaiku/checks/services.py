@@ -1,0 +1,91 @@
+"""The language check as the web and the API use it: the organisation's own terms applied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import translation
+
+from kaiku import language
+from kaiku.checks.models import OrganisationTerm
+from kaiku.organisations.models import Organisation
+
+CHANNEL_CHOICES = [
+    ("x", "X"),
+    ("bluesky", "Bluesky"),
+    ("mastodon", "Mastodon"),
+    ("threads", "Threads"),
+    ("instagram", "Instagram"),
+    ("linkedin", "LinkedIn"),
+    ("facebook", "Facebook"),
+]
+
+
+def _terms(org: Organisation | None, lang: str) -> dict[str, Any]:
+    if org is None:
+        return {}
+    extra: list[dict[str, Any]] = []
+    allowed: list[str] = []
+    for term in OrganisationTerm.objects.filter(organisation=org, language=lang):
+        if term.kind == OrganisationTerm.Kind.ALLOW:
+            allowed.append(term.word)
+        else:
+            extra.append(
+                {
+                    "base": term.word,
+                    "alternatives": [a.strip() for a in term.alternatives.split(",") if a.strip()],
+                    "rationale": term.note,
+                }
+            )
+    return {"extra_terms": extra, "allowed_terms": allowed}
+
+
+def run_check(
+    text: str,
+    *,
+    lang: str | None = None,
+    channels: Sequence[str] = (),
+    org: Organisation | None = None,
+    media: Sequence[Any] = (),
+) -> list[Any]:
+    known = {c for c, _ in CHANNEL_CHOICES} | {"feed"}
+    wanted = [c for c in channels if c in known and c != "feed"]
+    ui_lang = (translation.get_language() or "fi")[:2]
+    lang = lang or language.detect_language(text)
+    return list(
+        language.check(
+            text, lang, channels=wanted, media=media, ui_lang=ui_lang, **_terms(org, lang)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    finding: Any | None = None
+    number: int = 0
+
+
+def segments(text: str, findings: Sequence[Any]) -> list[Segment]:
+    """The text cut into plain and marked pieces (``findings`` sorted by ``ordered``).
+
+    Where findings overlap, the first one marks the span; the list still shows them all."""
+    out: list[Segment] = []
+    position = 0
+    for number, finding in enumerate(findings, start=1):
+        if finding.start < position or finding.end <= finding.start:
+            continue
+        if finding.start > position:
+            out.append(Segment(text[position : finding.start]))
+        out.append(Segment(text[finding.start : finding.end], finding, number))
+        position = finding.end
+    if position < len(text):
+        out.append(Segment(text[position:]))
+    return out
+
+
+def ordered(findings: Sequence[Any]) -> list[Any]:
+    severity = {"block": 0, "warn": 1, "info": 2}
+    return sorted(findings, key=lambda f: (f.start, -f.end, severity.get(f.severity, 3)))

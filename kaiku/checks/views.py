@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaiku import language
+from kaiku.checks import services
+from kaiku.checks.forms import TermForm
+from kaiku.checks.models import OrganisationTerm
+from kaiku.organisations import audit
+from kaiku.organisations.access import require
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+
+MAX_TEXT = 20_000
+
+
+def results_context(text: str, findings: list[object]) -> dict[str, object]:
+    ordered = services.ordered(findings)
+    return {
+        "text": text,
+        "findings": ordered,
+        "segments": services.segments(text, ordered),
+        "blocking": sum(1 for f in ordered if getattr(f, "severity", "") == "block"),
+        "language_status": language.status(),
+    }
+
+
+@require(Perm.CHECK_TEXT)
+def check_page(request: HttpRequest, org: Organisation) -> HttpResponse:
+    text = request.GET.get("text", "")[:MAX_TEXT]
+    context = results_context(text, services.run_check(text, org=org) if text else [])
+    context.update(
+        {
+            "channel_choices": services.CHANNEL_CHOICES,
+            "terms": OrganisationTerm.objects.filter(organisation=org),
+            "term_form": TermForm(),
+            "can_edit_terms": request.membership.can(Perm.EDIT_POSTS),  # type: ignore[attr-defined]
+        }
+    )
+    return render(request, "checks/page.html", context)
+
+
+@require(Perm.CHECK_TEXT)
+@require_POST
+def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
+    text = request.POST.get("text", "")[:MAX_TEXT]
+    lang = request.POST.get("lang") or None
+    if lang not in (None, "fi", "sv", "en"):
+        lang = None
+    channels = request.POST.getlist("channels") or [
+        c for c in request.POST.get("channel_list", "").split(",") if c
+    ]
+    findings = services.run_check(text, lang=lang, channels=channels, org=org) if text else []
+    return render(request, "checks/_results.html", results_context(text, findings))
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def term_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+    form = TermForm(request.POST)
+    if form.is_valid():
+        term = form.save(commit=False)
+        term.organisation = org
+        term.word = term.word.strip().lower()
+        try:
+            term.save()
+        except IntegrityError:
+            messages.error(request, _("That word is already on the list."))
+        else:
+            audit.record(
+                "check.term_added",
+                request=request,
+                organisation=org,
+                target=term.word,
+                kind=term.kind,
+            )
+            messages.success(request, _("Saved. The check uses it from now on."))
+    else:
+        messages.error(request, _("Give the word and its language."))
+    return redirect("checks:page", org=org.slug)
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def term_delete(request: HttpRequest, org: Organisation, term_id: int) -> HttpResponse:
+    term = get_object_or_404(OrganisationTerm, pk=term_id, organisation=org)
+    term.delete()
+    audit.record("check.term_removed", request=request, organisation=org, target=term.word)
+    return redirect("checks:page", org=org.slug)

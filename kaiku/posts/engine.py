@@ -1,0 +1,409 @@
+"""The publishing engine: one job per delivery, at most one request in flight, never twice.
+
+How a delivery goes out (``publish_delivery``):
+1. Re-read the delivery. Published, cancelled, failed, held or not yet due: nothing to do.
+2. Claim it: a conditional UPDATE moves it to ``publishing``. A delivery already
+   ``publishing`` whose claim is younger than the job lease belongs to a live worker: wait.
+   An older claim, or ``unconfirmed``, means an earlier attempt may or may not have reached
+   the platform: the first unrecorded part is *reconciled* (looked up) before anything is sent.
+3. Each thread part is published and written to the ledger (PublishedPart, unique per part)
+   in the same transaction that moves the delivery on, before the next part is sent.
+4. A failure goes through ``record_failure``, the one place that decides what happens next.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from kaiku.channels.base import (
+    ChannelError,
+    Connector,
+    Failure,
+    LinkCard,
+    OutgoingImage,
+    OutgoingPost,
+)
+from kaiku.channels.base import (
+    PublishedPart as Part,
+)
+from kaiku.jobs.models import Job
+from kaiku.jobs.services import RetryLater, enqueue, handler
+from kaiku.organisations import audit
+from kaiku.posts import notify
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
+
+log = logging.getLogger(__name__)
+
+PUBLISH_JOB = "posts.publish"
+PRECHECK_JOB = "posts.precheck"
+MAX_ATTEMPTS = 6
+PRECHECK_BEFORE = timedelta(minutes=30)
+MAX_RATE_LIMIT_WAIT = timedelta(hours=24)
+
+FINAL = {Delivery.State.PUBLISHED, Delivery.State.FAILED, Delivery.State.CANCELLED}
+PENDING = {Delivery.State.SCHEDULED, Delivery.State.PUBLISHING, Delivery.State.UNCONFIRMED}
+
+
+def backoff(attempt: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 30 min, with jitter so retries do not arrive together."""
+    seconds = min(30 * 2 ** max(attempt - 1, 0), 1800)
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+# --- scheduling --------------------------------------------------------------------------
+
+
+def _put_job(kind: str, key: str, run_at: datetime, payload: dict[str, Any]) -> None:
+    """The open job with ``key`` runs at ``run_at``; made if there is none."""
+    moved = Job.objects.filter(unique_key=key, state=Job.State.DUE).update(run_at=run_at)
+    if not moved:
+        enqueue(kind, payload, run_at=run_at, unique_key=key, max_attempts=50)
+
+
+def schedule_delivery(delivery: Delivery) -> None:
+    """Queue a scheduled delivery's publish job (and its account check 30 minutes before)."""
+    due = delivery.due_at or timezone.now()
+    _put_job(PUBLISH_JOB, f"publish:{delivery.pk}", due, {"delivery": delivery.pk})
+    check_at = due - PRECHECK_BEFORE
+    if check_at > timezone.now():
+        _put_job(PRECHECK_JOB, f"precheck:{delivery.pk}", check_at, {"delivery": delivery.pk})
+
+
+# --- publishing --------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    delivery: Delivery
+    connector: Connector
+    outgoing: OutgoingPost
+    refreshed: bool = False
+
+
+def outgoing_for(delivery: Delivery) -> OutgoingPost:
+    post = delivery.post
+    images = tuple(
+        OutgoingImage(
+            path=img.file.path if img.file else None,  # type: ignore[arg-type]
+            mime=img.mime,
+            alt_text=img.alt_text,
+            width=img.width,
+            height=img.height,
+        )
+        for img in post.images.all()
+    )
+    card = None
+    if post.link and post.link_card:
+        card = LinkCard(
+            url=post.link,
+            title=str(post.link_card.get("title", ""))[:300],
+            description=str(post.link_card.get("description", ""))[:1000],
+        )
+    parts = tuple(delivery.parts) or (delivery.text_override or post.text,)
+    return OutgoingPost(
+        key=delivery.key,
+        parts=parts,
+        images=images,
+        link=post.link or None,
+        link_card=card,
+        reply_to=post.reply_to_url or None,
+        created_at=delivery.first_attempt_at,
+    )
+
+
+@handler(PUBLISH_JOB)
+def publish_job(payload: dict[str, Any]) -> None:
+    publish_delivery(int(payload["delivery"]))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.KAIKU_JOB_LEASE_SECONDS)
+
+
+def _claim(delivery: Delivery) -> bool | None:
+    """Take the delivery for this attempt. True: an earlier attempt's outcome is unknown and
+    must be reconciled first; False: a clean start; None: not ours to publish now."""
+    now = timezone.now()
+    rows = Delivery.objects.filter(pk=delivery.pk, held=False)
+    if delivery.state == Delivery.State.SCHEDULED:
+        taken = rows.filter(state=Delivery.State.SCHEDULED).update(
+            state=Delivery.State.PUBLISHING,
+            publishing_since=now,
+            first_attempt_at=Coalesce(F("first_attempt_at"), Value(now)),
+            attempts=F("attempts") + 1,
+        )
+        return False if taken else None
+    if delivery.state == Delivery.State.PUBLISHING:
+        since = delivery.publishing_since or now
+        if since + _lease() > now:
+            # Another worker's request may be in flight right now: never send a second one.
+            raise RetryLater(since + _lease() + timedelta(seconds=1), "publish in flight")
+        stale = rows.filter(state=Delivery.State.PUBLISHING, publishing_since=since)
+        taken = stale.update(publishing_since=now, attempts=F("attempts") + 1)
+        return True if taken else None
+    if delivery.state == Delivery.State.UNCONFIRMED:
+        taken = rows.filter(state=Delivery.State.UNCONFIRMED).update(
+            state=Delivery.State.PUBLISHING, publishing_since=now, attempts=F("attempts") + 1
+        )
+        return True if taken else None
+    return None
+
+
+def publish_delivery(delivery_id: int) -> None:
+    try:
+        delivery = Delivery.objects.select_related("post", "account").get(pk=delivery_id)
+    except Delivery.DoesNotExist:
+        return
+    if delivery.state in FINAL or delivery.state not in PENDING or delivery.held:
+        return
+    if delivery.post.deleted_at is not None:
+        cancel_delivery(delivery)
+        return
+    now = timezone.now()
+    if (
+        delivery.state == Delivery.State.SCHEDULED
+        and delivery.due_at
+        and delivery.due_at > now + timedelta(seconds=1)
+    ):
+        raise RetryLater(delivery.due_at, "not due yet")
+    if delivery.account.status != ChannelAccount.Status.ACTIVE:
+        _hold(delivery, "account_needs_reconnect")
+        return
+    uncertain = _claim(delivery)
+    if uncertain is None:
+        return
+    delivery.refresh_from_db()
+    run = _Run(delivery, delivery.account.connector(), outgoing_for(delivery))
+    _publish_parts(run, uncertain=uncertain)
+
+
+def _publish_parts(run: _Run, *, uncertain: bool) -> None:
+    delivery = run.delivery
+    done = {p.index: p for p in delivery.published.all()}
+    earlier = [
+        Part(p.index, p.remote_id, p.url) for p in sorted(done.values(), key=lambda p: p.index)
+    ]
+    for index in range(len(run.outgoing.parts)):
+        if index in done:
+            continue
+        try:
+            part = None
+            if uncertain:
+                part = run.connector.reconcile(run.outgoing, index)
+                uncertain = False
+            if part is None:
+                part = _send(run, index, earlier)
+        except ChannelError as error:
+            record_failure(run, error)
+            return
+        _record_part(delivery, part, last=index == len(run.outgoing.parts) - 1)
+        earlier.append(part)
+    _after_publish(delivery)
+
+
+def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
+    try:
+        return run.connector.publish_part(run.outgoing, index, earlier)
+    except ChannelError as error:
+        if error.failure is Failure.AUTH and not run.refreshed:
+            run.refreshed = True
+            if _refresh(run.connector):
+                return run.connector.publish_part(run.outgoing, index, earlier)
+        raise
+    except Exception as exc:  # a bug or an unexpected answer after sending: outcome unknown
+        log.exception("publish of delivery %s part %s failed unexpectedly", run.delivery.pk, index)
+        raise ChannelError(Failure.UNKNOWN_OUTCOME, "unexpected", repr(exc)) from exc
+
+
+def _refresh(connector: Connector) -> bool:
+    try:
+        return connector.refresh_credentials()
+    except ChannelError:
+        return False
+
+
+@transaction.atomic
+def _record_part(delivery: Delivery, part: Part, *, last: bool) -> None:
+    PublishedPart.objects.create(
+        delivery=delivery, index=part.index, remote_id=part.remote_id, url=part.url
+    )
+    changes: dict[str, Any] = {}
+    if part.index == 0:
+        changes.update(remote_id=part.remote_id, remote_url=part.url)
+    if last:
+        changes.update(
+            state=Delivery.State.PUBLISHED,
+            published_at=timezone.now(),
+            last_error_code="",
+            last_error_detail="",
+        )
+    if changes:
+        Delivery.objects.filter(pk=delivery.pk).update(**changes)
+
+
+def record_failure(run: _Run, error: ChannelError) -> None:
+    """The one place that records a failed attempt and decides what happens next."""
+    delivery = run.delivery
+    now = timezone.now()
+    base = Delivery.objects.filter(pk=delivery.pk)
+    common: dict[str, Any] = {
+        "last_error_code": error.code[:64],
+        "last_error_detail": error.detail,
+        "last_error_at": now,
+    }
+    failure = error.failure
+    if failure is Failure.AUTH:
+        account = delivery.account
+        account.status = ChannelAccount.Status.NEEDS_RECONNECT
+        account.status_message = error.detail
+        account.save(update_fields=["status", "status_message"])
+        base.update(state=Delivery.State.SCHEDULED, held=True, **common)
+        audit.record(
+            "channel.needs_reconnect",
+            organisation=account.organisation,
+            target=str(account),
+            code=error.code,
+        )
+        notify.account_needs_reconnect(account)
+        return
+    if failure is Failure.RATE_LIMITED:
+        wait = timedelta(seconds=error.retry_after) if error.retry_after else backoff(1)
+        wait = min(max(wait, timedelta(seconds=1)), MAX_RATE_LIMIT_WAIT)
+        base.update(state=Delivery.State.SCHEDULED, attempts=F("attempts") - 1, **common)
+        raise RetryLater(now + wait, "rate limited")
+    if failure is Failure.UNKNOWN_OUTCOME:
+        base.update(state=Delivery.State.UNCONFIRMED, **common)
+        raise RetryLater(now + backoff(delivery.attempts), "outcome unknown: reconcile")
+    if failure is Failure.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
+        base.update(state=Delivery.State.SCHEDULED, **common)
+        raise RetryLater(now + backoff(delivery.attempts), "temporary failure")
+    base.update(state=Delivery.State.FAILED, **common)
+    audit.record(
+        "post.delivery_failed",
+        organisation=delivery.post.organisation,
+        target=str(delivery.account),
+        code=error.code,
+    )
+    notify.delivery_failed(delivery)
+
+
+def _hold(delivery: Delivery, code: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk, state__in=PENDING).update(
+        held=True, last_error_code=code, last_error_at=timezone.now()
+    )
+
+
+def _after_publish(delivery: Delivery) -> None:
+    post = delivery.post
+    audit.record(
+        "post.published",
+        organisation=post.organisation,
+        target=str(delivery.account),
+        post=str(post.public_id),
+    )
+    if not post.deliveries.exclude(state__in=FINAL).exists():
+        Post.objects.filter(pk=post.pk).update(state=Post.State.DONE)
+        from kaiku.posts.services import spawn_next_repeat
+
+        spawn_next_repeat(post)
+
+
+# --- held deliveries, cancelling, retrying ---------------------------------------------
+
+
+def release_held(account: ChannelAccount) -> int:
+    """After reconnecting: the deliveries held for the account go out (now, if overdue)."""
+    released = 0
+    for delivery in Delivery.objects.filter(account=account, held=True, state__in=PENDING):
+        Delivery.objects.filter(pk=delivery.pk).update(held=False, last_error_code="")
+        delivery.held = False
+        schedule_delivery(delivery)
+        released += 1
+    return released
+
+
+def cancel_delivery(delivery: Delivery) -> bool:
+    """Cancel a delivery that has not gone out. False when it is already out or in flight."""
+    cancelled = Delivery.objects.filter(
+        pk=delivery.pk,
+        state__in=[
+            Delivery.State.DRAFT,
+            Delivery.State.IN_REVIEW,
+            Delivery.State.APPROVED,
+            Delivery.State.SCHEDULED,
+        ],
+    ).update(state=Delivery.State.CANCELLED, held=False)
+    Job.objects.filter(
+        unique_key__in=[f"publish:{delivery.pk}", f"precheck:{delivery.pk}"], state=Job.State.DUE
+    ).update(state=Job.State.DONE, finished_at=timezone.now(), last_error="cancelled")
+    return bool(cancelled)
+
+
+def retry_delivery(delivery: Delivery) -> bool:
+    """A person retries a failed delivery: it goes out now (parts already out are kept)."""
+    moved = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
+        state=Delivery.State.SCHEDULED, attempts=0, due_at=timezone.now(), held=False
+    )
+    if moved:
+        delivery.refresh_from_db()
+        schedule_delivery(delivery)
+    return bool(moved)
+
+
+# --- the account check half an hour before --------------------------------------------
+
+
+@handler(PRECHECK_JOB)
+def precheck_job(payload: dict[str, Any]) -> None:
+    delivery = (
+        Delivery.objects.select_related("account").filter(pk=int(payload["delivery"])).first()
+    )
+    if delivery is None or delivery.state != Delivery.State.SCHEDULED:
+        return
+    check_account(delivery.account)
+
+
+def check_account(account: ChannelAccount) -> bool:
+    """Verify the account's credentials (refreshing once). False marks it for reconnection."""
+    if account.status != ChannelAccount.Status.ACTIVE:
+        return False
+    connector = account.connector()
+    try:
+        connector.verify()
+    except ChannelError as error:
+        if error.failure is not Failure.AUTH:
+            return True  # the platform is down, not the account: the publish job retries
+        if _refresh(connector):
+            return check_account_after_refresh(account, connector)
+        account.status = ChannelAccount.Status.NEEDS_RECONNECT
+        account.status_message = error.detail
+        account.save(update_fields=["status", "status_message"])
+        audit.record(
+            "channel.needs_reconnect", organisation=account.organisation, target=str(account)
+        )
+        notify.account_needs_reconnect(account)
+        return False
+    ChannelAccount.objects.filter(pk=account.pk).update(last_verified_at=timezone.now())
+    return True
+
+
+def check_account_after_refresh(account: ChannelAccount, connector: Connector) -> bool:
+    try:
+        connector.verify()
+    except ChannelError:
+        account.status = ChannelAccount.Status.NEEDS_RECONNECT
+        account.save(update_fields=["status"])
+        notify.account_needs_reconnect(account)
+        return False
+    ChannelAccount.objects.filter(pk=account.pk).update(last_verified_at=timezone.now())
+    return True

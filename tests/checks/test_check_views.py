@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kaiku.accounts.models import ApiToken
+from kaiku.checks.models import OrganisationTerm
+
+pytestmark = pytest.mark.django_db
+
+ALL = ("admin", "editor", "reviewer", "viewer")
+CHECKERS = ("admin", "editor", "reviewer")
+
+
+@pytest.mark.parametrize("who", [*ALL, "outsider"])
+def test_the_check_page_is_for_roles_that_may_check(client_for: Any, who: str) -> None:
+    client = client_for(who)
+    page = client.get("/o/toivon-polku/check/")
+    partial = client.post("/o/toivon-polku/check/partial/", {"text": "narkkarit"})
+    expected = 404 if who == "outsider" else (200 if who in CHECKERS else 403)
+    assert page.status_code == expected
+    assert partial.status_code == expected
+
+
+def test_the_partial_marks_a_stigmatising_word_with_alternatives(client_for: Any) -> None:
+    html = (
+        client_for("editor")
+        .post(
+            "/o/toivon-polku/check/partial/", {"text": "Narkkarit tarvitsevat apua.", "lang": "fi"}
+        )
+        .content.decode()
+    )
+    assert '<mark class="finding' in html
+    assert "Narkkarit" in html
+    assert 'class="secondary suggestion"' in html
+
+
+def test_a_name_with_a_diagnosis_is_flagged_as_needing_a_reviewer(client_for: Any) -> None:
+    html = (
+        client_for("editor")
+        .post(
+            "/o/toivon-polku/check/partial/",
+            {"text": "Asiakkaamme Liisa Laaksonen sairastaa skitsofreniaa.", "lang": "fi"},
+        )
+        .content.decode()
+    )
+    assert "badge bad" in html
+
+
+@pytest.mark.parametrize("who", [*ALL, "outsider"])
+def test_own_terms_can_be_added_by_editors_and_admins(client_for: Any, org: Any, who: str) -> None:
+    response = client_for(who).post(
+        "/o/toivon-polku/check/terms/",
+        {"kind": "add", "language": "fi", "word": "pummi", "alternatives": "asunnoton"},
+    )
+    added = OrganisationTerm.objects.filter(organisation=org, word="pummi").exists()
+    assert added == (who in ("admin", "editor"))
+    assert response.status_code == {"admin": 302, "editor": 302, "outsider": 404}.get(who, 403)
+
+
+def test_an_added_word_is_found_and_an_allowed_word_is_not(client_for: Any, org: Any) -> None:
+    client = client_for("editor")
+    OrganisationTerm.objects.create(
+        organisation=org, kind="add", language="fi", word="kulkuri", alternatives="asunnoton"
+    )
+    html = client.post(
+        "/o/toivon-polku/check/partial/", {"text": "Kulkurit nukkuvat puistossa.", "lang": "fi"}
+    ).content.decode()
+    assert '<mark class="finding' in html
+    OrganisationTerm.objects.create(organisation=org, kind="allow", language="fi", word="narkkari")
+    html = client.post(
+        "/o/toivon-polku/check/partial/", {"text": "Narkkarit.", "lang": "fi"}
+    ).content.decode()
+    assert "Narkkarit" in html
+    assert '<mark class="finding warn"' not in html and '<mark class="finding block"' not in html
+
+
+def test_the_check_api_returns_findings_with_offsets(client: Any, members: Any) -> None:
+    _, raw = ApiToken.issue(members["viewer"], "t")
+    text = "Hän on narkkari."
+    response = client.post(
+        "/api/v1/check",
+        {"text": text, "lang": "fi", "channels": ["x"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code == 200
+    finding = next(f for f in response.json()["findings"] if f["kind"] == "stigma")
+    assert text[finding["start"] : finding["end"]] == "narkkari"
+    assert finding["suggestions"]
+
+
+def test_the_check_api_refuses_an_organisation_the_caller_is_not_in(
+    client: Any, members: Any
+) -> None:
+    _, raw = ApiToken.issue(members["outsider"], "t")
+    response = client.post(
+        "/api/v1/check",
+        {"text": "x", "organisation": "toivon-polku"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code == 404
