@@ -197,8 +197,12 @@ class Connector:
         """
         raise NotImplementedError
 
-    def reconcile(self, post: OutgoingPost, index: int) -> PublishedPart | None:
-        """After an unknown outcome: was part ``index`` published? Never publishes anything."""
+    def reconcile(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
+    ) -> PublishedPart | None:
+        """After an unknown outcome: was part ``index`` published? Never publishes anything.
+
+        ``earlier`` are the parts before it that the ledger holds (for matching a reply)."""
         raise NotImplementedError
 
     def delete(self, remote_id: str) -> None:

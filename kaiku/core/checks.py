@@ -40,4 +40,13 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="kaiku.W002",
             )
         )
+    if settings.KAIKU_JOB_LEASE_SECONDS < 60 and not settings.TESTING:
+        problems.append(
+            Warning(
+                "KAIKU_JOB_LEASE_SECONDS is under a minute.",
+                hint="A lease shorter than a platform request's timeout (20 s) could let a "
+                "second worker start the same job while the first is still waiting.",
+                id="kaiku.W003",
+            )
+        )
     return problems

@@ -55,8 +55,12 @@ PENDING = {Delivery.State.SCHEDULED, Delivery.State.PUBLISHING, Delivery.State.U
 
 
 def backoff(attempt: int) -> timedelta:
-    """30 s, 1 min, 2 min … capped at 30 min, with jitter so retries do not arrive together."""
-    seconds = min(30 * 2 ** max(attempt - 1, 0), 1800)
+    """30 s, 1 min, 2 min … capped at 30 min, with jitter so retries do not arrive together.
+
+    The first wait is longer than a request's timeout, so that after a lost answer the
+    platform has finished the first request before the engine looks for its result."""
+    first = settings.KAIKU_PUBLISH_RETRY_SECONDS
+    seconds = min(first * 2 ** max(attempt - 1, 0), 1800)
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
@@ -199,7 +203,7 @@ def _publish_parts(run: _Run, *, uncertain: bool) -> None:
         try:
             part = None
             if uncertain:
-                part = run.connector.reconcile(run.outgoing, index)
+                part = run.connector.reconcile(run.outgoing, index, list(earlier))
                 uncertain = False
             if part is None:
                 part = _send(run, index, earlier)

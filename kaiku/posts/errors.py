@@ -29,6 +29,10 @@ def error_message(code: str, detail: str = "") -> str:
         "duplicate": _("The platform refused the post as a duplicate of an earlier one."),
         "not_found": _("The post or account was not found on the platform."),
         "forbidden": _("The account is not allowed to do this on the platform: %(detail)s"),
+        "invalid_instance": _("That address does not answer as a server of this platform."),
+        "blocked_address": _("Kaiku may not connect to that address (a private network)."),
+        "state_mismatch": _("The sign-in came back without a valid check code. Start again."),
+        "authorization_denied": _("Access was not granted on the platform. Start again."),
     }
     text = messages.get(code)
     if text is None:

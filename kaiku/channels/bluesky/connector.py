@@ -237,7 +237,9 @@ class BlueskyConnector(Connector):
                 raise _error(exc) from exc
         return PublishedPart(index, ref.uri, post_url(self.account.handle, ref.uri))
 
-    def reconcile(self, post: OutgoingPost, index: int) -> PublishedPart | None:
+    def reconcile(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
+    ) -> PublishedPart | None:
         with self._client() as client:
             try:
                 record = client.get_record(

@@ -74,7 +74,9 @@ class FeedConnector(Connector):
             entry = FeedEntry.objects.get(key=key)
         return PublishedPart(index, str(entry.pk), self._url(entry.pk))
 
-    def reconcile(self, post: OutgoingPost, index: int) -> PublishedPart | None:
+    def reconcile(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
+    ) -> PublishedPart | None:
         from kaiku.posts.models import FeedEntry
 
         entry = FeedEntry.objects.filter(key=f"{post.key}-{index}").first()

@@ -143,7 +143,9 @@ def error_text(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}: {response.text[:200]}".strip()
 
 
-def error_from_response(response: httpx.Response, *, unsafe: bool = False) -> ChannelError:
+def error_from_response(
+    response: httpx.Response, *, unsafe: bool = False, refused: str = "invalid"
+) -> ChannelError:
     """Map an unsuccessful response to a ChannelError.
 
     ``unsafe``: the request creates something (POST /api/v1/statuses). A 502 or 504 from the
@@ -158,26 +160,26 @@ def error_from_response(response: httpx.Response, *, unsafe: bool = False) -> Ch
         return ChannelError(failure, code, detail, retry_after=retry_after, status=status)
 
     if status == 401:
-        return err(Failure.AUTH, "auth_invalid")
+        return err(Failure.AUTH, "auth")
     if status == 403:
         if any(marker in detail.lower() for marker in _AUTH_403):
-            return err(Failure.AUTH, "auth_forbidden")
+            return err(Failure.AUTH, "auth")
         return err(Failure.PERMANENT, "forbidden")
     if status == 429:
         return err(Failure.RATE_LIMITED, "rate_limited", retry_after_from(response.headers))
     if status in (502, 504) and unsafe:
-        return err(Failure.UNKNOWN_OUTCOME, "gateway_error")
+        return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status in (408, 409, 425):
         # 409: Mastodon is still handling the same Idempotency-Key; asking again is safe.
         return err(Failure.TRANSIENT, "server_error", retry_after_from(response.headers))
     if status == 404:
         return err(Failure.PERMANENT, "not_found")
     if status == 413:
-        return err(Failure.PERMANENT, "too_large")
+        return err(Failure.PERMANENT, "media" if refused == "media" else "invalid")
     if status == 422:
-        code = "too_long" if "character limit" in detail else "rejected"
+        code = "too_long" if "character limit" in detail else refused
         return err(Failure.PERMANENT, code)
-    return err(Failure.PERMANENT, "rejected")
+    return err(Failure.PERMANENT, refused)
 
 
 # --- the client -------------------------------------------------------------------------------
@@ -229,6 +231,7 @@ class MastodonClient:
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
         unsafe: bool = False,
+        refused: str = "invalid",
         ok: tuple[int, ...] = (),
     ) -> httpx.Response:
         """Send one request; return the response if it succeeded (or its status is in ``ok``).
@@ -254,18 +257,18 @@ class MastodonClient:
             raise ChannelError(Failure.PERMANENT, "invalid_instance", str(exc)) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Nothing reached the server.
-            raise ChannelError(Failure.TRANSIENT, "unreachable", str(exc) or path) from exc
+            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The request left (at least partly) and no answer came back.
             failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "no_answer" if unsafe else "unreachable"
+            code = "timeout" if unsafe else "network"
             raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
         except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "unreachable", str(exc) or path) from exc
+            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.rate_limit = rate_limit_from(response.headers)
         if response.is_success or response.status_code in ok:
             return response
-        raise error_from_response(response, unsafe=unsafe)
+        raise error_from_response(response, unsafe=unsafe, refused=refused)
 
     @staticmethod
     def _json(response: httpx.Response) -> object:
@@ -333,9 +336,7 @@ class MastodonClient:
             response = self._request("POST", "/oauth/token", data=form, auth=False)
         except ChannelError as exc:
             if exc.status in (400, 401):  # invalid_grant, invalid_client: start over
-                raise ChannelError(
-                    Failure.AUTH, "oauth_failed", exc.detail, status=exc.status
-                ) from exc
+                raise ChannelError(Failure.AUTH, "auth", exc.detail, status=exc.status) from exc
             raise
         return parse_token(self._json(response))
 
@@ -420,7 +421,11 @@ class MastodonClient:
         at worst an unattached upload is left, which the instance removes by itself."""
         form = {"description": description} if description else {}
         response = self._request(
-            "POST", "/api/v2/media", data=form, files={"file": (filename, data, mime)}
+            "POST",
+            "/api/v2/media",
+            data=form,
+            files={"file": (filename, data, mime)},
+            refused="media",
         )
         media = parse_media(self._json(response))
         if response.status_code != 202 and media.url:
@@ -433,9 +438,7 @@ class MastodonClient:
             if ready is not None:
                 return ready
             interval = min(interval * 1.5, 5.0)
-        raise ChannelError(
-            Failure.TRANSIENT, "media_processing", f"media {media.id} still processing"
-        )
+        raise ChannelError(Failure.TRANSIENT, "server_error", f"media {media.id} still processing")
 
     # https://docs.joinmastodon.org/methods/media/#get: 206 while still processing
     def get_media(self, media_id: str) -> MediaAttachment | None:
@@ -487,7 +490,7 @@ class MastodonClient:
         except ChannelError as exc:
             # A 2xx we cannot read: the status most likely exists.
             raise ChannelError(
-                Failure.UNKNOWN_OUTCOME, "bad_response", exc.detail, status=response.status_code
+                Failure.UNKNOWN_OUTCOME, "unexpected", exc.detail, status=response.status_code
             ) from exc
 
     # https://docs.joinmastodon.org/methods/statuses/#get

@@ -194,7 +194,7 @@ class MastodonConnector(Connector):
     def _api(self) -> MastodonClient:
         token = self.account.credentials.get("access_token")
         if not isinstance(token, str) or not token:
-            raise ChannelError(Failure.AUTH, "auth_missing", "no access token stored")
+            raise ChannelError(Failure.AUTH, "auth", "no access token stored")
         return self._client(self.account.base_url, token)
 
     def limits(self) -> Limits:
@@ -226,7 +226,7 @@ class MastodonConnector(Connector):
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         if index > 0 and not earlier:
-            raise ChannelError(Failure.PERMANENT, "thread_broken", f"part {index} has no parent")
+            raise ChannelError(Failure.PERMANENT, "unexpected", f"part {index} has no parent")
         parent = earlier[-1].remote_id if index > 0 else post.reply_to
         visibility = self.account.settings.get("visibility")
         language = self.account.settings.get("language")

@@ -2,7 +2,7 @@
 
 Entities: https://docs.joinmastodon.org/entities/ (Status, Account, MediaAttachment,
 Application, Token, Instance). Parsing is lenient about extra and missing optional fields and
-strict about the ones Kaiku relies on: a malformed answer becomes ChannelError("bad_response").
+strict about the ones Kaiku relies on: a malformed answer becomes ChannelError("unexpected").
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def parse_iso(value: str) -> datetime | None:
 
 
 def bad_response(what: str) -> ChannelError:
-    return ChannelError(Failure.TRANSIENT, "bad_response", f"unexpected {what} from Mastodon")
+    return ChannelError(Failure.TRANSIENT, "unexpected", f"unexpected {what} from Mastodon")
 
 
 # --- models -----------------------------------------------------------------------------------

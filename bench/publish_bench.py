@@ -1,0 +1,174 @@
+"""Publishing throughput and lateness: N deliveries due at once, W worker processes.
+
+    .venv/bin/python bench/publish_bench.py [--deliveries 10000] [--workers 1 4] [--postgres]
+
+Each run gets a fresh database (a SQLite file, or a new database on the PostgreSQL server that
+DATABASE_URL names, e.g. through scripts/with-postgres.sh) and a local Mastodon-shaped server
+process as the endpoint. Prints deliveries per second, lateness after the due time (p50, p99)
+and duplicates seen by the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-token"
+
+SETUP = r"""
+import json, sys
+from datetime import timedelta
+import django; django.setup()
+from django.utils import timezone
+from kaiku.organisations.models import Organisation
+from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts import engine
+from kaiku.jobs.models import Job
+url, n = sys.argv[1], int(sys.argv[2])
+org = Organisation.objects.create(name="Bench ry", slug="bench")
+acc = ChannelAccount(organisation=org, platform="mastodon", handle="@bench@127.0.0.1",
+                     base_url=url, settings={"account_id": "109302", "max_characters": 500})
+acc.set_credentials({"access_token": "%s"}); acc.save()
+due = timezone.now() + timedelta(seconds=float(sys.argv[3]))
+posts = Post.objects.bulk_create(
+    [Post(organisation=org, text=f"Julkaisu {i}", state="scheduled", scheduled_at=due)
+     for i in range(n)], batch_size=1000)
+deliveries = Delivery.objects.bulk_create(
+    [Delivery(post=p, account=acc, state="scheduled", due_at=due, parts=[p.text]) for p in posts],
+    batch_size=1000)
+Job.objects.bulk_create(
+    [Job(kind=engine.PUBLISH_JOB, payload={"delivery": d.pk}, run_at=due,
+         unique_key=f"publish:{d.pk}", max_attempts=50) for d in deliveries], batch_size=1000)
+print(json.dumps({"due": due.isoformat()}))
+""" % TOKEN
+
+REPORT = r"""
+import json
+import django; django.setup()
+from kaiku.posts.models import Delivery
+rows = list(Delivery.objects.values_list("state", "due_at", "published_at"))
+late = [(p - d).total_seconds() for s, d, p in rows if s == "published"]
+states = {}
+for s, _, _ in rows:
+    states[s] = states.get(s, 0) + 1
+print(json.dumps({"states": states, "late": late}))
+"""
+
+
+def _python(env: dict[str, str], code: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _fresh_postgres(base_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def run(deliveries: int, workers: int, postgres: str | None) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="kaiku-bench-"))
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "KAIKU_DATA_DIR": str(tmp),
+        "KAIKU_ALLOW_PRIVATE_ADDRESSES": "1",
+        "KAIKU_WORKER_POLL_SECONDS": "1",
+        "KAIKU_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "kaiku.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    if postgres:
+        env["DATABASE_URL"] = _fresh_postgres(postgres, f"kaiku_bench_{workers}")
+    subprocess.run([sys.executable, "-m", "kaiku", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.servers.mastodon_server", "--port", "0", "--token", TOKEN],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    url = server.stdout.readline().split()[1]
+    httpx.post(f"{url}/__control/knobs", json={"rate_limit": 10_000_000}).raise_for_status()
+    lead = 5.0 + deliveries / 2000  # time to start the workers before the posts fall due
+    _python(env, SETUP, url, str(deliveries), str(lead))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kaiku", "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        while True:
+            time.sleep(2)
+            report = _python(env, REPORT)
+            if report["states"].get("published", 0) + report["states"].get("failed", 0) >= deliveries:
+                break
+        statuses = httpx.get(f"{url}/__control/state", timeout=60).json()["statuses"]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+        server.terminate()
+        server.wait(10)
+    late = sorted(report["late"])
+    span = max(late) - min(0.0, min(late)) if late else 0.0
+    texts = [s["content"] for s in statuses]
+    return {
+        "deliveries": deliveries,
+        "workers": workers,
+        "database": "postgresql" if postgres else "sqlite",
+        "per_second": round(len(late) / span, 1) if span else None,
+        "late_p50": round(statistics.median(late), 2),
+        "late_p99": round(late[int(len(late) * 0.99) - 1], 2),
+        "duplicates": len(texts) - len(set(texts)),
+        "states": report["states"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deliveries", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--postgres", action="store_true", help="use DATABASE_URL's server")
+    args = parser.parse_args()
+    postgres = os.environ.get("DATABASE_URL") if args.postgres else None
+    if args.postgres and not postgres:
+        raise SystemExit("--postgres needs DATABASE_URL (run through scripts/with-postgres.sh)")
+    for n in args.deliveries:
+        for w in args.workers:
+            result = run(n, w, postgres)
+            print(
+                f"{result['database']:10} {n:6} deliveries {w} worker(s): "
+                f"{result['per_second']}/s, lateness p50 {result['late_p50']} s, "
+                f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, {result['states']}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

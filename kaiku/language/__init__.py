@@ -1,0 +1,242 @@
+"""Kaiku language checks: stigma, suicide-safe wording, privacy, length, accessibility,
+readability and spelling for Finnish, Swedish and English drafts. Pure Python, no Django.
+
+    >>> from kaiku.language import check
+    >>> [f.code for f in check("Narkkareille ei ole paikkaa täällä.", "fi")]
+    ['stigma.slur']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from . import access, length, morph, privacy, readability, stigma, suicide
+from .detect import detect_language
+from .lexicon import TermSpec, lexicon_for
+from .messages import CHANNEL_NAMES, UI_LANGS, message
+from .morph import set_fallback, status, voikko_available
+from .text import tokenize
+from .types import SEVERITY_ORDER, Finding, Kind, Media, Severity
+
+__all__ = [
+    "LANGS",
+    "Finding",
+    "Kind",
+    "Media",
+    "Severity",
+    "TermSpec",
+    "channels",
+    "check",
+    "count",
+    "detect_language",
+    "lemmas",
+    "limit",
+    "set_fallback",
+    "status",
+    "voikko_available",
+]
+
+LANGS = ("fi", "sv", "en")
+SOURCE_LIMITS = {
+    "x": "X developer docs: counting characters (twitter-text v3)",
+    "bluesky": "Bluesky app.bsky.feed.post lexicon: text maxGraphemes 300",
+    "mastodon": "Mastodon docs: statuses (500 by default; URLs count 23)",
+    "threads": "Threads: 500-character limit",
+    "instagram": "Instagram: 2,200-character captions, 5 hashtags (from December 2025)",
+    "linkedin": "LinkedIn Posts API: commentary in little text format, 3,000 characters",
+    "facebook": "Facebook: 63,206-character posts",
+}
+
+count = length.count
+limit = length.limit
+channels = length.channels
+
+
+def _lang(lang: str | None, text: str) -> str:
+    if lang is None:
+        return detect_language(text)
+    key = lang.lower().split("-")[0].split("_")[0]
+    if key not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGS)}")
+    return key
+
+
+def check(
+    text: str,
+    lang: str | None = None,
+    channels: Sequence[str] = (),
+    media: Sequence[Media] = (),
+    *,
+    ui_lang: str = "fi",
+    extra_terms: Sequence[TermSpec] = (),
+    allowed_terms: Iterable[str] = (),
+    channel_limits: Mapping[str, int] | None = None,
+) -> list[Finding]:
+    """Check a draft and return its findings, sorted by position.
+
+    ``lang`` is "fi", "sv" or "en" (None detects it). ``channels`` are the platforms the draft
+    goes to ("x", "bluesky", "mastodon", "threads", "instagram", "linkedin", "facebook").
+    ``extra_terms`` adds an organisation's own stigma entries (a base word, or a mapping with
+    ``base``, ``category``, ``alternatives``, ``stems``...); ``allowed_terms`` suppresses
+    entries by base word. ``channel_limits`` overrides limits, e.g. ``{"mastodon": 1000}``.
+    Messages are in ``ui_lang`` (fi, en, sv).
+    """
+    lg = _lang(lang, text)
+    ui = ui_lang if ui_lang in UI_LANGS else "fi"
+    tokens, sentences = tokenize(text)
+    lex = lexicon_for(lg, extra_terms, allowed_terms)
+
+    findings: list[Finding] = []
+    stigma_findings = stigma.check_stigma(text, lg, tokens, lex, ui)
+    findings += stigma_findings
+    findings += suicide.check_suicide(text, lg, tokens, sentences, ui)
+    names = privacy.find_names(tokens, lg)
+    findings += privacy.check_privacy(text, lg, tokens, sentences, ui, names)
+    for ch in channels:
+        findings += _length_findings(text, ch, ui, channel_limits)
+    findings += access.check_media(media, ui)
+    findings += access.check_hashtags(text, lg, ui)
+    findings += access.check_emoji_runs(text, ui)
+    findings += access.check_caps(text, tokens, ui)
+    findings += readability.check_readability(text, tokens, sentences, ui, wiio_enabled=lg == "fi")
+    if lg == "fi":
+        owned = [(f.start, f.end) for f in stigma_findings]
+        name_tokens = {k for i, j in names for k in range(i, j)}
+        findings += readability.check_spelling(text, tokens, owned, name_tokens, ui)
+    findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
+    return findings
+
+
+def _length_findings(
+    text: str, channel: str, ui: str, channel_limits: Mapping[str, int] | None
+) -> list[Finding]:
+    key = channel.lower()
+    max_len = length.limit(key, channel_limits)
+    out = []
+    n = length.count(text, key)
+    name = CHANNEL_NAMES.get(key, channel)
+    if n > max_len:
+        start = length.overflow_start(text, key, max_len)
+        s = start if start is not None else len(text)
+        out.append(
+            Finding(
+                "length",
+                "length.over_limit",
+                s,
+                len(text),
+                text[s:],
+                "block",
+                message(
+                    "length.over_limit", ui, channel=name, over=n - max_len, limit=max_len, count=n
+                ),
+                [],
+                SOURCE_LIMITS.get(key, ""),
+            )
+        )
+    tag_limit = length.HASHTAG_LIMITS.get(key)
+    if tag_limit is not None:
+        tags = length.hashtags(text)
+        if len(tags) > tag_limit:
+            s, e = tags[tag_limit][0], tags[-1][1]
+            out.append(
+                Finding(
+                    "length",
+                    "length.hashtags",
+                    s,
+                    e,
+                    text[s:e],
+                    "block",
+                    message("length.hashtags", ui, channel=name, limit=tag_limit, count=len(tags)),
+                    [],
+                    SOURCE_LIMITS.get(key, ""),
+                )
+            )
+    return out
+
+
+_SV_SUFFIXES = sorted(
+    [
+        "arnas",
+        "ernas",
+        "orna",
+        "arna",
+        "erna",
+        "heten",
+        "het",
+        "ande",
+        "ende",
+        "ade",
+        "are",
+        "ens",
+        "ars",
+        "ers",
+        "or",
+        "ar",
+        "er",
+        "en",
+        "et",
+        "na",
+        "as",
+        "es",
+        "a",
+        "e",
+        "t",
+        "s",
+    ],
+    key=len,
+    reverse=True,
+)
+_WORD_RE = re.compile(r"[^\W\d_](?:\w|[-'\u2019](?=\w))*")
+
+
+def _stem_en(w: str) -> str:
+    for pos in ("'s", "\u2019s", "s'"):
+        if w.endswith(pos):
+            w = w[: -len(pos)] if pos != "s'" else w[:-1]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+        return w[:-1] if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz" else w
+    if len(w) > 4 and w.endswith("ed"):
+        w = w[:-2]
+        return w[:-1] if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz" else w
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _stem_sv(w: str) -> str:
+    for suf in _SV_SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)]
+    return w
+
+
+def lemmas(text: str, lang: str | None = None) -> list[str]:
+    """Base forms of the words of ``text``, in order, without duplicates.
+
+    Finnish uses Voikko: the base form plus each compound part ("päihdetyöntekijöille" gives
+    päihdetyöntekijä, päihde, työ, tekijä...), so topic matching finds compounds. Swedish and
+    English use a light suffix stripper. Without Voikko, Finnish words come back lowercased.
+    """
+    lg = _lang(lang, text)
+    out: dict[str, None] = {}
+    for m in _WORD_RE.finditer(text):
+        w = m.group(0).lower()
+        if lg == "fi":
+            analyses = morph.analyze(w)
+            if not analyses:
+                out[w] = None
+            for a in analyses[:1]:
+                out[a.baseform] = None
+                for part in (*a.tails[1:], *a.parts):
+                    out[part] = None
+        elif lg == "en":
+            out[_stem_en(w)] = None
+        else:
+            out[_stem_sv(w)] = None
+    return list(out)

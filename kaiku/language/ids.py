@@ -1,0 +1,120 @@
+"""Identifier detectors: Finnish personal identity codes, phones, e-mails, IBANs, addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+from .text import EMAIL_RE
+
+_HETU_RE = re.compile(
+    r"(?<![\w-])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![\w-])", re.I
+)
+_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+# Century signs: "+" 1800s; "-" and (since 2023) U V W X Y 1900s; A (and since 2023) B-F 2000s.
+_CENTURY = {"+": 1800, "-": 1900, **dict.fromkeys("UVWXY", 1900), **dict.fromkeys("ABCDEF", 2000)}
+
+
+def hetu_valid(code: str) -> bool:
+    """Check a Finnish henkilötunnus: century sign, real date, individual number, checksum."""
+    m = _HETU_RE.fullmatch(code.strip())
+    return m is not None and _hetu_ok(m)
+
+
+def _hetu_ok(m: re.Match[str]) -> bool:
+    dd, mm, yy, sign, num, check = m.groups()
+    century = _CENTURY.get(sign.upper())
+    if century is None or int(num) < 2:
+        return False
+    try:
+        dt.date(century + int(yy), int(mm), int(dd))
+    except ValueError:
+        return False
+    return _HETU_CHECK[int(dd + mm + yy + num) % 31] == check.upper()
+
+
+def find_hetu(text: str) -> Iterator[tuple[int, int]]:
+    for m in _HETU_RE.finditer(text):
+        if _hetu_ok(m):
+            yield m.span()
+
+
+# Finnish numbers in running text start with 0 or an international prefix; requiring that keeps
+# dates, times, prices and counts out before phonenumbers validates the rest.
+_PHONE_CAND_RE = re.compile(r"(?<![\w+.,/])(?:\+|00)?\d[\d\u00a0 ()/-]{5,17}\d(?![\w.,]\d)")
+
+
+def find_phones(text: str, region: str = "FI") -> Iterator[tuple[int, int]]:
+    for m in _PHONE_CAND_RE.finditer(text):
+        cand = m.group(0).rstrip()
+        if not (cand.startswith(("+", "0"))):
+            continue
+        digits = sum(c.isdigit() for c in cand)
+        if digits < 7 or digits > 15:
+            continue
+        try:
+            num = phonenumbers.parse(cand, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(num):
+            yield m.start(), m.start() + len(cand)
+
+
+def find_emails(text: str) -> Iterator[tuple[int, int]]:
+    for m in EMAIL_RE.finditer(text):
+        yield m.span()
+
+
+_IBAN_RE = re.compile(
+    r"(?<![A-Z0-9])([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)(?![A-Z0-9])"
+)
+_IBAN_LEN = {
+    "FI": 18, "SE": 24, "NO": 15, "DK": 18, "EE": 20, "DE": 22, "FR": 27, "GB": 22, "NL": 18,
+    "BE": 16, "ES": 24, "IT": 27, "AT": 20, "CH": 21, "IE": 22, "LV": 21, "LT": 20, "PL": 28,
+    "AX": 18, "IS": 26, "LU": 20, "PT": 25,
+}  # fmt: skip
+
+
+def iban_valid(value: str) -> bool:
+    iban = value.replace(" ", "").upper()
+    if len(iban) < 15 or not iban[:2].isalpha() or not iban[2:4].isdigit():
+        return False
+    expected = _IBAN_LEN.get(iban[:2])
+    if expected is not None and len(iban) != expected:
+        return False
+    rearranged = iban[4:] + iban[:4]
+    try:
+        number = int("".join(str(int(c, 36)) for c in rearranged))
+    except ValueError:
+        return False
+    return number % 97 == 1
+
+
+def find_ibans(text: str) -> Iterator[tuple[int, int]]:
+    for m in _IBAN_RE.finditer(text):
+        value = m.group(1)
+        # The greedy group may swallow a following 1-3 character word; trim until valid.
+        while value and not iban_valid(value):
+            if " " not in value:
+                value = ""
+                break
+            value = value.rsplit(" ", 1)[0]
+        if value:
+            yield m.start(1), m.start(1) + len(value)
+
+
+_STREET = (
+    r"tie|katu|kuja|polku|väylä|raitti|kaari|rinne|ranta|tori|aukio|portti|puistikko|bulevardi|"
+    r"esplanadi|katu|gatan|vägen|gränd|stigen|torget|allén|backen|kajen|planen|road|street|avenue"
+)
+_ADDRESS_RE = re.compile(
+    rf"\b([A-ZÅÄÖ][a-zåäöé-]*(?:{_STREET}))\s+(\d{{1,4}}(?:\s?[a-h])?(?:\s?[A-H]\s?\d{{1,3}}|\s?(?:as\.?|lh\.?|bst\.?)\s?\d{{1,3}})?)(?![\d,.]\d)"
+)
+
+
+def find_addresses(text: str) -> Iterator[tuple[int, int]]:
+    for m in _ADDRESS_RE.finditer(text):
+        yield m.span()

@@ -1,0 +1,333 @@
+"""Privacy: identifiers, personal names, and a person named together with health data.
+
+The alarm that matters is ``privacy.person_with_health``: an identifiable person (a name, a
+henkilötunnus, or a phone, e-mail or home address not given as a contact) and a health,
+substance-use or client-of-service word in the same sentence. A name next to a job title
+("toiminnanjohtaja Maija Meikäläinen") or right after a contact cue ("Lisätietoja: ...") is a
+professional contact, not a disclosure. Lone identifiers are ``info`` except the
+henkilötunnus, which is always ``block``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from . import ids, morph
+from .messages import message
+from .text import Token
+from .types import Finding, Severity
+from .words import FiWordSet
+
+SOURCE_GDPR = "EU GDPR Art. 9 (health data); Kaiku (own judgement on what identifies)"
+SOURCE_HETU = "Tietosuojalaki 1050/2018 29 § (henkilötunnus); GDPR Art. 87"
+SOURCE_CONTACT = "Kaiku (own judgement)"
+_PROPER = frozenset({"etunimi", "sukunimi"})
+_ORG_EMAIL = re.compile(
+    r"^(?:info|toimisto|kirjaamo|palaute|asiakaspalvelu|office|contact|kansli|viestinta|"
+    r"viestintä|rekry|hallinto|noreply|no-reply|tiedotus|press|media|hello|hei|moi)\b",
+    re.I,
+)
+_NEN_SURNAME = re.compile(r"^[A-ZÅÄÖ][a-zåäö]+(?:nen|sen|selle|sellä|seltä|sestä|sessa)$")
+_WORK_RE = re.compile(
+    r"(?:kirja|teos|romaani|artikkeli|luento|puhe|esitelmä|esitys|blogi|podcast|tutkimus|"
+    r"kolumni|haastattelu|kirjoitus|väitöskirja|elokuva|dokumentti|book|article|talk|lecture|"
+    r"study|column|podcast|film|bok|artikel|föreläsning|studie|kolumn)(?:'s)?[a-zåäö]{0,5}",
+)
+_HONORIFIC = frozenset({"dr", "mr", "mrs", "ms", "tri", "fru", "herr"})
+
+
+@dataclass(frozen=True, slots=True)
+class LangRules:
+    health_fi: FiWordSet | None
+    client_fi: FiWordSet | None
+    title_fi: FiWordSet | None
+    health_re: re.Pattern[str] | None
+    client_re: re.Pattern[str] | None
+    title_re: re.Pattern[str] | None
+    contact_re: re.Pattern[str]
+    broad_contact_re: re.Pattern[str]
+    residence_re: re.Pattern[str]
+    recruitment_re: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    path = resources.files("kaiku.language").joinpath("data", "privacy.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    path = resources.files("kaiku.language").joinpath("data", "first_names.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip() for x in lines if x.strip() and not x.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def org_markers() -> frozenset[str]:
+    return frozenset(str(w).lower() for w in _data()["org_markers"]["words"])
+
+
+@lru_cache(maxsize=4)
+def rules(lang: str) -> LangRules:
+    d = _data()[lang]
+
+    def rx(key: str) -> re.Pattern[str]:
+        return re.compile(str(d[key]), re.IGNORECASE)
+
+    if lang == "fi":
+        return LangRules(
+            FiWordSet(d["health"]),
+            FiWordSet(d["client"]),
+            FiWordSet(d["title"]),
+            None,
+            None,
+            None,
+            rx("contact"),
+            rx("broad_contact"),
+            rx("residence"),
+            rx("recruitment"),
+        )
+    return LangRules(
+        None,
+        None,
+        None,
+        rx("health"),
+        rx("client"),
+        rx("title"),
+        rx("contact"),
+        rx("broad_contact"),
+        rx("residence"),
+        rx("recruitment"),
+    )
+
+
+# --- names ------------------------------------------------------------------------------
+
+
+def _capitalised(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and not word.isupper()
+
+
+def _in_first_names(word: str) -> bool:
+    names = first_names()
+    if word in names:
+        return True
+    for suffix in ("'s", "\u2019s", "s", ":n", "n", "lle", "lla", "llä", "lta", "ltä", "sta", "stä",
+                   "ssa", "ssä", "a", "ä", "ta", "tä", "ksi", "in", "na", "nä"):  # fmt: skip
+        if word.endswith(suffix) and word[: -len(suffix)] in names:
+            return True
+    return False
+
+
+@lru_cache(maxsize=50_000)
+def _name_info(word: str, lang: str, gen: int) -> tuple[bool, bool]:
+    """(looks like a name, also has a common-word reading)."""
+    del gen  # only part of the cache key
+    if lang == "fi":
+        analyses = morph.analyze(word)
+        if analyses:
+            name = any(a.wclass in _PROPER for a in analyses) or any(
+                a.baseform.capitalize() in first_names() for a in analyses if a.wclass in _PROPER
+            )
+            common = any(a.wclass not in _PROPER and a.wclass != "paikannimi" for a in analyses)
+            place_only = all(a.wclass == "paikannimi" for a in analyses)
+            if place_only and not _in_first_names(word):
+                return False, False  # "Helsingin"; but "Mari" is also a given name
+            return name or _in_first_names(word), common
+        return _in_first_names(word) or _NEN_SURNAME.match(word) is not None, False
+    return _in_first_names(word), False
+
+
+def find_names(tokens: Sequence[Token], lang: str) -> list[tuple[int, int]]:
+    """Token index ranges [i, j) that look like personal names."""
+    out: list[tuple[int, int]] = []
+    markers = org_markers()
+    gen = morph.generation()
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        if not t.text[0].isupper() or t.protected or t.hashtag or not _capitalised(t.text):
+            i += 1
+            continue
+        is_name, common = _name_info(t.text, lang, gen)
+        nxt = tokens[i + 1] if i + 1 < n and tokens[i + 1].sentence == t.sentence else None
+        next_cap = nxt is not None and _capitalised(nxt.text) and not nxt.protected
+        prev = tokens[i - 1] if i > 0 and tokens[i - 1].sentence == t.sentence else None
+        honorific = prev is not None and prev.lower.rstrip(".") in _HONORIFIC
+        if not is_name and not honorific:
+            i += 1
+            continue
+        if t.initial and common and not next_cap:
+            i += 1
+            continue
+        in_list = _in_first_names(t.text)
+        if t.initial and not in_list and not next_cap and not honorific:
+            i += 1
+            continue
+        if common and not in_list and not honorific:
+            i += 1  # "Kalliossa", "Mäki": a surname reading alone is not enough
+            continue
+        if nxt is not None and nxt.lower in markers:
+            i += 2
+            continue
+        j = i + 1
+        while (
+            j < n
+            and j < i + 3
+            and tokens[j].sentence == t.sentence
+            and _capitalised(tokens[j].text)
+            and not tokens[j].protected
+            and tokens[j].lower not in markers
+            and not (j + 1 < n and tokens[j + 1].lower in markers)
+        ):
+            j += 1
+        if "-" in t.text and t.text.split("-")[-1].islower():
+            i = j
+            continue  # "Aalto-yliopisto", "Aino-säätiö"
+        out.append((i, j))
+        i = j
+    return out
+
+
+# --- the check --------------------------------------------------------------------------
+
+
+def _is(word_set: FiWordSet | None, regex: re.Pattern[str] | None, tok: Token) -> bool:
+    if word_set is not None:
+        return tok.lower in word_set
+    return regex is not None and regex.fullmatch(tok.lower) is not None
+
+
+def check_privacy(
+    text: str,
+    lang: str,
+    tokens: Sequence[Token],
+    sentences: Sequence[tuple[int, int]],
+    ui_lang: str,
+    names: Sequence[tuple[int, int]] | None = None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    r = rules(lang)
+
+    def add(code: str, s: int, e: int, severity: Severity, source: str) -> None:
+        msg = message(code, ui_lang)
+        findings.append(Finding("privacy", code, s, e, text[s:e], severity, msg, [], source))
+
+    hetus = list(ids.find_hetu(text))
+    for s, e in hetus:
+        add("privacy.hetu", s, e, "block", SOURCE_HETU)
+    phones = list(ids.find_phones(text))
+    emails = list(ids.find_emails(text))
+    addresses = list(ids.find_addresses(text))
+    for s, e in phones:
+        add("privacy.phone", s, e, "info", SOURCE_CONTACT)
+    for s, e in emails:
+        add("privacy.email", s, e, "info", SOURCE_CONTACT)
+    for s, e in ids.find_ibans(text):
+        add("privacy.iban", s, e, "info", SOURCE_CONTACT)
+    for s, e in addresses:
+        add("privacy.address", s, e, "info", SOURCE_CONTACT)
+
+    if names is None:
+        names = find_names(tokens, lang)
+    name_spans = [(tokens[i].start, tokens[j - 1].end, i, j) for i, j in names]
+    exempt_names: set[int] = set()
+    for k, (_s, _e, i, j) in enumerate(name_spans):
+        if _professional(tokens, i, j, r, text):
+            exempt_names.add(k)
+        else:
+            add("privacy.name", _s, _e, "info", SOURCE_CONTACT)
+
+    by_sentence: dict[int, list[Token]] = {}
+    for t in tokens:
+        by_sentence.setdefault(t.sentence, []).append(t)
+    id_starts = sorted([s for s, _ in hetus] + [s for s, _ in phones + emails + addresses])
+    name_starts = [s for s, *_ in name_spans]
+    for s_idx, (ss, se) in enumerate(sentences):
+        # Cheap gate first: only a sentence with some identifier needs the health lookup.
+        if not any(ss <= s < se for s in id_starts) and not any(ss <= s < se for s in name_starts):
+            continue
+        sent_tokens = by_sentence.get(s_idx, [])
+        sentence = text[ss:se].lower()
+        if r.health_fi is not None:
+            health_set = r.health_fi
+            health = any(t.lower in health_set for t in sent_tokens if not t.protected)
+        else:
+            health = r.health_re is not None and r.health_re.search(sentence) is not None
+        if not health:
+            continue
+        identified = any(ss <= s < se for s, _ in hetus)
+        personal_names = [
+            k
+            for k, (s, _e, _i, _j) in enumerate(name_spans)
+            if ss <= s < se and k not in exempt_names
+        ]
+        identified = identified or bool(personal_names)
+        contact = r.broad_contact_re.search(sentence) is not None
+        has_exempt = any(
+            ss <= s < se for k, (s, *_rest) in enumerate(name_spans) if k in exempt_names
+        )
+        if not identified and not contact and not has_exempt:
+            weak = [
+                (s, e)
+                for s, e in phones + emails
+                if ss <= s < se and not _ORG_EMAIL.match(text[s:e])
+            ]
+            identified = bool(weak)
+        if not identified and r.residence_re.search(sentence):
+            identified = any(ss <= s < se for s, _ in addresses)
+        if identified:
+            end = se
+            while end > ss and text[end - 1].isspace():
+                end -= 1
+            add("privacy.person_with_health", ss, end, "block", SOURCE_GDPR)
+    return findings
+
+
+def _professional(tokens: Sequence[Token], i: int, j: int, r: LangRules, text: str) -> bool:
+    """A name given with a job title or as the contact person is not a disclosure; a name
+    right after or in apposition with a client word ("asiakkaamme Pekka") always is."""
+    sent = tokens[i].sentence
+
+    def same(k: int) -> Token | None:
+        if 0 <= k < len(tokens) and tokens[k].sentence == sent and not tokens[k].protected:
+            return tokens[k]
+        return None
+
+    before = [t for t in (same(i - 1), same(i - 2)) if t is not None]
+    after = same(j)
+    apposition = after is not None and text[tokens[j - 1].end : after.start].strip() in (",", "")
+    if any(_is(r.client_fi, r.client_re, t) for t in before) or (
+        apposition and after is not None and _is(r.client_fi, r.client_re, after)
+    ):
+        return False
+    window = [
+        t for t in (same(i - 1), same(i - 2), same(i - 3), same(j), same(j + 1), same(j + 2)) if t
+    ]
+    if any(_is(r.title_fi, r.title_re, t) for t in window):
+        return True
+    if (
+        after is not None
+        and after.start - tokens[j - 1].end <= 1
+        and _WORK_RE.fullmatch(after.lower)
+    ):
+        return True  # "Lehtosen kirja", "Smith's book": the person's work, not their health
+    start = tokens[i - 4].start if i >= 4 and tokens[i - 4].sentence == sent else None
+    if start is None:
+        start = _sentence_start(tokens, i)
+    return r.contact_re.search(text[start : tokens[i].start].lower()) is not None
+
+
+def _sentence_start(tokens: Sequence[Token], i: int) -> int:
+    k = i
+    while k > 0 and tokens[k - 1].sentence == tokens[i].sentence:
+        k -= 1
+    return tokens[k].start

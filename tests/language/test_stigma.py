@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import pytest
+
+from kaiku.language import check
+
+
+def stigma_hits(text: str, lang: str = "fi", **kw: object) -> list[tuple[str, str, str]]:
+    return [
+        (f.text, f.code, f.severity)
+        for f in check(text, lang, **kw)  # type: ignore[arg-type]
+        if f.code.startswith("stigma.")
+    ]
+
+
+FINNISH_FOUND = [
+    "narkkareiden",
+    "narkkari",
+    "narkkarit",
+    "hulluille",
+    "skitsofreenikoiden",
+    "katunarkkari",
+    "narkkarikämppä",
+    "päihdeongelmaisten",
+    "nisti",
+    "nistejä",
+    "hörhö",
+    "narkkarei",
+    "huume-hörhöt",
+    "alkoholisteja",
+    "juopot",
+    "pultsareita",
+    "vajaamielisille",
+    "mielisairaita",
+    "rappioalkoholisti",
+    "spurguja",
+]
+FINNISH_SILENT = [
+    "psykologi",
+    "psykoosi",
+    "psykoterapia",
+    "alkoholistrategia",
+    "addiktiopsykiatria",
+    "narkoosi",
+    "narkolepsia",
+    "pianisti",
+    "kolumnisti",
+    "pulssi",
+    "hullunkurinen",
+    "psykososiaalinen",
+    "pöpöt",
+]
+
+
+@pytest.mark.usefixtures("voikko")
+@pytest.mark.parametrize("word", FINNISH_FOUND)
+def test_finnish_inflections_and_compounds_are_found_with_voikko(word: str) -> None:
+    hits = stigma_hits(f"Kirjoitin eilen sanan {word} ilman lainausmerkkejä, valitettavasti.")
+    # "sanan" is a meta word, so the hit is info; what matters here is that it is found.
+    assert [h[0] for h in hits] == [word]
+
+
+@pytest.mark.usefixtures("voikko")
+@pytest.mark.parametrize("word", FINNISH_SILENT)
+def test_finnish_look_alikes_stay_silent_with_voikko(word: str) -> None:
+    assert stigma_hits(f"Tänään puhuimme aiheesta {word} pitkään.") == []
+
+
+@pytest.mark.usefixtures("no_voikko")
+@pytest.mark.parametrize("word", FINNISH_FOUND)
+def test_finnish_inflections_and_compounds_are_found_on_the_fallback(word: str) -> None:
+    assert [h[0] for h in stigma_hits(f"Puhuimme tänään: {word} ja muut asiat.")] == [word]
+
+
+@pytest.mark.usefixtures("no_voikko")
+@pytest.mark.parametrize("word", FINNISH_SILENT)
+def test_finnish_look_alikes_stay_silent_on_the_fallback(word: str) -> None:
+    assert stigma_hits(f"Tänään puhuimme aiheesta {word} pitkään.") == []
+
+
+def test_finnish_inflections_of_narkkari_are_found() -> None:
+    text = "Narkkarit, narkkareiden ja narkkareille ei ole täällä paikkaa."
+    assert [h[0] for h in stigma_hits(text)] == ["Narkkarit", "narkkareiden", "narkkareille"]
+
+
+def test_stigma_finding_offers_respectful_alternatives_and_a_source() -> None:
+    f = next(f for f in check("Narkkarit pitää kohdata.", "fi") if f.kind == "stigma")
+    assert "huumeita käyttävä ihminen" in f.suggestions
+    assert f.source
+    assert f.severity == "warn"
+    assert (f.start, f.end, f.text) == (0, 9, "Narkkarit")
+
+
+def test_quoted_term_is_reported_as_info() -> None:
+    assert stigma_hits("Moni sanoo edelleen ”narkkari”, vaikka se satuttaa.") == [
+        ("narkkari", "stigma.slur", "info")
+    ]
+
+
+def test_term_discussed_as_a_word_is_reported_as_info() -> None:
+    assert stigma_hits("Sana narkkari leimaa ihmisen.") == [("narkkari", "stigma.slur", "info")]
+    assert stigma_hits("Please stop using the word addict.", "en") == [
+        ("addict", "stigma.label", "info")
+    ]
+
+
+def test_teki_itsemurhan_is_only_a_soft_note() -> None:
+    assert stigma_hits("Hän teki itsemurhan viime keväänä.") == [
+        ("teki itsemurhan", "stigma.suicide_wording", "info")
+    ]
+
+
+def test_organisation_can_add_a_term() -> None:
+    text = "Kaikki luuserit ovat tervetulleita."
+    assert stigma_hits(text) == []
+    assert [h[0] for h in stigma_hits(text, extra_terms=["luuseri"])] == ["luuserit"]
+
+
+def test_organisation_can_add_a_term_with_details() -> None:
+    spec = {"base": "luuseri", "category": "slur", "alternatives": ["ihminen"]}
+    f = next(f for f in check("Luuserit mukaan!", "fi", extra_terms=[spec]))
+    assert (f.code, f.suggestions, f.source) == (
+        "stigma.slur",
+        ["ihminen"],
+        "Organisation's own list",
+    )
+
+
+def test_organisation_can_allow_a_base_word() -> None:
+    text = "Hullut ideat ja narkkarit."
+    assert [h[0] for h in stigma_hits(text, allowed_terms=["hullu"])] == ["narkkarit"]
+
+
+def test_english_addict_is_found_but_addiction_medicine_is_not() -> None:
+    text = "Addicts deserve care, and addiction medicine helps. He is addicted to coffee."
+    assert [h[0] for h in stigma_hits(text, "en")] == ["Addicts"]
+
+
+def test_english_phrases_are_found() -> None:
+    text = "She committed suicide. He was a substance abuser. Former addicts spoke."
+    assert [h[1] for h in stigma_hits(text, "en")] == [
+        "stigma.suicide_wording",
+        "stigma.label",
+        "stigma.label",
+    ]
+
+
+def test_alcoholics_anonymous_is_not_a_label() -> None:
+    assert (
+        stigma_hits("Alcoholics Anonymous meets on Mondays; alcoholic drinks are not served.", "en")
+        == []
+    )
+
+
+def test_swedish_inflections_and_compounds_are_found() -> None:
+    text = "Knarkaren, knarkarna och heroinmissbrukare. Missbrukarvården och psykos är annat."
+    assert [h[0] for h in stigma_hits(text, "sv")] == [
+        "Knarkaren",
+        "knarkarna",
+        "heroinmissbrukare",
+    ]
+
+
+def test_messages_follow_the_ui_language() -> None:
+    fi = check("Narkkarit", "fi")[0].message
+    en = check("Narkkarit", "fi", ui_lang="en")[0].message
+    sv = check("Narkkarit", "fi", ui_lang="sv")[0].message
+    assert "halventava" in fi
+    assert "slur" in en
+    assert "nedsättande" in sv

@@ -1,0 +1,113 @@
+"""Enough of Mastodon's plain-text handling (app/lib/text_formatter.rb) for the test server:
+status HTML with links, hashtags and mentions, and the character count Mastodon validates.
+
+The HTML matters to the client's reconciliation, which must read the text back out of it:
+links keep their full URL across ``invisible`` / ``ellipsis`` spans, and mentions show as
+``@user`` without the domain.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+Resolver = Callable[[str], "dict[str, Any] | None"]
+
+_TOKENS = re.compile(
+    r"(?P<url>https?://[^\s<>\"]+)"
+    r"|(?P<tag>(?<![\w/&#])#(?P<tagname>\w+))"
+    r"|(?P<mention>(?<![\w/@])@(?P<user>[A-Za-z0-9_]+)(?:@(?P<host>[A-Za-z0-9.-]+\w(?::\d+)?))?)"
+)
+_URL_TAIL = ".,;:!?)'\""
+
+
+def _link(url: str) -> str:
+    # Mastodon shows links without the scheme and shortens long ones with an "ellipsis" span;
+    # the full URL stays in the text nodes.
+    scheme, _, rest = url.partition("://")
+    prefix = f"{scheme}://"
+    if rest.startswith("www."):
+        prefix, rest = prefix + "www.", rest[4:]
+    if len(rest) > 30:
+        shown = (
+            f'<span class="ellipsis">{html.escape(rest[:30])}</span>'
+            f'<span class="invisible">{html.escape(rest[30:])}</span>'
+        )
+    else:
+        shown = f'<span class="">{html.escape(rest)}</span><span class="invisible"></span>'
+    return (
+        f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" translate="no">'
+        f'<span class="invisible">{html.escape(prefix)}</span>{shown}</a>'
+    )
+
+
+def count_characters(text: str) -> int:
+    """Mastodon's length: every URL counts as 23, a mention as its @username only."""
+    counted = 0
+    last = 0
+    for match in _TOKENS.finditer(text):
+        counted += len(text[last : match.start()])
+        if match.group("url"):
+            url = match.group("url").rstrip(_URL_TAIL)
+            counted += 23 + len(match.group("url")) - len(url)
+        elif match.group("mention"):
+            counted += 1 + len(match.group("user"))
+        else:
+            counted += len(match.group(0))
+        last = match.end()
+    return counted + len(text[last:])
+
+
+def render(
+    text: str, *, base_url: str, domain: str, resolve: Resolver
+) -> tuple[str, list[dict[str, str]], list[dict[str, str]]]:
+    """Status HTML as Mastodon renders plain text, with the tags and mentions it found.
+    ``resolve`` finds a local account by username (mentions of others stay text)."""
+    tags: dict[str, dict[str, str]] = {}
+    mentions: dict[str, dict[str, str]] = {}
+
+    def piece(match: re.Match[str]) -> str:
+        if match.group("url"):
+            url = match.group("url")
+            clean = url.rstrip(_URL_TAIL)
+            return _link(clean) + html.escape(url[len(clean) :])
+        if match.group("tag"):
+            name = match.group("tagname")
+            url = f"{base_url}/tags/{name.lower()}"
+            tags[name.lower()] = {"name": name.lower(), "url": url}
+            return (
+                f'<a href="{url}" class="mention hashtag" rel="tag">'
+                f"#<span>{html.escape(name)}</span></a>"
+            )
+        host = match.group("host")
+        account = resolve(match.group("user"))
+        if account is None or host not in (None, domain):
+            return html.escape(match.group(0))  # unresolvable: stays text, as in Mastodon
+        mentions[account["id"]] = {
+            "id": account["id"],
+            "username": account["username"],
+            "url": account["url"],
+            "acct": account["acct"],
+        }
+        return (
+            f'<span class="h-card" translate="no"><a href="{account["url"]}" '
+            f'class="u-url mention">@<span>{html.escape(account["username"])}</span></a></span>'
+        )
+
+    def paragraph(block: str) -> str:
+        lines = []
+        for line in block.split("\n"):
+            out, last = [], 0
+            for match in _TOKENS.finditer(line):
+                out.append(html.escape(line[last : match.start()]))
+                out.append(piece(match))
+                last = match.end()
+            out.append(html.escape(line[last:]))
+            lines.append("".join(out))
+        return "<p>" + "<br />".join(lines) + "</p>"
+
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
+    content = "".join(paragraph(block) for block in blocks if block)
+    return content, list(tags.values()), list(mentions.values())
