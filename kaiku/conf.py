@@ -94,18 +94,27 @@ def env_secret(name: str) -> str | None:
 
 
 def generated_secret(path: Path, nbytes: int = 48) -> str:
-    """Read a secret kept in the data directory, creating it (mode 0600) on first use."""
+    """Read a secret kept in the data directory, creating it (mode 0600) on first use.
+
+    The new key is written to a temporary file and linked into place, so a second process
+    starting at the same moment sees either no file or the whole key, never an empty one.
+    """
     try:
         return path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(nbytes)
-    # O_EXCL: two processes starting at once must not write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    finally:
+        tmp.unlink()
     return value

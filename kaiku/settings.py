@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kaiku.jobs",
     "kaiku.posts",
     "kaiku.checks",
+    "kaiku.watch",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,7 @@ TIME_ZONE = "Europe/Helsinki"
 LANGUAGE_COOKIE_NAME = "kaiku_language"
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
@@ -199,9 +201,11 @@ else:
 DEFAULT_FROM_EMAIL = env_str("KAIKU_EMAIL_FROM", "kaiku@localhost")
 
 # The worker: how long a claimed job stays ours, and when /health calls the worker silent.
-KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 300, minimum=5)
+KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 300, minimum=1)
 KAIKU_WORKER_SILENT_SECONDS = env_int("KAIKU_WORKER_SILENT_SECONDS", 60, minimum=5)
 KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
+# The first wait before a failed publish is retried (it doubles each time, up to 30 min).
+KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum=1)
 
 # Failed logins: this many per account (or 4x per address) in the window locks further tries.
 KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)

@@ -3,12 +3,17 @@ from __future__ import annotations
 from django.urls import include, path
 
 from kaiku.api import api
+from kaiku.posts.media import serve_signed
 
 urlpatterns = [
     path("", include("kaiku.core.urls")),
     path("accounts/", include("kaiku.accounts.urls")),
     path("", include("kaiku.organisations.urls")),
+    path("", include("kaiku.posts.urls")),
+    path("f/", include("kaiku.posts.feed_urls")),
+    path("", include("kaiku.posts.calendar_urls")),
     path("", include("kaiku.checks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("m/<str:token>/", serve_signed, name="media_signed"),
 ]

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -78,6 +79,10 @@ class OutgoingImage:
     alt_text: str
     width: int | None = None
     height: int | None = None
+    name: str = ""  # the file's name in Kaiku's media storage
+    # A signed address of the file on this Kaiku, valid for a few hours, for platforms that
+    # fetch images themselves (Instagram, Threads). Empty when Kaiku has no public address.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,15 @@ class PublishedPart:
     index: int
     remote_id: str
     url: str = ""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What publishing a post costs on a pay-per-use API, shown before publishing."""
+
+    amount: Decimal
+    currency: str
+    note: str  # English source text, e.g. "a post with a link costs more"
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,10 @@ class Connector:
     needs_credentials: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
     default_limits: ClassVar[Limits]
+    # A setup guide for admins in docs/setup/ (Finnish), shown in the connect flow.
+    setup_guide: ClassVar[str] = ""
+    # Renew credentials this long before they expire (long-lived tokens that can be renewed).
+    renew_before_days: ClassVar[int] = 7
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -207,6 +225,10 @@ class Connector:
 
     def delete(self, remote_id: str) -> None:
         raise NotImplementedError
+
+    def estimate_cost(self, post: OutgoingPost) -> Cost | None:
+        """The price of publishing ``post``, on platforms that charge per post."""
+        return None
 
     def fetch_metrics(self, remote_id: str) -> dict[str, int]:
         return {}

@@ -10,6 +10,11 @@ CONNECTOR_PATHS = {
     "feed": "kaiku.channels.feed.connector:FeedConnector",
     "mastodon": "kaiku.channels.mastodon.connector:MastodonConnector",
     "bluesky": "kaiku.channels.bluesky.connector:BlueskyConnector",
+    "facebook": "kaiku.channels.facebook.connector:FacebookConnector",
+    "instagram": "kaiku.channels.instagram.connector:InstagramConnector",
+    "threads": "kaiku.channels.threads.connector:ThreadsConnector",
+    "x": "kaiku.channels.x.connector:XConnector",
+    "linkedin": "kaiku.channels.linkedin.connector:LinkedInConnector",
 }
 
 _loaded: dict[str, type[Connector]] = {}
@@ -24,3 +29,15 @@ def connector_class(platform: str) -> type[Connector]:
 
 def platforms() -> list[str]:
     return list(CONNECTOR_PATHS)
+
+
+def available_platforms() -> list[str]:
+    """Platforms whose connector imports (one still being written is left out)."""
+    found = []
+    for platform in CONNECTOR_PATHS:
+        try:
+            connector_class(platform)
+        except (ImportError, AttributeError):
+            continue
+        found.append(platform)
+    return found

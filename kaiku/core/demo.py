@@ -8,8 +8,10 @@ Later features add their demo content by extending ``create_demo``.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from kaiku.accounts.models import User
 from kaiku.organisations.models import Membership, Organisation
@@ -56,4 +58,46 @@ def create_demo() -> tuple[Organisation, str, str]:
             colleague.set_unusable_password()
             colleague.save(update_fields=["password"])
         Membership.objects.get_or_create(organisation=org, user=colleague, defaults={"role": role})
+    _demo_posts(org)
     return org, DEMO_ADMIN, password
+
+
+# Synthetic posts: one already out on the own feed, one scheduled, one waiting for review.
+DEMO_POSTS = (
+    (
+        "Avoimet ovet torstaina klo 14–17! Tule tutustumaan kuntoutuskotiin, "
+        "keitämme kahvit ja kerromme toiminnastamme.",
+        -timedelta(days=1),
+    ),
+    (
+        "Vertaistukiryhmä kokoontuu taas tiistaisin. Ryhmä on avoin kaikille, jotka "
+        "haluavat puhua päihteistä ja toipumisesta turvallisessa seurassa. #vertaistuki",
+        timedelta(days=2, hours=3),
+    ),
+)
+
+
+def _demo_posts(org: Organisation) -> None:
+    from kaiku.posts import services
+    from kaiku.posts.models import ChannelAccount, Post
+
+    feed, _created = ChannelAccount.objects.get_or_create(
+        organisation=org,
+        platform="feed",
+        handle=org.slug,
+        defaults={"display_name": org.name, "settings": {"organisation": org.slug}},
+    )
+    if Post.objects.filter(organisation=org).exists():
+        return
+    author = User.objects.get(username=DEMO_COLLEAGUES[0][0])
+    for text, offset in DEMO_POSTS:
+        draft = services.Draft(text=text, accounts=[feed], scheduled_at=timezone.now() + offset)
+        services.submit(services.save_draft(org, author, draft), None)
+    # A client's story: the check asks for a reviewer, who records the client's consent.
+    story = services.Draft(
+        text="Asiakkaamme Ville Esimerkki kertoo, miten korvaushoito auttoi hänet takaisin "
+        "töihin. Kiitos, että sait jakaa tarinasi!",
+        accounts=[feed],
+        scheduled_at=timezone.now() + timedelta(days=4),
+    )
+    services.submit(services.save_draft(org, author, story), None)

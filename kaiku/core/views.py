@@ -29,11 +29,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, org: Organisation) -> HttpResponse:
     if request.GET.get("health"):
         return render(request, "core/health_badge.html", {"health": health_state()})
+    from kaiku.posts.views import dashboard_alerts, upcoming
+
     members = org.memberships.select_related("user").order_by("user__username")
     return render(
         request,
         "core/dashboard.html",
-        {"members": members, "health": health_state()},
+        {
+            "members": members,
+            "health": health_state(),
+            "upcoming": upcoming(org),
+            **dashboard_alerts(org),
+        },
     )
 
 

@@ -23,7 +23,8 @@ class Job(models.Model):
     locked_by = models.CharField(max_length=128, blank=True)
     last_error = models.TextField(blank=True)
     # At most one unfinished job per key (e.g. "deliver:42"): enqueueing twice is harmless.
-    unique_key = models.CharField(max_length=128, null=True, blank=True)
+    # Empty means "no key"; the constraint below ignores it.
+    unique_key = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -32,7 +33,7 @@ class Job(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["unique_key"],
-                condition=models.Q(state__in=["due", "running"]),
+                condition=models.Q(state__in=["due", "running"]) & ~models.Q(unique_key=""),
                 name="one_open_job_per_key",
             )
         ]

@@ -23,7 +23,7 @@ class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help; the job fails at once."""
 
 
-class RetryLater(Exception):  # noqa: N818  (a request, not an error)
+class RetryLater(Exception):  # a request rather than an error, hence no "Error" suffix
     """Raised by a handler to be run again at a given time without counting as a failure."""
 
     def __init__(self, when: datetime, reason: str = "") -> None:
@@ -48,7 +48,7 @@ def enqueue(
     max_attempts: int = 8,
 ) -> Job:
     """Add a job. With ``unique_key``, an open job with that key is returned instead."""
-    if unique_key is not None:
+    if unique_key:
         existing = Job.objects.filter(
             unique_key=unique_key, state__in=[Job.State.DUE, Job.State.RUNNING]
         ).first()
@@ -60,10 +60,12 @@ def enqueue(
                 kind=kind,
                 payload=payload or {},
                 run_at=run_at or timezone.now(),
-                unique_key=unique_key,
+                unique_key=unique_key or "",
                 max_attempts=max_attempts,
             )
     except IntegrityError:
+        if not unique_key:
+            raise
         return Job.objects.get(unique_key=unique_key, state__in=[Job.State.DUE, Job.State.RUNNING])
 
 
@@ -83,3 +85,37 @@ def worker_health() -> dict[str, Any]:
         "jobs_due": Job.objects.filter(state=Job.State.DUE, run_at__lte=now).count(),
         "jobs_failed": Job.objects.filter(state=Job.State.FAILED).count(),
     }
+
+
+# Periodic jobs: kind -> interval. The worker makes sure one of each is queued when it starts,
+# and each run queues the next (keyed by its time, so two workers never queue two).
+PERIODIC: dict[str, timedelta] = {}
+
+
+def periodic(kind: str, every: timedelta) -> Callable[[Handler], Handler]:
+    """Register a handler that runs every ``every`` (first run when a worker starts)."""
+
+    def register(func: Handler) -> Handler:
+        def run_and_requeue(payload: dict[str, Any]) -> None:
+            try:
+                func(payload)
+            finally:
+                _queue_periodic(kind, timezone.now() + every)
+
+        HANDLERS[kind] = run_and_requeue
+        PERIODIC[kind] = every
+        return func
+
+    return register
+
+
+def _queue_periodic(kind: str, when: datetime) -> None:
+    slot = int(when.timestamp()) // max(int(PERIODIC[kind].total_seconds()), 1)
+    enqueue(kind, {}, run_at=when, unique_key=f"periodic:{kind}:{slot}", max_attempts=3)
+
+
+def ensure_periodic() -> None:
+    """Queue each periodic job that has no open run."""
+    for kind in PERIODIC:
+        if not Job.objects.filter(kind=kind, state__in=[Job.State.DUE, Job.State.RUNNING]).exists():
+            _queue_periodic(kind, timezone.now())

@@ -14,6 +14,7 @@ How a delivery goes out (``publish_delivery``):
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,7 @@ from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater, enqueue, handler
 from kaiku.organisations import audit
 from kaiku.posts import notify
+from kaiku.posts.media import signed_url
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
 
 log = logging.getLogger(__name__)
@@ -98,13 +100,16 @@ def outgoing_for(delivery: Delivery) -> OutgoingPost:
     post = delivery.post
     images = tuple(
         OutgoingImage(
-            path=img.file.path if img.file else None,  # type: ignore[arg-type]
+            path=Path(img.file.path),
+            name=img.file.name,
+            public_url=signed_url(img),
             mime=img.mime,
             alt_text=img.alt_text,
             width=img.width,
             height=img.height,
         )
         for img in post.images.all()
+        if img.file
     )
     card = None
     if post.link and post.link_card:

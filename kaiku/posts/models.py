@@ -45,6 +45,7 @@ class ChannelAccount(models.Model):
     status_message = models.TextField(blank=True)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         conf.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from kaiku.organisations.models import Organisation
@@ -69,6 +69,28 @@ def delivery_failed(delivery: Delivery) -> None:
             "reason": error_message(delivery.last_error_code, delivery.last_error_detail),
             "url": url,
         }
+        return subject, body
+
+    _send(org, build)
+
+
+def account_expires_soon(account: ChannelAccount) -> None:
+    org = account.organisation
+    url = settings.PUBLIC_URL + reverse("posts:channels", args=[org.slug])
+    expires = account.expires_at
+
+    def build() -> tuple[str, str]:
+        name = f"{account.label} {account.handle}"
+        when = formats.date_format(timezone.localtime(expires), "SHORT_DATE_FORMAT") if expires else ""
+        subject = _("Kaiku: the connection to %(account)s expires on %(date)s") % {
+            "account": name,
+            "date": when,
+        }
+        body = _(
+            "The platform's permission for %(account)s ends on %(date)s and Kaiku cannot renew "
+            "it by itself. Reconnect the account before then, so that scheduled posts go out."
+            "\n\nReconnect it here: %(url)s"
+        ) % {"account": name, "date": when, "url": url}
         return subject, body
 
     _send(org, build)

@@ -126,7 +126,7 @@ def _summary(findings: Sequence[Any]) -> dict[str, int]:
 
 
 @transaction.atomic
-def submit(post: Post, request: HttpRequest) -> None:
+def submit(post: Post, request: HttpRequest | None) -> None:
     """The author is done: to review when required, else straight to the schedule."""
     post.submitted_at = timezone.now()
     if post.review_required_reason:
@@ -151,7 +151,7 @@ def submit(post: Post, request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def approve(post: Post, reviewer: User, reason: str, request: HttpRequest) -> None:
+def approve(post: Post, reviewer: User, reason: str, request: HttpRequest | None) -> None:
     if post.author_id == reviewer.pk:
         raise ReviewError("own_post")
     if post.review_required_reason == "privacy_block" and not reason.strip():
@@ -173,7 +173,7 @@ def approve(post: Post, reviewer: User, reason: str, request: HttpRequest) -> No
 
 
 @transaction.atomic
-def send_back(post: Post, reviewer: User, note: str, request: HttpRequest) -> None:
+def send_back(post: Post, reviewer: User, note: str, request: HttpRequest | None) -> None:
     post.state = Post.State.DRAFT
     post.save(update_fields=["state"])
     post.deliveries.filter(state=Delivery.State.IN_REVIEW).update(state=Delivery.State.DRAFT)
@@ -204,7 +204,7 @@ def _schedule(post: Post) -> None:
 
 
 @transaction.atomic
-def reschedule(post: Post, when: datetime, request: HttpRequest) -> int:
+def reschedule(post: Post, when: datetime, request: HttpRequest | None) -> int:
     """Move a scheduled post; deliveries already out or in flight are not touched."""
     post.scheduled_at = when
     post.save(update_fields=["scheduled_at"])
@@ -226,7 +226,7 @@ def reschedule(post: Post, when: datetime, request: HttpRequest) -> int:
 
 
 @transaction.atomic
-def delete(post: Post, request: HttpRequest) -> list[Delivery]:
+def delete(post: Post, request: HttpRequest | None) -> list[Delivery]:
     """Delete a post: nothing of it goes out any more. Returns deliveries already out."""
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])

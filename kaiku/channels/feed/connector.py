@@ -67,7 +67,7 @@ class FeedConnector(Connector):
                     key=key,
                     text=post.parts[index],
                     link=post.link or "",
-                    image=str(image.path.name) if image and image.path else "",
+                    image=image.name if image else "",
                     image_alt=image.alt_text if image else "",
                 )
         except IntegrityError:

@@ -1,0 +1,49 @@
+"""``kaiku worker [--once]``: the background worker as its own process.
+
+SIGTERM or Ctrl-C lets the current job finish, then the worker exits; a second signal ends it
+at once (the job then becomes due again when its lease runs out).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kaiku.jobs import worker
+
+
+class Command(BaseCommand):
+    help = "Run background jobs until stopped (or, with --once, until nothing is due)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="Run the jobs that are due now, then exit."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+            signal.signal(signum, signal.SIG_DFL)
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        worker_id = worker.new_worker_id()
+        self.stdout.write(_("Kaiku worker %(id)s started.") % {"id": worker_id})
+        self.stdout.flush()
+        ran = worker.run(stop, once=options["once"], worker_id=worker_id)
+        self.stdout.write(
+            ngettext(
+                "Kaiku worker stopped after %(count)d job.",
+                "Kaiku worker stopped after %(count)d jobs.",
+                ran,
+            )
+            % {"count": ran}
+        )

@@ -1,0 +1,408 @@
+"""The job worker: claim a due job under a lease, run its handler, record the outcome.
+
+Claiming takes one code path on both databases. A candidate row is picked (on PostgreSQL with
+``SELECT … FOR UPDATE SKIP LOCKED``, so workers pass each other instead of queueing on one row)
+and then taken with a conditional UPDATE (``state = 'due'``) that succeeds for one worker only.
+On SQLite the claim transaction starts with ``BEGIN IMMEDIATE`` (see settings), which serialises
+claims, and the conditional UPDATE settles any race that is left.
+
+Finishing is conditional too: only a row still ``running`` and ``locked_by`` this worker is
+written. A worker that was paused or cut off for longer than its lease, and whose job has gone
+to another worker meanwhile, leaves the row alone.
+
+The lease (``KAIKU_JOB_LEASE_SECONDS``) is how long a silent worker keeps its job: while a job
+runs, the heartbeat thread extends the lease every few seconds, so a long job is not taken over,
+but a killed worker's job becomes due again once the lease has run out. Each claim counts an
+attempt, so a job that kills its worker every time ends ``failed`` after ``max_attempts``.
+
+Handlers are registered by importing each installed app's ``jobs`` module. The environment
+variable ``KAIKU_EXTRA_JOB_MODULES`` (comma-separated module names) imports more handler
+modules; the tests use it to give worker processes their test-only handlers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import random
+import re
+import secrets
+import socket
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+
+from kaiku.jobs.models import Job, WorkerHeartbeat
+from kaiku.jobs.services import HANDLERS, PermanentJobError, RetryLater, ensure_periodic
+
+logger = logging.getLogger(__name__)
+
+EXTRA_MODULES_ENV = "KAIKU_EXTRA_JOB_MODULES"
+# How often a worker beats (and extends the lease of the job it runs), at most; more often
+# when KAIKU_WORKER_SILENT_SECONDS or KAIKU_JOB_LEASE_SECONDS is short.
+HEARTBEAT_SECONDS = 5.0
+BACKOFF_BASE_SECONDS = 10.0
+BACKOFF_CAP_SECONDS = 3600.0
+ERROR_MAX_CHARS = 1000
+# ``once`` mode runs jobs that earlier jobs enqueued, but not forever: a job that keeps
+# rescheduling itself for "now" runs at most this many times in one call.
+ONCE_MAX_PASSES = 10
+# Rows of workers that died without saying goodbye (SIGKILL, power cut) are dropped after this.
+HEARTBEAT_FORGET_AFTER = timedelta(days=1)
+
+_rng = random.Random()
+
+# Credentials that may appear in an exception message (a URL with a token in its query, an
+# Authorization header echoed back by an API) are masked before the message is stored.
+_REDACTIONS = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s,;'\"]+"), r"\1 ***"),
+    (
+        re.compile(
+            r"(?i)\b(access[_-]?token|refresh[_-]?token|token|secret|client[_-]?secret|password"
+            r"|passwd|api[_-]?key|apikey|authorization|signature)\b(\s*[=:]\s*)"
+            r"([^\s&,;'\"]+)"
+        ),
+        r"\1\2***",
+    ),
+    (re.compile(r"(://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
+)
+
+
+def new_worker_id() -> str:
+    """``hostname:pid:random``, unique even when a PID is reused or two hosts share a name."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def load_handlers() -> None:
+    """Import every app's ``jobs`` module (and ``KAIKU_EXTRA_JOB_MODULES``) so handlers register."""
+    autodiscover_modules("jobs")
+    for name in os.environ.get(EXTRA_MODULES_ENV, "").split(","):
+        if name.strip():
+            importlib.import_module(name.strip())
+
+
+def retry_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: 10 s, 20 s, 40 s … at most 1 h.
+
+    The ±25 % jitter spreads out jobs that failed together (a platform that was down, say).
+    """
+    exponent = min(max(attempts - 1, 0), 20)
+    base = min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_CAP_SECONDS)
+    jittered = base * (rng or _rng).uniform(0.75, 1.25)
+    return timedelta(seconds=min(jittered, BACKOFF_CAP_SECONDS))
+
+
+def describe_error(exc: BaseException) -> str:
+    """A person-readable one-liner for ``Job.last_error``: class and message, masked, truncated.
+
+    The traceback goes to the log only.
+    """
+    message = str(exc).strip()
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    text = " ".join(text.split())
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    if len(text) > ERROR_MAX_CHARS:
+        text = text[: ERROR_MAX_CHARS - 1] + "…"
+    return text
+
+
+def _lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.KAIKU_JOB_LEASE_SECONDS)
+
+
+def claim(
+    worker_id: str, *, due_by: datetime | None = None, job_id: int | None = None
+) -> Job | None:
+    """Take the next job due by ``due_by`` (or the job ``job_id`` if it is due) for this worker.
+
+    Returns the claimed job (state running, attempts already counted), or None.
+    """
+    now = timezone.now()
+    candidates = Job.objects.filter(state=Job.State.DUE)
+    if job_id is not None:
+        candidates = candidates.filter(id=job_id)
+    else:
+        candidates = candidates.filter(run_at__lte=due_by or now).order_by("run_at", "id")
+    if not candidates.exists():
+        # Most polls find nothing; on SQLite this spares them the write lock taken below.
+        return None
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    with transaction.atomic():
+        if skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        # With SKIP LOCKED the first row is ours to update; without it a few candidates let a
+        # worker that lost a race on one row move on to the next.
+        for pk in list(candidates.values_list("id", flat=True)[: 1 if skip_locked else 5]):
+            taken = Job.objects.filter(id=pk, state=Job.State.DUE).update(
+                state=Job.State.RUNNING,
+                locked_by=worker_id,
+                lease_until=_lease_until(now),
+                attempts=F("attempts") + 1,
+            )
+            if taken == 1:
+                return Job.objects.get(id=pk)
+    return None
+
+
+def recover_expired() -> int:
+    """Jobs whose worker went silent past the lease: due again, or failed when out of attempts."""
+    now = timezone.now()
+    expired = Job.objects.filter(state=Job.State.RUNNING, lease_until__lt=now)
+    if not expired.exists():
+        return 0
+    message = _("The worker running this job stopped before it finished (its lease expired).")
+    failed = expired.filter(attempts__gte=F("max_attempts")).update(
+        state=Job.State.FAILED, finished_at=now, lease_until=None, locked_by="", last_error=message
+    )
+    retried = expired.filter(attempts__lt=F("max_attempts")).update(
+        state=Job.State.DUE, run_at=now, lease_until=None, locked_by="", last_error=message
+    )
+    if failed or retried:
+        logger.warning(
+            "recovered %d jobs with an expired lease (%d failed)", failed + retried, failed
+        )
+    return failed + retried
+
+
+def _finish(job: Job, worker_id: str, **fields: object) -> bool:
+    """Write the outcome, but only while the job is still ours."""
+    written = Job.objects.filter(id=job.pk, state=Job.State.RUNNING, locked_by=worker_id).update(
+        lease_until=None, locked_by="", **fields
+    )
+    if not written:
+        logger.warning(
+            "job %s: lease lost before it finished; the outcome is left to its current holder", job
+        )
+    return written == 1
+
+
+def execute(job: Job, worker_id: str) -> str | None:
+    """Run a claimed job's handler and record the outcome.
+
+    Returns the state written, or None when the job was no longer ours to write.
+    """
+    func = HANDLERS.get(job.kind)
+    outcome: dict[str, object]
+    try:
+        if func is None:
+            raise PermanentJobError(_("No handler is registered for jobs of kind %s.") % job.kind)
+        func(job.payload)
+    except RetryLater as exc:
+        # Not a failure: give back the attempt that the claim counted.
+        outcome = {"state": Job.State.DUE, "run_at": exc.when, "attempts": F("attempts") - 1}
+        logger.info("job %s asked to run again at %s", job, exc.when.isoformat())
+    except PermanentJobError as exc:
+        outcome = {"state": Job.State.FAILED, "finished_at": timezone.now()}
+        outcome["last_error"] = describe_error(exc)
+        logger.warning("job %s failed permanently: %s", job, outcome["last_error"])
+    except Exception as exc:
+        logger.exception("job %s failed (attempt %d of %d)", job, job.attempts, job.max_attempts)
+        now = timezone.now()
+        if job.attempts >= job.max_attempts:
+            outcome = {"state": Job.State.FAILED, "finished_at": now}
+        else:
+            outcome = {"state": Job.State.DUE, "run_at": now + retry_delay(job.attempts)}
+        outcome["last_error"] = describe_error(exc)
+    else:
+        outcome = {"state": Job.State.DONE, "finished_at": timezone.now()}
+    return str(outcome["state"]) if _finish(job, worker_id, **outcome) else None
+
+
+class Heartbeat:
+    """This worker's WorkerHeartbeat row, kept fresh by a thread even while a long job runs."""
+
+    def __init__(self, worker_id: str) -> None:
+        self.worker_id = worker_id
+        self.current_job: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def interval(self) -> float:
+        # Often enough that /health never sees a live worker as silent, and that a lease is
+        # extended well before it runs out.
+        return min(
+            HEARTBEAT_SECONDS,
+            settings.KAIKU_WORKER_SILENT_SECONDS / 4,
+            settings.KAIKU_JOB_LEASE_SECONDS / 3,
+        )
+
+    def register(self) -> None:
+        now = timezone.now()
+        WorkerHeartbeat.objects.filter(last_seen__lt=now - HEARTBEAT_FORGET_AFTER).delete()
+        WorkerHeartbeat.objects.update_or_create(
+            worker_id=self.worker_id,
+            defaults={
+                "hostname": socket.gethostname()[:255],
+                "pid": os.getpid(),
+                "started_at": now,
+                "last_seen": now,
+                "jobs_done": 0,
+            },
+        )
+
+    def beat(self, *, job_finished: bool = False) -> None:
+        now = timezone.now()
+        fields: dict[str, object] = {"last_seen": now}
+        if job_finished:
+            fields["jobs_done"] = F("jobs_done") + 1
+        WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(**fields)
+        job_id = self.current_job
+        if job_id is not None:
+            Job.objects.filter(id=job_id, state=Job.State.RUNNING, locked_by=self.worker_id).update(
+                lease_until=_lease_until(now)
+            )
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._beat_until_stopped, name=f"heartbeat {self.worker_id}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def unregister(self) -> None:
+        WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+
+    def _beat_until_stopped(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                close_old_connections()
+                try:
+                    self.beat()
+                except DatabaseError:
+                    logger.warning("worker heartbeat could not be written", exc_info=True)
+        finally:
+            connections.close_all()
+
+
+def _run_claimed(job: Job, worker_id: str, heartbeat: Heartbeat | None) -> None:
+    if heartbeat is not None:
+        heartbeat.current_job = job.pk
+    try:
+        execute(job, worker_id)
+    except DatabaseError:
+        # The outcome could not be written; the lease runs out and the job is tried again.
+        logger.exception("job %s: could not record its outcome", job)
+    finally:
+        if heartbeat is not None:
+            heartbeat.current_job = None
+    if heartbeat is not None:
+        try:
+            heartbeat.beat(job_finished=True)
+        except DatabaseError:
+            logger.warning("worker heartbeat could not be written", exc_info=True)
+
+
+def _run_passes(
+    worker_id: str, heartbeat: Heartbeat | None, stop: threading.Event | None = None
+) -> int:
+    """Run what is due now, then what those jobs made due, up to ONCE_MAX_PASSES times."""
+    ran = 0
+    for _pass in range(ONCE_MAX_PASSES):
+        recover_expired()
+        cutoff = timezone.now()
+        ran_in_pass = 0
+        while stop is None or not stop.is_set():
+            job = claim(worker_id, due_by=cutoff)
+            if job is None:
+                break
+            _run_claimed(job, worker_id, heartbeat)
+            ran_in_pass += 1
+        ran += ran_in_pass
+        if ran_in_pass == 0 or (stop is not None and stop.is_set()):
+            break
+    return ran
+
+
+def _loop(worker_id: str, heartbeat: Heartbeat, stop: threading.Event) -> int:
+    ran = 0
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            recover_expired()
+            job = claim(worker_id)
+        except DatabaseError:
+            logger.exception("the worker could not reach the database; trying again")
+            stop.wait(settings.KAIKU_WORKER_POLL_SECONDS)
+            continue
+        if job is None:
+            stop.wait(settings.KAIKU_WORKER_POLL_SECONDS)
+            continue
+        _run_claimed(job, worker_id, heartbeat)
+        ran += 1
+    return ran
+
+
+def run(
+    stop: threading.Event | None = None, *, once: bool = False, worker_id: str | None = None
+) -> int:
+    """Work until ``stop`` is set (or, with ``once``, until nothing is due). Returns jobs run.
+
+    "Jobs run" counts every job this call claimed and ran, whatever its outcome. The current
+    job is always finished before the worker stops.
+    """
+    stop = stop or threading.Event()
+    worker_id = worker_id or new_worker_id()
+    load_handlers()
+    ensure_periodic()
+    heartbeat = Heartbeat(worker_id)
+    heartbeat.register()
+    heartbeat.start()
+    logger.info("worker %s started", worker_id)
+    ran = 0
+    try:
+        ran = _run_passes(worker_id, heartbeat, stop) if once else _loop(worker_id, heartbeat, stop)
+    finally:
+        heartbeat.stop()
+        try:
+            heartbeat.unregister()
+        except DatabaseError:
+            logger.warning("worker heartbeat could not be removed", exc_info=True)
+        logger.info("worker %s stopped after %d jobs", worker_id, ran)
+    return ran
+
+
+def start_thread(stop: threading.Event) -> threading.Thread:
+    """Run a worker in a daemon thread of this process (``kaiku serve``) until ``stop`` is set."""
+
+    def work() -> None:
+        try:
+            run(stop)
+        except Exception:
+            logger.exception("the embedded worker stopped on an error")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name="kaiku-worker", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_due_jobs(*, worker_id: str = "inline") -> int:
+    """Run the due jobs in this thread, without a heartbeat: "inline jobs" for tests and shells.
+
+    Safe inside a test transaction (it never closes the connection). Returns jobs run.
+    """
+    load_handlers()
+    return _run_passes(worker_id, heartbeat=None)
+
+
+def run_job_now(job_id: int, *, worker_id: str = "inline") -> Job:
+    """Run one job now if it is due, even if its ``run_at`` lies ahead. Returns its fresh row."""
+    load_handlers()
+    job = claim(worker_id, job_id=job_id)
+    if job is not None:
+        _run_claimed(job, worker_id, heartbeat=None)
+    return Job.objects.get(id=job_id)

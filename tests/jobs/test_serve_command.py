@@ -1,0 +1,77 @@
+"""``kaiku serve`` and the demo organisation it creates."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from kaiku.accounts.models import User
+from kaiku.core.demo import create_demo
+from kaiku.organisations.models import Membership
+from tests.jobs.procs import Procs
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.slow
+def test_serve_prints_its_url_and_the_demo_login_and_reports_healthy(procs: Procs) -> None:
+    port = _free_port()
+    server = procs.kaiku("serve", "--port", str(port), "--demo", "--threads", "2", name="serve")
+    url = f"http://127.0.0.1:{port}/"
+    assert server.wait_for_line("Kaiku: ", timeout=60) == f"Kaiku: {url}"
+    login = server.wait_for_line(" demo ")  # "Log in as demo with the password …"
+    password = login.split()[-1]
+    assert procs.ctl("check-password", "demo", password)["ok"], login
+
+    deadline = time.monotonic() + 30
+    status, body = 0, b""
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get(url + "health")
+        except OSError:
+            status = 0
+        if status == 200:
+            break
+        time.sleep(0.2)
+    assert status == 200, (status, body, server.stderr())
+    health = json.loads(body)
+    assert health["worker"]["workers_alive"] == 1
+
+    server.signal(signal.SIGTERM)
+    assert server.wait(30) == 0, server.stderr()
+    assert procs.ctl("dump")["heartbeats"] == []  # the worker thread stopped cleanly
+
+
+@pytest.mark.django_db
+def test_create_demo_is_idempotent_and_gives_a_new_password_each_time() -> None:
+    org, username, password = create_demo()
+    again, username_again, new_password = create_demo()
+    assert again.pk == org.pk
+    assert username == username_again == "demo"
+    assert new_password != password
+    admin = User.objects.get(username="demo")
+    assert admin.check_password(new_password)
+    assert not admin.check_password(password)
+    roles = dict(Membership.objects.filter(organisation=org).values_list("user__username", "role"))
+    assert roles == {"demo": "admin", "aino.demo": "editor", "eero.demo": "reviewer"}
+    assert all(user.language == "fi" for user in User.objects.all())
+    assert not User.objects.get(username="aino.demo").has_usable_password()

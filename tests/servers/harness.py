@@ -1,0 +1,52 @@
+"""One way for the engine's fault tests to drive every platform's local server.
+
+Each platform's test server module offers a ``Harness`` with this shape, and is listed in
+``HARNESSES``; ``tests/posts/test_engine_every_connector.py`` runs the engine's fault tests
+(429, 500, a lost answer, an expired token) for each of them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any, Protocol
+
+
+class Harness(Protocol):
+    platform: str
+
+    def start(self) -> None:
+        """Start the platform's local server (on 127.0.0.1, a free port)."""
+
+    def stop(self) -> None: ...
+
+    def make_account(self, org: Any) -> Any:
+        """A connected, working ChannelAccount of ``org`` pointed at the local server."""
+
+    def script_publish(self, responses: list[int | str]) -> None:
+        """The next publish requests answer with these, in order: an HTTP status (429 with the
+        platform's own rate-limit headers, 500, 401 as an expired token), ``"hang"`` (never
+        answers, nothing done) or ``"hang_after_apply"`` (the post IS made, no answer).
+        Replaces whatever was scripted before; ``[]`` clears it."""
+
+    def published_texts(self) -> list[str]:
+        """The texts of the posts the server holds now (one per post, duplicates included)."""
+
+    def prepare_engine_test(self, monkeypatch: Any) -> None:
+        """Shorten the connector's timeouts and waits for tests (e.g. a 1 s read timeout)."""
+
+
+HARNESSES = {
+    "mastodon": "tests.servers.mastodon_harness:MastodonHarness",
+    # "facebook": "tests.servers.meta_harness:FacebookHarness",
+    # "instagram": "tests.servers.meta_harness:InstagramHarness",
+    # "threads": "tests.servers.meta_harness:ThreadsHarness",
+    # "x": "tests.servers.x_harness:XHarness",
+    # "linkedin": "tests.servers.linkedin_harness:LinkedInHarness",
+}
+
+
+def harness(platform: str) -> Harness:
+    module, _, name = HARNESSES[platform].partition(":")
+    cls: Any = getattr(import_module(module), name)
+    instance: Harness = cls()
+    return instance
