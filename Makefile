@@ -12,5 +12,8 @@ run: setup
 test: setup
 	@bash scripts/test.sh
 
+# Update the message catalogues after changing user-visible text (then translate fi and sv).
 messages:
-	cd kaiku && ../$(PY) -m django makemessages -l fi -l sv -l en --no-obsolete --settings=kaiku.settings
+	$(PY) -m kaiku makemessages -l fi -l sv -l en --no-obsolete --ignore ".venv/*" \
+	  --ignore "tests/*" --ignore "bench/*" --ignore ".cache/*" --ignore "kaiku/language/*" \
+	  --ignore "data/*"

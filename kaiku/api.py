@@ -38,12 +38,15 @@ api = NinjaAPI(
 
 
 def _register() -> None:
-    from kaiku.organisations.api import router as organisations_router
-
     from kaiku.checks.api import router as checks_router
+    from kaiku.organisations.api import router as organisations_router
 
     api.add_router("/", organisations_router)
     api.add_router("/", checks_router)
+
+    from kaiku.posts.api import router as posts_router
+
+    api.add_router("/", posts_router)
 
 
 _register()

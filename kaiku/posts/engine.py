@@ -14,10 +14,10 @@ How a delivery goes out (``publish_delivery``):
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -101,7 +101,7 @@ def outgoing_for(delivery: Delivery) -> OutgoingPost:
     images = tuple(
         OutgoingImage(
             path=Path(img.file.path),
-            name=img.file.name,
+            name=str(img.file.name),
             public_url=signed_url(img),
             mime=img.mime,
             alt_text=img.alt_text,
@@ -365,8 +365,53 @@ def retry_delivery(delivery: Delivery) -> bool:
     )
     if moved:
         delivery.refresh_from_db()
+        Post.objects.filter(pk=delivery.post_id).update(state=Post.State.SCHEDULED)
         schedule_delivery(delivery)
     return bool(moved)
+
+
+TAKEDOWN_JOB = "posts.takedown"
+
+
+def request_takedown(delivery: Delivery) -> None:
+    """Remove a published delivery from its platform (a deleted post, a withdrawn consent)."""
+    enqueue(TAKEDOWN_JOB, {"delivery": delivery.pk}, unique_key=f"takedown:{delivery.pk}")
+
+
+@handler(TAKEDOWN_JOB)
+def takedown_job(payload: dict[str, Any]) -> None:
+    delivery = (
+        Delivery.objects.select_related("account", "post__organisation")
+        .filter(pk=int(payload["delivery"]))
+        .first()
+    )
+    if delivery is None or delivery.removed_at is not None:
+        return
+    connector = delivery.account.connector()
+    # Last part first: a thread comes down from its end, never leaving orphan replies.
+    for part in delivery.published.order_by("-index"):
+        try:
+            connector.delete(part.remote_id)
+        except ChannelError as error:
+            if error.code == "not_found":
+                continue  # already gone
+            if error.failure is Failure.RATE_LIMITED:
+                raise RetryLater(
+                    timezone.now() + timedelta(seconds=error.retry_after or 60)
+                ) from error
+            if error.failure is Failure.PERMANENT:
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    last_error_code=error.code, last_error_detail=error.detail
+                )
+                return
+            raise
+    Delivery.objects.filter(pk=delivery.pk).update(removed_at=timezone.now())
+    audit.record(
+        "post.removed_from_channel",
+        organisation=delivery.post.organisation,
+        target=str(delivery.account),
+        post=str(delivery.post.public_id),
+    )
 
 
 # --- the account check half an hour before --------------------------------------------

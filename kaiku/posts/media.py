@@ -39,7 +39,7 @@ def serve_signed(request: HttpRequest, token: str) -> FileResponse:
     image = PostImage.objects.filter(pk=data.get("i"), post__deleted_at=None).first()
     if image is None or not image.file:
         raise Http404
-    mime = image.mime or mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
+    mime = image.mime or mimetypes.guess_type(str(image.file.name))[0] or "application/octet-stream"
     if not mime.startswith("image/") or mime == "image/svg+xml":
         raise Http404
     response = FileResponse(image.file.open("rb"), content_type=mime)

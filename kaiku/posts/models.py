@@ -204,6 +204,7 @@ class Delivery(models.Model):
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(blank=True, max_length=1000)
     published_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)  # taken down from the platform
     last_error_code = models.CharField(max_length=64, blank=True)
     last_error_detail = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)

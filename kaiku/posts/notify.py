@@ -81,7 +81,9 @@ def account_expires_soon(account: ChannelAccount) -> None:
 
     def build() -> tuple[str, str]:
         name = f"{account.label} {account.handle}"
-        when = formats.date_format(timezone.localtime(expires), "SHORT_DATE_FORMAT") if expires else ""
+        when = (
+            formats.date_format(timezone.localtime(expires), "SHORT_DATE_FORMAT") if expires else ""
+        )
         subject = _("Kaiku: the connection to %(account)s expires on %(date)s") % {
             "account": name,
             "date": when,

@@ -226,18 +226,28 @@ def reschedule(post: Post, when: datetime, request: HttpRequest | None) -> int:
 
 
 @transaction.atomic
-def delete(post: Post, request: HttpRequest | None) -> list[Delivery]:
-    """Delete a post: nothing of it goes out any more. Returns deliveries already out."""
+def delete(post: Post, request: HttpRequest | None, *, take_down: bool = False) -> list[Delivery]:
+    """Delete a post: nothing of it goes out any more. With ``take_down``, what went out is
+    removed from the platforms too. Returns the deliveries that had already gone out."""
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
     for delivery in post.deliveries.all():
         engine.cancel_delivery(delivery)
-    audit.record(
-        "post.deleted", request=request, organisation=post.organisation, post=str(post.public_id)
-    )
-    return list(
+    out = list(
         post.deliveries.filter(state__in=[Delivery.State.PUBLISHED, Delivery.State.PUBLISHING])
     )
+    if take_down:
+        for delivery in out:
+            if delivery.state == Delivery.State.PUBLISHED:
+                engine.request_takedown(delivery)
+    audit.record(
+        "post.deleted",
+        request=request,
+        organisation=post.organisation,
+        post=str(post.public_id),
+        take_down=take_down,
+    )
+    return out
 
 
 def _next_time(when: datetime, repeat: str) -> datetime:

@@ -5,6 +5,9 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
+# The process fixtures of the job tests: workers on this run's database.
+from tests.jobs.conftest import procs, sqlite_template  # noqa: F401
+
 
 @pytest.fixture
 def feed_account(org: Any, members: Any) -> Any:

@@ -74,11 +74,8 @@ def main() -> int:
     import django
 
     django.setup()
-    command = sys.argv[1]
-    if command == "setup":
-        result = _setup(sys.argv[2], sys.argv[3], int(sys.argv[4]))
-    else:
-        result = _report()
+    setup = sys.argv[1] == "setup"
+    result = _setup(sys.argv[2], sys.argv[3], int(sys.argv[4])) if setup else _report()
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

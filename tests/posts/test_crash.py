@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.jobs.conftest import procs, sqlite_template  # noqa: F401  (fixtures)
 from tests.jobs.procs import ROOT, Procs
 
 pytestmark = pytest.mark.slow
@@ -45,8 +44,10 @@ def _ctl(procs: Procs, *args: str) -> dict[str, Any]:
 
 def _start_server(procs: Procs, state: Path) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.servers.mastodon_server", "--port", "0"]
-        + ["--state", str(state), "--token", TOKEN],
+        [
+            *(sys.executable, "-m", "tests.servers.mastodon_server", "--port", "0"),
+            *("--state", str(state), "--token", TOKEN),
+        ],
         cwd=ROOT,
         env=procs.env,
         stdout=subprocess.PIPE,
@@ -61,7 +62,7 @@ def _start_server(procs: Procs, state: Path) -> tuple[subprocess.Popen[str], str
 
 
 def test_sigkill_at_random_moments_leaves_no_duplicate_and_no_lost_delivery(
-    procs: Procs,  # noqa: F811
+    procs: Procs,
     tmp_path: Path,
 ) -> None:
     procs.env.update(

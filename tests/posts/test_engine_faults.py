@@ -194,3 +194,22 @@ def test_only_one_request_is_in_flight_for_a_delivery(
     assert mastodon_server.statuses == []
     job = Job.objects.get(unique_key=f"publish:{delivery.pk}")
     assert job.state == Job.State.DUE and job.run_at > timezone.now()
+
+
+def test_a_deleted_thread_is_taken_down_from_mastodon_last_part_first(
+    org: Any, members: Any, mastodon_account: Any, mastodon_server: Any, rf_request: Any
+) -> None:
+    long_text = " ".join(
+        f"Lause numero {i} kertoo ryhmän arjesta ja tavoitteista." for i in range(20)
+    )
+    delivery = _send(org, members, mastodon_account, rf_request, text=long_text)
+    settle()
+    delivery.refresh_from_db()
+    assert len(mastodon_server.statuses) == len(delivery.parts) >= 2
+    ids = [str(s["id"]) for s in mastodon_server.statuses]
+    services.delete(delivery.post, rf_request, take_down=True)
+    settle()
+    deletes = [r.path.rsplit("/", 1)[1] for r in mastodon_server.requests if r.method == "DELETE"]
+    assert deletes == list(reversed(ids))
+    delivery.refresh_from_db()
+    assert delivery.removed_at is not None

@@ -164,3 +164,17 @@ def test_the_own_feed_parses_back_as_atom_and_rss(
         assert not parsed.bozo, parsed.bozo_exception
         assert len(parsed.entries) == 1
         assert "Avoimet ovet" in parsed.entries[0].summary
+
+
+def test_deleting_a_published_post_can_take_it_down_from_the_channels(
+    client: Any, org: Any, members: Any, feed_account: Any, rf_request: Any
+) -> None:
+    post = services.save_draft(org, members["editor"], _draft(feed_account))
+    services.submit(post, rf_request)
+    run_jobs()
+    assert client.get("/f/toivon-polku/").content.decode().count("Avoimet ovet") == 1
+    services.delete(post, rf_request, take_down=True)
+    run_jobs()
+    delivery = Delivery.objects.get(post=post)
+    assert delivery.removed_at is not None
+    assert "Avoimet ovet" not in client.get("/f/toivon-polku/").content.decode()

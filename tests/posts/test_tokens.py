@@ -31,7 +31,9 @@ def test_an_account_that_cannot_renew_is_announced_a_week_ahead_once_a_day(
 
 def test_an_account_far_from_expiry_is_left_alone(mastodon_account: Any) -> None:
     now = timezone.now()
-    ChannelAccount.objects.filter(pk=mastodon_account.pk).update(expires_at=now + timedelta(days=40))
+    ChannelAccount.objects.filter(pk=mastodon_account.pk).update(
+        expires_at=now + timedelta(days=40)
+    )
     assert renew_expiring(now) == {"renewed": 0, "warned": 0}
     assert mail.outbox == []
 

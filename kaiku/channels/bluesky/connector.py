@@ -12,10 +12,12 @@ the first attempt, so after a lost answer ``reconcile`` looks that key up; and a
 from __future__ import annotations
 
 import mimetypes
-from functools import partial
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar
+
+from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -87,20 +89,20 @@ class BlueskyConnector(Connector):
     platform: ClassVar[str] = "bluesky"
     label: ClassVar[str] = "Bluesky"
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
-        ConnectField("handle", "Handle", help="For example yhdistys.bsky.social"),
+        ConnectField("handle", N_("Handle"), help=N_("For example yhdistys.bsky.social")),
         ConnectField(
             "app_password",
-            "App password",
+            N_("App password"),
             kind="password",
-            help="Make one in Bluesky: Settings → Privacy and security → App passwords.",
+            help=N_("Make one in Bluesky: Settings → Privacy and security → App passwords."),
         ),
         ConnectField(
             "pds_url",
-            "Server (PDS)",
+            N_("Server (PDS)"),
             kind="url",
             required=False,
             initial=DEFAULT_PDS,
-            help="Leave as it is unless your account is on your own server.",
+            help=N_("Leave as it is unless your account is on your own server."),
         ),
     )
     default_limits: ClassVar[Limits] = Limits(

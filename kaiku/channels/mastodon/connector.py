@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -76,9 +77,9 @@ class MastodonConnector(Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="instance",
-            label="Mastodon server address",
+            label=N_("Mastodon server address"),
             kind="url",
-            help="For example https://mastodon.social",
+            help=N_("For example https://mastodon.social"),
             initial="https://",
         ),
     )

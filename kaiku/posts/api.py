@@ -1,0 +1,274 @@
+"""Posts and channels in the REST API (/api/v1/). Thin over kaiku.posts.services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+
+from kaiku.accounts.models import User
+from kaiku.organisations.api import api_membership
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+from kaiku.posts import services
+from kaiku.posts.errors import error_message
+from kaiku.posts.forms import PAST_TOLERANCE, NonexistentLocalTime, local_to_aware, zone
+from kaiku.posts.models import ChannelAccount, Delivery, Post
+
+router = Router(tags=["posts"])
+
+
+class FindingOut(Schema):
+    kind: str
+    code: str
+    severity: str
+    message: str
+    start: int
+    end: int
+    text: str
+
+
+class DeliveryOut(Schema):
+    id: UUID
+    channel: UUID
+    platform: str
+    handle: str
+    state: str
+    held: bool
+    remote_url: str
+    published_at: datetime | None
+    attempts: int
+    error_code: str
+    error: str
+
+
+class PostOut(Schema):
+    id: UUID
+    organisation: str
+    state: str
+    text: str
+    link: str
+    scheduled_at: datetime | None
+    review_required_reason: str
+    created_at: datetime
+    deliveries: list[DeliveryOut]
+    findings: list[FindingOut] = []
+
+
+class PostIn(Schema):
+    text: str = Field(min_length=1, max_length=20_000)
+    accounts: list[UUID] = Field(default_factory=list, description="Channel ids")
+    variants: dict[UUID, str] = Field(
+        default_factory=dict, description="A channel's own text, by channel id"
+    )
+    link: str = ""
+    scheduled_at: datetime | None = Field(
+        default=None, description="ISO 8601; without an offset, your own time zone; null: now"
+    )
+
+
+class PostWithOrganisationIn(PostIn):
+    organisation: str
+
+
+class DeletedOut(Schema):
+    deleted: bool
+    already_published: list[DeliveryOut]
+
+
+class ChannelOut(Schema):
+    id: UUID
+    platform: str
+    label: str
+    handle: str
+    display_name: str
+    status: str
+    status_message: str
+    expires_at: datetime | None
+    max_chars: int | None
+    max_images: int | None
+    threads: bool | None
+
+
+def _delivery_out(d: Delivery) -> DeliveryOut:
+    return DeliveryOut(
+        id=d.public_id,
+        channel=d.account.public_id,
+        platform=d.account.platform,
+        handle=d.account.handle,
+        state=d.state,
+        held=d.held,
+        remote_url=d.remote_url,
+        published_at=d.published_at,
+        attempts=d.attempts,
+        error_code=d.last_error_code,
+        error=error_message(d.last_error_code, d.last_error_detail) if d.last_error_code else "",
+    )
+
+
+def _post_out(post: Post, findings: list[Any] | None = None) -> PostOut:
+    deliveries = post.deliveries.select_related("account").order_by("account__platform", "id")
+    return PostOut(
+        id=post.public_id,
+        organisation=post.organisation.slug,
+        state=post.state,
+        text=post.text,
+        link=post.link,
+        scheduled_at=post.scheduled_at,
+        review_required_reason=post.review_required_reason,
+        created_at=post.created_at,
+        deliveries=[_delivery_out(d) for d in deliveries],
+        findings=[
+            FindingOut(
+                kind=f.kind,
+                code=f.code,
+                severity=f.severity,
+                message=f.message,
+                start=f.start,
+                end=f.end,
+                text=f.text,
+            )
+            for f in findings or []
+        ],
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _accounts(org: Organisation, wanted: list[UUID]) -> list[ChannelAccount]:
+    found = {
+        a.public_id: a
+        for a in ChannelAccount.objects.filter(organisation=org, public_id__in=wanted).exclude(
+            status=ChannelAccount.Status.DISCONNECTED
+        )
+    }
+    missing = [str(w) for w in wanted if w not in found]
+    if missing:
+        raise HttpError(422, f"Unknown or disconnected channel: {', '.join(missing)}")
+    return [found[w] for w in dict.fromkeys(wanted)]
+
+
+def _when(request: HttpRequest, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        try:
+            value = local_to_aware(value, zone(getattr(request.user, "time_zone", None)))
+        except NonexistentLocalTime:
+            raise HttpError(422, "That local time does not exist (clocks move forward)") from None
+    if value < timezone.now() - PAST_TOLERANCE:
+        raise HttpError(422, "scheduled_at is in the past")
+    return value
+
+
+def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
+    org = api_membership(request, slug, Perm.EDIT_POSTS).organisation
+    accounts = _accounts(org, data.accounts)
+    if not accounts:
+        raise HttpError(422, "Choose at least one channel")
+    link = data.link.strip()
+    if link:
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except ValidationError:
+            raise HttpError(422, "link is not a valid http(s) address") from None
+    by_id = {a.public_id: a for a in accounts}
+    unknown_variants = [str(k) for k in data.variants if k not in by_id]
+    if unknown_variants:
+        raise HttpError(422, f"Variant for a channel not chosen: {', '.join(unknown_variants)}")
+    draft = services.Draft(
+        text=data.text,
+        accounts=accounts,
+        link=link,
+        scheduled_at=_when(request, data.scheduled_at),
+        variants={by_id[k].pk: v.strip() for k, v in data.variants.items() if v.strip()},
+    )
+    post = services.save_draft(org, _user(request), draft)
+    findings = services.findings_for(org, post.text, accounts, post.language)
+    services.submit(post, request)
+    post.refresh_from_db()
+    return Status(201, _post_out(post, findings))
+
+
+@router.post("/organisations/{slug}/posts", response={201: PostOut})
+def create_post(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
+    """Write a post and send it: it is checked, then scheduled or sent to review."""
+    return _create(request, slug, data)
+
+
+@router.post("/posts", response={201: PostOut})
+def create_post_in(request: HttpRequest, data: PostWithOrganisationIn) -> Status[PostOut]:
+    """The same as POST /organisations/{slug}/posts, with the organisation in the body."""
+    return _create(request, data.organisation, data)
+
+
+def _post(org: Organisation, post_id: UUID) -> Post:
+    post = Post.objects.filter(organisation=org, public_id=post_id, deleted_at=None).first()
+    if post is None:
+        raise HttpError(404, "Not found")
+    return post
+
+
+@router.get("/organisations/{slug}/posts/{post_id}", response=PostOut)
+def get_post(request: HttpRequest, slug: str, post_id: UUID) -> PostOut:
+    org = api_membership(request, slug, Perm.VIEW).organisation
+    return _post_out(_post(org, post_id))
+
+
+@router.delete("/organisations/{slug}/posts/{post_id}", response=DeletedOut)
+def delete_post(
+    request: HttpRequest, slug: str, post_id: UUID, *, take_down: bool = False
+) -> DeletedOut:
+    """Delete a post. Deliveries already published stay on their platforms (listed), unless
+    ``take_down=true`` asks Kaiku to remove them there too."""
+    org = api_membership(request, slug, Perm.EDIT_POSTS).organisation
+    out = services.delete(_post(org, post_id), request, take_down=take_down)
+    rows = Delivery.objects.filter(pk__in=[d.pk for d in out]).select_related("account")
+    return DeletedOut(deleted=True, already_published=[_delivery_out(d) for d in rows])
+
+
+@router.get("/organisations/{slug}/channels", response=list[ChannelOut])
+def list_channels(request: HttpRequest, slug: str) -> list[ChannelOut]:
+    org = api_membership(request, slug, Perm.VIEW).organisation
+    out = []
+    for a in ChannelAccount.objects.filter(Q(organisation=org)):
+        try:
+            limits = a.connector().limits()
+        except Exception:  # a connector that cannot load still lists its account
+            limits = None
+        out.append(
+            ChannelOut(
+                id=a.public_id,
+                platform=a.platform,
+                label=_label(a),
+                handle=a.handle,
+                display_name=a.display_name,
+                status=a.status,
+                status_message=a.status_message,
+                expires_at=a.expires_at,
+                max_chars=limits.max_chars if limits else None,
+                max_images=limits.max_images if limits else None,
+                threads=limits.threads if limits else None,
+            )
+        )
+    return out
+
+
+def _label(account: ChannelAccount) -> str:
+    try:
+        return account.label
+    except Exception:  # the platform's connector is not installed
+        return account.platform

@@ -1,0 +1,343 @@
+"""The posts list, a post's page with its deliveries, and review.
+
+Composing lives in views_compose, the channels page in views_channels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts.models import User
+from kaiku.organisations.access import require
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+from kaiku.posts import engine, services
+from kaiku.posts.errors import error_message
+from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+from kaiku.posts.views_compose import get_post, review_reason_text, user_zone
+
+LIST_LIMIT = 50
+SENT_LIMIT = 20
+# Deliveries in these states can still be changed by editing the post.
+EDITABLE_DELIVERY_STATES = {
+    Delivery.State.DRAFT,
+    Delivery.State.IN_REVIEW,
+    Delivery.State.APPROVED,
+    Delivery.State.SCHEDULED,
+    Delivery.State.CANCELLED,
+}
+SEVERITY_LABELS = {
+    "block": gettext_lazy("Must be fixed"),
+    "warn": gettext_lazy("Worth a look"),
+    "info": gettext_lazy("Notes"),
+}
+
+
+def _can(request: HttpRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _with_deliveries(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.select_related("author").prefetch_related(
+        Prefetch(
+            "deliveries",
+            queryset=Delivery.objects.select_related("account").exclude(
+                state=Delivery.State.CANCELLED
+            ),
+        )
+    )
+
+
+def badge_class(delivery: Delivery) -> str:
+    if delivery.held or delivery.state == Delivery.State.UNCONFIRMED:
+        return "warn"
+    if delivery.state == Delivery.State.PUBLISHED:
+        return "ok"
+    if delivery.state == Delivery.State.FAILED:
+        return "bad"
+    return ""
+
+
+@require(Perm.VIEW)
+def post_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+    posts = _with_deliveries(Post.objects.filter(organisation=org, deleted_at=None))
+    failed_ids = Delivery.objects.filter(
+        post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
+    ).values("post_id")
+    sections = [
+        (
+            "failed",
+            _("Failed"),
+            posts.filter(pk__in=failed_ids).order_by("-updated_at")[:LIST_LIMIT],
+        ),
+        (
+            "upcoming",
+            _("Scheduled"),
+            posts.filter(state__in=[Post.State.SCHEDULED, Post.State.APPROVED]).order_by(
+                F("scheduled_at").asc(nulls_first=True), "created_at"
+            )[:LIST_LIMIT],
+        ),
+        (
+            "review",
+            _("In review"),
+            posts.filter(state=Post.State.IN_REVIEW).order_by("submitted_at")[:LIST_LIMIT],
+        ),
+        (
+            "drafts",
+            _("Drafts"),
+            posts.filter(state=Post.State.DRAFT).order_by("-updated_at")[:LIST_LIMIT],
+        ),
+        (
+            "sent",
+            _("Recently sent"),
+            posts.filter(state=Post.State.DONE)
+            .exclude(pk__in=failed_ids)
+            .order_by("-updated_at")[:SENT_LIMIT],
+        ),
+    ]
+    return render(
+        request,
+        "posts/list.html",
+        {
+            "sections": [
+                {"key": key, "title": title, "posts": list(rows)} for key, title, rows in sections
+            ],
+            "can_edit": _can(request, Perm.EDIT_POSTS),
+        },
+    )
+
+
+@require(Perm.REVIEW_POSTS)
+def review_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+    posts = list(
+        _with_deliveries(
+            Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.IN_REVIEW)
+        ).order_by("submitted_at")[:LIST_LIMIT]
+    )
+    return render(
+        request,
+        "posts/review.html",
+        {
+            "posts": [
+                {"post": p, "why": review_reason_text(p.review_required_reason)} for p in posts
+            ]
+        },
+    )
+
+
+def _detail_context(
+    request: HttpRequest,
+    post: Post,
+    *,
+    reschedule_form: RescheduleForm | None = None,
+    approve_form: ApproveForm | None = None,
+) -> dict[str, Any]:
+    deliveries = list(post.deliveries.select_related("account").order_by("account__platform", "id"))
+    rows = [
+        {
+            "delivery": d,
+            "badge": badge_class(d),
+            "error": error_message(d.last_error_code, d.last_error_detail)
+            if d.last_error_code and d.state != Delivery.State.PUBLISHED
+            else "",
+            "reconnect": d.account.status != ChannelAccount.Status.ACTIVE,
+        }
+        for d in deliveries
+    ]
+    tz = user_zone(request)
+    return {
+        "post": post,
+        "deliveries": rows,
+        "images": list(post.images.all()),
+        "findings": [
+            {"severity": k, "label": str(SEVERITY_LABELS.get(k, k)), "count": v}
+            for k, v in sorted(post.findings_summary.items())
+        ],
+        "review_reason": review_reason_text(post.review_required_reason),
+        "editable": all(d.state in EDITABLE_DELIVERY_STATES for d in deliveries),
+        "reschedulable": any(d.state == Delivery.State.SCHEDULED for d in deliveries),
+        "can_edit": _can(request, Perm.EDIT_POSTS),
+        "can_review": _can(request, Perm.REVIEW_POSTS),
+        "own_post": post.author_id == request.user.pk,
+        "reschedule_form": reschedule_form
+        or RescheduleForm(tz=tz, initial={"publish_at": post.scheduled_at}),
+        "approve_form": approve_form or ApproveForm(),
+        "send_back_form": SendBackForm(),
+        "scheduled_local": post.scheduled_at.astimezone(tz) if post.scheduled_at else None,
+    }
+
+
+@require(Perm.VIEW)
+def detail(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = get_post(org, post_id)
+    return render(request, "posts/detail.html", _detail_context(request, post))
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def retry(
+    request: HttpRequest, org: Organisation, post_id: UUID, delivery_id: UUID
+) -> HttpResponse:
+    post = get_post(org, post_id)
+    delivery = get_object_or_404(Delivery, post=post, public_id=delivery_id)
+    if engine.retry_delivery(delivery):
+        messages.success(
+            request,
+            _("Trying again: the post goes out to %(account)s now.")
+            % {"account": delivery.account.label},
+        )
+    else:
+        messages.error(request, _("Only a failed delivery can be retried."))
+    return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def delete(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = get_post(org, post_id)
+    take_down = request.POST.get("take_down") == "1"
+    already_out = services.delete(post, request, take_down=take_down)
+    if already_out and take_down:
+        messages.success(
+            request,
+            _("The post is deleted. Kaiku removes it from the channels where it went out."),
+        )
+    elif already_out:
+        names = ", ".join(
+            f"{d.account.label} {d.account.display_name or d.account.handle}"
+            for d in Delivery.objects.filter(pk__in=[d.pk for d in already_out]).select_related(
+                "account"
+            )
+        )
+        messages.warning(
+            request,
+            _(
+                "The post is deleted from Kaiku, but it had already gone out to %(channels)s. "
+                "Kaiku cannot remove it from there automatically: remove it on the platform."
+            )
+            % {"channels": names},
+        )
+    else:
+        messages.success(request, _("The post is deleted. Nothing of it went out."))
+    return redirect("posts:list", org=org.slug)
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = get_post(org, post_id)
+    form = RescheduleForm(request.POST, tz=user_zone(request))
+    if not form.is_valid():
+        context = _detail_context(request, post, reschedule_form=form)
+        return render(request, "posts/detail.html", context, status=400)
+    moved = services.reschedule(post, form.cleaned_data["publish_at"], request)
+    if moved:
+        messages.success(request, _("The post has a new time."))
+    else:
+        messages.warning(
+            request, _("Nothing was moved: the post has no deliveries waiting to go out.")
+        )
+    return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+
+
+REVIEW_ERRORS = {
+    "own_post": gettext_lazy("You wrote this post, so another reviewer must approve it."),
+    "reason_required": gettext_lazy(
+        "Write why the post may be published, for example: the client's written consent is on file."
+    ),
+    "not_in_review": gettext_lazy("The post is no longer waiting for review."),
+}
+
+
+@require(Perm.REVIEW_POSTS)
+@require_POST
+def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = get_post(org, post_id)
+    form = ApproveForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.approve(post, _user(request), reason, request)
+    except services.ReviewError as error:
+        code = str(error.args[0]) if error.args else ""
+        messages.error(
+            request, str(REVIEW_ERRORS.get(code) or _("The post could not be approved."))
+        )
+        if code == "reason_required":
+            form.add_error("reason", str(REVIEW_ERRORS[code]))
+            context = _detail_context(request, post, approve_form=form)
+            return render(request, "posts/detail.html", context, status=400)
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    messages.success(request, _("Approved. The post is scheduled."))
+    return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+
+
+@require(Perm.REVIEW_POSTS)
+@require_POST
+def send_back(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = get_post(org, post_id)
+    if post.state != Post.State.IN_REVIEW:
+        messages.error(request, str(REVIEW_ERRORS["not_in_review"]))
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    form = SendBackForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    services.send_back(post, _user(request), note, request)
+    messages.success(request, _("The post was sent back to its author for changes."))
+    return redirect("posts:review", org=org.slug)
+
+
+@require(Perm.VIEW)
+def image(request: HttpRequest, org: Organisation, image_id: int) -> HttpResponse:
+    """A post's image, for the organisation's members only (media is not served publicly)."""
+    found = get_object_or_404(PostImage, pk=image_id, post__organisation=org, post__deleted_at=None)
+    try:
+        with found.file.open("rb") as handle:
+            data = handle.read()  # at most a platform's image limit (10 MB)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type=found.mime or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def dashboard_alerts(org: Organisation) -> dict[str, Any]:
+    """For the dashboard: accounts needing reconnecting and deliveries that failed."""
+    return {
+        "reconnect_accounts": list(
+            ChannelAccount.objects.filter(
+                organisation=org, status=ChannelAccount.Status.NEEDS_RECONNECT
+            )
+        ),
+        "failed_deliveries": list(
+            Delivery.objects.filter(
+                post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
+            )
+            .select_related("post", "account")
+            .order_by("-last_error_at")[:10]
+        ),
+    }
+
+
+def upcoming(org: Organisation, limit: int = 5) -> list[Post]:
+    """For the dashboard: the next scheduled posts."""
+    return list(
+        Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.SCHEDULED).order_by(
+            "scheduled_at"
+        )[:limit]
+    )

@@ -1,0 +1,237 @@
+"""The channels page: connected accounts, and connecting, reconnecting and disconnecting them."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+from uuid import UUID
+
+import httpx
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts.models import User
+from kaiku.channels.base import AccountSetup, ChannelError, Redirect
+from kaiku.organisations.access import require
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+from kaiku.posts import channel_services
+from kaiku.posts.errors import error_message
+from kaiku.posts.forms import connect_form
+from kaiku.posts.models import ChannelAccount
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "kaiku_connect"
+PENDING_SECONDS = 30 * 60
+MAX_PENDING = 5
+
+
+def _can(request: HttpRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def callback_url(org: Organisation, platform: str) -> str:
+    # The address registered with the platform: the public one, whatever host served the page.
+    return settings.PUBLIC_URL + reverse(
+        "posts:channel_callback", kwargs={"org": org.slug, "platform": platform}
+    )
+
+
+def _page(
+    request: HttpRequest,
+    org: Organisation,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    accounts = list(ChannelAccount.objects.filter(organisation=org))
+    known = channel_services.available_platforms()
+    labels = {p.platform: p.label for p in known}
+    entries = []
+    for entry in known:
+        form = (forms or {}).get(entry.platform) or connect_form(
+            entry.fields, prefix=entry.platform
+        )
+        entries.append({"entry": entry, "form": form})
+    return render(
+        request,
+        "posts/channels.html",
+        {
+            "accounts": [
+                {
+                    "account": a,
+                    "label": labels.get(a.platform, a.platform),
+                    "expires_soon": channel_services.expires_soon(a),
+                }
+                for a in accounts
+            ],
+            "platforms": entries,
+            "can_manage": _can(request, Perm.MANAGE_CHANNELS),
+        },
+        status=status,
+    )
+
+
+@require(Perm.VIEW)
+def channels(request: HttpRequest, org: Organisation) -> HttpResponse:
+    return _page(request, org)
+
+
+def _connector_failure(error: Exception) -> str:
+    if isinstance(error, ChannelError):
+        return _("Connecting failed: %(reason)s") % {
+            "reason": error_message(error.code, error.detail)
+        }
+    return _("The platform could not be reached. Check the address and try again in a moment.")
+
+
+def _finish(
+    request: HttpRequest, org: Organisation, platform: str, setup: AccountSetup
+) -> HttpResponse:
+    result = channel_services.save_account(
+        org, platform, setup, user=_user(request), request=request
+    )
+    name = f"{result.account.label} {result.account.display_name or result.account.handle}"
+    if result.created:
+        messages.success(request, _("%(account)s is connected.") % {"account": name})
+    elif result.released:
+        messages.success(
+            request,
+            _("%(account)s is connected again. %(n)d waiting posts go out now.")
+            % {"account": name, "n": result.released},
+        )
+    else:
+        messages.success(request, _("%(account)s is connected again.") % {"account": name})
+    return redirect("posts:channels", org=org.slug)
+
+
+def _remember(
+    request: HttpRequest, org: Organisation, platform: str, state: dict[str, Any]
+) -> None:
+    now = time.time()
+    pending: dict[str, Any] = {
+        token: item
+        for token, item in request.session.get(SESSION_KEY, {}).items()
+        if now - float(item.get("at", 0)) < PENDING_SECONDS
+    }
+    # A few unfinished attempts at most: the newest ones.
+    for token in sorted(pending, key=lambda t: pending[t]["at"])[: -MAX_PENDING + 1]:
+        del pending[token]
+    pending[secrets.token_urlsafe(16)] = {
+        "org": org.slug,
+        "platform": platform,
+        "state": state,
+        "at": now,
+    }
+    request.session[SESSION_KEY] = pending
+
+
+def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dict[str, Any] | None:
+    """The unfinished connect attempt this callback belongs to (used once)."""
+    now = time.time()
+    pending: dict[str, Any] = request.session.get(SESSION_KEY, {})
+    mine = [
+        (token, item)
+        for token, item in pending.items()
+        if item.get("org") == org.slug
+        and item.get("platform") == platform
+        and now - float(item.get("at", 0)) < PENDING_SECONDS
+    ]
+    if not mine:
+        return None
+    returned = request.GET.get("state", "")
+    # The platform echoes the state value the connector put in its address: prefer the
+    # attempt holding it, else the newest one (the connector checks the state itself).
+    matching = [
+        (t, i) for t, i in mine if returned and returned in {str(v) for v in i["state"].values()}
+    ]
+    token, item = max(matching or mine, key=lambda pair: float(pair[1]["at"]))
+    del pending[token]
+    request.session[SESSION_KEY] = pending
+    return dict(item["state"])
+
+
+@require(Perm.MANAGE_CHANNELS)
+@require_POST
+def connect(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+    entry = channel_services.load_platform(platform) if platform in _platform_names() else None
+    if entry is None:
+        raise Http404
+    if entry.connector is None:
+        messages.error(
+            request,
+            _("%(platform)s cannot be connected right now. Try again later.")
+            % {"platform": entry.label},
+        )
+        return redirect("posts:channels", org=org.slug)
+    form = connect_form(entry.fields, request.POST, prefix=platform)
+    if not form.is_valid():
+        return _page(request, org, {platform: form}, status=400)
+    data = channel_services.connect_data(
+        org, {k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}
+    )
+    try:
+        result = entry.connector.start_connect(data, callback_url(org, platform))
+    except (ChannelError, httpx.HTTPError) as error:
+        log.warning("connecting %s for %s failed: %s", platform, org.slug, error)
+        messages.error(request, _connector_failure(error))
+        return redirect("posts:channels", org=org.slug)
+    if isinstance(result, Redirect):
+        _remember(request, org, platform, dict(result.state))
+        return redirect(result.url)
+    return _finish(request, org, platform, result)
+
+
+@require(Perm.MANAGE_CHANNELS)
+def connect_callback(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+    if platform not in _platform_names():
+        raise Http404
+    entry = channel_services.load_platform(platform)
+    state = _take_pending(request, org, platform)
+    if entry.connector is None or state is None:
+        messages.error(
+            request,
+            _("This connection attempt has expired or was already used. Start again."),
+        )
+        return redirect("posts:channels", org=org.slug)
+    query = {k: str(v) for k, v in request.GET.items()}
+    try:
+        setup = entry.connector.finish_connect(state, query, callback_url(org, platform))
+    except (ChannelError, httpx.HTTPError) as error:
+        log.warning("finishing the %s connection for %s failed: %s", platform, org.slug, error)
+        messages.error(request, _connector_failure(error))
+        return redirect("posts:channels", org=org.slug)
+    return _finish(request, org, platform, setup)
+
+
+@require(Perm.MANAGE_CHANNELS)
+@require_POST
+def disconnect(request: HttpRequest, org: Organisation, account_id: UUID) -> HttpResponse:
+    account = get_object_or_404(ChannelAccount, organisation=org, public_id=account_id)
+    held = channel_services.disconnect(account, request=request)
+    text = _("%(account)s is disconnected.") % {"account": f"{account.label} {account.handle}"}
+    if held:
+        text += " " + _(
+            "%(n)d posts waiting for it are kept and go out when it is connected again."
+        ) % {"n": held}
+    messages.success(request, text)
+    return redirect("posts:channels", org=org.slug)
+
+
+def _platform_names() -> set[str]:
+    from kaiku.channels.registry import platforms
+
+    return set(platforms())

@@ -1,0 +1,349 @@
+"""Writing and editing a post: the compose page and its htmx partials."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts.models import User
+from kaiku.organisations.access import require
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.roles import Perm
+from kaiku.posts import images, linkcards, previews, services
+from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+
+log = logging.getLogger(__name__)
+
+
+def user_zone(request: HttpRequest) -> ZoneInfo:
+    return zone(getattr(request.user, "time_zone", None))
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def get_post(org: Organisation, post_id: UUID | str) -> Post:
+    """A post of the organisation that has not been deleted, or 404."""
+    return get_object_or_404(Post, organisation=org, public_id=post_id, deleted_at=None)
+
+
+def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
+    if post is None:
+        return []
+    return [
+        d.account
+        for d in post.deliveries.exclude(state=Delivery.State.CANCELLED).select_related("account")
+    ]
+
+
+def _initial(post: Post | None, chosen: list[ChannelAccount]) -> dict[str, Any]:
+    if post is None:
+        return {}
+    initial: dict[str, Any] = {
+        "text": post.text,
+        "accounts": chosen,
+        "link": post.link,
+        "link_title": post.link_card.get("title", ""),
+        "link_description": post.link_card.get("description", ""),
+        "publish_at": post.scheduled_at,
+        "repeat": post.repeat,
+        "repeat_until": post.repeat_until,
+    }
+    for d in post.deliveries.exclude(state=Delivery.State.CANCELLED).select_related("account"):
+        if d.text_override:
+            initial[variant_name(d.account)] = d.text_override
+    return initial
+
+
+def check_partial_url(org: Organisation) -> str:
+    """The live language check (the checks app). Empty when it is not installed yet."""
+    try:
+        return reverse("checks:partial", kwargs={"org": org.slug})
+    except NoReverseMatch:
+        return ""
+
+
+def _accounts_from(form: ComposeForm, data: QueryDict) -> list[ChannelAccount]:
+    wanted = set(data.getlist("accounts"))
+    return [a for a in form.account_list if str(a.pk) in wanted]
+
+
+def _variants_from(accounts: list[ChannelAccount], data: QueryDict) -> dict[int, str]:
+    return {
+        a.pk: data.get(variant_name(a), "").strip()
+        for a in accounts
+        if data.get(variant_name(a), "").strip()
+    }
+
+
+def _existing_images(
+    post: Post | None, data: QueryDict | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Images already on the post, with the alt text and removal the form asks for."""
+    if post is None:
+        return [], []
+    rows, errors = [], []
+    for img in post.images.all():
+        alt = img.alt_text if data is None else data.get(f"existing_alt_{img.pk}", "").strip()
+        remove = data is not None and data.get(f"remove_image_{img.pk}") == "on"
+        if not remove and data is not None and not alt:
+            errors.append(_("Every image needs an alt text."))
+        rows.append({"image": img, "alt": alt, "remove": remove})
+    return rows, errors
+
+
+def _render(
+    request: HttpRequest,
+    org: Organisation,
+    post: Post | None,
+    form: ComposeForm,
+    image_forms: Any,
+    existing: list[dict[str, Any]],
+    extra_errors: list[str] | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    if data is not None:
+        chosen = _accounts_from(form, data)
+        text = data.get("text", "")
+        variants = _variants_from(chosen, data)
+    else:
+        initial_accounts = form.initial.get("accounts") or []
+        chosen = list(initial_accounts)
+        text = str(form.initial.get("text", ""))
+        variants = {
+            a.pk: str(form.initial.get(variant_name(a), "")) for a in chosen if a is not None
+        }
+    return render(
+        request,
+        "posts/compose.html",
+        {
+            "post": post,
+            "form": form,
+            "image_forms": image_forms,
+            "existing_images": existing,
+            "extra_errors": extra_errors or [],
+            "previews": previews.previews(text, chosen, variants) if text.strip() else [],
+            "account_rows": [
+                {"account": a, "checked": a in chosen, "field_id": f"id_accounts_{i}"}
+                for i, a in enumerate(form.account_list)
+            ],
+            "channels_param": previews.channels_param(chosen),
+            "check_url": check_partial_url(org),
+            "link_card_needed": any(
+                a.connector().limits().client_link_card for a in form.account_list
+            ),
+        },
+        status=status,
+    )
+
+
+@require(Perm.EDIT_POSTS)
+def compose(request: HttpRequest, org: Organisation) -> HttpResponse:
+    return _compose(request, org, None)
+
+
+@require(Perm.EDIT_POSTS)
+def edit(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    return _compose(request, org, get_post(org, post_id))
+
+
+def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> HttpResponse:
+    tz = user_zone(request)
+    chosen = _chosen_accounts(post)
+    if request.method != "POST":
+        form = ComposeForm(org=org, tz=tz, chosen=chosen, initial=_initial(post, chosen))
+        existing, _errors = _existing_images(post, None)
+        return _render(request, org, post, form, ImageFormSet(prefix="image"), existing)
+
+    action = request.POST.get("action", "save")
+    if action == "fetch_link":
+        # Without JavaScript the "fetch preview" button submits the whole form.
+        data = request.POST.copy()
+        card, problem = _fetch_card(data.get("link", ""))
+        if card is not None:
+            data["link_title"], data["link_description"] = card.title, card.description
+        request.POST = data  # type: ignore[assignment]
+        if problem:
+            messages.error(request, problem)
+    form = ComposeForm(request.POST, org=org, tz=tz, chosen=chosen)
+    image_forms = ImageFormSet(request.POST, request.FILES, prefix="image")
+    existing, existing_errors = _existing_images(post, request.POST)
+    if action in {"fetch_link", "preview"}:
+        return _render(request, org, post, form, image_forms, existing)
+
+    valid = form.is_valid() & image_forms.is_valid()  # both run, so all errors show at once
+    errors = list(existing_errors)
+    uploads: list[images.Upload] = []
+    if valid:
+        accounts = form.chosen_accounts()
+        if action == "send" and not accounts:
+            errors.append(_("Choose at least one channel to send the post to."))
+        uploads = [
+            images.inspect(f.cleaned_data["file"], f.cleaned_data["alt_text"].strip())
+            for f in image_forms
+            if f.cleaned_data.get("file")
+        ]
+        kept = sum(1 for row in existing if not row["remove"])
+        errors += images.problems(uploads, kept, accounts)
+    if not valid or errors:
+        return _render(request, org, post, form, image_forms, existing, errors, status=400)
+
+    cleaned = form.cleaned_data
+    when = cleaned.get("publish_at")
+    if cleaned.get("repeat") and when is None:
+        when = timezone.now()  # a repeating post needs a first time: now
+    draft = services.Draft(
+        text=cleaned["text"],
+        accounts=form.chosen_accounts(),
+        link=cleaned.get("link") or "",
+        scheduled_at=when,
+        variants=form.variants(),
+        repeat=cleaned.get("repeat") or "",
+        repeat_until=cleaned.get("repeat_until"),
+    )
+    try:
+        saved = services.save_draft(org, _user(request), draft, post=post)
+    except services.NotEditable:
+        messages.error(
+            request,
+            _(
+                "The post has already gone out (or is going out now), "
+                "so it can no longer be edited."
+            ),
+        )
+        assert post is not None
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    _save_extras(saved, cleaned, existing, uploads)
+    if action == "send":
+        services.submit(saved, request)
+        saved.refresh_from_db()
+        messages.success(request, sent_message(saved, request))
+        return redirect("posts:detail", org=org.slug, post_id=saved.public_id)
+    messages.success(request, _("Draft saved."))
+    return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
+
+
+def _save_extras(
+    post: Post,
+    cleaned: dict[str, Any],
+    existing: list[dict[str, Any]],
+    uploads: list[images.Upload],
+) -> None:
+    title = (cleaned.get("link_title") or "").strip()
+    description = (cleaned.get("link_description") or "").strip()
+    card = {"title": title, "description": description} if post.link and title else {}
+    if card != post.link_card:
+        post.link_card = card
+        post.save(update_fields=["link_card"])
+    for row in existing:
+        img: PostImage = row["image"]
+        if row["remove"]:
+            img.delete()  # the file stays: a repeat of the post may still use it
+        elif row["alt"] != img.alt_text:
+            PostImage.objects.filter(pk=img.pk).update(alt_text=row["alt"])
+    images.store(post, uploads)
+
+
+def review_reason_text(reason: str) -> str:
+    if reason == "privacy_block":
+        return _("the text may reveal a client's private details, so a reviewer must approve it")
+    if reason == "organisation_rule":
+        return _("your organisation asks a reviewer to approve every post")
+    return reason
+
+
+def sent_message(post: Post, request: HttpRequest) -> str:
+    if post.state == Post.State.IN_REVIEW:
+        return _("The post went to review: %(why)s.") % {
+            "why": review_reason_text(post.review_required_reason)
+        }
+    if post.scheduled_at and post.scheduled_at > timezone.now():
+        local = post.scheduled_at.astimezone(user_zone(request))
+        return _("The post is scheduled for %(when)s.") % {
+            "when": formats.date_format(local.replace(tzinfo=None), "j.n.Y H.i")
+        }
+    return _("The post is being published now.")
+
+
+# --- htmx partials (each also has a plain-form fallback on the compose page) ---------------
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def preview_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
+    form = ComposeForm(org=org, tz=user_zone(request))
+    chosen = _accounts_from(form, request.POST)
+    text = request.POST.get("text", "")
+    channels = previews.channels_param(chosen)
+    response = render(
+        request,
+        "posts/_previews.html",
+        {
+            "previews": previews.previews(text, chosen, _variants_from(chosen, request.POST))
+            if text.strip()
+            else [],
+            "channels_param": channels,
+            "swap_channels": True,
+            "link_title": request.POST.get("link_title", ""),
+            "link_description": request.POST.get("link_description", ""),
+            "link": request.POST.get("link", ""),
+        },
+    )
+    if channels != request.POST.get("channel_list", ""):
+        # The language check counts lengths per channel: run it again for the new choice.
+        response["HX-Trigger-After-Settle"] = "channels-changed"
+    return response
+
+
+def _fetch_card(url: str) -> tuple[linkcards.Card | None, str]:
+    try:
+        clean = forms.URLField(assume_scheme="https").clean(url)
+    except forms.ValidationError:
+        return None, _("Enter a valid web address first.")
+    if not clean:
+        return None, _("Enter a web address first.")
+    try:
+        return linkcards.fetch(clean), ""
+    except linkcards.LinkCardError as exc:
+        log.info("link preview of %s failed: %s", clean, exc)
+        return None, _(
+            "The page's title and description could not be read. You can write them yourself."
+        )
+
+
+@require(Perm.EDIT_POSTS)
+@require_POST
+def link_preview(request: HttpRequest, org: Organisation) -> HttpResponse:
+    card, problem = _fetch_card(request.POST.get("link", ""))
+    response = render(
+        request,
+        "posts/_link_card.html",
+        {
+            "link_title": card.title if card else request.POST.get("link_title", ""),
+            "link_description": card.description
+            if card
+            else request.POST.get("link_description", ""),
+            "problem": problem,
+            "fetched": card is not None,
+        },
+    )
+    if card is not None:
+        response["HX-Trigger-After-Settle"] = "link-card-changed"  # the previews show the card
+    return response

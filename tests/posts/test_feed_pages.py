@@ -1,0 +1,186 @@
+"""The public own feed: its page, entries, Atom and RSS (read back with feedparser), images."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import feedparser
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.utils import timezone
+
+from kaiku.posts import services
+from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from tests.posts.conftest import run_jobs
+from tests.posts.view_helpers import png_bytes
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/f/toivon-polku/"
+
+
+def _entry(org: Any, text: str, minutes_ago: int = 0, **kw: Any) -> FeedEntry:
+    return FeedEntry.objects.create(
+        organisation=org,
+        key=f"k{FeedEntry.objects.count()}-{text[:10]}",
+        text=text,
+        published_at=datetime(2030, 5, 1, 12, 0, tzinfo=UTC) - timedelta(minutes=minutes_ago),
+        **kw,
+    )
+
+
+def test_an_organisation_without_its_own_feed_has_no_feed_pages(org: Any) -> None:
+    client = Client()
+    for path in ("", "atom.xml", "rss.xml"):
+        assert client.get(BASE + path).status_code == 404
+    assert client.get("/f/no-such-org/").status_code == 404
+
+
+def test_a_disconnected_feed_is_not_public(org: Any, feed_account: Any) -> None:
+    feed_account.status = ChannelAccount.Status.DISCONNECTED
+    feed_account.save()
+    assert Client().get(BASE).status_code == 404
+
+
+def test_the_feed_page_lists_entries_newest_first_for_anyone(org: Any, feed_account: Any) -> None:
+    _entry(org, "Vanhempi julkaisu", minutes_ago=60)
+    _entry(org, "Uusin julkaisu", link="https://example.org/tapahtuma")
+    _entry(org, "Poistettu julkaisu", deleted_at=timezone.now())
+    response = Client().get(BASE)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("Uusin julkaisu") < html.index("Vanhempi julkaisu")
+    assert "Poistettu julkaisu" not in html
+    assert 'href="https://example.org/tapahtuma"' in html
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+    assert 'href="http://testserver/f/toivon-polku/atom.xml"' in html
+    assert 'href="http://testserver/f/toivon-polku/rss.xml"' in html
+    assert '<meta property="og:title" content="Toivon Polku ry">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert "site-nav" not in html  # a public page, without Kaiku's own menus
+
+
+def test_the_feed_page_is_paginated(org: Any, feed_account: Any) -> None:
+    for i in range(25):
+        _entry(org, f"Julkaisu numero {i:02d}", minutes_ago=i)
+    first = Client().get(BASE).content.decode()
+    second = Client().get(BASE + "?page=2").content.decode()
+    assert "Julkaisu numero 00" in first
+    assert "Julkaisu numero 24" not in first
+    assert "Julkaisu numero 24" in second
+    assert 'rel="next"' in first
+    assert Client().get(BASE + "?page=abc").status_code == 200
+
+
+def test_an_entry_page_has_open_graph_and_twitter_tags(org: Any, feed_account: Any) -> None:
+    entry = _entry(org, "Avoimet ovet torstaina\nTervetuloa kaikki!")
+    html = Client().get(f"{BASE}{entry.pk}/").content.decode()
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:title" content="Avoimet ovet torstaina">' in html
+    assert (
+        f'<meta property="og:url" content="http://testserver/f/toivon-polku/{entry.pk}/">' in html
+    )
+    assert '<meta name="twitter:title" content="Avoimet ovet torstaina">' in html
+
+
+def test_a_deleted_entry_page_is_not_found(org: Any, feed_account: Any) -> None:
+    entry = _entry(org, "Poistettu", deleted_at=timezone.now())
+    assert Client().get(f"{BASE}{entry.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["atom.xml", "rss.xml"])
+def test_the_feeds_read_back_with_titles_links_dates_and_content(
+    org: Any, feed_account: Any, kind: str
+) -> None:
+    older = _entry(org, "Vanhempi julkaisu", minutes_ago=90)
+    newer = _entry(org, "Kevätjuhla lauantaina\nTule mukaan & tuo ystävä: https://example.org")
+    _entry(org, "Poistettu", deleted_at=timezone.now())
+    response = Client().get(BASE + kind)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/atom+xml" if kind == "atom.xml" else "application/rss+xml"
+    )
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.title == "Toivon Polku ry"
+    assert parsed.feed.link == "http://testserver/f/toivon-polku/"
+    assert [e.title for e in parsed.entries] == ["Kevätjuhla lauantaina", "Vanhempi julkaisu"]
+    first = parsed.entries[0]
+    assert first.link == f"http://testserver/f/toivon-polku/{newer.pk}/"
+    assert first.id.startswith("tag:") and first.id.endswith(f"/f/toivon-polku/{newer.pk}")
+    assert first.published_parsed[:5] == (2030, 5, 1, 12, 0)
+    assert "Tule mukaan &amp; tuo ystävä" in first.summary
+    assert 'href="https://example.org"' in first.summary
+    assert parsed.entries[1].link.endswith(f"/{older.pk}/")
+    if kind == "atom.xml":
+        assert parsed.feed.updated_parsed[:5] == (2030, 5, 1, 12, 0)
+
+
+def _image(post: Any, filename: str, alt: str) -> PostImage:
+    data = png_bytes()
+    image = PostImage(post=post, mime="image/png", size_bytes=len(data), alt_text=alt)
+    image.file.save(filename, ContentFile(data), save=True)
+    return image
+
+
+@pytest.mark.parametrize("full_name", [True, False], ids=["storage-name", "file-name"])
+def test_a_published_entrys_image_is_served_to_everyone_and_nothing_else_is(
+    org: Any, members: Any, feed_account: Any, full_name: bool
+) -> None:
+    post = Post.objects.create(organisation=org, author=members["editor"], text="Kuvan kanssa")
+    image = _image(post, "kuva.png", "Kahvikuppi pöydällä")
+    unpublished = _image(post, "toinen.png", "Toinen")
+    name = image.file.name if full_name else image.file.name.rsplit("/", 1)[-1]
+    entry = _entry(org, "Kuvan kanssa", image=name, image_alt=image.alt_text)
+    client = Client()
+    served = client.get(f"{BASE}media/{name}")
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == png_bytes()
+    for other in (unpublished.file.name, unpublished.file.name.rsplit("/", 1)[-1]):
+        assert client.get(f"{BASE}media/{other}").status_code == 404
+    assert client.get("/f/muu/media/" + name).status_code == 404
+    page = client.get(f"{BASE}{entry.pk}/").content.decode()
+    assert (
+        f'<meta property="og:image" content="http://testserver/f/toivon-polku/media/{name}">'
+        in page
+    )
+    assert 'alt="Kahvikuppi pöydällä"' in page
+    parsed = feedparser.parse(client.get(BASE + "rss.xml").content)
+    assert parsed.entries[0].enclosures[0].href.endswith(f"/media/{name}")
+    assert parsed.entries[0].enclosures[0].type == "image/png"
+    FeedEntry.objects.filter(pk=entry.pk).update(deleted_at=timezone.now())
+    assert client.get(f"{BASE}media/{name}").status_code == 404
+
+
+def test_a_post_with_an_image_sent_to_the_feed_shows_the_image(
+    org: Any, members: Any, feed_account: Any, rf_request: Any
+) -> None:
+    post = services.save_draft(
+        org, members["editor"], services.Draft(text="Kuvan kanssa", accounts=[feed_account])
+    )
+    image = _image(post, "kuva.png", "Kahvikuppi")
+    services.submit(post, rf_request)
+    run_jobs()
+    entry = FeedEntry.objects.get(organisation=org)
+    assert entry.image in (image.file.name, image.file.name.rsplit("/", 1)[-1])
+    assert entry.image_alt == "Kahvikuppi"
+    assert Client().get(f"{BASE}media/{entry.image}").status_code == 200
+
+
+def test_the_feed_page_makes_the_same_number_of_queries_however_many_entries(
+    org: Any, feed_account: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _entry(org, "Ensimmäinen")
+    with CaptureQueriesContext(connection) as few:
+        assert Client().get(BASE).status_code == 200
+    for i in range(10):
+        _entry(org, f"Lisää {i}", minutes_ago=i + 1)
+    with CaptureQueriesContext(connection) as many:
+        assert Client().get(BASE).status_code == 200
+    assert len(many) == len(few)
