@@ -39,7 +39,7 @@ url, n = sys.argv[1], int(sys.argv[2])
 org = Organisation.objects.create(name="Bench ry", slug="bench")
 acc = ChannelAccount(organisation=org, platform="mastodon", handle="@bench@127.0.0.1",
                      base_url=url, settings={"account_id": "109302", "max_characters": 500})
-acc.set_credentials({"access_token": "%s"}); acc.save()
+acc.set_credentials({"access_token": "TOKEN"}); acc.save()
 due = timezone.now() + timedelta(seconds=float(sys.argv[3]))
 posts = Post.objects.bulk_create(
     [Post(organisation=org, text=f"Julkaisu {i}", state="scheduled", scheduled_at=due)
@@ -51,7 +51,7 @@ Job.objects.bulk_create(
     [Job(kind=engine.PUBLISH_JOB, payload={"delivery": d.pk}, run_at=due,
          unique_key=f"publish:{d.pk}", max_attempts=50) for d in deliveries], batch_size=1000)
 print(json.dumps({"due": due.isoformat()}))
-""" % TOKEN
+""".replace("TOKEN", TOKEN)
 
 REPORT = r"""
 import json
@@ -125,7 +125,10 @@ def run(deliveries: int, workers: int, postgres: str | None) -> dict[str, Any]:
         while True:
             time.sleep(2)
             report = _python(env, REPORT)
-            if report["states"].get("published", 0) + report["states"].get("failed", 0) >= deliveries:
+            if (
+                report["states"].get("published", 0) + report["states"].get("failed", 0)
+                >= deliveries
+            ):
                 break
         statuses = httpx.get(f"{url}/__control/state", timeout=60).json()["statuses"]
     finally:
@@ -165,7 +168,8 @@ def main() -> None:
             print(
                 f"{result['database']:10} {n:6} deliveries {w} worker(s): "
                 f"{result['per_second']}/s, lateness p50 {result['late_p50']} s, "
-                f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, {result['states']}",
+                f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, "
+                f"{result['states']}",
                 flush=True,
             )
 

@@ -7,9 +7,11 @@ Connectors take an ``httpx.Client`` from ``client()``; tests point connectors at
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,12 +63,18 @@ class _GuardedTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Loading the certificate store takes ~20 ms: once per process, not once per client.
+    return httpx.create_ssl_context()
+
+
 def client(
     *, base_url: str = "", timeout: httpx.Timeout | float | None = None, **kw: Any
 ) -> httpx.Client:
     """An httpx client with Kaiku's policy. Every redirect target is checked again."""
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
-    transport = kw.pop("transport", None) or _GuardedTransport(retries=0)
+    transport = kw.pop("transport", None) or _GuardedTransport(retries=0, verify=_tls())
     return httpx.Client(
         base_url=base_url,
         timeout=timeout or DEFAULT_TIMEOUT,

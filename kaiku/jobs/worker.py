@@ -356,7 +356,8 @@ def run(
     stop = stop or threading.Event()
     worker_id = worker_id or new_worker_id()
     load_handlers()
-    ensure_periodic()
+    if not once:
+        ensure_periodic()
     heartbeat = Heartbeat(worker_id)
     heartbeat.register()
     heartbeat.start()

@@ -103,7 +103,7 @@ def _week_context(
         "days": days,
         "rows": rows,
         "today": cs.today_in(tz),
-        "title": _("Week %(number)s, %(start)s\u2013%(end)s")
+        "title": _("Week %(number)s, %(start)s–%(end)s")
         % {
             "number": monday.isocalendar().week,
             "start": formats.date_format(days[0], "j.n."),

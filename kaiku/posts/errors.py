@@ -33,6 +33,38 @@ def error_message(code: str, detail: str = "") -> str:
         "blocked_address": _("Kaiku may not connect to that address (a private network)."),
         "state_mismatch": _("The sign-in came back without a valid check code. Start again."),
         "authorization_denied": _("Access was not granted on the platform. Start again."),
+        "no_public_url": _(
+            "Instagram and Threads fetch images from Kaiku's public address, and this Kaiku has "
+            "none. Ask your administrator to set one."
+        ),
+        "image_required": _("An Instagram post needs at least one image."),
+        "too_many_hashtags": _("The caption has more hashtags than Instagram allows: %(detail)s"),
+        "quota_used": _(
+            "The account has used its daily publishing quota on the platform. Kaiku tries again "
+            "later."
+        ),
+        "policy_blocked": _(
+            "The platform has temporarily blocked publishing for this account. Check the account "
+            "in the platform's own app before retrying."
+        ),
+        "no_page": _("No Facebook Page could be chosen: %(detail)s"),
+        "no_instagram": _(
+            "None of your Facebook Pages has a linked Instagram professional account."
+        ),
+        "not_supported": _("The platform does not allow this through its API: %(detail)s"),
+        "reply_not_allowed": _(
+            "X lets apps reply only to posts that mention your account or quote one of its posts. "
+            "Reply in the X app, or publish this as a post of its own. (%(detail)s)"
+        ),
+        "payment_required": _(
+            "X refused the post because the developer account has run out of prepaid credits or "
+            "reached its spending limit. Add credits in the X Developer Console, then retry."
+        ),
+        "api_version": _("The platform no longer accepts the API version Kaiku uses: %(detail)s"),
+        "needs_approval": _(
+            "Posting as an organisation needs LinkedIn's approval of your organisation's app "
+            "(Community Management API). See the setup guide."
+        ),
     }
     text = messages.get(code)
     if text is None:

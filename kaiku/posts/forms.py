@@ -290,7 +290,7 @@ class ApproveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Required when the text may reveal a client's details, for example "
-            "\u201cthe client's written consent is on file\u201d."
+            "“the client's written consent is on file”."
         ),
     )
 

@@ -27,9 +27,30 @@ def platform(request: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]
     h.stop()
 
 
+# The smallest valid PNG (1x1), for platforms that publish nothing without an image.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001d5a2c4a90000000049454e44ae426082"
+)
+
+
 def _send(org: Any, members: Any, account: Any, rf_request: Any) -> Delivery:
     draft = services.Draft(text=TEXT, accounts=[account])
     post = services.save_draft(org, members["editor"], draft)
+    if getattr(harness(account.platform), "needs_image", False):
+        from django.core.files.base import ContentFile
+
+        from kaiku.posts.models import PostImage
+
+        PostImage.objects.create(
+            post=post,
+            file=ContentFile(PNG, name="kuva.png"),
+            mime="image/png",
+            size_bytes=len(PNG),
+            width=1,
+            height=1,
+            alt_text="Syksyinen metsäpolku",
+        )
     services.submit(post, rf_request)
     return Delivery.objects.get(post=post)
 

@@ -37,11 +37,11 @@ class Harness(Protocol):
 
 HARNESSES = {
     "mastodon": "tests.servers.mastodon_harness:MastodonHarness",
-    # "facebook": "tests.servers.meta_harness:FacebookHarness",
-    # "instagram": "tests.servers.meta_harness:InstagramHarness",
-    # "threads": "tests.servers.meta_harness:ThreadsHarness",
-    # "x": "tests.servers.x_harness:XHarness",
-    # "linkedin": "tests.servers.linkedin_harness:LinkedInHarness",
+    "facebook": "tests.servers.meta_harness:FacebookHarness",
+    "instagram": "tests.servers.meta_harness:InstagramHarness",
+    "threads": "tests.servers.meta_harness:ThreadsHarness",
+    "x": "tests.servers.x_harness:XHarness",
+    "linkedin": "tests.servers.linkedin_harness:LinkedInHarness",
 }
 
 

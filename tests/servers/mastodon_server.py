@@ -377,7 +377,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif over:
             response = ApiResponse(429, error_body(429))
         else:
-            slow = self.server.latency > 0 and req.method == "POST" and req.path == "/api/v1/statuses"
+            slow = (
+                self.server.latency > 0 and req.method == "POST" and req.path == "/api/v1/statuses"
+            )
             if slow:
                 time.sleep(self.server.latency / 2)
             response = self.server.api.handle(req)

@@ -1,0 +1,250 @@
+"""Ingest throughput of the field watch against the PyPI ``reader`` library.
+
+    .venv/bin/python bench/watch_ingest.py [--feeds 1000] [--items 50] [--workers 24]
+
+Generates FEEDS RSS feeds of ITEMS items each (Finnish and English text about the sector, HTML
+summaries with links, some with scripts to strip), serves them from a local threaded HTTP
+server, and ingests them twice, each in a fresh subprocess with its own database:
+
+1. Kaiku: ``kaiku.watch.polling.run_once`` with sanitising (nh3), language detection, lemmas,
+   topic matching (the six seeded topics) and the stigma check on, into SQLite.
+2. reader (``pip install reader``, a bench-only dependency): ``update_feeds`` on the same feeds.
+
+Prints items per second, peak memory (ru_maxrss of each subprocess) and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FI_SENTENCES = [
+    "Hyvinvointialueiden talousahdinko näkyy päihdepalvelujen jonoissa",
+    "Järjestöt ovat huolissaan mielenterveyspalvelujen saatavuudesta",
+    "Asunto ensin -periaate on vähentänyt asunnottomuutta Suomessa",
+    "Kokemusasiantuntijat tuovat arvokasta tietoa palvelujen kehittämiseen",
+    "Sote-uudistuksen jälkeen monet palvelut ovat siirtyneet uusiin toimipisteisiin",
+    "Sairaanhoitajapula vaikeuttaa päivystysten toimintaa erityisesti kesällä",
+    "Vertaistuki auttaa monia toipumaan riippuvuudesta",
+    "Terapiatakuu lyhentäisi nuorten odotusaikoja merkittävästi",
+    "Stigma estää edelleen monia hakemasta apua ajoissa",
+    "Aluevaltuusto päätti leikata matalan kynnyksen palveluista",
+    "Haittojen vähentäminen säästää ihmishenkiä ja rahaa",
+    "Koulutukseen haetaan uusia sosiaalialan opiskelijoita syksyllä",
+    "Kriisikeskus päivysti koko juhlapyhien ajan",
+    "Lähihoitajien rekrytointi ulkomailta on lisääntynyt",
+]
+EN_SENTENCES = [
+    "Wellbeing services counties are cutting low-threshold services",
+    "Harm reduction programmes save lives and public money",
+    "Peer support helps many people recover from addiction",
+    "Housing first has reduced homelessness across the country",
+    "Stigma still keeps people from seeking help early",
+    "The workforce shortage in nursing worsened this summer",
+    "Mental health services need long-term funding",
+]
+
+
+def make_feed(rng: random.Random, feed_no: int, items: int) -> bytes:
+    now = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>Järjestö {feed_no}</title><link>https://org{feed_no}.example/</link>"
+        "<description>Ajankohtaista</description>"
+    ]
+    for i in range(items):
+        english = rng.random() < 0.25
+        pool = EN_SENTENCES if english else FI_SENTENCES
+        title = f"{rng.choice(pool)} ({feed_no}-{i})"
+        paragraphs = []
+        for _ in range(rng.randint(2, 4)):
+            sentences = ". ".join(rng.choice(pool) for _ in range(rng.randint(2, 4)))
+            paragraphs.append(
+                f'<p>{escape(sentences)}. <a href="https://org{feed_no}.example/lue/{i}'
+                f'?utm_source=rss">{"Read more" if english else "Lue lisää"}</a> '
+                f"<strong>#{feed_no * 1000 + i}</strong></p>"
+            )
+        if i % 10 == 0:
+            paragraphs.append('<script>track()</script><a href="javascript:x()">x</a>')
+        body = "".join(paragraphs)
+        date = format_datetime(now - timedelta(hours=feed_no + i))
+        parts.append(
+            f"<item><title>{escape(title)}</title>"
+            f"<link>https://org{feed_no}.example/{i}?utm_source=rss</link>"
+            f'<guid isPermaLink="false">org{feed_no}-item-{i}</guid>'
+            f"<pubDate>{date}</pubDate><dc:creator>Viestintä {feed_no}</dc:creator>"
+            f"<description><![CDATA[{body[:300]}]]></description>"
+            f"<content:encoded><![CDATA[{body}]]></content:encoded></item>"
+        )
+    parts.append("</channel></rss>")
+    return "".join(parts).encode("utf-8")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
+    os.environ["KAIKU_DATA_DIR"] = data_dir
+    os.environ.setdefault("KAIKU_TESTING", "1")
+    os.environ["KAIKU_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the feeds are on loopback
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from kaiku.organisations.models import Organisation
+    from kaiku.watch.models import Item, Source
+    from kaiku.watch.polling import run_once
+    from kaiku.watch.topics import seed_topics
+
+    org = Organisation.objects.create(name="Bench ry", slug="bench")
+    seed_topics(org)
+    Source.objects.bulk_create([Source(organisation=org, kind="feed", url=u) for u in urls])
+    rss_before = peak_mb()
+    started = time.perf_counter()
+    processes = int(os.environ.get("BENCH_PROCESSES", "0")) or None
+    summary = run_once(workers=workers, processes=processes)
+    elapsed = time.perf_counter() - started
+    return {
+        "items": Item.objects.count(),
+        "new": summary.new,
+        "errors": len(summary.errors),
+        "seconds": elapsed,
+        "peak_mb": peak_mb(),
+        "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "baseline_mb": rss_before,
+        "topic_links": Item.objects.filter(topic_links__isnull=False).distinct().count(),
+    }
+
+
+def run_reader(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
+    import logging
+
+    from reader import make_reader
+
+    logging.getLogger("reader").setLevel(logging.ERROR)
+    reader = make_reader(str(Path(data_dir) / "reader.sqlite"))
+    for url in urls:
+        reader.add_feed(url)
+    started = time.perf_counter()
+    reader.update_feeds(workers=workers)
+    elapsed = time.perf_counter() - started
+    items = reader.get_entry_counts().total
+    return {"items": items, "seconds": elapsed, "peak_mb": peak_mb(), "errors": 0}
+
+
+def child(which: str, urls_file: str, workers: int) -> None:
+    urls = json.loads(Path(urls_file).read_text())
+    with tempfile.TemporaryDirectory(prefix=f"bench-{which}-") as data_dir:
+        result = (run_kaiku if which == "kaiku" else run_reader)(urls, workers, data_dir)
+    print("RESULT " + json.dumps(result))
+
+
+def spawn(which: str, urls_file: str, workers: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            which,
+            "--urls",
+            urls_file,
+            "--workers",
+            str(workers),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+            return result
+    raise SystemExit(f"{which} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=24)
+    parser.add_argument("--reader-workers", type=int, default=16)
+    parser.add_argument("--skip-reader", action="store_true")
+    parser.add_argument("--reader-only", action="store_true")
+    parser.add_argument("--child")
+    parser.add_argument("--urls")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.urls, args.workers)
+        return
+
+    from tests.watch.server import FeedServer
+
+    rng = random.Random(20240305)
+    server = FeedServer.start()
+    started = time.perf_counter()
+    urls = [server.add(f"/feeds/{n}.xml", make_feed(rng, n, args.items)) for n in range(args.feeds)]
+    total_bytes = sum(len(r.body) for r in server.routes.values())
+    print(
+        f"generated {args.feeds} feeds x {args.items} items "
+        f"({total_bytes / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s; "
+        f"{os.cpu_count()} CPUs"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(urls, handle)
+    try:
+        if args.reader_only:
+            read = spawn("reader", handle.name, args.reader_workers)
+            print(
+                f"reader: {int(read['items'])} items in {read['seconds']:.2f} s = "
+                f"{read['items'] / read['seconds']:,.0f} items/s; peak {read['peak_mb']:.0f} MB"
+            )
+            return
+        kaiku = spawn("kaiku", handle.name, args.workers)
+        k_rate = kaiku["items"] / kaiku["seconds"]
+        print(
+            f"kaiku:  {int(kaiku['items'])} items in {kaiku['seconds']:.2f} s = "
+            f"{k_rate:,.0f} items/s; peak RSS {kaiku['peak_mb']:.0f} MB "
+            f"(before ingest {kaiku['baseline_mb']:.0f} MB; largest worker process "
+            f"{kaiku['children_mb']:.0f} MB); errors {int(kaiku['errors'])}; "
+            f"items with a topic {int(kaiku['topic_links'])}"
+        )
+        if args.skip_reader:
+            return
+        read = spawn("reader", handle.name, args.reader_workers)
+        r_rate = read["items"] / read["seconds"]
+        print(
+            f"reader: {int(read['items'])} items in {read['seconds']:.2f} s = "
+            f"{r_rate:,.0f} items/s; peak RSS {read['peak_mb']:.0f} MB "
+            f"(workers={args.reader_workers})"
+        )
+        print(f"ratio:  kaiku / reader = {k_rate / r_rate:.1f}x (target >= 5x, peak < 300 MB)")
+    finally:
+        Path(handle.name).unlink()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""An Instagram professional account as a Kaiku channel (Instagram API with Facebook Login).
+
+Why Facebook Login and not Instagram Login: Meta documents both
+(https://developers.facebook.com/docs/instagram-platform/content-publishing/, "Instagram API
+with Instagram Login" on graph.instagram.com and "with Facebook Login" on graph.facebook.com)
+and recommends neither for every case. The Facebook Login variant needs the Instagram account
+to be linked to a Facebook Page, which is how the organisations Kaiku serves already run their
+accounts; in exchange it shares the organisation's one Meta app, login and Page token with the
+Facebook connector, and a Page token obtained from a long-lived user token does not expire.
+The IG reference pages name a *User* access token for these calls; Kaiku uses the Page's token
+(it acts on behalf of the same person and Page). If Meta refuses it, the answer is code 190
+and the account is asked to reconnect; this is the one point the docs leave unclear.
+
+Publishing (content-publishing guide): the image URLs must be public, because Meta fetches
+them, so an image without ``public_url`` fails PERMANENT ``no_public_url``. One image becomes
+an image container, 2-10 a carousel of item containers; the container is polled until
+FINISHED, then published. The publishing quota is read first; when it is used up the part is
+refused RATE_LIMITED before anything is made.
+
+Exactly once: ``media_publish`` has no idempotency key, and the container id of an attempt is
+not kept anywhere the next attempt could read it (see the report: a per-part "pending remote
+handle" in the ledger would allow reading that container's ``status_code`` directly). So after
+an unknown outcome ``reconcile`` reads the account's media since the first attempt and takes
+the oldest one with the same caption and kind (image or carousel). A container created by a
+failed attempt and never published simply expires after 24 hours.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from kaiku.channels.base import (
+    AccountSetup,
+    ChannelError,
+    Failure,
+    Limits,
+    OutgoingPost,
+    PublishedPart,
+)
+from kaiku.channels.instagram import client as ig
+from kaiku.channels.meta import reconcile as rec
+from kaiku.channels.meta.models import Page, RemotePost, TokenInfo
+from kaiku.channels.meta.pages import PageLoginConnector
+from kaiku.language.text import HASHTAG_RE
+
+# IG Container reference, "Instagram API with Facebook Login" column.
+SCOPES = (
+    "instagram_basic",
+    "instagram_content_publish",
+    "pages_show_list",
+    "pages_read_engagement",
+)
+MAX_CAPTION = 2200
+MAX_CAROUSEL = 10
+# The IG Media reference has long said at most 30 hashtags per caption. Third-party services
+# report that Instagram lowered this to 5 in December 2025 (and kaiku.language warns at 5);
+# we found no Meta page saying so, so the connector keeps Meta's 30 and an account may set
+# settings["max_hashtags"]. Meta refuses a caption over its real limit either way.
+MAX_HASHTAGS = 30
+# When the quota is used up Meta does not say when the oldest post leaves its moving window.
+QUOTA_RETRY_AFTER = 3600.0
+
+
+def caption_for(post: OutgoingPost, index: int) -> str:
+    """The caption as sent: links are not clickable on Instagram, but one that the text does not
+    carry goes at its end so that it is there to copy (publish and reconcile agree on this)."""
+    text = post.parts[index]
+    if post.link and post.link not in text:
+        text = f"{text}\n\n{post.link}" if text else post.link
+    return text
+
+
+class InstagramConnector(PageLoginConnector):
+    platform: ClassVar[str] = "instagram"
+    label: ClassVar[str] = "Instagram"
+    scopes: ClassVar[tuple[str, ...]] = SCOPES
+    page_fields: ClassVar[str] = (
+        "id,name,access_token,tasks,instagram_business_account{id,username}"
+    )
+    default_limits: ClassVar[Limits] = Limits(
+        max_chars=MAX_CAPTION,
+        counter="instagram",
+        max_images=MAX_CAROUSEL,
+        # 8 MB and JPEG: what the content-publishing guide's image specification says as we
+        # remember it; we could not re-read that section (third-party services agree on 8 MB and
+        # disagree on PNG), so this is conservative and unverified.
+        image_max_bytes=8_000_000,
+        image_types=("image/jpeg",),
+        threads=False,
+        max_thread_parts=1,
+        client_link_card=False,
+    )
+
+    @classmethod
+    def choose(cls, pages: list[Page], wanted: str) -> Page:
+        linked = [p for p in pages if p.instagram_id]
+        if not linked:
+            raise ChannelError(
+                Failure.PERMANENT,
+                "no_instagram",
+                "none of the account's Facebook Pages has an Instagram professional account",
+            )
+        for page in linked:
+            if wanted and wanted.lstrip("@").casefold() == page.instagram_username.casefold():
+                return page
+        return super().choose(linked, wanted)
+
+    @classmethod
+    def setup_for(
+        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+    ) -> AccountSetup:
+        username = page.instagram_username or page.instagram_id
+        settings: dict[str, Any] = {
+            "ig_user_id": page.instagram_id,
+            "username": username,
+            "page_id": page.id,
+            "page_name": page.name,
+        }
+        if graph != PageLoginConnector.graph_url:
+            settings["graph_url"] = graph
+        return AccountSetup(
+            handle=f"@{username}",
+            display_name=page.name or username,
+            base_url=f"https://www.instagram.com/{username}",
+            credentials=cls.credentials_for(page, info, app_id=app_id, app_secret=app_secret),
+            settings=settings,
+            expires_at=info.expires_at,
+        )
+
+    def _max_hashtags(self) -> int:
+        value = self.account.settings.get("max_hashtags")
+        return value if isinstance(value, int) and value > 0 else MAX_HASHTAGS
+
+    def _check(self, post: OutgoingPost, caption: str) -> None:
+        if not post.images:
+            raise ChannelError(
+                Failure.PERMANENT, "image_required", "an Instagram post needs at least one image"
+            )
+        if len(post.images) > MAX_CAROUSEL:
+            raise ChannelError(
+                Failure.PERMANENT, "media", f"at most {MAX_CAROUSEL} images in one post"
+            )
+        if any(not image.public_url for image in post.images):
+            raise ChannelError(
+                Failure.PERMANENT,
+                "no_public_url",
+                "Instagram fetches images from Kaiku's public address, and this Kaiku has none "
+                "(KAIKU_PUBLIC_URL is a local address)",
+            )
+        if len(caption) > MAX_CAPTION:
+            raise ChannelError(
+                Failure.PERMANENT, "too_long", f"{len(caption)} characters, at most {MAX_CAPTION}"
+            )
+        tags = len(HASHTAG_RE.findall(caption))
+        if tags > self._max_hashtags():
+            raise ChannelError(
+                Failure.PERMANENT,
+                "too_many_hashtags",
+                f"{tags} hashtags, Instagram takes at most {self._max_hashtags()}",
+            )
+
+    def publish_part(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
+    ) -> PublishedPart:
+        if index > 0:
+            raise ChannelError(Failure.PERMANENT, "invalid", "Instagram posts are not threads")
+        caption = caption_for(post, index)
+        self._check(post, caption)
+        ig_user = self._setting("ig_user_id")
+        wait = {"interval": self.poll_interval, "max_wait": self.poll_max_wait}
+        with self._api() as graph:
+            quota = ig.publishing_limit(graph, ig_user)
+            if quota.exhausted:
+                raise ChannelError(
+                    Failure.RATE_LIMITED,
+                    "quota_used",
+                    f"{quota.usage} of {quota.total} posts in the last 24 hours",
+                    retry_after=QUOTA_RETRY_AFTER,
+                )
+            if len(post.images) == 1:
+                image = post.images[0]
+                container = ig.image_container(
+                    graph, ig_user, image.public_url, caption=caption, alt_text=image.alt_text
+                )
+            else:
+                children = []
+                for image in post.images:
+                    child = ig.image_container(
+                        graph,
+                        ig_user,
+                        image.public_url,
+                        alt_text=image.alt_text,
+                        carousel_item=True,
+                    )
+                    ig.wait_until_finished(graph, child, **wait)
+                    children.append(child)
+                container = ig.carousel_container(graph, ig_user, children, caption)
+            ig.wait_until_finished(graph, container, **wait)
+            media_id = ig.publish(graph, ig_user, container)
+            try:
+                url = ig.permalink(graph, media_id)
+            except ChannelError:
+                url = ""
+        return PublishedPart(index=index, remote_id=media_id, url=url)
+
+    def reconcile(
+        self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
+    ) -> PublishedPart | None:
+        ig_user = self._setting("ig_user_id")
+        since = rec.since_for(post.created_at)
+        carousel = len(post.images) > 1
+
+        def same_kind(media: RemotePost) -> bool:
+            return not media.media_type or (media.media_type == "CAROUSEL_ALBUM") == carousel
+
+        with self._api() as graph:
+            media = rec.recent(
+                lambda after: ig.recent_media(graph, ig_user, since=since, after=after), since
+            )
+        found = rec.first_match(media, caption_for(post, index), same_kind)
+        if found is None:
+            return None
+        return PublishedPart(index=index, remote_id=found.id, url=found.url)
+
+    def delete(self, remote_id: str) -> None:
+        # No deleting endpoint is documented for IG Media in the pages we could read.
+        raise ChannelError(
+            Failure.PERMANENT,
+            "not_supported",
+            "Instagram's API does not delete posts: delete it in the Instagram app",
+        )
+
+    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
+        with self._api() as graph:
+            return ig.media_counts(graph, remote_id)

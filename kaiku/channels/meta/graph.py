@@ -1,0 +1,259 @@
+"""The Graph API transport shared by Facebook Pages, Instagram and Threads.
+
+One request goes out through kaiku.http; its answer is JSON or the documented error object
+(https://developers.facebook.com/docs/graph-api/guides/error-handling), turned here into a
+``ChannelError`` whose ``Failure`` tells the engine what to do. The usage headers
+(https://developers.facebook.com/docs/graph-api/overview/rate-limiting/) are read on every
+answer: once a bucket reaches 100 % the client refuses to send anything more that creates.
+
+Threads (graph.threads.net) answers with the same error object; its docs show no usage headers,
+which simply leaves ``usage`` at 0.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from kaiku import http
+from kaiku.channels.base import ChannelError, Failure
+from kaiku.channels.meta.models import (
+    ContainerStatus,
+    GraphError,
+    Usage,
+    bad_response,
+    parse_container_status,
+    parse_error,
+    parse_usage,
+)
+
+# Graph API v26.0 was introduced on July 29, 2026 (developers.facebook.com/docs/graph-api/
+# changelog). The changelog updated Oct 29, 2026 also lists a release of November 4, 2026, and
+# some reference pages already show /v27.0/; v26.0 is the newest one named in the changelog
+# text we could read. An account may override the whole base with settings["graph_url"].
+GRAPH_VERSION = "v26.0"
+GRAPH_URL = f"https://graph.facebook.com/{GRAPH_VERSION}"
+DIALOG_URL = f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
+
+# When Meta says "slow down" but not for how long. Platform limits are counted over a moving
+# hour (rate-limiting docs), so a quarter of an hour is a modest first wait.
+DEFAULT_RETRY_AFTER = 900.0
+
+# Error codes from the error-handling guide's table and the rate-limiting page.
+AUTH_CODES = frozenset({102, 190})
+PERMISSION_CODES = frozenset({3, 10, *range(200, 300)})
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80001, 80015)})
+TRANSIENT_CODES = frozenset({1, 2})
+POLICY_BLOCK = 368
+DUPLICATE = 506
+INVALID_PARAMETER = 100
+LINK_SCRAPE_ERROR = 1609005
+OBJECT_MISSING_SUBCODE = 33  # code 100: "object does not exist, cannot be loaded…"
+MEDIA_NOT_READY = 9007  # Instagram media_publish before the container is FINISHED
+
+
+def error_from(
+    status: int,
+    error: GraphError | None,
+    usage: Usage,
+    *,
+    unsafe: bool = False,
+    refused: str = "invalid",
+    fallback: str = "",
+) -> ChannelError:
+    """Map one unsuccessful answer to the engine's terms. The body's ``code`` decides; the HTTP
+    status only when there is no error object (a proxy's 502, say)."""
+    detail = error.describe() if error else fallback or f"HTTP {status}"
+
+    def err(failure: Failure, code: str, retry_after: float | None = None) -> ChannelError:
+        return ChannelError(failure, code, detail, retry_after=retry_after, status=status)
+
+    code = error.code if error else None
+    if code is not None:
+        if code in AUTH_CODES:
+            return err(Failure.AUTH, "auth")
+        if code in PERMISSION_CODES:
+            # A permission not granted or taken back: connecting again asks for it.
+            return err(Failure.AUTH, "auth")
+        if code in THROTTLE_CODES:
+            return err(
+                Failure.RATE_LIMITED, "rate_limited", usage.regain_seconds or DEFAULT_RETRY_AFTER
+            )
+        if code == DUPLICATE:
+            return err(Failure.PERMANENT, "duplicate")
+        if code == POLICY_BLOCK:
+            # "Temporarily blocked for policies violations": the docs say wait and retry, but a
+            # post held back by Meta should be looked at by a person, not sent again by itself.
+            return err(Failure.PERMANENT, "policy_blocked")
+        if code == MEDIA_NOT_READY:
+            return err(Failure.TRANSIENT, "server_error", 30.0)
+        if code in TRANSIENT_CODES or (error is not None and error.is_transient):
+            return err(Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT, "server_error")
+        if (
+            code == INVALID_PARAMETER
+            and error is not None
+            and (error.subcode == OBJECT_MISSING_SUBCODE)
+        ):
+            return err(Failure.PERMANENT, "not_found")
+        if code == LINK_SCRAPE_ERROR:
+            return err(Failure.PERMANENT, "invalid")
+        if status >= 500:
+            return err(Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT, "server_error")
+        return err(Failure.PERMANENT, refused)
+    if status == 401:
+        return err(Failure.AUTH, "auth")
+    if status == 429:
+        return err(
+            Failure.RATE_LIMITED, "rate_limited", usage.regain_seconds or DEFAULT_RETRY_AFTER
+        )
+    if status in (502, 504) and unsafe:
+        return err(Failure.UNKNOWN_OUTCOME, "timeout")
+    if status >= 500 or status == 408:
+        return err(Failure.TRANSIENT, "server_error")
+    if status == 404:
+        return err(Failure.PERMANENT, "not_found")
+    if status == 403:
+        return err(Failure.PERMANENT, "forbidden")
+    return err(Failure.PERMANENT, refused)
+
+
+class GraphClient:
+    """One Graph host (``base_url`` includes the version) as one token.
+
+    ``transport``/``timeout`` are for tests; everything goes through kaiku.http. The token is
+    sent as the ``access_token`` parameter, as every example in Meta's docs does.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = http.client(transport=transport, timeout=timeout)
+        self._sleep = sleep
+        self.usage = Usage()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        auth: bool = True,
+        unsafe: bool = False,
+        refused: str = "invalid",
+    ) -> Any:
+        """Send one request and return its JSON. ``unsafe``: it creates something on the
+        platform, so an answer lost after sending is UNKNOWN_OUTCOME, and nothing is sent while
+        a usage header already said 100 %."""
+        if unsafe and self.usage.exhausted:
+            raise ChannelError(
+                Failure.RATE_LIMITED,
+                "rate_limited",
+                f"Meta reported {self.usage.percent:.0f} % of the call limit used",
+                retry_after=self.usage.regain_seconds or DEFAULT_RETRY_AFTER,
+            )
+        query: dict[str, str | int] = dict(params or {})
+        form: dict[str, str] | None = dict(data) if data is not None else None
+        if auth and self.token:
+            if form is not None or files:
+                form = {**(form or {}), "access_token": self.token}
+            else:
+                query["access_token"] = self.token
+        try:
+            response = self._http.request(
+                method, self.url(path), params=query or None, data=form, files=files
+            )
+        except http.BlockedAddress as exc:
+            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ChannelError(Failure.PERMANENT, "invalid", str(exc)) from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
+            code = "timeout" if unsafe else "network"
+            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
+        except httpx.TransportError as exc:
+            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
+        self.usage = parse_usage(response.headers)
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if response.is_success and body is not None:
+            if parse_error(body) is None:
+                return body
+        elif response.is_success:
+            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
+            raise ChannelError(
+                failure, "unexpected", "non-JSON answer from Meta", status=response.status_code
+            )
+        raise error_from(
+            response.status_code,
+            parse_error(body),
+            self.usage,
+            unsafe=unsafe,
+            refused=refused,
+            fallback=f"HTTP {response.status_code}: {response.text[:200]}",
+        )
+
+    def get(self, path: str, **params: str | int) -> Any:
+        return self.request("GET", path, params=params)
+
+    # --- containers (Instagram and Threads) -----------------------------------------------
+
+    def wait_for_container(
+        self,
+        container_id: str,
+        *,
+        fields: str,
+        interval: float,
+        max_wait: float,
+    ) -> ContainerStatus:
+        """Poll a container until it is FINISHED (bounded). ERROR is the media's fault
+        (PERMANENT "media"); EXPIRED or still IN_PROGRESS at the end is TRANSIENT (a retry makes
+        a new container; an unpublished one simply expires after 24 hours)."""
+        deadline = time.monotonic() + max_wait
+        wait = interval
+        while True:
+            status = parse_container_status(self.get(container_id, fields=fields))
+            if status.status in ("FINISHED", "PUBLISHED"):
+                return status
+            if status.status == "ERROR":
+                raise ChannelError(
+                    Failure.PERMANENT, "media", status.detail or "the platform refused the media"
+                )
+            if status.status == "EXPIRED":
+                raise ChannelError(Failure.TRANSIENT, "server_error", "container expired")
+            if status.status != "IN_PROGRESS":
+                raise bad_response(f"container status {status.status!r}")
+            if time.monotonic() + wait > deadline:
+                raise ChannelError(
+                    Failure.TRANSIENT, "server_error", f"container {container_id} still processing"
+                )
+            self._sleep(wait)
+            wait = min(wait * 2, 10.0)

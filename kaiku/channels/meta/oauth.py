@@ -1,0 +1,65 @@
+"""OAuth with the organisation's own Meta app, shared by the three Meta connectors.
+
+Each organisation creates its own Meta app and types its App ID and App Secret into Kaiku's
+connect form; the secret travels in the connect flow's server-side state (the session), as
+Mastodon's client secret does, and is kept with the account's encrypted credentials.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from kaiku.channels.base import ChannelError, ConnectField, Failure
+
+APP_FIELDS: tuple[ConnectField, ...] = (
+    ConnectField(
+        name="app_id",
+        label="App ID of your organisation's Meta app",
+        help="developers.facebook.com → your app → App settings → Basic.",
+    ),
+    ConnectField(
+        name="app_secret",
+        label="App secret of your organisation's Meta app",
+        kind="password",
+        help="On the same page; press Show. Kaiku keeps it encrypted.",
+    ),
+)
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def app_credentials(data: Mapping[str, str]) -> tuple[str, str]:
+    app_id = (data.get("app_id") or "").strip()
+    app_secret = (data.get("app_secret") or "").strip()
+    if not app_id.isdigit() or not app_secret:
+        raise ChannelError(
+            Failure.PERMANENT, "invalid", "the App ID is a number and the App secret is required"
+        )
+    return app_id, app_secret
+
+
+def authorize_url(base: str, params: Mapping[str, str]) -> str:
+    return f"{base}?{urlencode(params)}"
+
+
+def checked_code(state: Mapping[str, Any], query: Mapping[str, str]) -> str:
+    """The authorization code of a callback, after checking ``state`` (CSRF) and errors.
+
+    Facebook sends ``error_reason``/``error_description`` when the person cancels
+    (https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow)."""
+    if query.get("error") or query.get("error_reason"):
+        detail = query.get("error_description") or query.get("error_reason") or query["error"]
+        raise ChannelError(Failure.PERMANENT, "authorization_denied", detail)
+    expected = str(state.get("oauth_state") or "")
+    if not expected or not secrets.compare_digest(expected, query.get("state", "")):
+        raise ChannelError(Failure.PERMANENT, "state_mismatch", "OAuth state differs")
+    code = query.get("code", "")
+    if not code:
+        raise ChannelError(Failure.PERMANENT, "authorization_denied", "no code")
+    # Facebook appends "#_=_" to the redirect; a browser drops the fragment, a copy may not.
+    return code.removesuffix("#_=_")

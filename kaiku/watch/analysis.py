@@ -1,0 +1,194 @@
+"""Cheap per-item analysis: language, lemmas, topic matches and stigma findings.
+
+Made to run on tens of thousands of items a minute: words are analysed once per process (the
+Voikko cache in ``kaiku.language.morph`` plus a memo here), topics are compiled once per
+organisation into a lemma index, and the stigma check runs only on items whose text contains
+something the stigma lexicon could match (its prefilter and phrase triggers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kaiku.language import LANGS, check, detect_language, lemmas
+from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
+from kaiku.language.text import tokenize
+
+ANALYSED_CHARS = 4000  # enough of a long article to place it; the rest adds little
+_WORD_RE = re.compile(r"[^\W\d_](?:\w|[-'\u2019](?=\w))*")
+
+
+@lru_cache(maxsize=300_000)
+def word_lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """Base forms (fi, with compound parts) or stems (sv, en) of one lowercased word."""
+    return tuple(lemmas(word, lang))
+
+
+_WORD_CACHE: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {lang: {} for lang in LANGS}
+_WORD_CACHE_MAX = 300_000
+
+
+def _word_info(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
+    """The word's lemmas (one-letter ones dropped) and whether the stigma lexicon could match."""
+    found = tuple(lemma for lemma in word_lemmas(word, lang) if len(lemma) > 1)
+    lex = _stigma_gate(lang)[0]
+    if lex.prefilter.search(word) is None:
+        return found, False
+    # The check's own single-word matcher: "addiction" shares a stem with "addict" but is
+    # not a finding, so it need not send the item through the full check.
+    match = match_fi(word, lex) if lang == "fi" else match_stem_suffix(word, lex)
+    return found, match is not None
+
+
+def text_lemmas(text: str, lang: str) -> list[str]:
+    return _scan(text, lang)[0]
+
+
+def _scan(text: str, lang: str) -> tuple[list[str], bool]:
+    """Lemmas of the text in order without duplicates, and whether a word may be stigma."""
+    cache = _WORD_CACHE[lang]
+    if len(cache) > _WORD_CACHE_MAX:  # a plain dict is faster than lru_cache on this path
+        cache.clear()
+    found: list[str] = []
+    flagged = False
+    for word in _WORD_RE.findall(text[:ANALYSED_CHARS].lower()):
+        info = cache.get(word)
+        if info is None:
+            info = cache[word] = _word_info(word, lang)
+        found += info[0]
+        flagged = flagged or info[1]
+    return list(dict.fromkeys(found)), flagged
+
+
+def guess_language(text: str, hint: str = "") -> str:
+    hint = hint.lower()[:2]
+    if hint in LANGS:
+        return hint
+    return detect_language(text[:1000])
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """What matching needs of a Topic row (so worker threads never touch the database)."""
+
+    id: int
+    name: str
+    keywords: tuple[str, ...]
+
+
+@lru_cache(maxsize=20_000)
+def _keyword_forms(keyword: str) -> tuple[tuple[str, ...], ...]:
+    """Each way the keyword can appear among item lemmas: per language, one lemma per word."""
+    words = [w.lower() for w in _WORD_RE.findall(keyword)]
+    if not words:
+        return ()
+    forms: dict[tuple[str, ...], None] = {tuple(words): None}
+    for lang in LANGS:
+        forms[tuple((word_lemmas(w, lang) or (w,))[0] for w in words)] = None
+    return tuple(forms)
+
+
+class TopicMatcher:
+    """Topics compiled into an index from lemma to the keywords that start with it."""
+
+    def __init__(self, topics: Iterable[TopicSpec]) -> None:
+        self.topics = list(topics)
+        self._index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for topic in self.topics:
+            for keyword in topic.keywords:
+                for form in _keyword_forms(keyword):
+                    self._index.setdefault(form[0], []).append((topic.id, form))
+
+    def __bool__(self) -> bool:
+        return bool(self._index)
+
+    def match(self, lemma_list: Sequence[str], title_lemmas: Iterable[str]) -> dict[int, float]:
+        """Topic id -> score: 1 per matched keyword, 2 when it is in the title."""
+        if not self._index:
+            return {}
+        present = set(lemma_list)
+        in_title = set(title_lemmas)
+        scores: dict[int, float] = {}
+        seen: set[tuple[int, tuple[str, ...]]] = set()
+        for lemma in present:
+            for topic_id, form in self._index.get(lemma, ()):
+                if (topic_id, form) in seen or not all(part in present for part in form[1:]):
+                    continue
+                seen.add((topic_id, form))
+                weight = 2.0 if all(part in in_title for part in form) else 1.0
+                scores[topic_id] = scores.get(topic_id, 0.0) + weight
+        return scores
+
+
+# --- stigma ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _stigma_gate(lang: str) -> tuple[Lexicon, tuple[str, ...], re.Pattern[str] | None]:
+    lex = lexicon_for(lang)
+    triggers = tuple(t for e in lex.phrases for t in e.trigger)
+    sources = [e.pattern.pattern for e in lex.phrases if e.pattern is not None and not e.trigger]
+    try:  # one search instead of one per phrase
+        combined = re.compile("|".join(f"(?:{p})" for p in sources), re.IGNORECASE)
+    except re.error:
+        combined = re.compile(r"\w")  # cannot combine: let every text through to the check
+    return lex, triggers, combined if sources else None
+
+
+def stigma_count(text: str, lang: str, *, words_flagged: bool | None = None) -> int:
+    """How many stigma findings the language check makes in ``text`` (cheap when none).
+
+    ``words_flagged`` is the word-level prefilter result when the caller has it already.
+    """
+    text = text[:ANALYSED_CHARS]
+    lex, triggers, patterns = _stigma_gate(lang)
+    lowered = text.lower()
+    if words_flagged is None:
+        words_flagged = lex.prefilter.search(lowered) is not None
+    if (
+        not words_flagged
+        and not any(t in lowered for t in triggers)
+        and (patterns is None or patterns.search(text) is None)
+    ):
+        return 0
+    try:
+        from kaiku.language.stigma import check_stigma
+
+        tokens, _sentences = tokenize(text)
+        return len(check_stigma(text, lang, tokens, lex, "fi"))
+    except TypeError:  # the internal signature changed: take the slower public way
+        return sum(1 for finding in check(text, lang) if finding.kind == "stigma")
+
+
+# --- one item ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    language: str
+    lemmas: str  # " a b c ": padded so that a search can look for " lemma "
+    topic_scores: dict[int, float]
+    stigma_findings: int
+
+
+def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = "") -> Analysis:
+    body = f"{title}. {text}" if title else text
+    lang = guess_language(body, hint)
+    title_lemmas, title_flag = _scan(title, lang) if title else ([], False)
+    text_lemma_list, text_flag = _scan(text, lang)
+    found = list(dict.fromkeys([*title_lemmas, *text_lemma_list]))
+    scores: dict[int, float] = {}
+    if matcher:
+        scores = matcher.match(found, title_lemmas)
+    return Analysis(
+        language=lang,
+        lemmas=f" {' '.join(found)} " if found else "",
+        topic_scores=scores,
+        stigma_findings=stigma_count(body, lang, words_flagged=title_flag or text_flag),
+    )

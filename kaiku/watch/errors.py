@@ -1,0 +1,102 @@
+"""Why a source could not be read, as a code plus parameters and as words for people.
+
+The code and parameters are stored on the source, so the interface can say it again in each
+reader's language; ``render_error`` turns them into a sentence (English msgids, Finnish first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+# A few X API figures, quoted in the refusal message (see sources/x.py for the sources).
+X_POST_READ_USD = "0.005"
+
+
+class WatchError(Exception):
+    """A source could not be read or added. ``code`` picks the message; ``params`` fill it."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        **params: Any,
+    ) -> None:
+        self.code = code
+        self.params = {k: v for k, v in params.items() if v is not None}
+        self.retry_after = retry_after
+        self.permanent = permanent
+        super().__init__(f"{code}: {self.params}" if self.params else code)
+
+    @property
+    def message(self) -> str:
+        return render_error(self.code, self.params)
+
+
+class SourceRefused(WatchError):
+    """The source cannot be added at all (a plan that does not allow it, a bad address)."""
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "blocked_address": _(
+            "The address %(host)s points to a private or local network (%(address)s), which "
+            "the watch may not reach."
+        ),
+        "bad_url": _("The address %(url)s is not a web address that can be followed."),
+        "dns_failed": _("The server name %(host)s could not be found."),
+        "connect_failed": _("Could not connect to %(host)s."),
+        "tls_failed": _("The secure connection to %(host)s failed (certificate or TLS error)."),
+        "deadline": _(
+            "The server did not send the whole feed within %(seconds)s seconds, so reading "
+            "was stopped."
+        ),
+        "too_large": _("The feed is larger than %(limit_mb)s MB, so it was not read."),
+        "too_many_redirects": _("The address redirected more than %(limit)s times."),
+        "redirect_loop": _("The address redirects in a loop (back to %(url)s)."),
+        "not_found": _("The feed is no longer at this address (HTTP %(status)s)."),
+        "forbidden": _("The server refused access to the feed (HTTP %(status)s)."),
+        "rate_limited": _(
+            "The server asked us to wait (HTTP 429); the next try is in %(minutes)s minutes."
+        ),
+        "server_error": _("The server had an error (HTTP %(status)s); we will try again later."),
+        "http_status": _("The server answered with HTTP %(status)s."),
+        "xml_entities": _(
+            "The feed declares XML entities or a document type, which is refused for safety "
+            "(a possible entity-expansion attack)."
+        ),
+        "malformed": _("The feed is not valid %(format)s and could not be read: %(detail)s"),
+        "partial": _(
+            "The feed was broken after %(count)s items (%(detail)s); the items before the "
+            "break were read."
+        ),
+        "skipped": _(
+            "%(count)s entries of the feed were skipped: they had no id, link, title or text."
+        ),
+        "not_a_feed": _("No RSS, Atom or JSON Feed was found at this address."),
+        "no_feed_found": _("The page does not link to any RSS, Atom or JSON Feed."),
+        "unknown_account": _("The account %(account)s was not found."),
+        "api_error": _("The service answered with an error: %(detail)s"),
+        "auth_required": _("The service requires signing in for this (HTTP %(status)s)."),
+        "x_plan": _(
+            "Reading from X needs a paid X API plan. X's API is pay-per-use: reading posts "
+            "costs US$%(post_read_usd)s per post (X developer documentation, 2026). Choose "
+            "the organisation's X plan in the watch settings to allow it."
+        ),
+        "x_token": _("Add the X API bearer token in the watch settings first."),
+        "unsupported": _("This kind of source is not supported: %(kind)s"),
+        "internal": _("An unexpected error occurred while reading the source (%(detail)s)."),
+    }
+
+
+def render_error(code: str, params: dict[str, Any]) -> str:
+    template = _messages().get(code)
+    if template is None:
+        return str(params.get("detail") or code)
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return template

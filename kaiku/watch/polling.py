@@ -1,0 +1,326 @@
+"""Polling: read due sources concurrently, write their items, record each outcome.
+
+Threads fetch, parse, sanitise and analyse (no database); the calling thread writes, one
+source at a time, so SQLite sees one writer. Every outcome is recorded on its source with
+one UPDATE: success (validators, cursors, next poll with jitter) or failure (the error in
+words, a backoff that grows with the error count or follows Retry-After, capped at 24 h).
+One source's failure never touches another's items or state.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+
+from kaiku.watch.analysis import TopicMatcher
+from kaiku.watch.errors import WatchError
+from kaiku.watch.fetch import Fetcher
+from kaiku.watch.ingest import PreparedItem, StoreResult, store
+from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
+from kaiku.watch.prepare import prepare
+from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
+from kaiku.watch.topics import matcher_for
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_CAP = timedelta(hours=24)
+JITTER = 0.1
+DEFAULT_WORKERS = 24
+PROCESS_THRESHOLD = 100
+_rng = random.Random()
+
+
+@dataclass
+class Outcome:
+    source: SourceSnapshot
+    result: PollResult | None = None
+    items: list[PreparedItem] = field(default_factory=list)
+    error: WatchError | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class SourceReport:
+    source_id: int
+    title: str
+    new: int = 0
+    merged: int = 0
+    not_modified: bool = False
+    error: str = ""
+
+
+@dataclass
+class RunSummary:
+    sources: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    new: int = 0
+    merged: int = 0
+    errors: list[SourceReport] = field(default_factory=list)
+    reports: list[SourceReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def items_per_second(self) -> float:
+        return (self.new + self.merged) / self.seconds if self.seconds else 0.0
+
+
+def jittered(delta: timedelta) -> timedelta:
+    return delta * _rng.uniform(1 - JITTER, 1 + JITTER)
+
+
+def due_sources(
+    now: datetime | None = None, organisation_id: int | None = None
+) -> QuerySet[Source]:
+    now = now or timezone.now()
+    due = Source.objects.filter(enabled=True, next_poll_at__lte=now).filter(
+        Q(backoff_until__isnull=True) | Q(backoff_until__lte=now)
+    )
+    if organisation_id is not None:
+        due = due.filter(organisation_id=organisation_id)
+    return due.order_by("next_poll_at", "id")
+
+
+def context_for(organisation_id: int, fetcher: Fetcher) -> PollContext:
+    config = WatchSettings.objects.filter(organisation_id=organisation_id).first()
+    if config is None:
+        return PollContext(fetcher=fetcher, bluesky_appview_url=DEFAULT_APPVIEW_URL)
+    return PollContext(
+        fetcher=fetcher,
+        bluesky_appview_url=config.bluesky_appview_url or DEFAULT_APPVIEW_URL,
+        x_plan=config.x_plan,
+        x_bearer_token=config.x_bearer_token,
+    )
+
+
+def poll_and_prepare(
+    snapshot: SourceSnapshot,
+    ctx: PollContext,
+    matcher: TopicMatcher | None,
+    processes: ProcessPoolExecutor | None = None,
+) -> Outcome:
+    """Read one source and prepare its items. Never raises: errors land in the outcome."""
+    started = time.monotonic()
+    outcome = Outcome(snapshot)
+    try:
+        kind = source_type(snapshot.kind)
+        outcome.result = kind.poll(snapshot, ctx)
+        entries = outcome.result.entries
+        if processes is not None and entries:
+            outcome.items = processes.submit(
+                prepare, entries, source_id=snapshot.id, platform=kind.platform, matcher=matcher
+            ).result()
+        else:
+            outcome.items = prepare(
+                entries, source_id=snapshot.id, platform=kind.platform, matcher=matcher
+            )
+    except WatchError as exc:
+        outcome.error = exc
+    except Exception as exc:  # a parser or platform surprise must not stop the other sources
+        logger.exception("watch: source %s failed unexpectedly", snapshot.id)
+        outcome.error = WatchError("internal", detail=type(exc).__name__)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _in_site_language(error: WatchError) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return error.message
+
+
+def _backoff(source: Source, error: WatchError, now: datetime) -> datetime:
+    if error.retry_after is not None:
+        wait = timedelta(seconds=max(error.retry_after, 60))
+    else:
+        steps = min(source.error_count, 10)  # error_count before this failure
+        wait = timedelta(seconds=max(source.poll_interval, MIN_POLL_SECONDS)) * 2**steps
+        if error.permanent:
+            wait = max(wait, timedelta(hours=12))
+    return now + min(jittered(wait), BACKOFF_CAP)
+
+
+def record(outcome: Outcome, *, now: datetime | None = None) -> SourceReport:
+    """Write an outcome: items first, then the source's state. Returns what happened."""
+    now = now or timezone.now()
+    snap = outcome.source
+    source = Source.objects.filter(pk=snap.id).first()
+    if source is None:  # deleted meanwhile
+        return SourceReport(snap.id, snap.title, error="deleted")
+    report = SourceReport(source.pk, str(source))
+    result = outcome.result
+    stored = StoreResult()
+    if outcome.error is None and result is not None:
+        try:
+            stored = store(source.organisation_id, source.pk, outcome.items, now)
+        except (DatabaseError, IntegrityError) as exc:
+            logger.exception("watch: storing items of source %s failed", source.pk)
+            outcome.error = WatchError("internal", detail=type(exc).__name__)
+    if outcome.error is not None:
+        error = outcome.error
+        fields: dict[str, object] = {
+            "last_polled_at": now,
+            "last_error": _in_site_language(error),
+            "last_error_code": error.code,
+            "last_error_params": _jsonable(error.params),
+            "last_error_at": now,
+            "error_count": source.error_count + 1,
+        }
+        until = _backoff(source, error, now)
+        fields.update(backoff_until=until, next_poll_at=until)
+        Source.objects.filter(pk=source.pk).update(**fields)
+        report.error = str(fields["last_error"])
+        return report
+    assert result is not None
+    fields = {
+        "last_polled_at": now,
+        "last_success_at": now,
+        "error_count": 0,
+        "backoff_until": None,
+        "next_poll_at": now + jittered(source.poll_delta),
+        "etag": result.etag[:500],
+        "last_modified": result.last_modified[:100],
+    }
+    if result.problem is not None:  # read in part: keep the items, say what was wrong
+        fields.update(
+            last_error=_in_site_language(result.problem),
+            last_error_code=result.problem.code,
+            last_error_params=_jsonable(result.problem.params),
+            last_error_at=now,
+        )
+    else:
+        fields.update(last_error="", last_error_code="", last_error_params={})
+    if result.state is not None:
+        fields["state"] = result.state
+    if result.title and not source.title:
+        fields["title"] = result.title[:300]
+    if result.site_url and not source.site_url and result.site_url.startswith("http"):
+        fields["site_url"] = result.site_url[:2000]
+    Source.objects.filter(pk=source.pk).update(**fields)
+    if result.moved_to and result.moved_to != source.url:
+        _move(source, result.moved_to)
+    report.new, report.merged, report.not_modified = stored.new, stored.merged, result.not_modified
+    return report
+
+
+def _move(source: Source, url: str) -> None:
+    """Follow a permanent redirect, unless the organisation already has that source."""
+    try:
+        Source.objects.filter(pk=source.pk).update(url=url[:2000])
+    except IntegrityError:
+        logger.info("watch: source %s moved to %s, which is already followed", source.pk, url)
+
+
+def _jsonable(params: dict[str, object]) -> dict[str, object]:
+    return {k: v if isinstance(v, int | float | str) else str(v) for k, v in params.items()}
+
+
+def poll_sources(
+    sources: Iterable[Source],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    fetcher: Fetcher | None = None,
+    progress: Callable[[SourceReport], None] | None = None,
+    processes: int | None = None,
+) -> RunSummary:
+    """Poll the given sources now, concurrently, and record every outcome.
+
+    ``processes`` worker processes sanitise and analyse (the CPU-heavy part) when given, or
+    by default when there are several cores and at least PROCESS_THRESHOLD sources.
+    """
+    started = time.monotonic()
+    snapshots = [SourceSnapshot.of(s) for s in sources]
+    summary = RunSummary(sources=len(snapshots))
+    if not snapshots:
+        return summary
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(pool_size=max(workers, 4))
+    orgs = {s.organisation_id for s in snapshots}
+    contexts = {org: context_for(org, fetcher) for org in orgs}
+    matchers = {org: matcher_for(org) for org in orgs}
+    if processes is None:
+        cores = os.cpu_count() or 1
+        processes = cores if cores > 1 and len(snapshots) >= PROCESS_THRESHOLD else 0
+    # Spawned, not forked: this process has threads and open database connections.
+    pool_of_processes = (
+        ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        if processes
+        else None
+    )
+    pending: set[Future[Outcome]] = set()
+    queue = iter(snapshots)
+    # At most two outcomes per thread wait for the writer, so memory stays flat however
+    # many sources are due.
+    in_flight = max(2, workers * 2)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="watch") as pool:
+            while True:
+                for snap in queue:
+                    ctx, matcher = contexts[snap.organisation_id], matchers[snap.organisation_id]
+                    pending.add(
+                        pool.submit(poll_and_prepare, snap, ctx, matcher, pool_of_processes)
+                    )
+                    if len(pending) >= in_flight:
+                        break
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    report = record(future.result())
+                    _tally(summary, report)
+                    if progress is not None:
+                        progress(report)
+    finally:
+        if pool_of_processes is not None:
+            pool_of_processes.shutdown(cancel_futures=True)
+        if own:
+            fetcher.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _tally(summary: RunSummary, report: SourceReport) -> None:
+    summary.reports.append(report)
+    if report.error:
+        summary.errors.append(report)
+        return
+    summary.fetched += 1
+    summary.not_modified += int(report.not_modified)
+    summary.new += report.new
+    summary.merged += report.merged
+
+
+def run_once(
+    *,
+    organisation_id: int | None = None,
+    now: datetime | None = None,
+    workers: int = DEFAULT_WORKERS,
+    progress: Callable[[SourceReport], None] | None = None,
+    processes: int | None = None,
+) -> RunSummary:
+    """Poll every source that is due now (optionally of one organisation)."""
+    due = list(due_sources(now, organisation_id))
+    return poll_sources(due, workers=workers, progress=progress, processes=processes)
+
+
+def poll_one(source: Source, *, fetcher: Fetcher | None = None) -> SourceReport:
+    """Poll one source in this thread (the ``watch.poll`` job)."""
+    summary = poll_sources([source], workers=1, fetcher=fetcher)
+    return summary.reports[0]

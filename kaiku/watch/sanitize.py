@@ -1,0 +1,161 @@
+"""Making outside HTML safe to show, and the plain text, links and keys derived from it.
+
+HTML goes through nh3 (ammonia, in Rust): an allow-list of tags and attributes, http/https/
+mailto links only, ``rel="noopener nofollow noreferrer"`` on every link, and the contents of
+script and style dropped. Nothing from a feed is stored or shown before this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import nh3
+
+SUMMARY_MAX_CHARS = 100_000
+TEXT_MAX_CHARS = 20_000
+TITLE_MAX_CHARS = 500
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "s", "small",
+    "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+_SCHEMES = {"http", "https", "mailto"}
+_TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+_HREF_RE = re.compile(r'<a\s[^>]*?href="([^"]+)"')
+_TRACKING = re.compile(
+    r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|_hsenc"
+    r"|_hsmi|mkt_tok|ref_src|ref_url|cmpid|ocid|spm|si|s_cid|trk|trkCampaign)$",
+    re.IGNORECASE,
+)
+_MASTODON_MENTION = re.compile(
+    r"(?<![\w@/])@([A-Za-z0-9_]{1,30})@([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.IGNORECASE
+)
+_BSKY_MENTION = re.compile(
+    r"(?<![\w@/])@([a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:bsky\.social|[a-z]{2,}))\b", re.IGNORECASE
+)
+_BARE_URL = re.compile(r"https?://[^\s<>\"']+")
+_PROFILE_LINKS = (
+    (re.compile(r"^https?://bsky\.app/profile/([^/?#]+)/?$"), "bluesky"),
+    (re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/?$"), "x"),
+    (re.compile(r"^https?://(?:www\.)?youtube\.com/channel/(UC[\w-]{22})/?$"), "youtube"),
+    (re.compile(r"^https?://([a-z0-9.-]+\.[a-z]{2,})/@([A-Za-z0-9_]{1,30})/?$"), "mastodon"),
+)
+
+
+def clean_html(raw: str) -> str:
+    """Sanitised HTML, safe to store and show."""
+    if not raw:
+        return ""
+    if len(raw) > SUMMARY_MAX_CHARS * 2:
+        raw = raw[: SUMMARY_MAX_CHARS * 2]
+    cleaned = nh3.clean(
+        raw,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel="noopener nofollow noreferrer",
+        strip_comments=True,
+    )
+    if len(cleaned) > SUMMARY_MAX_CHARS:
+        # Cut on a tag boundary and let nh3 close what was left open.
+        cut = cleaned.rfind("<", 0, SUMMARY_MAX_CHARS)
+        cleaned = nh3.clean(
+            cleaned[: cut if cut > 0 else SUMMARY_MAX_CHARS],
+            tags=_TAGS,
+            attributes=_ATTRIBUTES,
+            url_schemes=_SCHEMES,
+            link_rel="noopener nofollow noreferrer",
+        )
+    return cleaned
+
+
+def text_of(cleaned_html: str, limit: int = TEXT_MAX_CHARS) -> str:
+    """Plain text of already sanitised HTML: tags become spaces, entities are decoded."""
+    if not cleaned_html:
+        return ""
+    text = html.unescape(_TAG_RE.sub(" ", cleaned_html))
+    return _SPACE_RE.sub(" ", text).strip()[:limit]
+
+
+def plain(value: str, limit: int = TITLE_MAX_CHARS) -> str:
+    """A one-line plain string from text that may hold markup or entities (titles, names)."""
+    if not value:
+        return ""
+    if "<" in value or "&" in value:
+        value = html.unescape(_TAG_RE.sub(" ", nh3.clean(value, tags=set())))
+    return _SPACE_RE.sub(" ", value).strip()[:limit]
+
+
+def links_in(cleaned_html: str, limit: int = 50) -> list[str]:
+    out: dict[str, None] = {}
+    for match in _HREF_RE.finditer(cleaned_html):
+        out[html.unescape(match.group(1))] = None
+        if len(out) >= limit:
+            break
+    return list(out)
+
+
+def canonical_url(url: str) -> str:
+    """The URL without tracking parameters, fragment, default port or case differences."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    kept = sorted((k, v) for k, v in query if not _TRACKING.match(k))
+    path = parts.path or "/"
+    return urlunsplit(("https" if scheme == "http" else scheme, netloc, path, urlencode(kept), ""))
+
+
+def content_hash(title: str, text: str) -> str:
+    """A hash of the normalised title and text; "" when there is too little to tell apart."""
+    basis = _SPACE_RE.sub(" ", f"{title} {text[:4000]}".lower()).strip()
+    if len(basis) < 40:
+        return ""
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def mentioned_accounts(text: str, links: list[str]) -> list[str]:
+    """``platform:handle`` for accounts named in the text or linked to, for discovery."""
+    out: dict[str, None] = {}
+    if "@" in text:
+        for user, host in _MASTODON_MENTION.findall(text):
+            out[f"mastodon:{user.lower()}@{host.lower()}"] = None
+        for handle in _BSKY_MENTION.findall(text):
+            if handle.lower().endswith(".bsky.social"):
+                out[f"bluesky:{handle.lower()}"] = None
+    bare_urls = [u.rstrip(".,;:!?)") for u in _BARE_URL.findall(text)] if "://" in text else []
+    for link in [*links, *bare_urls]:
+        for pattern, platform in _PROFILE_LINKS:
+            match = pattern.match(link)
+            if match is None:
+                continue
+            if platform == "mastodon":
+                out[f"mastodon:{match.group(2).lower()}@{match.group(1).lower()}"] = None
+            else:
+                out[f"{platform}:{match.group(1)}"] = None
+            break
+    return list(out)[:100]

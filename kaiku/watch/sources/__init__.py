@@ -1,0 +1,128 @@
+"""Source types: one module per kind of source, all with the same small interface.
+
+A source type turns what a person typed (a URL, ``@user@instance``, a query) into the stored
+``url`` + ``identifier`` (``normalise``), and reads new entries (``poll``). Polling runs in
+worker threads: it gets a ``SourceSnapshot`` (plain data, no database) and a ``PollContext``
+and returns a ``PollResult``; the caller writes the outcome. Adding a platform is one module
+plus one line in ``_REGISTRY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kaiku.watch.errors import SourceRefused, WatchError
+from kaiku.watch.parse import Entry
+
+if TYPE_CHECKING:
+    from kaiku.watch.fetch import Fetcher
+    from kaiku.watch.models import Source
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSnapshot:
+    id: int
+    organisation_id: int
+    kind: str
+    url: str
+    identifier: str
+    etag: str = ""
+    last_modified: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+
+    @classmethod
+    def of(cls, source: Source) -> SourceSnapshot:
+        return cls(
+            id=source.pk,
+            organisation_id=source.organisation_id,
+            kind=source.kind,
+            url=source.url,
+            identifier=source.identifier,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            state=dict(source.state or {}),
+            title=source.title,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PollContext:
+    fetcher: Fetcher
+    bluesky_appview_url: str = "https://public.api.bsky.app"
+    x_plan: str = "none"
+    x_bearer_token: str = ""
+
+
+@dataclass(slots=True)
+class PollResult:
+    entries: list[Entry] = field(default_factory=list)
+    not_modified: bool = False
+    etag: str = ""
+    last_modified: str = ""
+    state: dict[str, Any] | None = None  # replaces the source's state when set
+    title: str = ""
+    site_url: str = ""
+    moved_to: str | None = None  # a permanent redirect to this feed address
+    problem: WatchError | None = None  # read in part (a feed broken half-way)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    kind: str
+    url: str
+    identifier: str = ""
+    title: str = ""
+
+
+class SourceType(Protocol):
+    kind: str
+    platform: str
+
+    def normalise(self, value: str) -> NewSource:
+        """Stored url and identifier for what a person typed. Raises SourceRefused."""
+        ...
+
+    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+        """New entries since the last poll. Raises WatchError."""
+        ...
+
+    def feed_url(self, url: str, identifier: str) -> str:
+        """An RSS/Atom address with the same content, for OPML export ("" when none)."""
+        ...
+
+
+def _registry() -> dict[str, SourceType]:
+    from kaiku.watch.sources import bluesky, feed, mastodon, x, youtube
+
+    types: list[SourceType] = [
+        feed.FeedSource(),
+        youtube.YouTubeSource(),
+        mastodon.MastodonAccount(),
+        mastodon.MastodonHashtag(),
+        bluesky.BlueskyAccount(),
+        bluesky.BlueskySearch(),
+        bluesky.BlueskyList(),
+        x.XAccount(),
+        x.XSearch(),
+    ]
+    return {t.kind: t for t in types}
+
+
+_REGISTRY: dict[str, SourceType] = {}
+
+
+def source_type(kind: str) -> SourceType:
+    if not _REGISTRY:
+        _REGISTRY.update(_registry())
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise SourceRefused("unsupported", kind=kind, permanent=True) from None
+
+
+def all_kinds() -> list[str]:
+    if not _REGISTRY:
+        _REGISTRY.update(_registry())
+    return list(_REGISTRY)

@@ -1,0 +1,53 @@
+"""A YouTube channel through its public Atom feed (no API key, no quota).
+
+https://www.youtube.com/feeds/videos.xml?channel_id=UC… lists the channel's latest videos
+with media:group descriptions and view/like counts.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from kaiku.watch.errors import SourceRefused
+from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
+from kaiku.watch.sources.feed import poll_feed_url
+
+FEED = "https://www.youtube.com/feeds/videos.xml?channel_id={}"
+_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+_CHANNEL_URL = re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/(UC[A-Za-z0-9_-]{22})")
+
+
+def channel_id(value: str) -> str | None:
+    value = value.strip().removeprefix("youtube:")
+    if _CHANNEL_ID.match(value):
+        return value
+    match = _CHANNEL_URL.match(value)
+    if match:
+        return match.group(1)
+    parts = urlsplit(value)
+    if parts.path.endswith("/feeds/videos.xml"):
+        found = parse_qs(parts.query).get("channel_id", [""])[0]
+        if _CHANNEL_ID.match(found):
+            return found
+    return None
+
+
+class YouTubeSource:
+    kind = "youtube"
+    platform = "youtube"
+
+    def normalise(self, value: str) -> NewSource:
+        found = channel_id(value)
+        if found is None:
+            raise SourceRefused("bad_url", url=value[:200], permanent=True)
+        return NewSource(self.kind, FEED.format(found), identifier=found)
+
+    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+        result = poll_feed_url(source, ctx)
+        for entry in result.entries:
+            entry.author_handle = entry.author_handle or source.identifier
+        return result
+
+    def feed_url(self, url: str, identifier: str) -> str:
+        return url
