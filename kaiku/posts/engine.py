@@ -226,7 +226,7 @@ def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
     except ChannelError as error:
         if error.failure is Failure.AUTH and not run.refreshed:
             run.refreshed = True
-            if _refresh(run.connector):
+            if _refresh(run.delivery.account, run.connector):
                 return run.connector.publish_part(run.outgoing, index, earlier)
         raise
     except Exception as exc:  # a bug or an unexpected answer after sending: outcome unknown
@@ -234,9 +234,21 @@ def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
         raise ChannelError(Failure.UNKNOWN_OUTCOME, "unexpected", repr(exc)) from exc
 
 
-def _refresh(connector: Connector) -> bool:
+def _refresh(account: ChannelAccount, connector: Connector) -> bool:
+    """Renew the account's credentials once, whichever worker gets there first.
+
+    Refresh tokens rotate on some platforms: two workers refreshing with the same token would
+    leave one of them with a dead token. So the refresh happens under the account row's lock,
+    and a worker that finds the credentials already renewed by another simply takes them.
+    """
     try:
-        return connector.refresh_credentials()
+        with transaction.atomic():
+            row = ChannelAccount.objects.select_for_update().get(pk=account.pk)
+            if row.credentials_json != account.credentials_json:
+                account.credentials_json = row.credentials_json
+                connector.account.credentials = row.credentials
+                return True
+            return connector.refresh_credentials()
     except ChannelError:
         return False
 
@@ -437,7 +449,7 @@ def check_account(account: ChannelAccount) -> bool:
     except ChannelError as error:
         if error.failure is not Failure.AUTH:
             return True  # the platform is down, not the account: the publish job retries
-        if _refresh(connector):
+        if _refresh(account, connector):
             return check_account_after_refresh(account, connector)
         account.status = ChannelAccount.Status.NEEDS_RECONNECT
         account.status_message = error.detail

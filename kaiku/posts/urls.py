@@ -7,6 +7,7 @@ from kaiku.posts import views, views_channels, views_compose
 app_name = "posts"
 urlpatterns = [
     path("o/<slug:org>/channels/", views_channels.channels, name="channels"),
+    path("o/<slug:org>/channels/guide/<str:name>/", views_channels.setup_guide, name="setup_guide"),
     path(
         "o/<slug:org>/channels/<slug:platform>/connect/",
         views_channels.connect,

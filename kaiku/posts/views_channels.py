@@ -22,7 +22,7 @@ from kaiku.channels.base import AccountSetup, ChannelError, Redirect
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import channel_services
+from kaiku.posts import channel_services, guides
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import connect_form
 from kaiku.posts.models import ChannelAccount
@@ -65,7 +65,16 @@ def _page(
         form = (forms or {}).get(entry.platform) or connect_form(
             entry.fields, prefix=entry.platform
         )
-        entries.append({"entry": entry, "form": form})
+        guide = entry.connector.setup_guide if entry.connector else ""
+        entries.append(
+            {
+                "entry": entry,
+                "form": form,
+                "guide": guide,
+                # OAuth platforms: the address to paste into the organisation's own app.
+                "callback": callback_url(org, entry.platform) if guide else "",
+            }
+        )
     return render(
         request,
         "posts/channels.html",
@@ -235,3 +244,16 @@ def _platform_names() -> set[str]:
     from kaiku.channels.registry import platforms
 
     return set(platforms())
+
+
+@require(Perm.VIEW)
+def setup_guide(request: HttpRequest, org: Organisation, name: str) -> HttpResponse:
+    html = guides.guide(name)
+    if html is None:
+        raise Http404
+    callbacks = [
+        (p.label, callback_url(org, p.platform))
+        for p in channel_services.available_platforms()
+        if p.connector is not None and p.connector.setup_guide == name
+    ]
+    return render(request, "posts/guide.html", {"guide": html, "callbacks": callbacks})

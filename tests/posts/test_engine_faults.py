@@ -213,3 +213,17 @@ def test_a_deleted_thread_is_taken_down_from_mastodon_last_part_first(
     assert deletes == list(reversed(ids))
     delivery.refresh_from_db()
     assert delivery.removed_at is not None
+
+
+def test_a_worker_takes_credentials_another_worker_already_renewed(
+    org: Any, members: Any, mastodon_account: Any
+) -> None:
+    stale = ChannelAccount.objects.get(pk=mastodon_account.pk)
+    connector = stale.connector()
+    renewed = {"access_token": "renewed-by-another-worker"}
+    ChannelAccount.objects.get(pk=mastodon_account.pk).set_credentials(renewed)
+    fresh = ChannelAccount.objects.get(pk=mastodon_account.pk)
+    fresh.set_credentials(renewed)
+    fresh.save()
+    assert engine._refresh(stale, connector) is True
+    assert connector.account.credentials == renewed
