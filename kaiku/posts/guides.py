@@ -29,7 +29,7 @@ _LIST = re.compile(r"^(\s*)([-*]|\d+\.)\s+(.*)$")
 
 
 def _inline(text: str) -> str:
-    out = escape(text)
+    out: str = str(escape(text))
     for pattern, replacement in _INLINE:
         out = pattern.sub(replacement, out)
     return out
