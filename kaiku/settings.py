@@ -211,6 +211,9 @@ KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum
 KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)
 KAIKU_LOGIN_WINDOW_SECONDS = env_int("KAIKU_LOGIN_WINDOW_SECONDS", 900, minimum=10)
 
+# LinkedIn's API version (YYYYMM); each version lives about a year. Empty: Kaiku's default.
+KAIKU_LINKEDIN_VERSION = env_str("KAIKU_LINKEDIN_VERSION", "").strip()
+
 # Outgoing HTTP: loopback and private addresses are refused unless allowed (tests allow loopback).
 KAIKU_ALLOW_PRIVATE_ADDRESSES = env_bool("KAIKU_ALLOW_PRIVATE_ADDRESSES", default=False)
 

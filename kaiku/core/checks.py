@@ -49,4 +49,9 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="kaiku.W003",
             )
         )
+    from kaiku.channels.linkedin.client import DEFAULT_VERSION, check_version
+
+    linkedin = check_version(settings.KAIKU_LINKEDIN_VERSION or DEFAULT_VERSION)
+    if linkedin:
+        problems.append(Warning(f"KAIKU_LINKEDIN_VERSION: {linkedin}", id="kaiku.W004"))
     return problems

@@ -41,6 +41,7 @@ from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater, enqueue, handler
 from kaiku.organisations import audit
 from kaiku.posts import notify
+from kaiku.posts.errors import error_message
 from kaiku.posts.media import signed_url
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
 
@@ -447,6 +448,13 @@ def check_account(account: ChannelAccount) -> bool:
     try:
         connector.verify()
     except ChannelError as error:
+        if error.failure is Failure.PERMANENT:
+            # Reconnecting would not help (an API version, a missing approval): say so on the
+            # account; the publish attempt itself reports the failure on the post.
+            ChannelAccount.objects.filter(pk=account.pk).update(
+                status_message=error_message(error.code, error.detail)
+            )
+            return False
         if error.failure is not Failure.AUTH:
             return True  # the platform is down, not the account: the publish job retries
         if _refresh(account, connector):

@@ -60,10 +60,24 @@ def error_message(code: str, detail: str = "") -> str:
             "X refused the post because the developer account has run out of prepaid credits or "
             "reached its spending limit. Add credits in the X Developer Console, then retry."
         ),
-        "api_version": _("The platform no longer accepts the API version Kaiku uses: %(detail)s"),
+        "api_version": _(
+            "LinkedIn no longer accepts the API version Kaiku uses. An administrator must update "
+            "Kaiku's LinkedIn version; nothing is published on LinkedIn until then."
+        ),
         "needs_approval": _(
-            "Posting as an organisation needs LinkedIn's approval of your organisation's app "
-            "(Community Management API). See the setup guide."
+            "LinkedIn did not let the app post as the organisation page. Posting as a page needs "
+            "LinkedIn's approval of your organisation's LinkedIn app for the Community "
+            "Management API, and you must be an administrator or content admin of the page. "
+            "See the LinkedIn setup guide."
+        ),
+        "not_page_admin": _(
+            "Your LinkedIn account is not an administrator or content admin of that page. Ask a "
+            "super admin of the page to give you the role, then connect again."
+        ),
+        "invalid_page": _(
+            "That is not a LinkedIn organisation page. Give the page's address "
+            "(linkedin.com/company/…) or its number, or leave the field empty to post as your "
+            "personal profile."
         ),
     }
     text = messages.get(code)

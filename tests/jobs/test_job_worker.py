@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job, WorkerHeartbeat
@@ -182,7 +182,8 @@ def _running(attempts: int, lease_seconds: float, max_attempts: int = 8) -> Job:
 
 def test_a_job_whose_lease_expired_is_due_again_with_its_attempt_counted() -> None:
     job = _running(attempts=1, lease_seconds=-1)
-    assert worker.recover_expired() == 1
+    with translation.override("en"):
+        assert worker.recover_expired() == 1
     job.refresh_from_db()
     assert job.state == Job.State.DUE
     assert job.attempts == 1
@@ -194,7 +195,8 @@ def test_a_job_whose_lease_expired_is_due_again_with_its_attempt_counted() -> No
 
 def test_a_job_whose_lease_keeps_expiring_ends_failed() -> None:
     job = _running(attempts=3, lease_seconds=-1, max_attempts=3)
-    worker.recover_expired()
+    with translation.override("en"):
+        worker.recover_expired()
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
     assert job.finished_at is not None

@@ -12,19 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_noop as N_
+
 from kaiku.channels.base import ChannelError, ConnectField, Failure
 
 APP_FIELDS: tuple[ConnectField, ...] = (
     ConnectField(
         name="app_id",
-        label="App ID of your organisation's Meta app",
-        help="developers.facebook.com → your app → App settings → Basic.",
+        label=N_("App ID of your organisation's Meta app"),
+        help=N_("developers.facebook.com → your app → App settings → Basic."),
     ),
     ConnectField(
         name="app_secret",
-        label="App secret of your organisation's Meta app",
+        label=N_("App secret of your organisation's Meta app"),
         kind="password",
-        help="On the same page; press Show. Kaiku keeps it encrypted.",
+        help=N_("On the same page; press Show. Kaiku keeps it encrypted."),
     ),
 )
 

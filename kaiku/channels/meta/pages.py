@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -34,14 +35,14 @@ from kaiku.channels.meta.models import Page, TokenInfo, parse_pages, parse_token
 
 PAGE_FIELD = ConnectField(
     name="page",
-    label="Facebook Page (name or ID)",
-    help="Only needed if you manage several Pages. Empty: the first Page is used.",
+    label=N_("Facebook Page (name or ID)"),
+    help=N_("Only needed if you manage several Pages. Empty: the first Page is used."),
     required=False,
 )
 CONFIG_FIELD = ConnectField(
     name="config_id",
-    label="Facebook Login for Business configuration ID",
-    help="Only if your app uses Facebook Login for Business configurations; see the guide.",
+    label=N_("Facebook Login for Business configuration ID"),
+    help=N_("Only if your app uses Facebook Login for Business configurations; see the guide."),
     required=False,
 )
 

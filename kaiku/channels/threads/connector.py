@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -70,15 +71,17 @@ class ThreadsConnector(Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="app_id",
-            label="Threads app ID of your organisation's Meta app",
-            help="developers.facebook.com → your app → Use cases → Threads API → Settings. "
-            "Not the Facebook App ID: Threads has its own ID and secret.",
+            label=N_("Threads app ID of your organisation's Meta app"),
+            help=N_(
+                "developers.facebook.com → your app → Use cases → Threads API → Settings. "
+                "Not the Facebook App ID: Threads has its own ID and secret."
+            ),
         ),
         ConnectField(
             name="app_secret",
-            label="Threads app secret",
+            label=N_("Threads app secret"),
             kind="password",
-            help="On the same page. Kaiku keeps it encrypted.",
+            help=N_("On the same page. Kaiku keeps it encrypted."),
         ),
     )
     setup_guide: ClassVar[str] = "meta.md"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -15,6 +14,7 @@ from kaiku.channels.base import ChannelError, Failure, Redirect
 from kaiku.channels.registry import connector_class
 from kaiku.channels.x.client import SCOPES
 from kaiku.channels.x.connector import XConnector
+from kaiku.posts.guides import guide
 from tests.channels.x.conftest import FastX
 from tests.servers.x_server import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, USER_ID, XServer
 
@@ -42,9 +42,7 @@ def follow_authorize(redirect: Redirect) -> dict[str, str]:
 def test_the_registry_finds_the_x_connector() -> None:
     assert connector_class("x") is XConnector
     assert XConnector.label == "X"
-    assert (
-        Path(__file__).resolve().parents[3] / "docs" / "setup" / XConnector.setup_guide
-    ).exists()
+    assert guide(XConnector.setup_guide) is not None
 
 
 def test_authorize_url_has_pkce_challenge_state_and_scopes() -> None:
