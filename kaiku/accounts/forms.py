@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zoneinfo
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,12 @@ class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "language", "time_zone"]
+
+    def clean_time_zone(self) -> str:
+        value: str = self.cleaned_data["time_zone"].strip()
+        if value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("Give a time zone such as Europe/Helsinki."))
+        return value
 
 
 class TokenForm(forms.Form):

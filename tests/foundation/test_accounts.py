@@ -123,3 +123,46 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(client_for: Any, member
     assert (
         client.get("/api/v1/organisations", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     )
+
+
+def test_a_person_chooses_a_real_time_zone(client_for: Any, members: Any) -> None:
+    client = client_for("editor")
+    response = client.post(
+        "/accounts/me/",
+        {
+            "first_name": "",
+            "last_name": "",
+            "email": "e@example.test",
+            "language": "fi",
+            "time_zone": "Mars/Olympus",
+        },
+    )
+    assert response.status_code == 200  # refused, form shown again
+    client.post(
+        "/accounts/me/",
+        {
+            "first_name": "",
+            "last_name": "",
+            "email": "e@example.test",
+            "language": "fi",
+            "time_zone": "America/New_York",
+        },
+    )
+    members["editor"].refresh_from_db()
+    assert members["editor"].time_zone == "America/New_York"
+
+
+def test_the_audit_log_shows_times_in_the_admins_time_zone(
+    client_for: Any, members: Any, org: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    admin = members["admin"]
+    admin.time_zone = "America/New_York"
+    admin.language = "en"
+    admin.save()
+    AuditEvent.objects.create(
+        organisation=org, action="x.test", created_at=datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    )
+    page = client_for("admin").get("/o/toivon-polku/audit/").content.decode()
+    assert "07/01/2026 8 a.m." in page  # 12:00 UTC is 8 a.m. in New York in July
