@@ -48,5 +48,9 @@ def _register() -> None:
 
     api.add_router("/", posts_router)
 
+    from kaiku.watch.api import router as watch_router
+
+    api.add_router("/", watch_router)
+
 
 _register()

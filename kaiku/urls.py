@@ -13,6 +13,7 @@ urlpatterns = [
     path("f/", include("kaiku.posts.feed_urls")),
     path("", include("kaiku.posts.calendar_urls")),
     path("", include("kaiku.checks.urls")),
+    path("", include("kaiku.watch.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("m/<str:token>/", serve_signed, name="media_signed"),

@@ -71,7 +71,8 @@ trap 'exit 143' TERM
 free_port() {
     local port
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
+        # Below Linux's ephemeral range (32768-60999), where outgoing connections take ports.
+        port=$((20000 + RANDOM % 12000))
         # Nothing answers on the port: connecting fails.
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
@@ -80,17 +81,24 @@ free_port() {
     done
     return 1
 }
-PORT=$(free_port)
-
 mkdir_as() { "${AS[@]}" mkdir -p "$@"; }
 mkdir_as "$TMP/socket"
 "${AS[@]}" "$BINDIR/initdb" -D "$TMP/data" -U postgres -A trust -E UTF8 --locale=C \
     --no-sync >"$TMP/initdb.log" 2>&1 || { cat "$TMP/initdb.log" >&2; exit 1; }
 
-# Durability is not needed for a throwaway server; speed is.
-if ! "${AS[@]}" "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/data/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $PORT -k $TMP/socket -c fsync=off -c synchronous_commit=off \
-        -c full_page_writes=off -c max_connections=200" start >/dev/null; then
+# Durability is not needed for a throwaway server; speed is. A port taken between the check
+# and the start (another server starting at the same moment) means another try.
+started=0
+for _try in 1 2 3 4 5; do
+    PORT=$(free_port)
+    if "${AS[@]}" "$BINDIR/pg_ctl" -D "$TMP/data" -l "$TMP/data/server.log" -w -t 60 \
+        -o "-h 127.0.0.1 -p $PORT -k $TMP/socket -c fsync=off -c synchronous_commit=off \
+            -c full_page_writes=off -c max_connections=200" start >/dev/null; then
+        started=1
+        break
+    fi
+done
+if [ "$started" != 1 ]; then
     echo "with-postgres: the server did not start:" >&2
     cat "$TMP/data/server.log" >&2 || true
     exit 1

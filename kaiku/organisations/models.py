@@ -37,6 +37,14 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # The field watch's e-mail digest for this person in this organisation.
+    watch_digest = models.CharField(
+        _("e-mail digest"),
+        max_length=8,
+        choices=[("none", _("No e-mail")), ("daily", _("Daily")), ("weekly", _("Weekly"))],
+        default="none",
+    )
+    watch_digest_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

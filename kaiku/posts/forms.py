@@ -143,6 +143,8 @@ class ComposeForm(forms.Form):
     text = forms.CharField(
         label=_("Text"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 8})
     )
+    # A reply to a public post found in the field watch (its address on its platform).
+    reply_to = forms.URLField(required=False, max_length=1000, widget=forms.HiddenInput)
     accounts = AccountChoices(
         label=_("Channels"),
         queryset=ChannelAccount.objects.none(),

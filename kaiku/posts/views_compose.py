@@ -51,10 +51,23 @@ def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
     ]
 
 
+def _initial_from_query(request: HttpRequest) -> dict[str, Any]:
+    """A reply or quote started elsewhere (the field watch): ``?reply_to=&text=&link=``."""
+    initial: dict[str, Any] = {}
+    for name in ("reply_to", "link"):
+        value = request.GET.get(name, "").strip()
+        if value.startswith(("https://", "http://")) and len(value) <= 1000:
+            initial[name] = value
+    if request.GET.get("text"):
+        initial["text"] = request.GET["text"][:20_000]
+    return initial
+
+
 def _initial(post: Post | None, chosen: list[ChannelAccount]) -> dict[str, Any]:
     if post is None:
         return {}
     initial: dict[str, Any] = {
+        "reply_to": post.reply_to_url,
         "text": post.text,
         "accounts": chosen,
         "link": post.link,
@@ -168,7 +181,8 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
     tz = user_zone(request)
     chosen = _chosen_accounts(post)
     if request.method != "POST":
-        form = ComposeForm(org=org, tz=tz, chosen=chosen, initial=_initial(post, chosen))
+        initial = _initial(post, chosen) if post else _initial_from_query(request)
+        form = ComposeForm(org=org, tz=tz, chosen=chosen, initial=initial)
         existing, _errors = _existing_images(post, None)
         return _render(request, org, post, form, ImageFormSet(prefix="image"), existing)
 
@@ -217,6 +231,7 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
         variants=form.variants(),
         repeat=cleaned.get("repeat") or "",
         repeat_until=cleaned.get("repeat_until"),
+        reply_to_url=cleaned.get("reply_to") or "",
     )
     try:
         saved = services.save_draft(org, _user(request), draft, post=post)

@@ -42,3 +42,15 @@ def poll(payload: dict[str, Any]) -> None:
     ):
         return  # polled meanwhile (the CLI, another job): nothing to do
     poll_one(source)
+
+
+# --- the e-mail digest (kaiku.watch.digest) ------------------------------------------------------
+from kaiku.jobs.services import periodic  # noqa: E402
+
+
+@periodic("watch.email_digest", timedelta(hours=1))
+def email_digest(payload: dict[str, Any]) -> None:
+    """Hourly: e-mail the members whose daily or weekly watch digest is due."""
+    from kaiku.watch.digest import send_due_digests
+
+    send_due_digests()

@@ -24,6 +24,14 @@ MEMBERS = ("admin", "editor", "reviewer", "viewer")
 EDITORS = ("admin", "editor")
 
 
+@pytest.fixture
+def english(members: Any) -> None:
+    """For tests that read a confirmation text: it is written here in English."""
+    from kaiku.accounts.models import User
+
+    User.objects.update(language="en")
+
+
 def hel(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=HEL)
 
@@ -412,7 +420,7 @@ def test_moving_a_day_over_the_spring_change_keeps_the_clock_time(
 
 
 def test_the_form_moves_a_post_to_a_date_and_time_without_javascript(
-    client_for: Any, members: Any, org: Any, feed_account: Any
+    client_for: Any, english: None, members: Any, org: Any, feed_account: Any
 ) -> None:
     post = schedule(org, members["editor"], feed_account, hel(2030, 1, 10, 10))
     client = client_for("editor")
@@ -441,7 +449,7 @@ def test_a_draft_with_a_time_can_be_moved_too(
 
 
 def test_a_published_post_is_not_moved(
-    client_for: Any, members: Any, org: Any, feed_account: Any
+    client_for: Any, english: None, members: Any, org: Any, feed_account: Any
 ) -> None:
     post = schedule(org, members["editor"], feed_account, hel(2030, 1, 10, 10))
     Delivery.objects.filter(post=post).update(state=Delivery.State.PUBLISHED)
@@ -470,7 +478,7 @@ def test_a_post_being_published_is_not_moved_and_htmx_hears_why(
 
 
 def test_a_post_is_not_moved_into_the_past(
-    client_for: Any, members: Any, org: Any, feed_account: Any
+    client_for: Any, english: None, members: Any, org: Any, feed_account: Any
 ) -> None:
     post = schedule(org, members["editor"], feed_account, hel(2030, 1, 10, 10))
     response = client_for("editor").post(
@@ -482,7 +490,7 @@ def test_a_post_is_not_moved_into_the_past(
 
 
 def test_a_post_is_not_moved_into_the_hour_skipped_in_spring(
-    client_for: Any, members: Any, org: Any, feed_account: Any
+    client_for: Any, english: None, members: Any, org: Any, feed_account: Any
 ) -> None:
     post = schedule(org, members["editor"], feed_account, hel(2030, 3, 30, 3, 30))
     response = client_for("editor").post(

@@ -480,3 +480,22 @@ def test_sent_post_time_in_the_message_is_local(client_for: Any, feed_account: A
     )
     message = str(next(iter(response.context["messages"])))
     assert f"{when.day}.{when.month}.{when.year} {when.hour:02d}.{when.minute:02d}" in message
+
+
+def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
+    client_for: Any, members: Any, org: Any
+) -> None:
+    from kaiku.posts.models import ChannelAccount, Post
+
+    feed = ChannelAccount.objects.create(
+        organisation=org, platform="feed", handle=org.slug, settings={"organisation": org.slug}
+    )
+    client = client_for("editor")
+    url = "https://mastodon.example/@someone/1234"
+    page = client.get("/o/toivon-polku/posts/new/", {"reply_to": url, "text": "Hyvä huomio!"})
+    html = page.content.decode()
+    assert 'id="reply-context"' in html and url in html and "Hyvä huomio!" in html
+    bad = client.get("/o/toivon-polku/posts/new/", {"reply_to": "javascript:alert(1)"})
+    assert "javascript:alert" not in bad.content.decode()
+    client.post("/o/toivon-polku/posts/new/", _form("Hyvä huomio!", feed, reply_to=url))
+    assert Post.objects.get().reply_to_url == url

@@ -1,0 +1,431 @@
+"""The digest: one ranked list across all sources, and the e-mail digest.
+
+score = relevance × recency × engagement × source weight, where
+
+- relevance = 0.3 for an item that matches no topic, else 0.8 + 0.5 per topic point (1 point per
+  matched keyword, 2 in the title; capped at 6 points),
+- recency = 0.5 ** (age in hours / 36),
+- engagement = 1 + log10(1 + likes + boosts + replies...),
+- weight = the highest weight among the sources that brought the item.
+
+Because recency is an exponential, log(score) = log(relevance × engagement × weight)
++ λ·published_time - λ·now: the order does not depend on "now", so the database sorts by a key
+with no clock in it. The key is computed in SQL over a bounded pool (the POOL newest items that
+pass the filters), so a page costs the same with 1,000 or 100,000 items stored; with the
+half-life at 36 h an item outside the pool would need ~2^(days/1.5) more engagement to rank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Ln
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kaiku.organisations.models import Membership, Organisation
+from kaiku.watch.models import Item, ItemSource, ItemState, ItemTopic, Source, Topic
+from kaiku.watch.services import search_items
+
+HALF_LIFE_HOURS = 36.0
+DECAY_PER_SECOND = math.log(2) / (HALF_LIFE_HOURS * 3600)
+OFF_TOPIC = 0.3
+ON_TOPIC_BASE = 0.8
+PER_TOPIC_POINT = 0.5
+MAX_TOPIC_POINTS = 6.0
+POOL = 3000
+PAGE_SIZE = 25
+LANGUAGES = ("fi", "sv", "en")
+EMAIL_TOP_N = 15
+
+
+def relevance(points: float) -> float:
+    if points <= 0:
+        return OFF_TOPIC
+    return ON_TOPIC_BASE + PER_TOPIC_POINT * min(points, MAX_TOPIC_POINTS)
+
+
+def recency(age_hours: float) -> float:
+    return float(0.5 ** (max(age_hours, 0.0) / HALF_LIFE_HOURS))
+
+
+def engagement_factor(total: int) -> float:
+    return 1.0 + math.log10(1 + max(total, 0))
+
+
+def score(points: float, age_hours: float, total: int, weight: float) -> float:
+    return relevance(points) * recency(age_hours) * engagement_factor(total) * max(weight, 0.0)
+
+
+class Epoch(Func):
+    """Seconds since 1970 of a datetime column (SQLite and PostgreSQL)."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
+
+
+# --- the ranked list ---------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    topic: Topic | None = None
+    source: Source | None = None
+    platform: str = ""
+    language: str = ""
+    query: str = ""
+    state: str = ""  # "", "unread", "starred"
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.topic or self.source or self.platform or self.language or self.query or self.state
+        )
+
+
+@dataclass
+class Reasons:
+    topics: list[tuple[str, float]]
+    age_hours: float
+    engagement: int
+    weight: float
+    score: float
+
+    @property
+    def age_text(self) -> str:
+        hours = int(self.age_hours)
+        if hours < 1:
+            return _("less than an hour")
+        if hours < 48:
+            return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+        days = hours // 24
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+    def lines(self) -> list[str]:
+        if self.topics:
+            names = ", ".join(name for name, _points in self.topics)
+            topic_line = _("Topics: %(names)s") % {"names": names}
+        else:
+            topic_line = _("Topics: none matched")
+        return [
+            topic_line,
+            _("Age: %(age)s") % {"age": self.age_text},
+            ngettext("Engagement: %(n)d reaction", "Engagement: %(n)d reactions", self.engagement)
+            % {"n": self.engagement},
+            _("Source weight: %(w)s") % {"w": f"{self.weight:g}"},
+            _("Score: %(s)s") % {"s": f"{self.score:.2f}"},
+        ]
+
+    @property
+    def title(self) -> str:
+        return "; ".join(self.lines())
+
+
+@dataclass
+class RankedItem:
+    item: Item
+    reasons: Reasons
+    read: bool = False
+    starred: bool = False
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class DigestPage:
+    items: list[RankedItem]
+    page: int
+    has_next: bool
+    page_size: int = PAGE_SIZE
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> QuerySet[Item]:
+    items = (
+        search_items(organisation, filters.query)
+        if filters.query.strip()
+        else Item.objects.filter(organisation=organisation)
+    )
+    if filters.topic is not None:
+        items = items.filter(topic_links__topic=filters.topic)
+    if filters.source is not None:
+        items = items.filter(seen_in__source=filters.source)
+    if filters.platform:
+        items = items.filter(platform=filters.platform)
+    if filters.language:
+        items = items.filter(language=filters.language)
+    if user is not None and filters.state == "starred":
+        items = items.filter(states__user=user, states__starred=True)
+    elif user is not None and filters.state == "unread":
+        items = items.exclude(pk__in=ItemState.objects.filter(user=user, read=True).values("item"))
+    return items
+
+
+def _topic_points() -> Subquery:
+    return Subquery(
+        ItemTopic.objects.filter(item=OuterRef("pk"), topic__enabled=True)
+        .values("item")
+        .annotate(total=Sum("score"))
+        .values("total")[:1],
+        output_field=FloatField(),
+    )
+
+
+def _best_weight() -> Subquery:
+    return Subquery(
+        ItemSource.objects.filter(item=OuterRef("pk"))
+        .order_by("-source__weight")
+        .values("source__weight")[:1],
+        output_field=FloatField(),
+    )
+
+
+def ranked(items: QuerySet[Item], *, pool: int = POOL) -> QuerySet[Item]:
+    """``items`` ordered by score (best first), annotated with ``points`` and ``best_weight``."""
+    newest = items.order_by("-fetched_at", "-id").values("pk")[:pool]
+    points = Coalesce(_topic_points(), Value(0.0), output_field=FloatField())
+    rel = Case(
+        When(
+            points__gt=0,
+            then=Value(ON_TOPIC_BASE)
+            + Value(PER_TOPIC_POINT) * Least(F("points"), Value(MAX_TOPIC_POINTS)),
+        ),
+        default=Value(OFF_TOPIC),
+        output_field=FloatField(),
+    )
+    eng = Value(1.0) + Ln(Value(1.0) + F("engagement_total")) / Value(math.log(10))
+    # A zero weight (a muted source) sorts last rather than failing on ln(0).
+    weight = Case(
+        When(best_weight__gt=0, then=Ln(F("best_weight"))),
+        default=Value(-1e9),
+        output_field=FloatField(),
+    )
+    when = Epoch(Coalesce(F("published_at"), F("fetched_at")))
+    return (
+        Item.objects.filter(pk__in=Subquery(newest))
+        .annotate(
+            points=points,
+            best_weight=Coalesce(_best_weight(), Value(1.0), output_field=FloatField()),
+        )
+        .annotate(
+            rank_key=Ln(rel) + Ln(eng) + weight + Value(DECAY_PER_SECOND) * when,
+        )
+        .order_by("-rank_key", "-id")
+    )
+
+
+def _reasons(item: Item, topic_links: Iterable[ItemTopic], now: datetime) -> Reasons:
+    points = float(getattr(item, "points", 0.0) or 0.0)
+    weight = float(getattr(item, "best_weight", 1.0))
+    when = item.published_at or item.fetched_at
+    age = max((now - when).total_seconds() / 3600, 0.0)
+    topics = [(link.topic.name, link.score) for link in topic_links if link.topic.enabled]
+    return Reasons(
+        topics=topics,
+        age_hours=age,
+        engagement=item.engagement_total,
+        weight=weight,
+        score=score(points, age, item.engagement_total, weight),
+    )
+
+
+def digest_page(
+    organisation: Organisation,
+    filters: Filters,
+    *,
+    user: Any = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> DigestPage:
+    """One page of the ranked digest with each item's reasons and the reader's marks."""
+    now = now or timezone.now()
+    page = max(page, 1)
+    start = (page - 1) * page_size
+    rows = list(
+        ranked(filtered(organisation, filters, user)).prefetch_related(
+            Prefetch(
+                "topic_links",
+                queryset=ItemTopic.objects.select_related("topic").order_by("-score"),
+            ),
+            Prefetch("sources", queryset=Source.objects.only("id", "title", "url", "identifier")),
+        )[start : start + page_size + 1]
+    )
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    states: dict[int, ItemState] = {}
+    if user is not None and rows:
+        states = {
+            s.item_id: s
+            for s in ItemState.objects.filter(user=user, item_id__in=[r.pk for r in rows])
+        }
+    out = []
+    for item in rows:
+        state = states.get(item.pk)
+        out.append(
+            RankedItem(
+                item=item,
+                reasons=_reasons(item, item.topic_links.all(), now),
+                read=bool(state and state.read),
+                starred=bool(state and state.starred),
+                sources=list(item.sources.all()),
+            )
+        )
+    return DigestPage(out, page, has_next, page_size)
+
+
+def item_state(user: Any, item: Item) -> tuple[bool, bool]:
+    state = ItemState.objects.filter(user=user, item=item).first()
+    return (bool(state and state.read), bool(state and state.starred))
+
+
+# --- the e-mail digest -------------------------------------------------------------------------
+
+FREQUENCIES = ("none", "daily", "weekly")
+# Proposed Membership fields (see the report); read through getattr until they exist.
+PREFERENCE_FIELD = "watch_digest"
+SENT_FIELD = "watch_digest_sent_at"
+PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+SEND_HOUR = 7  # local time (Europe/Helsinki unless the user chose another zone)
+
+
+def preference(membership: Membership) -> str:
+    """The member's e-mail digest choice. Read with getattr: the field is proposed, see README."""
+    value = str(getattr(membership, "watch_digest", "none") or "none")
+    return value if value in FREQUENCIES else "none"
+
+
+def can_store_preference() -> bool:
+    return any(f.name == "watch_digest" for f in Membership._meta.get_fields())
+
+
+def set_preference(membership: Membership, value: str) -> bool:
+    """Store the choice; False when the field does not exist yet."""
+    if value not in FREQUENCIES or not can_store_preference():
+        return False
+    Membership.objects.filter(pk=membership.pk).update(**{PREFERENCE_FIELD: value})
+    return True
+
+
+def _local_now(user: Any, now: datetime) -> datetime:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        tz = ZoneInfo(str(getattr(user, "time_zone", "") or "Europe/Helsinki"))
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("Europe/Helsinki")
+    return now.astimezone(tz)
+
+
+def is_due(membership: Membership, frequency: str, now: datetime) -> bool:
+    """Due once a day (daily) or on Mondays (weekly), at the first run after SEND_HOUR."""
+    if frequency not in PERIOD:
+        return False
+    local = _local_now(membership.user, now)
+    if frequency == "weekly" and local.weekday() != 0:
+        return False
+    if local.hour < SEND_HOUR:
+        return False
+    slot = local.replace(hour=SEND_HOUR, minute=0, second=0, microsecond=0)
+    sent_at = getattr(membership, "watch_digest_sent_at", None)
+    if sent_at is None and not hasattr(membership, "watch_digest_sent_at"):
+        # Without a record of the last send, only the run in the send hour sends.
+        return local.hour == SEND_HOUR
+    return sent_at is None or sent_at < slot
+
+
+def top_new_items(
+    organisation: Organisation, since: datetime, *, limit: int = EMAIL_TOP_N
+) -> list[RankedItem]:
+    items = Item.objects.filter(organisation=organisation, fetched_at__gte=since)
+    rows = list(
+        ranked(items).prefetch_related(
+            Prefetch("topic_links", queryset=ItemTopic.objects.select_related("topic"))
+        )[:limit]
+    )
+    now = timezone.now()
+    return [RankedItem(item=i, reasons=_reasons(i, i.topic_links.all(), now)) for i in rows]
+
+
+def digest_email(membership: Membership, frequency: str, now: datetime) -> tuple[str, str] | None:
+    """Subject and text body in the member's language, or None when nothing is new."""
+    since = getattr(membership, "watch_digest_sent_at", None) or now - PERIOD[frequency]
+    items = top_new_items(membership.organisation, since)
+    if not items:
+        return None
+    language = str(getattr(membership.user, "language", "") or "fi")
+    with translation.override(language):
+        subject = (
+            _("Kaiku daily digest: %(org)s")
+            if frequency == "daily"
+            else _("Kaiku weekly digest: %(org)s")
+        ) % {"org": membership.organisation.name}
+        base = str(getattr(settings, "PUBLIC_URL", "") or "").rstrip("/")
+        body = render_to_string(
+            "watch/digest_email.txt",
+            {
+                "membership": membership,
+                "items": items,
+                "digest_url": f"{base}/o/{membership.organisation.slug}/watch/",
+                "frequency": frequency,
+            },
+        )
+    return subject, body
+
+
+def send_due_digests(now: datetime | None = None) -> int:
+    """E-mail every member whose digest is due. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    members = Membership.objects.select_related("organisation", "user").filter(user__is_active=True)
+    if can_store_preference():
+        members = members.exclude(**{PREFERENCE_FIELD: "none"})
+    for membership in members:
+        frequency = preference(membership)
+        if not membership.user.email or not is_due(membership, frequency, now):
+            continue
+        message = digest_email(membership, frequency, now)
+        if message is None:
+            continue
+        send_mail(message[0], message[1], None, [membership.user.email])
+        if hasattr(membership, "watch_digest_sent_at"):
+            Membership.objects.filter(pk=membership.pk).update(**{SENT_FIELD: now})
+        sent += 1
+    return sent
