@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def test_a_post_is_seen_on_its_day_and_dragged_to_another(
     item.drag_to(target)
     target.locator(f"#post-{post.public_id}").wait_for()
     assert day.locator(".cal-item").count() == 0
-    assert "Moved" in page.locator("#cal-status").inner_text()
+    assert re.match(r"(Moved|Siirretty):", page.locator("#cal-status").inner_text())
     expected = datetime.combine(target_day, time(10, 30), tzinfo=HEL)
     assert due_at(post) == expected
 
@@ -110,7 +111,7 @@ def test_a_post_is_moved_a_day_with_alt_and_the_right_arrow(
     page.wait_for_function(
         f"() => document.activeElement && document.activeElement.id === 'post-{post.public_id}'"
     )
-    assert "Moved" in page.locator("#cal-status").inner_text()
+    assert re.match(r"(Moved|Siirretty):", page.locator("#cal-status").inner_text())
     assert due_at(post) == when + timedelta(days=1)
     assert page.url.endswith(f"?month={first:%Y-%m}")  # the browser did not go back
 
@@ -127,7 +128,7 @@ def test_the_move_form_works_without_dragging(
     item.locator("summary").click()
     new = when + timedelta(days=3, hours=2)
     item.locator("input[name=at]").fill(f"{new:%Y-%m-%dT%H:%M}")
-    item.get_by_role("button", name="Move").click()
+    item.get_by_role("button", name=re.compile("^(Move|Siirrä)$")).click()
     page.wait_for_load_state()
     page.locator(f'td[data-date="{new:%Y-%m-%d}"] #post-{post.public_id}').wait_for()
     assert due_at(post) == new
