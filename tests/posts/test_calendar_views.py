@@ -290,7 +290,7 @@ def test_the_week_view_shows_hours_and_posting_slots(
     assert [s.account for s in nine.cells[1].slots] == [feed_account]
     noon = next(r for r in response.context["rows"] if r.hour == 12)
     assert noon.cells[1].items[0].at == hel(2030, 5, 14, 12, 15)
-    assert '<h2 id="cal-title">Week 20, 13.5.\u201319.5.2030</h2>' in html
+    assert '<h2 id="cal-title">Viikko 20, 13.5.\u201319.5.2030</h2>' in html
     assert "?week=2030-W19" in html
     assert "?week=2030-W21" in html
 
