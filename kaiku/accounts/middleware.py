@@ -3,6 +3,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,6 +11,25 @@ from django.utils import timezone, translation
 
 from kaiku.organisations.models import Membership
 from kaiku.organisations.roles import Role
+
+
+class FinnishFirstLocaleMiddleware:
+    """Finnish unless the person chose otherwise (their own page, or the language menu).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; Kaiku is Finnish
+    first, so an English-language browser still gets Finnish until someone picks English."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language() or language)
+        return response
 
 
 class UserLanguageMiddleware:

@@ -166,3 +166,11 @@ def test_the_audit_log_shows_times_in_the_admins_time_zone(
     )
     page = client_for("admin").get("/o/toivon-polku/audit/").content.decode()
     assert "07/01/2026 8 a.m." in page  # 12:00 UTC is 8 a.m. in New York in July
+
+
+def test_an_english_browser_still_gets_finnish_until_english_is_chosen(client: Any) -> None:
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="fi">' in page.content.decode()
+    client.post("/language/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fi")
+    assert '<html lang="en">' in page.content.decode()
