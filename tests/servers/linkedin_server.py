@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from tests.servers.wire import read_body
+
 FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "linkedin" / "fixtures"
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
@@ -665,21 +667,6 @@ def start_server() -> LinkedInServer:
 # --- the wire ----------------------------------------------------------------------------------
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: LinkedInServer
@@ -702,7 +689,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        raw = _read_body(self)
+        raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
         body: Any = raw
         if content_type.startswith("application/json") and raw:

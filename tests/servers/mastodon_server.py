@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import signal
 import socket
 import sys
@@ -61,6 +60,7 @@ from tests.servers.mastodon_api import (
     iso_us,
     route_pattern,
 )
+from tests.servers.wire import multipart, read_body
 
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 # Knobs of the server itself: ``latency`` (seconds a POST /api/v1/statuses takes, half before
@@ -254,51 +254,6 @@ def start_server(*, state_file: Path | None = None, **knobs: Any) -> tuple[Masto
 # --- the wire ----------------------------------------------------------------------------------
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
-def _multipart(
-    body: bytes, content_type: str
-) -> tuple[dict[str, list[str]], dict[str, tuple[str, str, bytes]]]:
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not match:
-        return {}, {}
-    form: dict[str, list[str]] = {}
-    files: dict[str, tuple[str, str, bytes]] = {}
-    for part in body.split(b"--" + match.group(1).encode())[1:]:
-        if part.startswith(b"--"):
-            break
-        head, _, data = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
-        data = data.removesuffix(b"\r\n")
-        headers = {}
-        for line in head.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        disposition = headers.get("content-disposition", "")
-        name_match = re.search(r'\bname="([^"]*)"', disposition)
-        file_match = re.search(r'filename="([^"]*)"', disposition)
-        if not name_match:
-            continue
-        if file_match:
-            mime = headers.get("content-type", "application/octet-stream")
-            files[name_match.group(1)] = (file_match.group(1), mime, data)
-        else:
-            form.setdefault(name_match.group(1), []).append(data.decode("utf-8"))
-    return form, files
-
-
 def _json_form(body: Any) -> dict[str, list[str]]:
     form: dict[str, list[str]] = {}
     if isinstance(body, dict):
@@ -333,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        raw = _read_body(self)
+        raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
         req = ApiRequest(
             method=self.command,
@@ -346,7 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
         if content_type.startswith("application/x-www-form-urlencoded"):
             req.form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
         elif content_type.startswith("multipart/form-data"):
-            req.form, req.files = _multipart(raw, content_type)
+            req.form, req.files = multipart(raw, content_type)
         elif content_type.startswith("application/json") and raw:
             try:
                 json_body = json.loads(raw)

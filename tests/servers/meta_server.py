@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kaiku.channels.meta.graph import GRAPH_VERSION
-from tests.servers.mastodon_server import _multipart, _read_body
 from tests.servers.meta_api import (
     PAGE_ID,
     THREADS_VERSION,
@@ -45,6 +44,7 @@ from tests.servers.meta_api import (
     MetaApi,
     fixture,
 )
+from tests.servers.wire import multipart, read_body
 
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 
@@ -197,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        raw = _read_body(self)
+        raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
         req = ApiRequest(
             method=self.command,
@@ -207,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         if content_type.startswith("application/x-www-form-urlencoded"):
             req.form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
         elif content_type.startswith("multipart/form-data"):
-            req.form, req.files = _multipart(raw, content_type)
+            req.form, req.files = multipart(raw, content_type)
         args = {k: v[0] for k, v in {**req.query, **req.form}.items() if k != "access_token"}
         self.server.requests.append(Seen(req.method, req.path, args))
 

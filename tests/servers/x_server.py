@@ -61,6 +61,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from kaiku.language import count
+from tests.servers.wire import read_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "x" / "fixtures"
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
@@ -769,21 +770,6 @@ def start_server(**knobs: Any) -> tuple[XServer, str]:
 # --- the wire ----------------------------------------------------------------------------------
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
 def _multipart(
     body: bytes, content_type: str
 ) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
@@ -825,7 +811,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        raw = _read_body(self)
+        raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
         req = Request(
             method=self.command,
