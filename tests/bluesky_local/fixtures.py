@@ -139,6 +139,18 @@ class _Server:
             stderr=subprocess.STDOUT,
         )
 
+    def port_clash(self, timeout: float) -> bool:
+        """Wait until the server is ready or has exited; True if it exited on a taken port."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace")
+            if '{"ready":true' in text:
+                return False
+            if self.process.poll() is not None:
+                return "EADDRINUSE" in text
+            time.sleep(0.1)
+        return False
+
     def wait_ready(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -202,10 +214,17 @@ def bluesky_pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwo
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free port below Linux's ephemeral range (32768-60999): a port from that range can be
+    taken by an outgoing connection between this check and the server's own bind."""
+    for _ in range(200):
+        port = 20000 + secrets.randbelow(12000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def _pg(program: str, *args: str, check: bool = True) -> None:
@@ -252,8 +271,16 @@ def bluesky_full() -> Iterator[LocalNetwork]:
             "REDIS_HOST": "127.0.0.1:6379",  # asserted by dev-env, never contacted
             "PROCESS_INTERVAL_MS": "250",
         }
-        ports = [str(_free_port()) for _ in range(4)]
-        server = _Server("start-full.mjs", ports, env, workdir / "full.log")
+        for attempt in range(3):  # another process may take a chosen port first: try again
+            ports = [str(_free_port()) for _ in range(4)]
+            server = _Server("start-full.mjs", ports, env, workdir / f"full-{attempt}.log")
+            if not server.port_clash(FULL_START_TIMEOUT):
+                break
+            server.stop()
+            env["DB_POSTGRES_SCHEMA"] = "kaiku_" + "".join(
+                secrets.choice(string.ascii_lowercase) for _ in range(10)
+            )
+        assert server is not None
         info = server.wait_ready(FULL_START_TIMEOUT)
         server.wait_healthy(info["pds"], FULL_START_TIMEOUT)
         yield LocalNetwork(
