@@ -187,7 +187,8 @@ _SV_SUFFIXES = sorted(
     key=len,
     reverse=True,
 )
-_WORD_RE = re.compile(r"[^\W\d_](?:\w|[-'\u2019](?=\w))*")
+# The same words as ``[^\W\d_](?:\w|[-'\u2019](?=\w))*``, written as runs, which match faster.
+_WORD_RE = re.compile(r"[^\W\d_]\w*(?:[-'\u2019]\w+)*")
 
 
 def _stem_en(w: str) -> str:

@@ -8,7 +8,9 @@ from typing import NamedTuple
 
 # A word starts with a letter and may hold inner hyphens, apostrophes and colons ("A-klinikan",
 # "ry:n", "addict's").
-WORD_RE = re.compile(r"[^\W\d_](?:\w|[-'\u2019:](?=\w))*")
+# Written as runs (a separator only before more word characters): the same words as a
+# per-character choice, matched several times faster.
+WORD_RE = re.compile(r"[^\W\d_]\w*(?:[-'\u2019:]\w+)*")
 _TLDS = (
     "fi|com|org|net|se|eu|io|info|app|social|me|ly|co|uk|de|no|dk|ee|gov|edu|int|ai|dev|tv|"
     "link|news|online|site|blog"
