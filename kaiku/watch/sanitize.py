@@ -32,7 +32,6 @@ _ATTRIBUTES = {
 }
 _SCHEMES = {"http", "https", "mailto"}
 _TAG_RE = re.compile(r"<[^>]*>")
-_SPACE_RE = re.compile(r"\s+")
 _HREF_RE = re.compile(r'<a\s[^>]*?href="([^"]+)"')
 _TRACKING = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|_hsenc"
@@ -86,7 +85,13 @@ def text_of(cleaned_html: str, limit: int = TEXT_MAX_CHARS) -> str:
     if not cleaned_html:
         return ""
     text = html.unescape(_TAG_RE.sub(" ", cleaned_html))
-    return _SPACE_RE.sub(" ", text).strip()[:limit]
+    return _squash(text)[:limit]
+
+
+def _squash(text: str) -> str:
+    """Runs of whitespace as one space, trimmed. ``str.split`` knows the same whitespace as
+    ``\\s`` and is several times faster than a regex substitution."""
+    return " ".join(text.split())
 
 
 def plain(value: str, limit: int = TITLE_MAX_CHARS) -> str:
@@ -95,7 +100,7 @@ def plain(value: str, limit: int = TITLE_MAX_CHARS) -> str:
         return ""
     if "<" in value or "&" in value:
         value = html.unescape(_TAG_RE.sub(" ", nh3.clean(value, tags=set())))
-    return _SPACE_RE.sub(" ", value).strip()[:limit]
+    return _squash(value)[:limit]
 
 
 def links_in(cleaned_html: str, limit: int = 50) -> list[str]:
@@ -132,7 +137,7 @@ def canonical_url(url: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     """A hash of the normalised title and text; "" when there is too little to tell apart."""
-    basis = _SPACE_RE.sub(" ", f"{title} {text[:4000]}".lower()).strip()
+    basis = _squash(f"{title} {text[:4000]}".lower())
     if len(basis) < 40:
         return ""
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
