@@ -1,14 +1,17 @@
 """Polling: read due sources concurrently, write their items, record each outcome.
 
-Threads fetch, parse, sanitise and analyse (no database); the calling thread writes, one
-source at a time, so SQLite sees one writer. Every outcome is recorded on its source with
-one UPDATE: success (validators, cursors, next poll with jitter) or failure (the error in
-words, a backoff that grows with the error count or follows Retry-After, capped at 24 h).
-One source's failure never touches another's items or state.
+Threads fetch; parsing, sanitising and analysis (no database) run in the same threads or, with
+several cores and many sources, in worker processes that get the fetched bytes. The calling
+thread writes, one source at a time, so SQLite sees one writer. Every outcome is recorded on
+its source with one UPDATE: success (validators, cursors, next poll
+with jitter) or failure (the error in words, a backoff that grows with the error count or
+follows Retry-After, capped at 24 h). One source's failure never touches another's items or
+state.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -35,7 +38,7 @@ from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.prepare import prepare
+from kaiku.watch.prepare import read_and_prepare
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
 from kaiku.watch.topics import matcher_for
 
@@ -122,16 +125,16 @@ def poll_and_prepare(
     outcome = Outcome(snapshot)
     try:
         kind = source_type(snapshot.kind)
-        outcome.result = kind.poll(snapshot, ctx)
-        entries = outcome.result.entries
-        if processes is not None and entries:
-            outcome.items = processes.submit(
-                prepare, entries, source_id=snapshot.id, platform=kind.platform, matcher=matcher
-            ).result()
+        result = kind.poll(snapshot, ctx)
+        work = functools.partial(
+            read_and_prepare, source_id=snapshot.id, platform=kind.platform, matcher=matcher
+        )
+        if processes is not None and (result.body is not None or result.entries):
+            # Parsing, sanitising and analysis in a worker process: the body goes as bytes,
+            # which pickle for next to nothing, and only prepared items come back.
+            outcome.result, outcome.items = processes.submit(work, result).result()
         else:
-            outcome.items = prepare(
-                entries, source_id=snapshot.id, platform=kind.platform, matcher=matcher
-            )
+            outcome.result, outcome.items = work(result)
     except WatchError as exc:
         outcome.error = exc
     except Exception as exc:  # a parser or platform surprise must not stop the other sources

@@ -1,4 +1,5 @@
-"""Sanitising and analysing entries into rows-to-be: pure Python, no database, no Django setup.
+"""Parsing, sanitising and analysing entries into rows-to-be: pure Python, no database, no
+Django setup.
 
 Runs in fetch threads, or in worker processes (``poll_sources(processes=N)``) when there are
 many sources and cores: it is the CPU-heavy part of ingesting.
@@ -22,6 +23,7 @@ from kaiku.watch.sanitize import (
     plain,
     text_of,
 )
+from kaiku.watch.sources import PollResult, read_body
 
 GUID_MAX = 500
 
@@ -103,3 +105,18 @@ def prepare(
     return [
         prepare_one(e, source_id=source_id, platform=platform, matcher=matcher) for e in entries
     ]
+
+
+def read_and_prepare(
+    result: PollResult, *, source_id: int, platform: str, matcher: TopicMatcher | None
+) -> tuple[PollResult, list[PreparedItem]]:
+    """Parse the result's feed body (if any) and prepare its entries: all of a source's CPU
+    work in one call, so a worker process does it in one round trip.
+
+    The result comes back without its entries, which the caller no longer needs: only the
+    prepared items travel back. Raises WatchError when the body is not a readable feed.
+    """
+    result = read_body(result)
+    items = prepare(result.entries, source_id=source_id, platform=platform, matcher=matcher)
+    result.entries = []
+    return result, items

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kaiku.watch.errors import SourceRefused, WatchError
-from kaiku.watch.parse import Entry
+from kaiku.watch.parse import Entry, looks_like_html, parse_feed
 
 if TYPE_CHECKING:
     from kaiku.watch.fetch import Fetcher
@@ -55,9 +55,24 @@ class PollContext:
     x_bearer_token: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class FeedBody:
+    """A fetched feed document that is not parsed yet.
+
+    Parsing is CPU work, like sanitising and analysis, so polling hands the body to wherever
+    those run (a worker process when there are several cores) instead of parsing it in the
+    fetch thread. ``read_body`` turns it into entries.
+    """
+
+    content: bytes
+    charset: str | None = None
+    author_handle: str = ""  # for entries that name none (a YouTube channel's id)
+
+
 @dataclass(slots=True)
 class PollResult:
     entries: list[Entry] = field(default_factory=list)
+    body: FeedBody | None = None  # fetched, still to be read into entries (read_body)
     not_modified: bool = False
     etag: str = ""
     last_modified: str = ""
@@ -66,6 +81,31 @@ class PollResult:
     site_url: str = ""
     moved_to: str | None = None  # a permanent redirect to this feed address
     problem: WatchError | None = None  # read in part (a feed broken half-way)
+
+
+def read_body(result: PollResult) -> PollResult:
+    """Parse the result's feed body, if it has one, into entries, title and problems.
+
+    Raises WatchError (``not_a_feed``, permanent for an HTML page; ``malformed``;
+    ``xml_entities``)."""
+    body = result.body
+    if body is None:
+        return result
+    try:
+        parsed = parse_feed(body.content, charset=body.charset)
+    except WatchError as exc:
+        if exc.code == "not_a_feed" and looks_like_html(body.content):
+            raise WatchError("not_a_feed", permanent=True) from None
+        raise
+    if body.author_handle:
+        for entry in parsed.entries:
+            entry.author_handle = entry.author_handle or body.author_handle
+    result.body = None
+    result.entries = parsed.entries
+    result.title = parsed.title
+    result.site_url = parsed.site_url
+    result.problem = parsed.problem
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +125,8 @@ class SourceType(Protocol):
         ...
 
     def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
-        """New entries since the last poll. Raises WatchError."""
+        """New entries since the last poll, or a feed body that ``read_body`` reads into
+        entries. Raises WatchError."""
         ...
 
     def feed_url(self, url: str, identifier: str) -> str:

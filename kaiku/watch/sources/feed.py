@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import check_url
-from kaiku.watch.parse import looks_like_html, parse_feed
-from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
+from kaiku.watch.sources import (
+    FeedBody,
+    NewSource,
+    PollContext,
+    PollResult,
+    SourceSnapshot,
+)
 
 
-def poll_feed_url(source: SourceSnapshot, ctx: PollContext) -> PollResult:
+def fetch_feed_url(source: SourceSnapshot, ctx: PollContext, author_handle: str = "") -> PollResult:
+    """Fetch the feed; the result carries the body for ``read_body`` (or says 304)."""
     fetched = ctx.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
     if fetched.not_modified:
         return PollResult(
@@ -16,20 +22,11 @@ def poll_feed_url(source: SourceSnapshot, ctx: PollContext) -> PollResult:
             etag=fetched.etag or source.etag,
             last_modified=fetched.last_modified or source.last_modified,
         )
-    try:
-        parsed = parse_feed(fetched.content, charset=fetched.charset)
-    except WatchError as exc:
-        if exc.code == "not_a_feed" and looks_like_html(fetched.content):
-            raise WatchError("not_a_feed", permanent=True) from None
-        raise
     return PollResult(
-        entries=parsed.entries,
+        body=FeedBody(fetched.content, fetched.charset, author_handle),
         etag=fetched.etag,
         last_modified=fetched.last_modified,
-        title=parsed.title,
-        site_url=parsed.site_url,
         moved_to=fetched.permanent_url,
-        problem=parsed.problem,
     )
 
 
@@ -46,7 +43,7 @@ class FeedSource:
         return NewSource(self.kind, url)
 
     def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
-        return poll_feed_url(source, ctx)
+        return fetch_feed_url(source, ctx)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return url

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from kaiku.watch.errors import SourceRefused
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
-from kaiku.watch.sources.feed import poll_feed_url
+from kaiku.watch.sources.feed import fetch_feed_url
 
 FEED = "https://www.youtube.com/feeds/videos.xml?channel_id={}"
 _CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
@@ -44,10 +44,7 @@ class YouTubeSource:
         return NewSource(self.kind, FEED.format(found), identifier=found)
 
     def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
-        result = poll_feed_url(source, ctx)
-        for entry in result.entries:
-            entry.author_handle = entry.author_handle or source.identifier
-        return result
+        return fetch_feed_url(source, ctx, author_handle=source.identifier)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return url

@@ -1,0 +1,91 @@
+"""Polling with worker processes: the fetch threads hand the fetched feed body to a process,
+which parses, sanitises and analyses it. The outcome must be the same as in the threads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from kaiku.watch import services
+from kaiku.watch.models import Item, ItemTopic, Source
+from kaiku.watch.polling import run_once
+from tests.watch.server import CORPUS, FeedServer
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = (
+    "guid", "url", "canonical_url", "url_hash", "content_hash", "title", "summary_html", "text",
+    "author_name", "author_handle", "platform", "language", "published_at", "engagement",
+    "lemmas", "stigma_findings_count", "mentioned_accounts", "links",
+)  # fmt: skip
+
+
+def _items(organisation: Any) -> list[tuple[Any, ...]]:
+    rows = Item.objects.filter(organisation=organisation).order_by("guid")
+    return [
+        (
+            *(getattr(item, name) for name in FIELDS),
+            sorted(ItemTopic.objects.filter(item=item).values_list("topic__slug", "score")),
+        )
+        for item in rows
+    ]
+
+
+def test_worker_processes_store_the_same_items_as_the_fetch_threads(
+    org: Any, other_org: Any, feeds: FeedServer
+) -> None:
+    for organisation in (org, other_org):
+        services.seed_topics(organisation)
+        for name in ("rss_fi.xml", "atom_en.atom", "feed.json"):
+            services.add_source(organisation, feeds.url(f"/corpus/{name}"))
+    in_threads = run_once(organisation_id=org.pk, processes=0)
+    in_processes = run_once(organisation_id=other_org.pk, processes=1)
+    assert (in_processes.new, in_processes.errors) == (in_threads.new, []) and in_threads.new > 5
+    # Local guids carry the source's id, which differs between the organisations.
+    ours = [row[1:] for row in _items(org)]
+    theirs = [row[1:] for row in _items(other_org)]
+    assert ours == theirs
+    assert Source.objects.filter(organisation=other_org, title="").count() == 0
+
+
+def test_a_web_page_is_refused_for_good_when_a_worker_process_reads_it(
+    org: Any, feeds: FeedServer
+) -> None:
+    services.add_source(org, feeds.url("/corpus/site.html"), kind="feed", discover_feeds=False)
+    summary = run_once(processes=1)
+    assert len(summary.errors) == 1
+    source = Source.objects.get()
+    assert source.last_error_code == "not_a_feed"
+    assert source.backoff_until is not None
+    assert source.backoff_until - timezone.now() > timedelta(hours=10)
+
+
+def test_a_feed_broken_half_way_keeps_its_items_when_read_in_a_worker_process(
+    org: Any, feeds: FeedServer
+) -> None:
+    raw = (CORPUS / "rss_fi.xml").read_bytes()
+    cut = raw.index(b"<item>", raw.index(b"<item>") + 1) + 20
+    services.add_source(org, feeds.add("/broken.xml", raw[:cut]), discover_feeds=False)
+    summary = run_once(processes=1)
+    assert summary.new == 1 and summary.errors == []
+    assert Source.objects.get().last_error_code == "partial"
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_a_youtube_channel_is_the_author_handle_of_its_videos(
+    org: Any, feeds: FeedServer, processes: int
+) -> None:
+    Source.objects.create(
+        organisation=org,
+        kind="youtube",
+        url=feeds.url("/corpus/youtube.xml"),
+        identifier="UCabcdefghijklmnopqrstuv",
+    )
+    summary = run_once(processes=processes)
+    assert summary.new == 1
+    item = Item.objects.get()
+    assert (item.author_name, item.author_handle) == ("Toivon Polku", "UCabcdefghijklmnopqrstuv")
+    assert item.engagement == {"views": 1234, "likes": 42}
