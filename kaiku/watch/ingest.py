@@ -43,7 +43,10 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 def _existing(
     organisation_id: int, items: Sequence[PreparedItem]
 ) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[int, dict[str, int]]]:
-    """Known items by merge key. One query per key, so each can use its index."""
+    """Known items by merge key. One query per key, so each can use its index; where several
+    items share a key, the most recently published wins (the model's default ordering).
+
+    Plain SQL: building these small queries through the ORM cost more than running them."""
     keys = {
         "guid": [i.guid for i in items],
         "url_hash": [i.url_hash for i in items if i.url_hash],
@@ -51,15 +54,47 @@ def _existing(
     }
     found: dict[str, dict[str, int]] = {name: {} for name in keys}
     engagement: dict[int, dict[str, int]] = {}
-    for name, values in keys.items():
-        for chunk in _chunks(values):
-            rows = Item.objects.filter(
-                organisation_id=organisation_id, **{f"{name}__in": chunk}
-            ).values_list("id", name, "engagement")
-            for pk, value, counts in rows:
-                found[name].setdefault(value, pk)
-                engagement[pk] = counts if isinstance(counts, dict) else {}
+    ops = connection.ops
+    table = ops.quote_name(Item._meta.db_table)
+    with connection.cursor() as cursor:
+        for name, values in keys.items():
+            column = ops.quote_name(name)
+            for chunk in _chunks(values):
+                cursor.execute(
+                    f"SELECT id, {column}, engagement FROM {table} "
+                    f"WHERE organisation_id = %s AND {column} IN ({_marks(len(chunk))}) "
+                    "ORDER BY published_at DESC, id DESC",
+                    [organisation_id, *chunk],
+                )
+                for pk, value, raw in cursor.fetchall():
+                    found[name].setdefault(value, pk)
+                    engagement[pk] = _json_dict(raw)
     return found["guid"], found["url_hash"], found["content_hash"], engagement
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _json_dict(raw: object) -> dict[str, int]:
+    """A JSON column as read by a plain query: text on SQLite, decoded on PostgreSQL."""
+    value = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return value if isinstance(value, dict) else {}
+
+
+def _ids_by_guid(organisation_id: int, guids: list[str]) -> dict[str, int]:
+    ops = connection.ops
+    table = ops.quote_name(Item._meta.db_table)
+    ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(guids):
+            cursor.execute(
+                f"SELECT guid, id FROM {table} "
+                f"WHERE organisation_id = %s AND guid IN ({_marks(len(chunk))})",
+                [organisation_id, *chunk],
+            )
+            ids.update(cursor.fetchall())
+    return ids
 
 
 def _dedupe(items: Sequence[PreparedItem]) -> list[PreparedItem]:
@@ -128,13 +163,7 @@ def _insert_items(
         )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-    ids: dict[str, int] = {}
-    for chunk in _chunks([p.guid for p in items]):
-        ids.update(
-            Item.objects.filter(organisation_id=organisation_id, guid__in=chunk).values_list(
-                "guid", "id"
-            )
-        )
+    ids = _ids_by_guid(organisation_id, [p.guid for p in items])
     return [ids[p.guid] for p in items]
 
 
@@ -213,10 +242,14 @@ def _store(
             known.setdefault(pk, p)
     with transaction.atomic():
         created = _insert_items(organisation_id, new, fetched_at)
-        linked = set(
-            ItemSource.objects.filter(source_id=source_id, item_id__in=list(known)).values_list(
-                "item_id", flat=True
+        linked = (
+            set(
+                ItemSource.objects.filter(source_id=source_id, item_id__in=list(known))
+                .order_by()
+                .values_list("item_id", flat=True)
             )
+            if known
+            else set()
         )
         seen_at = connection.ops.adapt_datetimefield_value(fetched_at)
         _insert_ignoring(

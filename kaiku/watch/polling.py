@@ -3,10 +3,10 @@
 Threads fetch; parsing, sanitising and analysis (no database) run in the same threads or, with
 several cores and many sources, in worker processes that get the fetched bytes. The calling
 thread writes, one source at a time, so SQLite sees one writer. Every outcome is recorded on
-its source with one UPDATE: success (validators, cursors, next poll
-with jitter) or failure (the error in words, a backoff that grows with the error count or
-follows Retry-After, capped at 24 h). One source's failure never touches another's items or
-state.
+its source with one UPDATE, in the same transaction as its items: success (validators,
+cursors, next poll with jitter) or failure (the error in words, a backoff that grows with the
+error count or follows Retry-After, capped at 24 h). One source's failure never touches
+another's items or state.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
@@ -161,8 +161,13 @@ def _backoff(source: Source, error: WatchError, now: datetime) -> datetime:
 
 
 def record(outcome: Outcome, *, now: datetime | None = None) -> SourceReport:
-    """Write an outcome: items first, then the source's state. Returns what happened."""
-    now = now or timezone.now()
+    """Write an outcome: items first, then the source's state, in one transaction (one
+    commit per source rather than two). Returns what happened."""
+    with transaction.atomic():
+        return _record(outcome, now or timezone.now())
+
+
+def _record(outcome: Outcome, now: datetime) -> SourceReport:
     snap = outcome.source
     source = Source.objects.filter(pk=snap.id).first()
     if source is None:  # deleted meanwhile
@@ -172,7 +177,8 @@ def record(outcome: Outcome, *, now: datetime | None = None) -> SourceReport:
     stored = StoreResult()
     if outcome.error is None and result is not None:
         try:
-            stored = store(source.organisation_id, source.pk, outcome.items, now)
+            with transaction.atomic():  # a savepoint: a failed store leaves the source's update
+                stored = store(source.organisation_id, source.pk, outcome.items, now)
         except (DatabaseError, IntegrityError) as exc:
             logger.exception("watch: storing items of source %s failed", source.pk)
             outcome.error = WatchError("internal", detail=type(exc).__name__)
@@ -226,7 +232,8 @@ def record(outcome: Outcome, *, now: datetime | None = None) -> SourceReport:
 def _move(source: Source, url: str) -> None:
     """Follow a permanent redirect, unless the organisation already has that source."""
     try:
-        Source.objects.filter(pk=source.pk).update(url=url[:2000])
+        with transaction.atomic():  # a savepoint: the failed UPDATE must not spoil the rest
+            Source.objects.filter(pk=source.pk).update(url=url[:2000])
     except IntegrityError:
         logger.info("watch: source %s moved to %s, which is already followed", source.pk, url)
 

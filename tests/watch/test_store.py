@@ -1,0 +1,78 @@
+"""Writing prepared items: merge lookups, refreshed engagement, and one transaction per source."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from kaiku.watch import ingest, services
+from kaiku.watch.ingest import store
+from kaiku.watch.models import Item, ItemSource, Source
+from kaiku.watch.parse import Entry
+from kaiku.watch.polling import run_once
+from kaiku.watch.prepare import PreparedItem, prepare
+from tests.watch.server import CORPUS, FeedServer
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepared(source: Source, *entries: Entry) -> list[PreparedItem]:
+    return prepare(entries, source_id=source.pk, platform="mastodon", matcher=None)
+
+
+def _source(org: Any, name: str = "a") -> Source:
+    return Source.objects.create(organisation=org, kind="feed", url=f"https://{name}.example/")
+
+
+def test_a_known_item_gets_the_new_engagement_counts(org: Any) -> None:
+    source = _source(org)
+    post = Entry(guid="https://m.example/1", title="Vertaistuki auttaa", engagement={"likes": 1})
+    assert store(org.pk, source.pk, _prepared(source, post), timezone.now()).new == 1
+    post.engagement = {"likes": 5, "boosts": 2}
+    again = store(org.pk, source.pk, _prepared(source, post), timezone.now())
+    assert (again.new, again.merged, again.unchanged) == (0, 0, 1)
+    item = Item.objects.get()
+    assert (item.engagement, item.engagement_total) == ({"likes": 5, "boosts": 2}, 7)
+
+
+def test_an_item_seen_by_a_second_source_is_linked_to_it(org: Any) -> None:
+    first, second = _source(org, "a"), _source(org, "b")
+    post = Entry(guid="https://m.example/2", url="https://news.example/x?utm_source=m")
+    store(org.pk, first.pk, _prepared(first, post), timezone.now())
+    other = Entry(guid="https://elsewhere.example/9", url="https://news.example/x")
+    result = store(org.pk, second.pk, _prepared(second, other), timezone.now())
+    assert (result.new, result.merged) == (0, 1)
+    assert set(ItemSource.objects.values_list("source_id", flat=True)) == {first.pk, second.pk}
+
+
+def test_a_merge_key_shared_by_two_items_goes_to_the_latest_published(org: Any) -> None:
+    source = _source(org)
+    shared = {"organisation": org, "url_hash": "f" * 64, "title": "Sama osoite"}
+    Item.objects.create(guid="old", published_at=datetime(2024, 1, 1, tzinfo=UTC), **shared)
+    newer = Item.objects.create(guid="new", published_at=datetime(2024, 3, 1, tzinfo=UTC), **shared)
+    item = _prepared(source, Entry(guid="https://m.example/3", url="https://x.example/"))[0]
+    item.url_hash = "f" * 64
+    assert store(org.pk, source.pk, [item], timezone.now()).merged == 1
+    assert list(ItemSource.objects.values_list("item_id", flat=True)) == [newer.pk]
+
+
+def test_a_failed_write_leaves_no_items_and_is_recorded_on_its_source(
+    org: Any, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = services.add_source(org, feeds.add("/a.xml", (CORPUS / "rss_fi.xml").read_bytes()))
+    real = ingest._insert_ignoring
+
+    def failing(*args: Any) -> None:
+        real(*args)
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(ingest, "_insert_ignoring", failing)
+    summary = run_once()
+    assert len(summary.errors) == 1
+    assert Item.objects.count() == 0 and ItemSource.objects.count() == 0
+    polled = Source.objects.get(pk=source.source.pk)
+    assert polled.last_error_code == "internal" and polled.error_count == 1
