@@ -9,12 +9,14 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 
-from kaiku.watch import ingest, services
+from kaiku.watch import ingest, polling, services
+from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest import store
 from kaiku.watch.models import Item, ItemSource, Source
 from kaiku.watch.parse import Entry
-from kaiku.watch.polling import run_once
+from kaiku.watch.polling import context_for, poll_and_prepare, run_once
 from kaiku.watch.prepare import PreparedItem, prepare
+from kaiku.watch.sources import SourceSnapshot
 from tests.watch.server import CORPUS, FeedServer
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,28 @@ def test_a_failed_write_leaves_no_items_and_is_recorded_on_its_source(
     assert Item.objects.count() == 0 and ItemSource.objects.count() == 0
     polled = Source.objects.get(pk=source.source.pk)
     assert polled.last_error_code == "internal" and polled.error_count == 1
+
+
+def test_sources_recorded_together_keep_their_failures_apart(
+    org: Any, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ("rss_fi.xml", "atom_en.atom", "feed.json")
+    sources = [services.add_source(org, feeds.url(f"/corpus/{n}")).source for n in names]
+    with Fetcher() as fetcher:
+        ctx = context_for(org.pk, fetcher)
+        outcomes = [poll_and_prepare(SourceSnapshot.of(s), ctx, None) for s in sources]
+
+    def failing_for_the_second(organisation_id: int, source_id: int, *rest: Any) -> Any:
+        stored = store(organisation_id, source_id, *rest)
+        if source_id == sources[1].pk:
+            raise DatabaseError("disk I/O error")
+        return stored
+
+    monkeypatch.setattr(polling, "store", failing_for_the_second)
+    reports = polling.record_many(outcomes)
+    assert [bool(r.error) for r in reports] == [False, True, False]
+    linked = set(ItemSource.objects.values_list("source_id", flat=True))
+    assert linked == {sources[0].pk, sources[2].pk}
+    assert Item.objects.count() == reports[0].new + reports[2].new > 0
+    assert Source.objects.get(pk=sources[1].pk).last_error_code == "internal"
+    assert Source.objects.get(pk=sources[0].pk).last_success_at is not None
