@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import html
+import json
 import random
 import re
 import sys
+from pathlib import Path
 
+import pytest
+
+from kaiku.watch import analysis
 from kaiku.watch.sanitize import _squash, content_hash, text_of
+
+EVAL_SET = Path(__file__).parents[1] / "language" / "eval_set.jsonl"
 
 _REF_SPACE_RE = re.compile(r"\s+")
 
@@ -29,3 +36,34 @@ def test_content_hash_normalises_case_and_whitespace() -> None:
     assert content_hash(title, " Aluevaltuusto\n päätti  tänään. ") == content_hash(
         "päihdepalvelut leikkausten kohteena", "aluevaltuusto päätti tänään."
     )
+
+
+def _stigma_texts() -> list[str]:
+    rng = random.Random(11)
+    texts = [json.loads(line)["text"] for line in EVAL_SET.read_text().splitlines()]
+    # Case variants and characters that the regex engine folds unlike str.lower: dotless and
+    # dotted I, long s, the Kelvin and Angstrom signs, micro sign, sigma, curly quotes.
+    swaps = {"i": "\u0131", "I": "\u0130", "s": "\u017f", "k": "\u212a", "å": "\u212b",
+             "m": "\u00b5", "a": "\u03a3", "'": "\u2019", " ": "\u00a0"}  # fmt: skip
+    out = []
+    for value in texts:
+        out += [value, value.upper(), value.title()]
+        for old, new in swaps.items():
+            if old in value:
+                out.append(value.replace(old, new, 1))
+                out.append(value.upper().replace(old.upper(), new, 1))
+    out += [" ".join(rng.sample(texts, 4)) for _ in range(300)]
+    return out
+
+
+# (Finnish phrases are lemma sequences with cheap triggers: no pattern search to speed up.)
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_lowered_phrase_search_answers_as_the_case_insensitive_one(lang: str) -> None:
+    gate = analysis._stigma_gate(lang)[2]
+    assert gate is not None and gate.lowered is not None  # the phrases are plain lowercase
+    hits = 0
+    for value in _stigma_texts():
+        expected = gate.combined.search(value) is not None
+        assert gate.search(value, value.lower()) == expected, value
+        hits += expected
+    assert hits > 20  # the texts do exercise the phrases
