@@ -9,9 +9,10 @@ import re
 import sys
 from pathlib import Path
 
+import nh3
 import pytest
 
-from kaiku.watch import analysis
+from kaiku.watch import analysis, sanitize
 from kaiku.watch.sanitize import _squash, content_hash, text_of
 
 EVAL_SET = Path(__file__).parents[1] / "language" / "eval_set.jsonl"
@@ -67,3 +68,24 @@ def test_the_lowered_phrase_search_answers_as_the_case_insensitive_one(lang: str
         assert gate.search(value, value.lower()) == expected, value
         hits += expected
     assert hits > 20  # the texts do exercise the phrases
+
+
+def test_the_reusable_sanitiser_gives_what_nh3_clean_gives() -> None:
+    rng = random.Random(3)
+    parts = [
+        "<p>", "</p>", "<script>x()</script>", "<!-- c -->", '<a href="javascript:x">',
+        '<a href="https://a.example/?q=1&amp;b=2" onclick="y()">', "</a>", "<img src=x>",
+        "<style>p{}</style>", "<table><td colspan=2>", "Päihde &nbsp; työ", "<b", "&bogus;",
+    ]  # fmt: skip
+    for _ in range(500):
+        raw = "".join(rng.choice(parts) for _ in range(rng.randint(0, 20)))
+        expected = nh3.clean(
+            raw,
+            tags=sanitize._TAGS,
+            attributes=sanitize._ATTRIBUTES,
+            url_schemes=sanitize._SCHEMES,
+            link_rel="noopener nofollow noreferrer",
+            strip_comments=True,
+        )
+        assert sanitize.clean_html(raw) == expected
+        assert sanitize._strip_tags(raw) == nh3.clean(raw, tags=set())
