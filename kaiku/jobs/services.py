@@ -18,6 +18,13 @@ from kaiku.jobs.models import Job, WorkerHeartbeat
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
 
+# A batch handler takes the payloads of several due jobs of one kind and returns one outcome
+# per payload, in order: None when that job is done, otherwise the exception its single
+# handler would have raised (RetryLater, PermanentJobError, or any other error for a retry
+# with backoff). It must never let one job's failure decide another job's outcome.
+BatchHandler = Callable[[list[dict[str, Any]]], list[BaseException | None]]
+BATCH_HANDLERS: dict[str, tuple[BatchHandler, int]] = {}
+
 
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help; the job fails at once."""
@@ -34,6 +41,18 @@ class RetryLater(Exception):  # a request rather than an error, hence no "Error"
 def handler(kind: str) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def batch_handler(kind: str, *, size: int) -> Callable[[BatchHandler], BatchHandler]:
+    """Let a worker run up to ``size`` due jobs of ``kind`` together (one claim, one handler
+    call), so that their database work can be shared. The kind keeps its single ``@handler``,
+    which runs a job on its own (``run_job_now``, and a batch of one)."""
+
+    def register(func: BatchHandler) -> BatchHandler:
+        BATCH_HANDLERS[kind] = (func, size)
         return func
 
     return register

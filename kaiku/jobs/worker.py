@@ -40,7 +40,13 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from kaiku.jobs.models import Job, WorkerHeartbeat
-from kaiku.jobs.services import HANDLERS, PermanentJobError, RetryLater, ensure_periodic
+from kaiku.jobs.services import (
+    BATCH_HANDLERS,
+    HANDLERS,
+    PermanentJobError,
+    RetryLater,
+    ensure_periodic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -184,36 +190,111 @@ def _finish(job: Job, worker_id: str, **fields: object) -> bool:
     return written == 1
 
 
+def claim_more(worker_id: str, kind: str, limit: int, *, due_by: datetime) -> list[Job]:
+    """Take up to ``limit`` more due jobs of ``kind`` (oldest first) for a batch."""
+    if limit <= 0:
+        return []
+    now = timezone.now()
+    candidates = Job.objects.filter(state=Job.State.DUE, kind=kind, run_at__lte=due_by).order_by(
+        "run_at", "id"
+    )
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        # Conditional, like a single claim: a row another worker took meanwhile stays its own.
+        Job.objects.filter(id__in=ids, state=Job.State.DUE).update(
+            state=Job.State.RUNNING,
+            locked_by=worker_id,
+            lease_until=_lease_until(now),
+            attempts=F("attempts") + 1,
+        )
+        taken = Job.objects.filter(id__in=ids, state=Job.State.RUNNING, locked_by=worker_id)
+        return sorted(taken, key=lambda job: ids.index(job.pk))
+
+
+def _outcome(job: Job, exc: BaseException | None) -> dict[str, object]:
+    """The row's new fields after a handler returned (None) or raised ``exc``."""
+    if exc is None:
+        return {"state": Job.State.DONE, "finished_at": timezone.now()}
+    if isinstance(exc, RetryLater):
+        # Not a failure: give back the attempt that the claim counted.
+        logger.info("job %s asked to run again at %s", job, exc.when.isoformat())
+        return {"state": Job.State.DUE, "run_at": exc.when, "attempts": F("attempts") - 1}
+    outcome: dict[str, object]
+    if isinstance(exc, PermanentJobError):
+        outcome = {"state": Job.State.FAILED, "finished_at": timezone.now()}
+        outcome["last_error"] = describe_error(exc)
+        logger.warning("job %s failed permanently: %s", job, outcome["last_error"])
+        return outcome
+    logger.error(
+        "job %s failed (attempt %d of %d)",
+        job,
+        job.attempts,
+        job.max_attempts,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    now = timezone.now()
+    if job.attempts >= job.max_attempts:
+        outcome = {"state": Job.State.FAILED, "finished_at": now}
+    else:
+        outcome = {"state": Job.State.DUE, "run_at": now + retry_delay(job.attempts)}
+    outcome["last_error"] = describe_error(exc)
+    return outcome
+
+
 def execute(job: Job, worker_id: str) -> str | None:
     """Run a claimed job's handler and record the outcome.
 
     Returns the state written, or None when the job was no longer ours to write.
     """
     func = HANDLERS.get(job.kind)
-    outcome: dict[str, object]
+    error: BaseException | None = None
     try:
         if func is None:
             raise PermanentJobError(_("No handler is registered for jobs of kind %s.") % job.kind)
         func(job.payload)
-    except RetryLater as exc:
-        # Not a failure: give back the attempt that the claim counted.
-        outcome = {"state": Job.State.DUE, "run_at": exc.when, "attempts": F("attempts") - 1}
-        logger.info("job %s asked to run again at %s", job, exc.when.isoformat())
-    except PermanentJobError as exc:
-        outcome = {"state": Job.State.FAILED, "finished_at": timezone.now()}
-        outcome["last_error"] = describe_error(exc)
-        logger.warning("job %s failed permanently: %s", job, outcome["last_error"])
     except Exception as exc:
-        logger.exception("job %s failed (attempt %d of %d)", job, job.attempts, job.max_attempts)
-        now = timezone.now()
-        if job.attempts >= job.max_attempts:
-            outcome = {"state": Job.State.FAILED, "finished_at": now}
-        else:
-            outcome = {"state": Job.State.DUE, "run_at": now + retry_delay(job.attempts)}
-        outcome["last_error"] = describe_error(exc)
-    else:
-        outcome = {"state": Job.State.DONE, "finished_at": timezone.now()}
+        error = exc
+    outcome = _outcome(job, error)
     return str(outcome["state"]) if _finish(job, worker_id, **outcome) else None
+
+
+def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
+    """Run claimed jobs of one kind through its batch handler and record each outcome.
+
+    The jobs that are done are finished with one UPDATE; the others one by one, as ``execute``
+    would. Returns the state written for each job (None where the job was no longer ours).
+    """
+    func, _size = BATCH_HANDLERS[jobs[0].kind]
+    outcomes: list[BaseException | None]
+    try:
+        outcomes = func([job.payload for job in jobs])
+        if len(outcomes) != len(jobs):
+            raise RuntimeError(f"batch handler returned {len(outcomes)} outcomes for {len(jobs)}")
+    except Exception as batch_error:
+        # Whatever the handler did not record stays safe: each job is simply tried again.
+        outcomes = [batch_error] * len(jobs)
+    done = [job.pk for job, error in zip(jobs, outcomes, strict=True) if error is None]
+    written = set(
+        Job.objects.filter(id__in=done, state=Job.State.RUNNING, locked_by=worker_id).values_list(
+            "id", flat=True
+        )
+    )
+    if written:
+        Job.objects.filter(id__in=written, state=Job.State.RUNNING, locked_by=worker_id).update(
+            state=Job.State.DONE, finished_at=timezone.now(), lease_until=None, locked_by=""
+        )
+    states: list[str | None] = []
+    for job, error in zip(jobs, outcomes, strict=True):
+        if error is None:
+            states.append(str(Job.State.DONE) if job.pk in written else None)
+            continue
+        outcome = _outcome(job, error)
+        states.append(str(outcome["state"]) if _finish(job, worker_id, **outcome) else None)
+    return states
 
 
 class Heartbeat:
@@ -221,7 +302,7 @@ class Heartbeat:
 
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
-        self.current_job: int | None = None
+        self.current_jobs: list[int] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -249,17 +330,17 @@ class Heartbeat:
             },
         )
 
-    def beat(self, *, job_finished: bool = False) -> None:
+    def beat(self, *, jobs_finished: int = 0) -> None:
         now = timezone.now()
         fields: dict[str, object] = {"last_seen": now}
-        if job_finished:
-            fields["jobs_done"] = F("jobs_done") + 1
+        if jobs_finished:
+            fields["jobs_done"] = F("jobs_done") + jobs_finished
         WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(**fields)
-        job_id = self.current_job
-        if job_id is not None:
-            Job.objects.filter(id=job_id, state=Job.State.RUNNING, locked_by=self.worker_id).update(
-                lease_until=_lease_until(now)
-            )
+        job_ids = list(self.current_jobs)
+        if job_ids:
+            Job.objects.filter(
+                id__in=job_ids, state=Job.State.RUNNING, locked_by=self.worker_id
+            ).update(lease_until=_lease_until(now))
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -287,22 +368,37 @@ class Heartbeat:
             connections.close_all()
 
 
-def _run_claimed(job: Job, worker_id: str, heartbeat: Heartbeat | None) -> None:
+def _run_claimed(
+    job: Job, worker_id: str, heartbeat: Heartbeat | None, *, due_by: datetime | None = None
+) -> int:
+    """Run a claimed job, together with more due jobs of its kind when it has a batch
+    handler (``due_by`` given). Returns how many jobs ran."""
+    jobs = [job]
+    if due_by is not None and job.kind in BATCH_HANDLERS:
+        size = BATCH_HANDLERS[job.kind][1]
+        try:
+            jobs += claim_more(worker_id, job.kind, size - 1, due_by=due_by)
+        except DatabaseError:
+            logger.warning("could not claim more jobs for a batch", exc_info=True)
     if heartbeat is not None:
-        heartbeat.current_job = job.pk
+        heartbeat.current_jobs = [j.pk for j in jobs]
     try:
-        execute(job, worker_id)
+        if len(jobs) > 1:
+            execute_batch(jobs, worker_id)
+        else:
+            execute(job, worker_id)
     except DatabaseError:
         # The outcome could not be written; the lease runs out and the job is tried again.
         logger.exception("job %s: could not record its outcome", job)
     finally:
         if heartbeat is not None:
-            heartbeat.current_job = None
+            heartbeat.current_jobs = []
     if heartbeat is not None:
         try:
-            heartbeat.beat(job_finished=True)
+            heartbeat.beat(jobs_finished=len(jobs))
         except DatabaseError:
             logger.warning("worker heartbeat could not be written", exc_info=True)
+    return len(jobs)
 
 
 def _run_passes(
@@ -318,8 +414,7 @@ def _run_passes(
             job = claim(worker_id, due_by=cutoff)
             if job is None:
                 break
-            _run_claimed(job, worker_id, heartbeat)
-            ran_in_pass += 1
+            ran_in_pass += _run_claimed(job, worker_id, heartbeat, due_by=cutoff)
         ran += ran_in_pass
         if ran_in_pass == 0 or (stop is not None and stop.is_set()):
             break
@@ -338,11 +433,30 @@ def _loop(worker_id: str, heartbeat: Heartbeat, stop: threading.Event) -> int:
             stop.wait(settings.KAIKU_WORKER_POLL_SECONDS)
             continue
         if job is None:
-            stop.wait(settings.KAIKU_WORKER_POLL_SECONDS)
+            stop.wait(_idle_wait())
             continue
-        _run_claimed(job, worker_id, heartbeat)
-        ran += 1
+        ran += _run_claimed(job, worker_id, heartbeat, due_by=timezone.now())
     return ran
+
+
+def _idle_wait() -> float:
+    """Seconds to sleep when nothing is due: until the next job falls due, at most one poll.
+
+    A post scheduled for 12:00:00 then goes out at 12:00:00, not up to a poll interval later.
+    (A job enqueued meanwhile for "now" waits at most one poll.)"""
+    poll = float(settings.KAIKU_WORKER_POLL_SECONDS)
+    try:
+        nearest = (
+            Job.objects.filter(state=Job.State.DUE)
+            .order_by("run_at")
+            .values_list("run_at", flat=True)
+            .first()
+        )
+    except DatabaseError:
+        return poll
+    if nearest is None:
+        return poll
+    return min(poll, max((nearest - timezone.now()).total_seconds(), 0.01))
 
 
 def run(

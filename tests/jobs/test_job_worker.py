@@ -248,7 +248,7 @@ def test_a_heartbeat_refreshes_the_worker_row_and_extends_the_running_jobs_lease
     job = enqueue("test.record")
     assert worker.claim("worker-a") is not None
     Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() + timedelta(seconds=3))
-    heartbeat.current_job = job.pk
+    heartbeat.current_jobs = [job.pk]
     heartbeat.beat()
     job.refresh_from_db()
     beat = WorkerHeartbeat.objects.get(worker_id="worker-a")
@@ -261,7 +261,7 @@ def test_a_heartbeat_does_not_extend_a_lease_that_another_worker_holds() -> None
     heartbeat = worker.Heartbeat("worker-a")
     heartbeat.register()
     job = _running(attempts=1, lease_seconds=3)
-    heartbeat.current_job = job.pk
+    heartbeat.current_jobs = [job.pk]
     heartbeat.beat()
     job.refresh_from_db()
     assert job.lease_until is not None
@@ -295,3 +295,99 @@ def test_run_once_runs_what_is_due_and_removes_its_heartbeat_on_exit(run_log: Pa
     assert Job.objects.filter(state=Job.State.DONE).count() == 3
     assert Job.objects.filter(state=Job.State.DUE).count() == 1
     assert not WorkerHeartbeat.objects.exists()
+
+
+# --- batches: several due jobs of one kind through one handler call ---------------------------
+
+
+@pytest.fixture
+def batch_kind(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """A kind with a batch handler (size 3) whose outcome each payload names."""
+    from kaiku.jobs import services
+    from kaiku.jobs.services import PermanentJobError, RetryLater
+
+    calls: list[list[dict[str, Any]]] = []
+
+    def single(payload: dict[str, Any]) -> None:
+        calls.append([payload])
+
+    def batch(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+        calls.append(payloads)
+        outcomes: list[BaseException | None] = []
+        for p in payloads:
+            if p["then"] == "later":
+                outcomes.append(RetryLater(timezone.now() + timedelta(hours=1)))
+            elif p["then"] == "never":
+                outcomes.append(PermanentJobError("no use"))
+            elif p["then"] == "error":
+                outcomes.append(RuntimeError("boom"))
+            else:
+                outcomes.append(None)
+        return outcomes
+
+    monkeypatch.setitem(services.HANDLERS, "test.batch", single)
+    monkeypatch.setitem(services.BATCH_HANDLERS, "test.batch", (batch, 3))
+    return calls
+
+
+def test_due_jobs_of_a_batch_kind_run_together_and_each_gets_its_own_outcome(
+    batch_kind: list[list[dict[str, Any]]],
+) -> None:
+    jobs = [
+        enqueue("test.batch", {"then": then}, run_at=timezone.now() - timedelta(seconds=5 - i))
+        for i, then in enumerate(["done", "later", "never", "error", "done"])
+    ]
+    assert worker.run_due_jobs() == 5
+    # Oldest first, at most three per call: then the two that were left.
+    assert [[p["then"] for p in call] for call in batch_kind] == [
+        ["done", "later", "never"],
+        ["error", "done"],
+    ]
+    for job in jobs:
+        job.refresh_from_db()
+    assert [j.state for j in jobs] == ["done", "due", "failed", "due", "done"]
+    assert jobs[1].attempts == 0  # RetryLater gives the attempt back
+    assert jobs[1].run_at > timezone.now() + timedelta(minutes=50)
+    assert "no use" in jobs[2].last_error
+    assert "boom" in jobs[3].last_error and jobs[3].attempts == 1
+    assert all(not j.locked_by and j.lease_until is None for j in jobs)
+
+
+def test_a_batch_handler_that_raises_leaves_every_job_to_be_tried_again(
+    batch_kind: list[list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaiku.jobs import services
+
+    def broken(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setitem(services.BATCH_HANDLERS, "test.batch", (broken, 3))
+    jobs = [enqueue("test.batch", {"then": "done"}) for _ in range(2)]
+    worker.run_due_jobs()
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.state == Job.State.DUE and job.run_at > timezone.now()
+        assert "database went away" in job.last_error
+
+
+def test_a_job_run_on_its_own_uses_the_single_handler(
+    batch_kind: list[list[dict[str, Any]]],
+) -> None:
+    job = enqueue("test.batch", {"then": "done"})
+    assert worker.run_job_now(job.pk).state == Job.State.DONE
+    assert batch_kind == [[{"then": "done"}]]
+
+
+def test_the_heartbeat_extends_the_lease_of_every_job_of_a_batch() -> None:
+    heartbeat = worker.Heartbeat("worker-a")
+    heartbeat.register()
+    jobs = [enqueue("test.record") for _ in range(3)]
+    taken = worker.claim_more("worker-a", "test.record", 3, due_by=timezone.now())
+    assert [j.pk for j in taken] == [j.pk for j in jobs]
+    Job.objects.update(lease_until=timezone.now() + timedelta(seconds=2))
+    heartbeat.current_jobs = [j.pk for j in taken]
+    heartbeat.beat()
+    for job in jobs:
+        job.refresh_from_db()
+        assert job.lease_until is not None
+        assert job.lease_until > timezone.now() + timedelta(seconds=60)
