@@ -206,6 +206,10 @@ KAIKU_WORKER_SILENT_SECONDS = env_int("KAIKU_WORKER_SILENT_SECONDS", 60, minimum
 KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
 # The first wait before a failed publish is retried (it doubles each time, up to 30 min).
 KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum=1)
+# Deliveries a worker takes together when many fall due at once, and how many publish
+# requests one worker may have in flight (to different deliveries; never two for one).
+KAIKU_PUBLISH_BATCH = env_int("KAIKU_PUBLISH_BATCH", 50, minimum=1, maximum=500)
+KAIKU_PUBLISH_THREADS = env_int("KAIKU_PUBLISH_THREADS", 8, minimum=1, maximum=64)
 
 # Failed logins: this many per account (or 4x per address) in the window locks further tries.
 KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)

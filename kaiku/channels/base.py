@@ -177,9 +177,16 @@ class Connector:
     setup_guide: ClassVar[str] = ""
     # Renew credentials this long before they expire (long-lived tokens that can be renewed).
     renew_before_days: ClassVar[int] = 7
+    # True when ``publish_part`` only talks to the platform (no database, no credentials
+    # saved), so the engine may run several deliveries' requests at once in threads.
+    parallel_publish: ClassVar[bool] = False
 
     def __init__(self, account: Account) -> None:
         self.account = account
+
+    def close(self) -> None:
+        """Let go of kept-alive connections, if the connector keeps any (the engine calls this
+        when it is done with a connector)."""
 
     # --- connecting -------------------------------------------------------------------
     @classmethod

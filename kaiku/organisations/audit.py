@@ -46,3 +46,23 @@ def record(
         detail=_scrub(detail),
         ip_address=client_ip(request),
     )
+
+
+def record_many(
+    action: str, entries: list[tuple[Organisation | None, str, dict[str, Any]]]
+) -> None:
+    """Record one event per (organisation, target, detail), by the system, in one INSERT."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organisation=organisation,
+                actor=None,
+                actor_name="",
+                action=action,
+                target=target[:255],
+                detail=_scrub(detail),
+                ip_address=None,
+            )
+            for organisation, target, detail in entries
+        ]
+    )

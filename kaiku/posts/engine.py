@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Value
+from django.db import connection, connections, transaction
+from django.db.models import F, Field, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ from kaiku.channels.base import (
     PublishedPart as Part,
 )
 from kaiku.jobs.models import Job
-from kaiku.jobs.services import RetryLater, enqueue, handler
+from kaiku.jobs.services import RetryLater, batch_handler, enqueue, handler
 from kaiku.organisations import audit
 from kaiku.posts import notify
 from kaiku.posts.errors import error_message
@@ -136,6 +137,245 @@ def publish_job(payload: dict[str, Any]) -> None:
     publish_delivery(int(payload["delivery"]))
 
 
+# --- many deliveries due at once ---------------------------------------------------------
+#
+# When a worker finds many publish jobs due, it takes up to KAIKU_PUBLISH_BATCH of them at
+# once. The deliveries that can start cleanly (scheduled, due, one part, nothing of them out
+# yet, account working) are read and claimed with a few statements, their requests run
+# concurrently where the connector allows it (``parallel_publish``; at most one request per
+# delivery, as always), and the answers are written to the ledger together. Everything else
+# (a reconcile after an unknown outcome, a thread of several parts, a post not yet due,
+# deleted or held) takes the one-by-one way of ``publish_delivery``.
+#
+# Crash safety is the same as one by one: each delivery is ``publishing`` before its request
+# is sent, and a delivery left ``publishing`` is reconciled before anything is sent again.
+
+
+@dataclass
+class _Sent:
+    run: _Run
+    part: Part | None
+    error: ChannelError | None
+    at: datetime  # when the platform answered
+
+
+@batch_handler(PUBLISH_JOB, size=settings.KAIKU_PUBLISH_BATCH)
+def publish_jobs(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+    ids = [int(payload["delivery"]) for payload in payloads]
+    runs = _claim_clean(ids)
+    try:
+        results = _record_sent(_send_all(runs))
+    finally:
+        for connector in {id(run.connector): run.connector for run in runs}.values():
+            connector.close()
+    outcomes: list[BaseException | None] = []
+    for pk in ids:
+        if pk in results:
+            outcomes.append(results.pop(pk))
+            continue
+        try:
+            publish_delivery(pk)
+            outcomes.append(None)
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def _claim_clean(ids: list[int]) -> list[_Run]:
+    """Claim the deliveries among ``ids`` that can start cleanly, with one UPDATE."""
+    now = timezone.now()
+    candidates = [
+        delivery
+        for delivery in Delivery.objects.select_related("post__organisation", "account")
+        .prefetch_related("post__images")
+        .filter(
+            Q(due_at__isnull=True) | Q(due_at__lte=now + timedelta(seconds=1)),
+            pk__in=set(ids),
+            state=Delivery.State.SCHEDULED,
+            held=False,
+            post__deleted_at__isnull=True,
+            account__status=ChannelAccount.Status.ACTIVE,
+            published__isnull=True,
+        )
+        if len(delivery.parts) <= 1
+    ]
+    if not candidates:
+        return []
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in candidates], state=Delivery.State.SCHEDULED, held=False
+    ).update(
+        state=Delivery.State.PUBLISHING,
+        publishing_since=now,
+        first_attempt_at=Coalesce(F("first_attempt_at"), Value(now)),
+        attempts=F("attempts") + 1,
+    )
+    # Only this job's holder moves these deliveries to publishing (one open job per delivery),
+    # so the claim time marks the rows this UPDATE took.
+    taken = set(
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in candidates],
+            state=Delivery.State.PUBLISHING,
+            publishing_since=now,
+        ).values_list("pk", flat=True)
+    )
+    runs = []
+    connectors: dict[int, Connector] = {}
+    for delivery in candidates:
+        if delivery.pk not in taken:
+            continue
+        delivery.state = Delivery.State.PUBLISHING
+        delivery.publishing_since = now
+        delivery.first_attempt_at = delivery.first_attempt_at or now
+        delivery.attempts += 1
+        account = delivery.account
+        if account.pk not in connectors:
+            connectors[account.pk] = account.connector()
+        runs.append(_Run(delivery, connectors[account.pk], outgoing_for(delivery)))
+    return runs
+
+
+def _send_one(run: _Run) -> _Sent:
+    """Send a claimed one-part delivery. May run in a pool thread: no database here unless
+    the connector needs it (then it does not run in a pool thread, see ``_send_all``)."""
+    try:
+        part = run.connector.publish_part(run.outgoing, 0, [])
+    except ChannelError as error:
+        return _Sent(run, None, error, timezone.now())
+    except Exception as exc:  # a bug or an unexpected answer after sending: outcome unknown
+        log.exception("publish of delivery %s failed unexpectedly", run.delivery.pk)
+        unknown = ChannelError(Failure.UNKNOWN_OUTCOME, "unexpected", repr(exc))
+        return _Sent(run, None, unknown, timezone.now())
+    return _Sent(run, part, None, timezone.now())
+
+
+def _send_in_thread(run: _Run) -> _Sent:
+    try:
+        return _send_one(run)
+    finally:
+        connections.close_all()  # a pool thread's own connection, if anything opened one
+
+
+def _send_all(runs: list[_Run]) -> list[_Sent]:
+    parallel = [run for run in runs if type(run.connector).parallel_publish]
+    sent = [_send_one(run) for run in runs if not type(run.connector).parallel_publish]
+    threads = min(settings.KAIKU_PUBLISH_THREADS, len(parallel))
+    if threads <= 1:
+        return sent + [_send_one(run) for run in parallel]
+    with ThreadPoolExecutor(threads, thread_name_prefix="kaiku-publish") as pool:
+        return sent + list(pool.map(_send_in_thread, parallel))
+
+
+def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
+    """Write what went out to the ledger in one transaction; failures one by one."""
+    results: dict[int, BaseException | None] = {}
+    out = [s for s in sent if s.part is not None]
+    if out:
+        with transaction.atomic():
+            PublishedPart.objects.bulk_create(
+                [
+                    PublishedPart(
+                        delivery=s.run.delivery, index=0, remote_id=s.part.remote_id, url=s.part.url
+                    )
+                    for s in out
+                    if s.part is not None
+                ]
+            )
+            _mark_published(out)
+        audit.record_many(
+            "post.published",
+            [
+                (
+                    s.run.delivery.post.organisation,
+                    str(s.run.delivery.account),
+                    {"post": str(s.run.delivery.post.public_id)},
+                )
+                for s in out
+            ],
+        )
+        _posts_done([s.run.delivery.post for s in out])
+        results.update((s.run.delivery.pk, None) for s in out)
+    needs_reconnect: set[int] = set()
+    for s in sent:
+        if s.error is None:
+            continue
+        try:
+            account = s.run.delivery.account
+            if s.error.failure is Failure.AUTH and account.pk in needs_reconnect:
+                # Another post of this batch found the account refused already: held the
+                # same way, without telling the editors again.
+                Delivery.objects.filter(pk=s.run.delivery.pk).update(
+                    state=Delivery.State.SCHEDULED,
+                    held=True,
+                    last_error_code=s.error.code[:64],
+                    last_error_detail=s.error.detail,
+                    last_error_at=timezone.now(),
+                )
+            elif s.error.failure is Failure.AUTH:
+                # As one by one: renew the credentials once, then send again (the refused
+                # request published nothing).
+                s.run.refreshed = True
+                if _refresh(account, s.run.connector):
+                    _publish_parts(s.run, uncertain=False)
+                else:
+                    record_failure(s.run, s.error)
+                if account.status == ChannelAccount.Status.NEEDS_RECONNECT:
+                    needs_reconnect.add(account.pk)
+            else:
+                record_failure(s.run, s.error)
+            results[s.run.delivery.pk] = None
+        except Exception as exc:
+            results[s.run.delivery.pk] = exc
+    return results
+
+
+def _mark_published(out: list[_Sent]) -> None:
+    ops = connection.ops
+    meta = Delivery._meta
+
+    def col(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column
+        return ops.quote_name(field.column)
+
+    sql = (
+        f"UPDATE {ops.quote_name(meta.db_table)} SET {col('state')} = %s, "
+        f"{col('remote_id')} = %s, {col('remote_url')} = %s, {col('published_at')} = %s, "
+        f"{col('last_error_code')} = '', {col('last_error_detail')} = '' WHERE {col('id')} = %s"
+    )
+    rows = [
+        (
+            Delivery.State.PUBLISHED.value,
+            s.part.remote_id,
+            s.part.url,
+            ops.adapt_datetimefield_value(s.at),
+            s.run.delivery.pk,
+        )
+        for s in out
+        if s.part is not None
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _posts_done(posts: list[Post]) -> None:
+    """Posts whose every delivery is final are done (and a recurring one schedules its next)."""
+    unique = {post.pk: post for post in posts}
+    still_open = set(
+        Delivery.objects.filter(post_id__in=list(unique))
+        .exclude(state__in=FINAL)
+        .values_list("post_id", flat=True)
+    )
+    done = [post for pk, post in unique.items() if pk not in still_open]
+    if not done:
+        return
+    Post.objects.filter(pk__in=[post.pk for post in done]).update(state=Post.State.DONE)
+    from kaiku.posts.services import spawn_next_repeat
+
+    for post in done:
+        if post.repeat:
+            spawn_next_repeat(post)
+
+
 def _lease() -> timedelta:
     return timedelta(seconds=settings.KAIKU_JOB_LEASE_SECONDS)
 
@@ -194,7 +434,10 @@ def publish_delivery(delivery_id: int) -> None:
         return
     delivery.refresh_from_db()
     run = _Run(delivery, delivery.account.connector(), outgoing_for(delivery))
-    _publish_parts(run, uncertain=uncertain)
+    try:
+        _publish_parts(run, uncertain=uncertain)
+    finally:
+        run.connector.close()
 
 
 def _publish_parts(run: _Run, *, uncertain: bool) -> None:
@@ -210,7 +453,9 @@ def _publish_parts(run: _Run, *, uncertain: bool) -> None:
             part = None
             if uncertain:
                 part = run.connector.reconcile(run.outgoing, index, list(earlier))
-                uncertain = False
+                # A part found out there means the next one may be out too: look it up as
+                # well. The first part not found is where sending starts again.
+                uncertain = part is not None
             if part is None:
                 part = _send(run, index, earlier)
         except ChannelError as error:
@@ -333,11 +578,7 @@ def _after_publish(delivery: Delivery) -> None:
         target=str(delivery.account),
         post=str(post.public_id),
     )
-    if not post.deliveries.exclude(state__in=FINAL).exists():
-        Post.objects.filter(pk=post.pk).update(state=Post.State.DONE)
-        from kaiku.posts.services import spawn_next_repeat
-
-        spawn_next_repeat(post)
+    _posts_done([post])
 
 
 # --- held deliveries, cancelling, retrying ---------------------------------------------

@@ -142,6 +142,12 @@ class MastodonServer(ThreadingHTTPServer):
         self.rate_period = 300.0
         self.rate_reset = 60.0  # seconds until reset announced by a scripted 429
         self.requests: list[Seen] = []
+        # Status creations being answered right now: in all, and per Idempotency-Key (one
+        # delivery's part); the most seen at once of each.
+        self.in_flight = 0
+        self.in_flight_by_key: dict[str, int] = {}
+        self.max_in_flight = 0
+        self.max_in_flight_one_key = 0
         self._scripts: list[_Script] = []
         self._buckets: dict[str, list[float]] = {}  # key -> [count, period end]
         self._thread: threading.Thread | None = None
@@ -187,6 +193,13 @@ class MastodonServer(ThreadingHTTPServer):
                 if script.matches(method, path):
                     return script.queue.popleft()
         return None
+
+    def flight(self, key: str, step: int) -> None:
+        with self.api.lock:
+            self.in_flight += step
+            self.in_flight_by_key[key] = self.in_flight_by_key.get(key, 0) + step
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.max_in_flight_one_key = max(self.max_in_flight_one_key, self.in_flight_by_key[key])
 
     def rate_headers(self, key: str, *, exhausted: bool = False) -> tuple[dict[str, str], bool]:
         """X-RateLimit-* for this request, and whether it is over the limit."""
@@ -267,6 +280,9 @@ def _json_form(body: Any) -> dict[str, list[str]]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like a real server behind nginx
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
+    # client's delayed ACK hold each answer back by about 40 ms.
+    disable_nagle_algorithm = True
     server: MastodonServer
     server_version = "Mastodon"
     sys_version = ""
@@ -314,7 +330,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self.server.control(req, json_body), {})
             return
         self.server.requests.append(Seen(req.method, req.path, req.headers, req.form))
+        creating = req.method == "POST" and req.path == "/api/v1/statuses"
+        key = req.headers.get("idempotency-key", "")
+        if creating:
+            self.server.flight(key, +1)
+        try:
+            self._answer(req)
+        finally:
+            if creating:
+                self.server.flight(key, -1)
 
+    def _answer(self, req: ApiRequest) -> None:
         scripted = self.server.next_scripted(req.method, req.path)
         if scripted in ("hang", "drop"):
             self._vanish(hang=scripted == "hang")

@@ -201,18 +201,25 @@ class MastodonClient:
         media_poll_interval: float = 1.0,
         media_max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        shared: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
-        self._http = http.client(base_url=self.base_url, transport=transport, timeout=timeout)
+        # ``shared``: a client (and its kept-alive connections) owned by the caller, who
+        # closes it; it must have been made by kaiku.http.client for this base URL.
+        self._owns_http = shared is None
+        self._http = shared or http.client(
+            base_url=self.base_url, transport=transport, timeout=timeout
+        )
         self._media_poll_interval = media_poll_interval
         self._media_max_wait = media_max_wait
         self._sleep = sleep
         self.rate_limit: RateLimit | None = None
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> MastodonClient:
         return self
