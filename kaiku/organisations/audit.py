@@ -48,14 +48,12 @@ def record(
     )
 
 
-def record_many(
-    action: str, entries: list[tuple[Organisation | None, str, dict[str, Any]]]
-) -> None:
-    """Record one event per (organisation, target, detail), by the system, in one INSERT."""
+def record_many(action: str, entries: list[tuple[int | None, str, dict[str, Any]]]) -> None:
+    """Record one event per (organisation id, target, detail), by the system, in one INSERT."""
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                organisation=organisation,
+                organisation_id=organisation_id,
                 actor=None,
                 actor_name="",
                 action=action,
@@ -63,6 +61,6 @@ def record_many(
                 detail=_scrub(detail),
                 ip_address=None,
             )
-            for organisation, target, detail in entries
+            for organisation_id, target, detail in entries
         ]
     )

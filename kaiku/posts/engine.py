@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -186,7 +187,7 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
     now = timezone.now()
     candidates = [
         delivery
-        for delivery in Delivery.objects.select_related("post__organisation", "account")
+        for delivery in Delivery.objects.select_related("post", "account")
         .prefetch_related("post__images")
         .filter(
             Q(due_at__isnull=True) | Q(due_at__lte=now + timedelta(seconds=1)),
@@ -255,14 +256,27 @@ def _send_in_thread(run: _Run) -> _Sent:
         connections.close_all()  # a pool thread's own connection, if anything opened one
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _threads() -> ThreadPoolExecutor:
+    """The worker's publish threads, started once (threads cost more than a request here)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                settings.KAIKU_PUBLISH_THREADS, thread_name_prefix="kaiku-publish"
+            )
+        return _pool
+
+
 def _send_all(runs: list[_Run]) -> list[_Sent]:
     parallel = [run for run in runs if type(run.connector).parallel_publish]
     sent = [_send_one(run) for run in runs if not type(run.connector).parallel_publish]
-    threads = min(settings.KAIKU_PUBLISH_THREADS, len(parallel))
-    if threads <= 1:
+    if settings.KAIKU_PUBLISH_THREADS <= 1 or len(parallel) <= 1:
         return sent + [_send_one(run) for run in parallel]
-    with ThreadPoolExecutor(threads, thread_name_prefix="kaiku-publish") as pool:
-        return sent + list(pool.map(_send_in_thread, parallel))
+    return sent + list(_threads().map(_send_in_thread, parallel))
 
 
 def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
@@ -285,7 +299,7 @@ def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
             "post.published",
             [
                 (
-                    s.run.delivery.post.organisation,
+                    s.run.delivery.post.organisation_id,
                     str(s.run.delivery.account),
                     {"post": str(s.run.delivery.post.public_id)},
                 )
