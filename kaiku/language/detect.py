@@ -237,7 +237,7 @@ _STOP: dict[str, frozenset[str]] = {
 # th, wh, -ing, -tion and w are English. Counted per run of word characters, which gives the
 # same numbers as the regexes ``(?:aa|ee|…|ksi)\b`` (a run that ends so counts once) and
 # ``\b\w*(?:th|wh|ing|tion)\w*\b|w`` (a run holding one of those counts once, otherwise each
-# "w" in it counts) with one pass over the text instead of two backtracking ones.
+# "w" in it counts) without their backtracking.
 _FI_ENDINGS = (
     "aa", "ee", "ii", "oo", "uu", "yy", "ää", "öö",
     "ssa", "ssä", "sta", "stä", "lla", "llä", "tta", "ttä", "ksi",
@@ -249,29 +249,43 @@ for _lang, _words in _STOP.items():
     for _word in _words:
         _STOP_LANGS[_word] = (*_STOP_LANGS.get(_word, ()), _lang)
 
+# What one run of word characters adds to the scores: the language of each stopword in it,
+# its Finnish and English hint counts, and whether it holds a word at all. Memoised per run
+# (words repeat: a few thousand cover most of any text); cleared when it grows too large.
+_RunInfo = tuple[tuple[str, ...], int, int, bool]
+_RUNS: dict[str, _RunInfo] = {}
+_RUNS_MAX = 50_000
 
-def _hints(lowered: str) -> tuple[int, int]:
-    """Finnish and English hint counts (see above)."""
-    runs: list[str] = _RUN_RE.findall(lowered)
-    fi = len([r for r in runs if r.endswith(_FI_ENDINGS)])
-    hinted = [r for r in runs if "th" in r or "wh" in r or "ing" in r or "tion" in r]
-    en = len(hinted) + lowered.count("w") - sum(r.count("w") for r in hinted)
-    return fi, en
+
+def _run_info(run: str) -> _RunInfo:
+    # The words (``_WORD_RE``) of a run: all of it when it is letters only.
+    words: list[str] = [run] if run.isalpha() else _WORD_RE.findall(run)
+    langs = tuple(lang for word in words for lang in _STOP_LANGS.get(word, ()))
+    fi = 1 if run.endswith(_FI_ENDINGS) else 0
+    en = 1 if "th" in run or "wh" in run or "ing" in run or "tion" in run else run.count("w")
+    return langs, fi, en, bool(words)
 
 
 @lru_cache(maxsize=4096)
 def detect_language(text: str, default: str = "fi") -> str:
     """Best guess among "fi", "sv" and "en"; ``default`` when nothing decides."""
     lowered = text.lower()
-    words = _WORD_RE.findall(lowered)
-    if not words:
-        return default
     scores = {lang: 0.0 for lang in _STOP}
-    # 2 points per stopword occurrence, counted in C rather than word by word.
-    for langs, n in Counter(map(_STOP_LANGS.get, words)).items():
-        for lang in langs or ():
-            scores[lang] += 2.0 * n
-    fi_hints, en_hints = _hints(lowered)
+    fi_hints = en_hints = 0
+    has_words = False
+    if len(_RUNS) > _RUNS_MAX:
+        _RUNS.clear()
+    for run, n in Counter(_RUN_RE.findall(lowered)).items():
+        info = _RUNS.get(run)
+        if info is None:
+            info = _RUNS[run] = _run_info(run)
+        for lang in info[0]:
+            scores[lang] += 2.0 * n  # 2 points per stopword
+        fi_hints += n * info[1]
+        en_hints += n * info[2]
+        has_words = has_words or info[3]
+    if not has_words:
+        return default
     scores["fi"] += 0.7 * fi_hints
     scores["sv"] += 1.5 * lowered.count("å")
     scores["en"] += 0.3 * en_hints

@@ -66,12 +66,17 @@ def test_word_patterns_find_the_same_words_as_the_per_character_patterns() -> No
             assert spans == [m.span() for m in _REF_TOKEN_RE.finditer(variant)]
 
 
-def test_hint_counts_match_the_regexes_they_replace() -> None:
+def test_per_run_counts_match_the_regexes_they_replace() -> None:
     for value in TEXTS:
         lowered = value.lower()
-        fi, en = detect_module._hints(lowered)
-        assert fi == len(_REF_FI_HINT_RE.findall(lowered)), value
-        assert en == len(_REF_EN_HINT_RE.findall(lowered)), value
+        infos = [detect_module._run_info(run) for run in re.findall(r"\w+", lowered)]
+        assert sum(i[1] for i in infos) == len(_REF_FI_HINT_RE.findall(lowered)), value
+        assert sum(i[2] for i in infos) == len(_REF_EN_HINT_RE.findall(lowered)), value
+        words = _REF_LETTERS_RE.findall(lowered)
+        assert [lang for i in infos for lang in i[0]] == [
+            lang for w in words for lang in detect_module._STOP_LANGS.get(w, ())
+        ]
+        assert any(i[3] for i in infos) == bool(words)
 
 
 @pytest.mark.parametrize("transform", [str, str.upper, str.title])
