@@ -102,11 +102,13 @@ class TopicMatcher:
 
     def __init__(self, topics: Iterable[TopicSpec]) -> None:
         self.topics = list(topics)
-        self._index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        # First lemma -> (topic id, the keyword's lemmas), each pair once.
+        index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
         for topic in self.topics:
             for keyword in topic.keywords:
                 for form in _keyword_forms(keyword):
-                    self._index.setdefault(form[0], []).append((topic.id, form))
+                    index.setdefault(form[0], {})[(topic.id, form)] = None
+        self._index = {lemma: tuple(pairs) for lemma, pairs in index.items()}
 
     def __bool__(self) -> bool:
         return bool(self._index)
@@ -118,13 +120,11 @@ class TopicMatcher:
         present = set(lemma_list)
         in_title = set(title_lemmas)
         scores: dict[int, float] = {}
-        seen: set[tuple[int, tuple[str, ...]]] = set()
         for lemma in present.intersection(self._index):
-            for topic_id, form in self._index.get(lemma, ()):
-                if (topic_id, form) in seen or not all(part in present for part in form[1:]):
+            for topic_id, form in self._index[lemma]:
+                if len(form) > 1 and not present.issuperset(form):
                     continue
-                seen.add((topic_id, form))
-                weight = 2.0 if all(part in in_title for part in form) else 1.0
+                weight = 2.0 if in_title.issuperset(form) else 1.0
                 scores[topic_id] = scores.get(topic_id, 0.0) + weight
         return scores
 
