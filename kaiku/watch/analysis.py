@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from kaiku.language import LANGS, check, detect_language, lemmas
 from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
@@ -29,7 +30,10 @@ def word_lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(lemmas(word, lang))
 
 
-_WORD_CACHE: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {lang: {} for lang in LANGS}
+# Per language: each word's lemmas, and the words the stigma lexicon could match. Replaced
+# (not cleared) when full, so a thread that holds the old pair can finish with it.
+_WordCache = tuple[dict[str, tuple[str, ...]], set[str]]
+_WORD_CACHE: dict[str, _WordCache] = {lang: ({}, set()) for lang in LANGS}
 _WORD_CACHE_MAX = 300_000
 
 
@@ -51,19 +55,17 @@ def text_lemmas(text: str, lang: str) -> list[str]:
 
 def _scan(text: str, lang: str) -> tuple[list[str], bool]:
     """Lemmas of the text in order without duplicates, and whether a word may be stigma."""
-    cache = _WORD_CACHE[lang]
-    if len(cache) > _WORD_CACHE_MAX:  # a plain dict is faster than lru_cache on this path
-        cache.clear()
-    found: list[str] = []
-    flagged = False
+    lemmas_of, flagged_words = _WORD_CACHE[lang]
+    if len(lemmas_of) > _WORD_CACHE_MAX:  # plain dicts are faster than lru_cache on this path
+        lemmas_of, flagged_words = _WORD_CACHE[lang] = ({}, set())
     # Each distinct word once, in order of first appearance: the lemma order stays the same.
-    for word in dict.fromkeys(_WORD_RE.findall(text[:ANALYSED_CHARS].lower())):
-        info = cache.get(word)
-        if info is None:
-            info = cache[word] = _word_info(word, lang)
-        found += info[0]
-        flagged = flagged or info[1]
-    return list(dict.fromkeys(found)), flagged
+    words = dict.fromkeys(_WORD_RE.findall(text[:ANALYSED_CHARS].lower()))
+    for word in [w for w in words if w not in lemmas_of]:
+        lemmas_of[word], flagged = _word_info(word, lang)
+        if flagged:
+            flagged_words.add(word)
+    found = dict.fromkeys(chain.from_iterable(map(lemmas_of.__getitem__, words)))
+    return list(found), not flagged_words.isdisjoint(words)
 
 
 def guess_language(text: str, hint: str = "") -> str:

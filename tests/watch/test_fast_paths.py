@@ -89,3 +89,27 @@ def test_the_reusable_sanitiser_gives_what_nh3_clean_gives() -> None:
         )
         assert sanitize.clean_html(raw) == expected
         assert sanitize._strip_tags(raw) == nh3.clean(raw, tags=set())
+
+
+def _reference_scan(value: str, lang: str) -> tuple[list[str], bool]:
+    found: list[str] = []
+    flagged = False
+    for word in analysis._WORD_RE.findall(value[: analysis.ANALYSED_CHARS].lower()):
+        lemmas, flag = analysis._word_info(word, lang)
+        found += lemmas
+        flagged = flagged or flag
+    return list(dict.fromkeys(found)), flagged
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_scanning_gives_the_lemmas_and_flags_of_a_word_by_word_scan(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(analysis, "_WORD_CACHE_MAX", 500)  # the cache fills and is replaced
+    texts = [json.loads(line)["text"] for line in EVAL_SET.read_text().splitlines()]
+    flagged = 0
+    for value in [*texts, " ".join(texts[:40])]:
+        expected = _reference_scan(value, lang)
+        assert analysis._scan(value, lang) == expected, value
+        flagged += expected[1]
+    assert flagged > 10
