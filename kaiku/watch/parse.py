@@ -24,7 +24,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -146,9 +147,10 @@ def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | 
     if not value:
         return None
     text = " ".join(value.split())
-    parsed: datetime | None = None
-    with contextlib.suppress(ValueError):
-        parsed = datetime.fromisoformat(text)
+    parsed = _rfc822_common(text)
+    if parsed is None:
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(text)
     if parsed is None:
         try:
             parsed = email.utils.parsedate_to_datetime(_TZ_RE.sub(_tz_offset, text))
@@ -164,6 +166,35 @@ def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | 
     if parsed.year < 1990 or parsed > now + timedelta(days=2):
         return None
     return parsed
+
+
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_RFC822_COMMON_RE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (" + "|".join(_MONTH_NAMES) + r") (\d{4}) "
+    r"(\d\d):(\d\d):(\d\d) (?:([+-])(\d\d)(\d\d)|GMT|UTC|UT)"
+)
+
+
+def _rfc822_common(text: str) -> datetime | None:
+    """The usual RFC 822 form ("Tue, 05 Mar 2024 12:00:00 +0200"), read as
+    ``email.utils.parsedate_to_datetime`` reads it but without its general parser; None for
+    anything else (which then takes the general way)."""
+    match = _RFC822_COMMON_RE.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
+    offset = 0
+    if sign is not None:
+        offset = int(tz_hours) * 3600 + int(tz_minutes) * 60
+        offset = -offset if sign == "-" else offset
+    try:
+        when = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
+        if sign == "-" and offset == 0:  # "-0000": local time of an unknown zone
+            return when
+        return when.replace(tzinfo=timezone(timedelta(seconds=offset)))
+    except ValueError:  # no such day or offset: the general way decides
+        return None
 
 
 def _tz_offset(match: re.Match[str]) -> str:
@@ -192,6 +223,7 @@ def _odd_date(text: str) -> datetime | None:
 # --- XML ---------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2] if tag[:1] == "{" else tag.rpartition(":")[2]
 
@@ -385,13 +417,13 @@ def _pull(text: str) -> ParsedFeed:
             if not isinstance(node, ET.Element):
                 continue
             elem = node
-            name = _local(elem.tag) if isinstance(elem.tag, str) else ""
             if event == "start":
+                name = _local(elem.tag) if isinstance(elem.tag, str) else ""
                 if not stack:
                     feed = _feed_for_root(name)
                 stack.append(name)
                 continue
-            stack.pop()
+            name = stack.pop()  # the end of the element whose start was pushed last
             if feed is None:
                 continue
             parent = stack[-1] if stack else ""
