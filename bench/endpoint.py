@@ -4,9 +4,11 @@
 
 It answers only what publishing a plain post needs, shaped as Mastodon's API documents it:
 ``POST /api/v1/statuses`` (form body, ``Authorization: Bearer``, ``Idempotency-Key``; the
-answer is a Status entity with the ``X-RateLimit-*`` headers) and ``GET
-/api/v1/accounts/verify_credentials``. ``GET /__bench/stats`` reports what arrived: requests,
-statuses created, and duplicates (the same text created twice).
+answer is a Status entity with the ``X-RateLimit-*`` headers), ``GET
+/api/v1/accounts/verify_credentials``, and ``GET /api/v1/accounts/:id/statuses`` (newest
+first, ``limit`` and ``max_id``), which the engine reads to reconcile a lost answer.
+``GET /__bench/stats`` reports what arrived: requests, statuses created, and duplicates (the
+same text created twice).
 
 The full API double in ``tests/servers/mastodon_server.py`` runs a thread per connection and
 does far more per request; the bench uses this one so that what it measures is Kaiku's engine,
@@ -41,6 +43,7 @@ class Endpoint:
         self.next_id = 110_000_000_000_000_000
         self.by_key: dict[str, bytes] = {}
         self.texts: dict[str, int] = {}
+        self.created: list[tuple[int, bytes]] = []  # (id, Status JSON), oldest first
 
     def stats(self) -> dict[str, int]:
         return {
@@ -81,8 +84,10 @@ class Endpoint:
         ).encode()
 
     def answer(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+        self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, bytes]:
+        path, _, raw_query = target.partition("?")
+        query = parse_qs(raw_query)
         self.requests += 1
         if path == "/__bench/stats":
             return 200, json.dumps(self.stats()).encode()
@@ -90,6 +95,11 @@ class Endpoint:
             return 401, b'{"error":"The access token is invalid"}'
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
             return 200, json.dumps(ACCOUNT).encode()
+        if method == "GET" and path == f"/api/v1/accounts/{ACCOUNT['id']}/statuses":
+            limit = min(int((query.get("limit") or ["20"])[0]), 40)
+            max_id = int((query.get("max_id") or [str(2**63)])[0])
+            page = [body for sid, body in reversed(self.created) if sid < max_id][:limit]
+            return 200, b"[" + b",".join(page) + b"]"
         if method != "POST" or path != "/api/v1/statuses":
             return 404, b'{"error":"Record not found"}'
         key = headers.get("idempotency-key", "")
@@ -101,6 +111,7 @@ class Endpoint:
             return 422, b'{"error":"Validation failed: Text can\'t be blank"}'
         self.texts[text] = self.texts.get(text, 0) + 1
         answer = self.status(text)
+        self.created.append((self.next_id, answer))
         if key:
             self.by_key[key] = answer
         return 200, answer
@@ -124,7 +135,7 @@ async def handle(
                     headers[name.strip().lower()] = value.strip()
             length = int(headers.get("content-length", "0") or 0)
             body = await reader.readexactly(length) if length else b""
-            status, payload = endpoint.answer(method, target.split("?", 1)[0], headers, body)
+            status, payload = endpoint.answer(method, target, headers, body)
             writer.write(
                 (
                     f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"

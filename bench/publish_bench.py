@@ -63,11 +63,12 @@ import json
 import django; django.setup()
 from kaiku.posts.models import Delivery
 rows = list(Delivery.objects.values_list("state", "due_at", "published_at"))
+retried = Delivery.objects.filter(attempts__gt=1).count()
 late = [(p - d).total_seconds() for s, d, p in rows if s == "published"]
 states = {}
 for s, _, _ in rows:
     states[s] = states.get(s, 0) + 1
-print(json.dumps({"states": states, "late": late}))
+print(json.dumps({"states": states, "late": late, "retried": retried}))
 """
 
 
@@ -163,6 +164,7 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
         "late_p99": round(late[int(len(late) * 0.99) - 1], 2),
         "duplicates": duplicates,
         "states": report["states"],
+        "retried": report["retried"],
     }
 
 
@@ -188,7 +190,7 @@ def main() -> None:
                 f"{result['database']:10} {n:6} deliveries {w} worker(s) ({args.endpoint}): "
                 f"{result['per_second']}/s, lateness p50 {result['late_p50']} s, "
                 f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, "
-                f"{result['states']}",
+                f"{result['states']}, tried more than once {result['retried']}",
                 flush=True,
             )
 
