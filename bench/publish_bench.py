@@ -58,6 +58,15 @@ Job.objects.bulk_create(
 print(json.dumps({"due": due.isoformat()}))
 """.replace("TOKEN", TOKEN)
 
+WAIT_FOR_WORKERS = r"""
+import json, sys, time
+import django; django.setup()
+from kaiku.jobs.models import WorkerHeartbeat
+while WorkerHeartbeat.objects.count() < int(sys.argv[1]):
+    time.sleep(0.2)
+print(json.dumps({}))
+"""
+
 REPORT = r"""
 import json
 import django; django.setup()
@@ -119,8 +128,6 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
     url = server.stdout.readline().split()[1]
     if endpoint == "full":
         httpx.post(f"{url}/__control/knobs", json={"rate_limit": 10_000_000}).raise_for_status()
-    lead = 5.0 + deliveries / 2000  # time to start the workers before the posts fall due
-    _python(env, SETUP, url, str(deliveries), str(lead))
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "kaiku", "worker"],
@@ -131,6 +138,10 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
         )
         for _ in range(workers)
     ]
+    # The posts fall due once every worker is up (a worker's start is not what is measured).
+    _python(env, WAIT_FOR_WORKERS, str(workers))
+    lead = 2.0 + deliveries / 2000  # time to write the posts before they fall due
+    _python(env, SETUP, url, str(deliveries), str(lead))
     try:
         while True:
             time.sleep(2)
