@@ -72,6 +72,13 @@ def _existing(
     return found["guid"], found["url_hash"], found["content_hash"], engagement
 
 
+def _json(value: dict[str, int] | list[str]) -> str:
+    """``json.dumps``, without its call chain for the usual empty value."""
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value)
+
+
 def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
@@ -156,9 +163,8 @@ def _insert_items(
             (
                 organisation_id, p.guid, p.url, p.canonical_url, p.url_hash, p.content_hash,
                 p.title, p.summary_html, p.text, p.author_name, p.author_handle, p.platform,
-                p.language, published, fetched, json.dumps(p.engagement), p.engagement_total,
-                p.lemmas, p.stigma_findings_count, json.dumps(p.mentioned_accounts),
-                json.dumps(p.links),
+                p.language, published, fetched, _json(p.engagement), p.engagement_total,
+                p.lemmas, p.stigma_findings_count, _json(p.mentioned_accounts), _json(p.links),
             )
         )  # fmt: skip
     with connection.cursor() as cursor:

@@ -165,7 +165,8 @@ def record(outcome: Outcome, *, now: datetime | None = None) -> SourceReport:
     """Write an outcome: items first, then the source's state, in one transaction (one
     commit per source rather than two). Returns what happened."""
     with transaction.atomic():
-        return _record(outcome, now or timezone.now())
+        source = Source.objects.filter(pk=outcome.source.id).first()
+        return _record(outcome, now or timezone.now(), source)
 
 
 def record_many(outcomes: list[Outcome], *, now: datetime | None = None) -> list[SourceReport]:
@@ -181,7 +182,13 @@ def record_many(outcomes: list[Outcome], *, now: datetime | None = None) -> list
         batch = outcomes[start : start + RECORD_BATCH]
         try:
             with transaction.atomic():
-                done = [record(outcome, now=now) for outcome in batch]
+                # One query for the batch's sources instead of one per source.
+                sources = Source.objects.in_bulk([outcome.source.id for outcome in batch])
+                done = []
+                for outcome in batch:
+                    with transaction.atomic():
+                        source = sources.get(outcome.source.id)
+                        done.append(_record(outcome, now or timezone.now(), source))
         except DatabaseError:
             if len(batch) == 1:
                 raise
@@ -191,9 +198,8 @@ def record_many(outcomes: list[Outcome], *, now: datetime | None = None) -> list
     return reports
 
 
-def _record(outcome: Outcome, now: datetime) -> SourceReport:
+def _record(outcome: Outcome, now: datetime, source: Source | None) -> SourceReport:
     snap = outcome.source
-    source = Source.objects.filter(pk=snap.id).first()
     if source is None:  # deleted meanwhile
         return SourceReport(snap.id, snap.title, error="deleted")
     report = SourceReport(source.pk, str(source))

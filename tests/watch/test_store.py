@@ -21,6 +21,8 @@ from tests.watch.server import CORPUS, FeedServer
 
 pytestmark = pytest.mark.django_db
 
+FEEDS = ("rss_fi.xml", "atom_en.atom", "feed.json")
+
 
 def _prepared(source: Source, *entries: Entry) -> list[PreparedItem]:
     return prepare(entries, source_id=source.pk, platform="mastodon", matcher=None)
@@ -83,8 +85,7 @@ def test_a_failed_write_leaves_no_items_and_is_recorded_on_its_source(
 def test_sources_recorded_together_keep_their_failures_apart(
     org: Any, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    names = ("rss_fi.xml", "atom_en.atom", "feed.json")
-    sources = [services.add_source(org, feeds.url(f"/corpus/{n}")).source for n in names]
+    sources = [services.add_source(org, feeds.url(f"/corpus/{n}")).source for n in FEEDS]
     with Fetcher() as fetcher:
         ctx = context_for(org.pk, fetcher)
         outcomes = [poll_and_prepare(SourceSnapshot.of(s), ctx, None) for s in sources]
@@ -103,3 +104,17 @@ def test_sources_recorded_together_keep_their_failures_apart(
     assert Item.objects.count() == reports[0].new + reports[2].new > 0
     assert Source.objects.get(pk=sources[1].pk).last_error_code == "internal"
     assert Source.objects.get(pk=sources[0].pk).last_success_at is not None
+
+
+def test_a_source_deleted_while_it_was_read_is_reported_and_the_rest_recorded(
+    org: Any, feeds: FeedServer
+) -> None:
+    sources = [services.add_source(org, feeds.url(f"/corpus/{n}")).source for n in FEEDS[:2]]
+    with Fetcher() as fetcher:
+        ctx = context_for(org.pk, fetcher)
+        outcomes = [poll_and_prepare(SourceSnapshot.of(s), ctx, None) for s in sources]
+    sources[0].delete()
+    reports = polling.record_many(outcomes)
+    assert [r.error for r in reports] == ["deleted", ""]
+    assert reports[1].new > 0
+    assert set(ItemSource.objects.values_list("source_id", flat=True)) == {sources[1].pk}
