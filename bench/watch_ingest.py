@@ -13,7 +13,7 @@ server, and ingests them twice, each in a fresh subprocess with its own database
 Prints items per second, the ratio, and peak memory. Kaiku's peak is the sum over its
 processes: the main process (ru_maxrss) plus every child process it starts (the parse workers
 and multiprocessing's resource tracker), each child's VmHWM sampled from /proc every 0.1 s
-while the ingest runs. That sum is an upper bound of the simultaneous peak. (ru_maxrss of
+while the ingest runs (once it has exec'd: before that it shows the parent's pages). That sum is an upper bound of the simultaneous peak. (ru_maxrss of
 RUSAGE_CHILDREN is no use here: it is the largest single child, and a spawned child inherits
 the parent's high-water mark from the fork before its exec.) The CPU seconds of the main
 process and of the child processes show where the work went.
@@ -125,8 +125,11 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _peak_kb(pid: int) -> int:
-    """A process's peak resident set so far (VmHWM), 0 when it is gone."""
+    """A process's peak resident set so far (VmHWM), 0 when it is gone or has not started
+    its own program yet: between fork and exec a child still shows the parent's pages."""
     try:
+        if Path(f"/proc/{pid}/cmdline").read_bytes() == Path("/proc/self/cmdline").read_bytes():
+            return 0
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
@@ -210,7 +213,7 @@ def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
         "peak_mb": peak_mb(),
         "children_mb": children.total_mb,
         "largest_child_mb": children.largest_mb,
-        "child_processes": len(children.peaks),
+        "child_processes": len([kb for kb in children.peaks.values() if kb]),
         "cpu_main": cpu_self.ru_utime
         + cpu_self.ru_stime
         - cpu_before.ru_utime
