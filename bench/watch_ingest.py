@@ -1,6 +1,6 @@
 """Ingest throughput of the field watch against the PyPI ``reader`` library.
 
-    .venv/bin/python bench/watch_ingest.py [--feeds 1000] [--items 50] [--workers 24]
+    .venv/bin/python bench/watch_ingest.py [--feeds 1000] [--items 50] [--workers 24] [--repeat 3]
 
 Generates FEEDS RSS feeds of ITEMS items each (Finnish and English text about the sector, HTML
 summaries with links, some with scripts to strip), serves them from a local threaded HTTP
@@ -10,13 +10,17 @@ server, and ingests them twice, each in a fresh subprocess with its own database
    topic matching (the six seeded topics) and the stigma check on, into SQLite.
 2. reader (``pip install reader``, a bench-only dependency): ``update_feeds`` on the same feeds.
 
-Prints items per second, the ratio, and peak memory. Kaiku's peak is the sum over its
-processes: the main process (ru_maxrss) plus every child process it starts (the parse workers
-and multiprocessing's resource tracker), each child's VmHWM sampled from /proc every 0.1 s
-while the ingest runs (once it has exec'd: before that it shows the parent's pages). That sum is an upper bound of the simultaneous peak. (ru_maxrss of
-RUSAGE_CHILDREN is no use here: it is the largest single child, and a spawned child inherits
-the parent's high-water mark from the fork before its exec.) The CPU seconds of the main
-process and of the child processes show where the work went.
+Prints items per second, the ratio, and peak memory. The machine may be shared and its
+speed drifts over minutes, so ``--repeat N`` alternates the two N times and also prints the
+median ratio with its spread.
+
+Kaiku's peak memory is the sum over its processes: the main process (ru_maxrss) plus every
+child process it starts (the parse workers and multiprocessing's resource tracker), each
+child's VmHWM sampled from /proc every 0.1 s while the ingest runs (once it has exec'd:
+before that it shows the parent's pages). That sum is an upper bound of the simultaneous
+peak. (ru_maxrss of RUSAGE_CHILDREN is no use here: it is the largest single child, and a
+spawned child inherits the parent's high-water mark from the fork before its exec.) The CPU
+seconds of the main process and of the child processes show where the work went.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -278,6 +283,9 @@ def main() -> None:
     parser.add_argument("--reader-workers", type=int, default=16)
     parser.add_argument("--skip-reader", action="store_true")
     parser.add_argument("--reader-only", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate Kaiku and reader runs this many times"
+    )
     parser.add_argument("--child")
     parser.add_argument("--urls")
     args = parser.parse_args()
@@ -307,29 +315,44 @@ def main() -> None:
                 f"{read['items'] / read['seconds']:,.0f} items/s; peak {read['peak_mb']:.0f} MB"
             )
             return
-        kaiku = spawn("kaiku", handle.name, args.workers)
-        k_rate = kaiku["items"] / kaiku["seconds"]
-        print(
-            f"kaiku:  {int(kaiku['items'])} items in {kaiku['seconds']:.2f} s = "
-            f"{k_rate:,.0f} items/s; errors {int(kaiku['errors'])}; "
-            f"items with a topic {int(kaiku['topic_links'])}\n"
-            f"        peak RSS {kaiku['peak_mb'] + kaiku['children_mb']:.0f} MB in total = "
-            f"main {kaiku['peak_mb']:.0f} MB (before ingest {kaiku['baseline_mb']:.0f} MB) + "
-            f"{int(kaiku['child_processes'])} child processes {kaiku['children_mb']:.0f} MB "
-            f"(largest {kaiku['largest_child_mb']:.0f} MB)\n"
-            f"        CPU main {kaiku['cpu_main']:.1f} s, child processes "
-            f"{kaiku['cpu_children']:.1f} s"
-        )
-        if args.skip_reader:
-            return
-        read = spawn("reader", handle.name, args.reader_workers)
-        r_rate = read["items"] / read["seconds"]
-        print(
-            f"reader: {int(read['items'])} items in {read['seconds']:.2f} s = "
-            f"{r_rate:,.0f} items/s; peak RSS {read['peak_mb']:.0f} MB "
-            f"(workers={args.reader_workers})"
-        )
-        print(f"ratio:  kaiku / reader = {k_rate / r_rate:.1f}x (target >= 5x, peak < 300 MB)")
+        rounds: list[tuple[float, float, float]] = []  # Kaiku items/s, reader items/s, peak MB
+        for round_no in range(args.repeat):
+            if args.repeat > 1:
+                print(f"-- round {round_no + 1} of {args.repeat}")
+            kaiku = spawn("kaiku", handle.name, args.workers)
+            k_rate = kaiku["items"] / kaiku["seconds"]
+            total_mb = kaiku["peak_mb"] + kaiku["children_mb"]
+            print(
+                f"kaiku:  {int(kaiku['items'])} items in {kaiku['seconds']:.2f} s = "
+                f"{k_rate:,.0f} items/s; errors {int(kaiku['errors'])}; "
+                f"items with a topic {int(kaiku['topic_links'])}\n"
+                f"        peak RSS {total_mb:.0f} MB in total = "
+                f"main {kaiku['peak_mb']:.0f} MB (before ingest {kaiku['baseline_mb']:.0f} MB) + "
+                f"{int(kaiku['child_processes'])} child processes {kaiku['children_mb']:.0f} MB "
+                f"(largest {kaiku['largest_child_mb']:.0f} MB)\n"
+                f"        CPU main {kaiku['cpu_main']:.1f} s, child processes "
+                f"{kaiku['cpu_children']:.1f} s"
+            )
+            if args.skip_reader:
+                continue
+            read = spawn("reader", handle.name, args.reader_workers)
+            r_rate = read["items"] / read["seconds"]
+            print(
+                f"reader: {int(read['items'])} items in {read['seconds']:.2f} s = "
+                f"{r_rate:,.0f} items/s; peak RSS {read['peak_mb']:.0f} MB "
+                f"(workers={args.reader_workers})"
+            )
+            print(f"ratio:  kaiku / reader = {k_rate / r_rate:.1f}x (target >= 5x, peak < 300 MB)")
+            rounds.append((k_rate, r_rate, total_mb))
+        if len(rounds) > 1:
+            ratios = sorted(k / r for k, r, _ in rounds)
+            print(
+                f"over {len(rounds)} rounds: ratio median {statistics.median(ratios):.1f}x "
+                f"(min {ratios[0]:.1f}x, max {ratios[-1]:.1f}x); kaiku median "
+                f"{statistics.median(k for k, _, _ in rounds):,.0f} items/s, reader median "
+                f"{statistics.median(r for _, r, _ in rounds):,.0f} items/s; "
+                f"peak RSS at most {max(mb for _, _, mb in rounds):.0f} MB in total"
+            )
     finally:
         Path(handle.name).unlink()
         server.stop()
