@@ -308,32 +308,21 @@ def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
         )
         _posts_done([s.run.delivery.post for s in out])
         results.update((s.run.delivery.pk, None) for s in out)
-    needs_reconnect: set[int] = set()
+    refused: set[int] = set()  # accounts whose credentials could not be renewed
     for s in sent:
         if s.error is None:
             continue
         try:
             account = s.run.delivery.account
-            if s.error.failure is Failure.AUTH and account.pk in needs_reconnect:
-                # Another post of this batch found the account refused already: held the
-                # same way, without telling the editors again.
-                Delivery.objects.filter(pk=s.run.delivery.pk).update(
-                    state=Delivery.State.SCHEDULED,
-                    held=True,
-                    last_error_code=s.error.code[:64],
-                    last_error_detail=s.error.detail,
-                    last_error_at=timezone.now(),
-                )
-            elif s.error.failure is Failure.AUTH:
+            if s.error.failure is Failure.AUTH and account.pk not in refused:
                 # As one by one: renew the credentials once, then send again (the refused
                 # request published nothing).
                 s.run.refreshed = True
                 if _refresh(account, s.run.connector):
                     _publish_parts(s.run, uncertain=False)
                 else:
+                    refused.add(account.pk)
                     record_failure(s.run, s.error)
-                if account.status == ChannelAccount.Status.NEEDS_RECONNECT:
-                    needs_reconnect.add(account.pk)
             else:
                 record_failure(s.run, s.error)
             results[s.run.delivery.pk] = None
@@ -545,17 +534,22 @@ def record_failure(run: _Run, error: ChannelError) -> None:
     failure = error.failure
     if failure is Failure.AUTH:
         account = delivery.account
+        # Conditional: when several posts (of one batch, or of several workers) find the
+        # account refused at once, the editors are told once.
+        first = ChannelAccount.objects.filter(
+            pk=account.pk, status=ChannelAccount.Status.ACTIVE
+        ).update(status=ChannelAccount.Status.NEEDS_RECONNECT, status_message=error.detail)
         account.status = ChannelAccount.Status.NEEDS_RECONNECT
-        account.status_message = error.detail
-        account.save(update_fields=["status", "status_message"])
         base.update(state=Delivery.State.SCHEDULED, held=True, **common)
-        audit.record(
-            "channel.needs_reconnect",
-            organisation=account.organisation,
-            target=str(account),
-            code=error.code,
-        )
-        notify.account_needs_reconnect(account)
+        if first:
+            account.status_message = error.detail
+            audit.record(
+                "channel.needs_reconnect",
+                organisation=account.organisation,
+                target=str(account),
+                code=error.code,
+            )
+            notify.account_needs_reconnect(account)
         return
     if failure is Failure.RATE_LIMITED:
         wait = timedelta(seconds=error.retry_after) if error.retry_after else backoff(1)
