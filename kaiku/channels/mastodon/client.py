@@ -1,8 +1,10 @@
-"""A small synchronous Mastodon REST client on httpx, for connecting, publishing and reading.
+"""A small synchronous Mastodon REST client, for connecting, publishing and reading.
 
 Works against any Mastodon instance (and the local test server in tests/servers/, same code
-path). Responses become the dataclasses of models.py; every failure becomes a ``ChannelError`` whose
-``Failure`` tells the publishing engine what to do next.
+path), over ``kaiku.http_lite``: publishing many posts at once is bound by the HTTP client's
+own processor time, and that client costs a third of httpx's. Responses become the dataclasses
+of models.py; every failure becomes a ``ChannelError`` whose ``Failure`` tells the publishing
+engine what to do next.
 
 API reference: https://docs.joinmastodon.org/methods/
 Entities: https://docs.joinmastodon.org/entities/
@@ -23,7 +25,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from kaiku import http
+from kaiku import http, http_lite
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.mastodon.models import (
     AppCredentials,
@@ -128,7 +130,7 @@ def retry_after_from(headers: httpx.Headers) -> float | None:
         return None
 
 
-def error_text(response: httpx.Response) -> str:
+def error_text(response: http_lite.Response) -> str:
     """The Error entity's ``error`` (plus ``error_description`` from OAuth endpoints), or the
     start of whatever else the server (or a proxy in front of it) sent."""
     try:
@@ -144,7 +146,7 @@ def error_text(response: httpx.Response) -> str:
 
 
 def error_from_response(
-    response: httpx.Response, *, unsafe: bool = False, refused: str = "invalid"
+    response: http_lite.Response, *, unsafe: bool = False, refused: str = "invalid"
 ) -> ChannelError:
     """Map an unsuccessful response to a ChannelError.
 
@@ -188,7 +190,7 @@ def error_from_response(
 class MastodonClient:
     """One Mastodon instance, optionally as one user (``token``).
 
-    ``transport`` and ``timeout`` are for tests; everything else goes through kaiku.http.
+    ``timeout`` is for tests; everything goes through kaiku.http_lite (kaiku.http's policy).
     """
 
     def __init__(
@@ -196,22 +198,19 @@ class MastodonClient:
         base_url: str,
         token: str | None = None,
         *,
-        transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | float | None = None,
         media_poll_interval: float = 1.0,
         media_max_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
-        shared: httpx.Client | None = None,
+        shared: http_lite.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
+        # Kaiku's network policy (no private addresses unless allowed, one UA).
         # ``shared``: a client (and its kept-alive connections) owned by the caller, who
-        # closes it; it must have been made by kaiku.http.client for this base URL.
+        # closes it; it must have been made for this base URL.
         self._owns_http = shared is None
-        self._http = shared or http.client(
-            base_url=self.base_url, transport=transport, timeout=timeout
-        )
+        self._http = shared or http_lite.Client(self.base_url, timeout=timeout)
         self._media_poll_interval = media_poll_interval
         self._media_max_wait = media_max_wait
         self._sleep = sleep
@@ -240,7 +239,7 @@ class MastodonClient:
         unsafe: bool = False,
         refused: str = "invalid",
         ok: tuple[int, ...] = (),
-    ) -> httpx.Response:
+    ) -> http_lite.Response:
         """Send one request; return the response if it succeeded (or its status is in ``ok``).
 
         ``unsafe``: the request creates something, so losing the answer after it was sent is
@@ -278,7 +277,7 @@ class MastodonClient:
         raise error_from_response(response, unsafe=unsafe, refused=refused)
 
     @staticmethod
-    def _json(response: httpx.Response) -> object:
+    def _json(response: http_lite.Response) -> object:
         try:
             return response.json()
         except ValueError as exc:
@@ -400,7 +399,7 @@ class MastodonClient:
         response = self._request("GET", f"/api/v1/timelines/tag/{tag}", params=params)
         return self._statuses(response)
 
-    def _statuses(self, response: httpx.Response) -> list[Status]:
+    def _statuses(self, response: http_lite.Response) -> list[Status]:
         body = self._json(response)
         if not isinstance(body, list):
             raise bad_response("status list")

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import httpx
 from django.utils.translation import gettext_noop as N_
 
-from kaiku import http
+from kaiku import http_lite
 from kaiku.channels.base import (
     Account,
     AccountSetup,
@@ -103,13 +103,12 @@ class MastodonConnector(Connector):
 
     # Test hooks: the registry builds connectors with the account only, so these stay at
     # their defaults in production. Tests set them on a subclass or an instance.
-    transport: httpx.BaseTransport | None = None
     timeout: httpx.Timeout | float | None = None
     media_poll_interval: float = 1.0
 
     def __init__(self, account: Account) -> None:
         super().__init__(account)
-        self._http: httpx.Client | None = None
+        self._http: http_lite.Client | None = None
         self._lock = threading.Lock()
 
     # --- connecting -------------------------------------------------------------------
@@ -119,7 +118,6 @@ class MastodonConnector(Connector):
         return MastodonClient(
             base_url,
             token,
-            transport=cls.transport,
             timeout=cls.timeout,
             media_poll_interval=cls.media_poll_interval,
         )
@@ -210,15 +208,12 @@ class MastodonConnector(Connector):
             if self._http is None:
                 # One connection pool per connector: a batch of posts to one instance reuses
                 # its kept-alive (TLS) connections instead of opening one per request.
-                self._http = http.client(
-                    base_url=self.account.base_url.rstrip("/"),
-                    transport=self.transport,
-                    timeout=self.timeout,
+                self._http = http_lite.Client(
+                    self.account.base_url.rstrip("/"), timeout=self.timeout
                 )
         return MastodonClient(
             self.account.base_url,
             token,
-            transport=self.transport,
             timeout=self.timeout,
             media_poll_interval=self.media_poll_interval,
             shared=self._http,
