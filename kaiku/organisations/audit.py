@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
 
+from kaiku import rows
 from kaiku.organisations.models import AuditEvent, Organisation
 
 _SECRET_WORDS = ("password", "secret", "token", "key", "otp", "code", "cookie", "authorization")
@@ -50,17 +54,13 @@ def record(
 
 def record_many(action: str, entries: list[tuple[int | None, str, dict[str, Any]]]) -> None:
     """Record one event per (organisation id, target, detail), by the system, in one INSERT."""
-    AuditEvent.objects.bulk_create(
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows.insert(
+        AuditEvent,
+        ("organisation_id", "actor_name", "action", "target", "detail", "created_at"),
         [
-            AuditEvent(
-                organisation_id=organisation_id,
-                actor=None,
-                actor_name="",
-                action=action,
-                target=target[:255],
-                detail=_scrub(detail),
-                ip_address=None,
-            )
+            (organisation_id, "", action, target[:255], json.dumps(_scrub(detail)), now)
             for organisation_id, target, detail in entries
-        ]
+        ],
+        json_columns=frozenset({"detail"}),
     )

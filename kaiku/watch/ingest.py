@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
+from kaiku.rows import insert as rows_insert
 from kaiku.watch.models import Item, ItemSource, ItemTopic
 from kaiku.watch.prepare import PreparedItem, prepare
 
@@ -149,12 +150,6 @@ def _insert_items(
             [_item(organisation_id, p, fetched_at) for p in items], batch_size=BATCH
         )
         return [i.pk for i in created]
-    table = ops.quote_name(Item._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in _ITEM_COLUMNS)
-    marks = ", ".join(
-        "%s::jsonb" if vendor == "postgresql" and c in _JSON_COLUMNS else "%s"
-        for c in _ITEM_COLUMNS
-    )
     fetched = ops.adapt_datetimefield_value(fetched_at)
     rows = []
     for p in items:
@@ -167,8 +162,7 @@ def _insert_items(
                 p.lemmas, p.stigma_findings_count, _json(p.mentioned_accounts), _json(p.links),
             )
         )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    rows_insert(Item, _ITEM_COLUMNS, rows, json_columns=_JSON_COLUMNS)
     ids = _ids_by_guid(organisation_id, [p.guid for p in items])
     return [ids[p.guid] for p in items]
 
@@ -179,17 +173,8 @@ def _insert_ignoring(
     rows: list[tuple[Any, ...]],
 ) -> None:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL) with executemany."""
-    if not rows:
-        return
-    ops = connection.ops
-    names = ", ".join(ops.quote_name(c) for c in columns)
-    marks = ", ".join("%s" for _ in columns)
-    sql = (
-        f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks}) "
-        "ON CONFLICT DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    if rows:
+        rows_insert(model, columns, rows, ignore_conflicts=True)
 
 
 def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime) -> Item:
