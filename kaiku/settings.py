@@ -137,6 +137,9 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "kaiku.sqlite3",
+        # Kept open between requests and worker passes, as on PostgreSQL: a new SQLite
+        # connection runs the PRAGMAs and reads the schema again (milliseconds each time).
+        "CONN_MAX_AGE": 60,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so two writers wait for each other
             # (busy timeout) instead of failing with "database is locked" mid-transaction.
@@ -208,7 +211,7 @@ KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
 KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum=1)
 # Deliveries a worker takes together when many fall due at once, and how many publish
 # requests one worker may have in flight (to different deliveries; never two for one).
-KAIKU_PUBLISH_BATCH = env_int("KAIKU_PUBLISH_BATCH", 50, minimum=1, maximum=500)
+KAIKU_PUBLISH_BATCH = env_int("KAIKU_PUBLISH_BATCH", 100, minimum=1, maximum=500)
 KAIKU_PUBLISH_THREADS = env_int("KAIKU_PUBLISH_THREADS", 8, minimum=1, maximum=64)
 
 # Failed logins: this many per account (or 4x per address) in the window locks further tries.
