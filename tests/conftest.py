@@ -39,6 +39,25 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """With KAIKU_DATABASE_TESTS_ONLY=1 (the PostgreSQL pass of scripts/test.sh), run only the
+    tests that touch the database: the others have just run, unchanged, on SQLite."""
+    if os.environ.get("KAIKU_DATABASE_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
