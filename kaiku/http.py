@@ -12,9 +12,11 @@ import ipaddress
 import os
 import socket
 import ssl
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from kaiku import __version__
@@ -37,30 +39,116 @@ def private_addresses_allowed() -> bool:
         return os.environ.get("KAIKU_ALLOW_PRIVATE_ADDRESSES", "").lower() in {"1", "true"}
 
 
-def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_METADATA = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+
+
+def is_public(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
 
 
-def check_host(host: str, port: int = 443) -> None:
-    """Raise BlockedAddress when any address ``host`` resolves to is not public."""
-    if private_addresses_allowed():
-        return
+def address_allowed(ip: IPAddress) -> bool:
+    """True for a public unicast address, looking inside addresses that embed an IPv4 one."""
+    if ip in _METADATA:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip.teredo is not None:
+            embedded = ip.teredo[1]
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and not address_allowed(embedded):
+            return False
+    return is_public(ip) and not ip.is_reserved and not ip.is_unspecified
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host literal means, in any spelling inet_aton accepts; None for names."""
+    bare = host.strip("[]").rstrip(".")
     try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+        return ipaddress.ip_address(bare.split("%")[0])
+    except ValueError:
+        pass
+    if bare and all(c in "0123456789abcdefxABCDEFX." for c in bare):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(bare))
+        except OSError:
+            return None
+    return None
+
+
+def allowed_addresses(host: str, port: int) -> list[str]:
+    """Resolve ``host`` once; every address must pass the policy. The caller connects to
+    these addresses and no others, so a second DNS answer cannot bring in another one."""
+    bare = host.strip("[]").rstrip(".")
+    enforce = not private_addresses_allowed()
+    literal = literal_address(bare)
+    if literal is not None:
+        if enforce and not address_allowed(literal):
+            raise BlockedAddress(f"{host} is a non-public address ({literal})")
+        return [str(literal)]
+    try:
+        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
         raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from None
+    addresses: list[str] = []
     for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if not is_public(ip):
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if enforce and not address_allowed(ip):
             raise BlockedAddress(f"{host} resolves to a non-public address ({ip})")
+        if str(ip) not in addresses:
+            addresses.append(str(ip))
+    if not addresses:
+        raise httpx.ConnectError(f"cannot resolve {host}")
+    return addresses
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        check_host(request.url.host, request.url.port or 443)
-        return super().handle_request(request)
+class _PinnedBackend(httpcore.NetworkBackend):
+    """httpx connects through this: to an address that passed the policy, resolved here once
+    (TLS still checks the certificate against the host name)."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        last: Exception = httpcore.ConnectError(f"cannot connect to {host}")
+        for address in allowed_addresses(host, port):
+            try:
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        raise last
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def guarded_transport(**kw: Any) -> httpx.HTTPTransport:
+    """An httpx transport that connects only to addresses the policy allows."""
+    transport = httpx.HTTPTransport(**kw)
+    # httpx has no public hook for the network backend; the pool keeps it here.
+    transport._pool._network_backend = _PinnedBackend()
+    return transport
 
 
 @functools.cache
@@ -74,7 +162,7 @@ def client(
 ) -> httpx.Client:
     """An httpx client with Kaiku's policy. Every redirect target is checked again."""
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
-    transport = kw.pop("transport", None) or _GuardedTransport(retries=0, verify=_tls())
+    transport = kw.pop("transport", None) or guarded_transport(retries=0, verify=_tls())
     return httpx.Client(
         base_url=base_url,
         timeout=timeout or DEFAULT_TIMEOUT,

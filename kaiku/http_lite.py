@@ -20,7 +20,6 @@ reached the server is the caller's to reconcile.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import secrets
 import select
@@ -32,14 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from kaiku.http import (
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    BlockedAddress,
-    _tls,
-    is_public,
-    private_addresses_allowed,
-)
+from kaiku.http import DEFAULT_TIMEOUT, USER_AGENT, _tls, allowed_addresses
 
 MAX_BODY = 32 * 1024 * 1024  # an API answer larger than this is refused
 MAX_IDLE = 16  # kept-alive connections per origin
@@ -196,22 +188,16 @@ class Client:
 
     def _connect(self) -> http.client.HTTPConnection:
         host, port = self._host, self._port
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from None
-        if not private_addresses_allowed():
-            for info in infos:
-                ip = info[4][0]
-                if not is_public(ipaddress.ip_address(ip)):
-                    raise BlockedAddress(f"{host} resolves to a non-public address ({ip})")
+        # Resolved and checked once; only these addresses are connected to.
+        addresses = allowed_addresses(host, port)
         error: httpx.TransportError = httpx.ConnectError(f"cannot connect to {host}")
         sock: socket.socket | None = None
-        for family, kind, proto, _name, address in infos:
-            candidate = socket.socket(family, kind, proto)
+        for address in addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            candidate = socket.socket(family, socket.SOCK_STREAM)
             candidate.settimeout(self._connect_timeout)
             try:
-                candidate.connect(address)
+                candidate.connect((address, port))
             except TimeoutError:
                 candidate.close()
                 error = httpx.ConnectTimeout(f"connecting to {host} timed out")

@@ -34,7 +34,12 @@ import httpcore
 import httpx
 from django.conf import settings
 
-from kaiku.http import USER_AGENT, is_public, private_addresses_allowed
+from kaiku.http import (
+    USER_AGENT,
+    address_allowed,
+    literal_address,
+    private_addresses_allowed,
+)
 from kaiku.watch.errors import WatchError
 
 DEADLINE_SECONDS = 15.0
@@ -47,16 +52,10 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_METADATA = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "watch_fetch_deadline", default=None
 )
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def deadline_seconds() -> float:
@@ -68,36 +67,6 @@ def max_bytes() -> int:
 
 
 # --- the address policy ------------------------------------------------------------------
-
-
-def address_allowed(ip: IPAddress) -> bool:
-    """True for a public unicast address, looking inside addresses that embed an IPv4 one."""
-    if ip in _METADATA:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip.teredo is not None:
-            embedded = ip.teredo[1]
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None and not address_allowed(embedded):
-            return False
-    return is_public(ip) and not ip.is_reserved and not ip.is_unspecified
-
-
-def literal_address(host: str) -> IPAddress | None:
-    """The address a host literal means, in any spelling inet_aton accepts; None for names."""
-    bare = host.strip("[]").rstrip(".")
-    try:
-        return ipaddress.ip_address(bare.split("%")[0])
-    except ValueError:
-        pass
-    if bare and all(c in "0123456789abcdefxABCDEFX." for c in bare):
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(bare))
-        except OSError:
-            return None
-    return None
 
 
 def resolve_checked(host: str, port: int) -> list[str]:
