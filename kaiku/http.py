@@ -1,8 +1,11 @@
-"""The only way out to the network: one User-Agent, timeouts, bounded redirects, and refusal of
-private, loopback and link-local addresses unless ``KAIKU_ALLOW_PRIVATE_ADDRESSES`` is on.
+"""Kaiku's network policy: one User-Agent, timeouts, bounded redirects, and refusal of private,
+loopback, link-local and cloud-metadata addresses (in every spelling) unless
+``KAIKU_ALLOW_PRIVATE_ADDRESSES`` is on. A host name is resolved once, checked, and only the
+checked addresses are connected to, so a second DNS answer cannot smuggle in another one.
 
-Connectors take an ``httpx.Client`` from ``client()``; tests point connectors at servers on
-127.0.0.1 with the setting on.
+Connectors take an ``httpx.Client`` from ``client()``; the Mastodon connector uses
+``kaiku.http_lite`` and the field watch its own fetcher, both on ``allowed_addresses()``. Tests
+point connectors at servers on 127.0.0.1 with the setting on.
 """
 
 from __future__ import annotations
