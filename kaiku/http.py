@@ -32,6 +32,10 @@ MAX_REDIRECTS = 5
 class BlockedAddress(httpx.TransportError):
     """The URL points at an address Kaiku may not reach (a private network, say)."""
 
+    def __init__(self, message: str, *, address: str = "") -> None:
+        super().__init__(message)
+        self.address = address
+
 
 def private_addresses_allowed() -> bool:
     try:
@@ -94,7 +98,9 @@ def allowed_addresses(host: str, port: int) -> list[str]:
     literal = literal_address(bare)
     if literal is not None:
         if enforce and not address_allowed(literal):
-            raise BlockedAddress(f"{host} is a non-public address ({literal})")
+            raise BlockedAddress(
+                f"{host} is a non-public address ({literal})", address=str(literal)
+            )
         return [str(literal)]
     try:
         infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
@@ -104,7 +110,7 @@ def allowed_addresses(host: str, port: int) -> list[str]:
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if enforce and not address_allowed(ip):
-            raise BlockedAddress(f"{host} resolves to a non-public address ({ip})")
+            raise BlockedAddress(f"{host} resolves to a non-public address ({ip})", address=str(ip))
         if str(ip) not in addresses:
             addresses.append(str(ip))
     if not addresses:
@@ -112,12 +118,22 @@ def allowed_addresses(host: str, port: int) -> list[str]:
     return addresses
 
 
-class _PinnedBackend(httpcore.NetworkBackend):
+class PinnedBackend(httpcore.NetworkBackend):
     """httpx connects through this: to an address that passed the policy, resolved here once
-    (TLS still checks the certificate against the host name)."""
+    (TLS still checks the certificate against the host name). The field watch's fetcher
+    refines how addresses are found, how long a connect may take and what the stream is."""
 
     def __init__(self) -> None:
         self._inner = httpcore.SyncBackend()
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        return allowed_addresses(host, port)
+
+    def connect_timeout(self, timeout: float | None) -> float | None:
+        return timeout
+
+    def wrap(self, stream: httpcore.NetworkStream) -> httpcore.NetworkStream:
+        return stream
 
     def connect_tcp(
         self,
@@ -128,13 +144,15 @@ class _PinnedBackend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
         last: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-        for address in allowed_addresses(host, port):
+        for address in self.addresses(host, port):
             try:
-                return self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                stream = self._inner.connect_tcp(
+                    address, port, self.connect_timeout(timeout), local_address, socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
+                continue
+            return self.wrap(stream)
         raise last
 
     def connect_unix_socket(
@@ -150,7 +168,7 @@ def guarded_transport(**kw: Any) -> httpx.HTTPTransport:
     """An httpx transport that connects only to addresses the policy allows."""
     transport = httpx.HTTPTransport(**kw)
     # httpx has no public hook for the network backend; the pool keeps it here.
-    transport._pool._network_backend = _PinnedBackend()
+    transport._pool._network_backend = PinnedBackend()
     return transport
 
 

@@ -23,6 +23,9 @@ def insert(
     json_columns: frozenset[str] = frozenset(),
     ignore_conflicts: bool = False,
 ) -> None:
+    values = list(rows)
+    if not values:
+        return
     ops = connection.ops
     postgres = connection.vendor == "postgresql"
     names = ", ".join(ops.quote_name(c) for c in columns)
@@ -32,4 +35,4 @@ def insert(
         sql += " ON CONFLICT DO NOTHING"
     # In one transaction: in autocommit mode SQLite would commit every row on its own.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.executemany(sql, list(rows))
+        cursor.executemany(sql, values)

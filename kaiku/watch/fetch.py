@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import email.utils
-import ipaddress
 import json
-import socket
 import ssl
 import time
 import zlib
@@ -34,9 +32,12 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from kaiku import http
 from kaiku.http import (
     USER_AGENT,
+    BlockedAddress,
     address_allowed,
+    allowed_addresses,
     literal_address,
     private_addresses_allowed,
 )
@@ -71,27 +72,14 @@ def max_bytes() -> int:
 
 def resolve_checked(host: str, port: int) -> list[str]:
     """Resolve ``host`` once; every address must pass the policy. Returns the addresses."""
-    bare = host.strip("[]").rstrip(".")  # "localhost." is localhost
-    enforce = not private_addresses_allowed()
-    literal = literal_address(bare)
-    if literal is not None:
-        if enforce and not address_allowed(literal):
-            raise WatchError("blocked_address", host=host, address=str(literal), permanent=True)
-        return [str(literal)]
     try:
-        infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        return allowed_addresses(host, port)
+    except BlockedAddress as exc:
+        raise WatchError(
+            "blocked_address", host=host, address=exc.address, permanent=True
+        ) from None
+    except httpx.ConnectError:
         raise WatchError("dns_failed", host=host) from None
-    addresses: list[str] = []
-    for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if enforce and not address_allowed(ip):
-            raise WatchError("blocked_address", host=host, address=str(ip), permanent=True)
-        if str(ip) not in addresses:
-            addresses.append(str(ip))
-    if not addresses:
-        raise WatchError("dns_failed", host=host)
-    return addresses
 
 
 def check_url(url: str) -> httpx.URL:
@@ -155,40 +143,18 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class PinnedBackend(httpcore.NetworkBackend):
-    """Connects only to addresses that passed the policy, resolved here and nowhere else."""
+class PinnedBackend(http.PinnedBackend):
+    """Connects only to addresses that passed the policy, resolved here and nowhere else,
+    within the fetch's total deadline, to a stream that keeps to it."""
 
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
+    def addresses(self, host: str, port: int) -> list[str]:
+        return resolve_checked(host, port)
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        last: Exception | None = None
-        for address in resolve_checked(host, port):
-            try:
-                stream = self._inner.connect_tcp(
-                    address, port, _time_left(timeout), local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-                continue
-            return _DeadlineStream(stream)
-        assert last is not None
-        raise last
+    def connect_timeout(self, timeout: float | None) -> float | None:
+        return _time_left(timeout)
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not used by the watch")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    def wrap(self, stream: httpcore.NetworkStream) -> httpcore.NetworkStream:
+        return _DeadlineStream(stream)
 
 
 # --- bounded decompression -----------------------------------------------------------------

@@ -15,7 +15,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
@@ -167,16 +166,6 @@ def _insert_items(
     return [ids[p.guid] for p in items]
 
 
-def _insert_ignoring(
-    model: type[ItemSource] | type[ItemTopic],
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-) -> None:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL) with executemany."""
-    if rows:
-        rows_insert(model, columns, rows, ignore_conflicts=True)
-
-
 def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime) -> Item:
     return Item(
         organisation_id=organisation_id,
@@ -243,12 +232,13 @@ def _store(
             else set()
         )
         seen_at = connection.ops.adapt_datetimefield_value(fetched_at)
-        _insert_ignoring(
+        rows_insert(
             ItemSource,
             ("item_id", "source_id", "first_seen_at"),
             [(pk, source_id, seen_at) for pk in [*created, *(k for k in known if k not in linked)]],
+            ignore_conflicts=True,
         )
-        _insert_ignoring(
+        rows_insert(
             ItemTopic,
             ("item_id", "topic_id", "score"),
             [
@@ -256,6 +246,7 @@ def _store(
                 for pk, p in zip(created, new, strict=True)
                 for topic_id, score in p.topic_scores.items()
             ],
+            ignore_conflicts=True,
         )
         changed = [
             Item(id=pk, engagement=p.engagement, engagement_total=p.engagement_total)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kaiku import http
 from kaiku.watch import fetch
 from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher, address_allowed, literal_address, retry_after
@@ -110,9 +111,13 @@ def test_a_redirect_to_a_private_address_is_refused(
 ) -> None:
     # The local server stands in for a public host; its redirect points at cloud metadata.
     real_allowed = fetch.address_allowed
-    monkeypatch.setattr(
-        fetch, "address_allowed", lambda ip: str(ip) == "127.0.0.1" or real_allowed(ip)
-    )
+
+    def allowed(ip: Any) -> bool:
+        return str(ip) == "127.0.0.1" or real_allowed(ip)
+
+    # Both places that apply the policy: the URL check here, the connect in kaiku.http.
+    monkeypatch.setattr(fetch, "address_allowed", allowed)
+    monkeypatch.setattr(http, "address_allowed", allowed)
     feeds.redirect("/moved", "http://169.254.169.254/latest/meta-data/")
     with Fetcher() as fetcher, pytest.raises(WatchError) as caught:
         fetcher.get(feeds.url("/moved"))

@@ -68,13 +68,14 @@ def test_a_failed_write_leaves_no_items_and_is_recorded_on_its_source(
     org: Any, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = services.add_source(org, feeds.add("/a.xml", (CORPUS / "rss_fi.xml").read_bytes()))
-    real = ingest._insert_ignoring
+    real = ingest.rows_insert
 
-    def failing(*args: Any) -> None:
-        real(*args)
-        raise DatabaseError("disk I/O error")
+    def failing(model: Any, *args: Any, **kw: Any) -> None:
+        real(model, *args, **kw)
+        if model is ItemSource:  # the items are written, their links fail
+            raise DatabaseError("disk I/O error")
 
-    monkeypatch.setattr(ingest, "_insert_ignoring", failing)
+    monkeypatch.setattr(ingest, "rows_insert", failing)
     summary = run_once()
     assert len(summary.errors) == 1
     assert Item.objects.count() == 0 and ItemSource.objects.count() == 0
