@@ -45,7 +45,10 @@ def require(perm: Perm) -> Callable[[F], F]:
             if not membership.can(perm):
                 raise PermissionDenied
             request.membership = membership  # type: ignore[attr-defined]
-            request.session[SESSION_KEY] = membership.organisation.slug
+            if request.session.get(SESSION_KEY) != membership.organisation.slug:
+                # Written only when it changes: a live check on every keystroke must not
+                # write the session row each time (two such requests raced for it).
+                request.session[SESSION_KEY] = membership.organisation.slug
             return view(request, membership.organisation, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -72,3 +72,21 @@ def test_own_account_pages_work_for_every_logged_in_person(client_for: Any, who:
     assert client.get("/accounts/two-factor/").status_code == 200
     assert client.get("/accounts/password/").status_code == 200
     assert client.post("/accounts/tokens/", {"name": "skripti"}).status_code == 200
+
+
+def test_an_organisation_page_writes_the_session_only_when_the_organisation_changes(
+    client_for: Any,
+) -> None:
+    """The live check calls an organisation view on every keystroke; writing the session row
+    each time made two concurrent calls race for it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("editor")
+    client.get("/o/toivon-polku/")
+    assert client.session["kaiku_organisation"] == "toivon-polku"
+    with CaptureQueriesContext(connection) as seen:
+        for _ in range(3):
+            assert client.post("/o/toivon-polku/check/partial/", {"text": "Hei"}).status_code == 200
+    writes = [q["sql"] for q in seen if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+    assert writes == []
