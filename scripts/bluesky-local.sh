@@ -55,7 +55,21 @@ gitignore_note() {
   fi
 }
 
+# One setup at a time: `make test` runs it in the background while the first tests run, and a
+# test that needs the network (`check`, `start-*`) waits here until that setup has finished.
+wait_for_setup_lock() {
+  mkdir -p "$(dirname "$CACHE")"
+  exec 9>"$CACHE.lock"
+  flock -w 1800 9 || { log "another setup held $CACHE.lock for 30 minutes"; exit 1; }
+}
+
 setup() {
+  wait_for_setup_lock
+  install
+  exec 9>&- # released: the servers started next must not inherit the lock
+}
+
+install() {
   local t0=$SECONDS
   if is_current; then
     log "already set up ($CACHE)"
@@ -91,7 +105,7 @@ setup() {
 }
 
 require_setup() {
-  is_current || setup
+  setup >/dev/null # waits for a setup in progress; quick when everything is current
   use_node
   mkdir -p "$STATE/tmp"
   export TMPDIR="$STATE/tmp" # dev-env keeps PDS SQLite files and blobs in os.tmpdir()
@@ -176,7 +190,10 @@ stop() {
 
 case "${1:-}" in
   setup) setup ;;
-  check) is_current || { log "not set up: run scripts/bluesky-local.sh setup"; exit 1; } ;;
+  check)
+    wait_for_setup_lock
+    exec 9>&-
+    is_current || { log "not set up: run scripts/bluesky-local.sh setup"; exit 1; } ;;
   start-pds) start_pds ;;
   start-full) start_full ;;
   stop) stop ;;

@@ -214,6 +214,7 @@ def test_the_posts_list_makes_the_same_number_of_queries_however_many_posts(
                 Delivery.objects.create(post=post, account=fake)
 
     add_posts(1)
+    assert client.get(LIST).status_code == 200  # the first visit records the organisation
     with CaptureQueriesContext(connection) as few:
         assert client.get(LIST).status_code == 200
     add_posts(8)
@@ -476,6 +477,7 @@ def test_the_review_list_makes_the_same_number_of_queries_however_many_posts(
             )
 
     add_posts(1)
+    assert client.get(REVIEW).status_code == 200  # the first visit records the organisation
     with CaptureQueriesContext(connection) as few:
         assert client.get(REVIEW).status_code == 200
     add_posts(8)
