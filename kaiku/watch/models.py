@@ -153,8 +153,10 @@ class Item(models.Model):
     as given, or ``"<source id>:<id>"`` for ids that are only unique within their feed.
     """
 
+    # Not indexed on its own: every index below starts with the organisation (as does the
+    # unique guid), so one more index would only cost each insert its upkeep.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="watch_items"
+        Organisation, on_delete=models.CASCADE, related_name="watch_items", db_index=False
     )
     sources: models.ManyToManyField[Source, ItemSource] = models.ManyToManyField(
         Source, through="ItemSource", related_name="items"
@@ -170,10 +172,10 @@ class Item(models.Model):
     text = models.TextField(blank=True)  # plain text for search and analysis
     author_name = models.CharField(max_length=300, blank=True)
     author_handle = models.CharField(max_length=300, blank=True)
-    platform = models.CharField(max_length=16, db_index=True)
+    platform = models.CharField(max_length=16)  # filtered within an organisation only
     language = models.CharField(max_length=8, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    fetched_at = models.DateTimeField(default=timezone.now, db_index=True)
+    fetched_at = models.DateTimeField(default=timezone.now)  # see watch_item_new_idx
     engagement = models.JSONField(default=dict, blank=True)
     engagement_total = models.PositiveIntegerField(default=0)
     lemmas = models.TextField(blank=True)  # space-joined base forms (fi) or stems (sv, en)
@@ -203,7 +205,8 @@ class Item(models.Model):
 
 
 class ItemSource(models.Model):
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="seen_in")
+    # The unique (item, source) index serves lookups by item: no second index.
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="seen_in", db_index=False)
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="seen_items")
     first_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -239,7 +242,10 @@ class Topic(models.Model):
 
 
 class ItemTopic(models.Model):
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="topic_links")
+    # The unique (item, topic) index serves lookups by item: no second index.
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="topic_links", db_index=False
+    )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="item_links")
     score = models.FloatField()
 
