@@ -164,9 +164,10 @@ class Item(models.Model):
     guid = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True)
     canonical_url = models.CharField(max_length=2000, blank=True)
-    # sha256 of canonical_url (indexable whatever the URL's length), "" without a URL.
-    url_hash = models.CharField(max_length=64, blank=True)
-    content_hash = models.CharField(max_length=64, blank=True)
+    # Merge keys (kaiku.watch.sanitize.merge_key): of canonical_url, indexable whatever the
+    # URL's length, and of the normalised title and text; "" when there is none.
+    url_hash = models.CharField(max_length=16, blank=True)
+    content_hash = models.CharField(max_length=16, blank=True)
     title = models.CharField(max_length=500, blank=True)
     summary_html = models.TextField(blank=True)  # sanitised with nh3
     text = models.TextField(blank=True)  # plain text for search and analysis

@@ -20,6 +20,7 @@ from kaiku.watch.sanitize import (
     content_hash,
     links_in,
     mentioned_accounts,
+    merge_key,
     plain,
     text_of,
 )
@@ -78,10 +79,8 @@ def prepare_one(
         guid=merge_guid(entry, source_id),
         url=url[:2000],
         canonical_url=canonical,
-        url_hash=hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()
-        if canonical
-        else "",
-        content_hash=content_hash(title, text),
+        url_hash=merge_key(canonical),
+        content_hash=content_hash(title, text, squashed=True),
         title=title,
         summary_html=summary,
         text=text,

@@ -122,12 +122,36 @@ def links_in(cleaned_html: str, limit: int = 50) -> list[str]:
     return list(out)
 
 
+# The usual feed link: http(s), a plain host name, a path without spaces or control
+# characters, and a query of plain name=value pairs. For these, ``canonical_url`` can skip
+# urlsplit, parse_qsl and urlencode: unquoting and quoting leave such names and values as
+# they are. Anything else takes the general way below (tests/watch/test_fast_paths.py).
+_PLAIN_URL = re.compile(
+    r"https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?)(/[^?#\s\x00-\x1f\x7f]*)?"
+    r"(?:\?((?:[\w.~-]*(?:=[\w.~-]*)?)(?:&[\w.~-]*(?:=[\w.~-]*)?)*))?"
+    r"(?:#[^\s\x00-\x1f\x7f]*)?",
+    re.ASCII,
+)
+
+
 def canonical_url(url: str) -> str:
     """The URL without tracking parameters, fragment, default port or case differences."""
     if not url:
         return ""
+    url = url.strip()
+    plain_url = _PLAIN_URL.fullmatch(url)
+    if plain_url is not None:
+        host, path, query = plain_url.groups()
+        host = host.lower().rstrip(".")
+        pairs = [pair.partition("=")[::2] for pair in query.split("&") if pair] if query else []
+        kept = "&".join(f"{k}={v}" for k, v in sorted(pairs) if not _TRACKING.match(k))
+        return f"https://{host}{path or '/'}" + (f"?{kept}" if kept else "")
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str:
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
         return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -145,12 +169,31 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("https" if scheme == "http" else scheme, netloc, path, urlencode(kept), ""))
 
 
-def content_hash(title: str, text: str) -> str:
-    """A hash of the normalised title and text; "" when there is too little to tell apart."""
-    basis = _squash(f"{title} {text[:4000]}".lower())
+def content_hash(title: str, text: str, *, squashed: bool = False) -> str:
+    """A hash of the normalised title and text; "" when there is too little to tell apart.
+
+    ``squashed``: the caller's title and text are already ``_squash``ed (or a prefix of
+    such a text), so only the ends can hold a space, and the hash is the same without
+    splitting the text again."""
+    joined = f"{title} {text[:4000]}".lower()
+    basis = joined.strip(" ") if squashed else _squash(joined)
     if len(basis) < 40:
         return ""
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+    return merge_key(basis)
+
+
+# Merge keys are the first 64 bits of a SHA-256, in hex. Short keys keep the two merge
+# indexes small: with the full 256 bits, their upkeep was about half the cost of inserting
+# an item. Two different items of one organisation share a key by chance with a
+# probability of about n²/2⁶⁵ (below one in ten million at a million items).
+MERGE_KEY_CHARS = 16
+
+
+def merge_key(value: str) -> str:
+    """The merge key of a canonical URL or a normalised text; "" for ""."""
+    if not value:
+        return ""
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:MERGE_KEY_CHARS]
 
 
 def mentioned_accounts(text: str, links: list[str]) -> list[str]:

@@ -134,3 +134,53 @@ def test_the_common_rfc_822_dates_are_read_as_the_email_module_reads_them() -> N
         slow = email.utils.parsedate_to_datetime(parse._TZ_RE.sub(parse._tz_offset, value))
         assert (fast, fast.utcoffset()) == (slow, slow.utcoffset()), value
     assert read > 3000
+
+
+def test_canonical_url_takes_a_short_way_for_plain_links_with_the_same_result() -> None:
+    rng = random.Random(11)
+    schemes = ["http", "https", "HTTP", "ftp", "javascript"]
+    hosts = ["example.fi", "Example.FI.", "ex-ample.fi", "a..b", "[::1]", "h.fi:8080", "h.fi:443",
+             "user@h.fi", "hä.fi", "1.2.3.4", "-", ""]  # fmt: skip
+    path_parts = ["", "/", "/a", "/A/b.html", "/ä", "/a b", "/%20", "/a;b", "/@x", "/\t", "//x",
+                  "/\u00a0", "/\u2028", "/a\x00"]  # fmt: skip
+    names = [
+        "a",
+        "B",
+        "utm_source",
+        "UTM_Medium",
+        "fbclid",
+        "x_y",
+        "a.b",
+        "~",
+        "",
+        "ä",
+        "a+b",
+        "%41",
+    ]
+    values = ["", "1", "x y", "a=b", "ä", "%2F", "+", "-._~", "rss"]
+    fragments = ["", "#", "#top", "#a?b", "#a b"]
+    short = 0
+    for _ in range(20_000):
+        pairs = [
+            rng.choice(names) + rng.choice(["", "=", "=" + rng.choice(values)])
+            for _ in range(rng.randint(0, 4))
+        ]
+        query = rng.choice(["", "?", "?" + "&".join(pairs), "?" + "&&".join(pairs)])
+        url = (
+            f"{rng.choice(['', ' '])}{rng.choice(schemes)}://{rng.choice(hosts)}"
+            f"{rng.choice(path_parts)}{query}{rng.choice(fragments)}{rng.choice(['', chr(10)])}"
+        )
+        if sanitize._PLAIN_URL.fullmatch(url.strip()):
+            short += 1
+        assert sanitize.canonical_url(url) == sanitize._canonical_url(url.strip()), url
+    assert short > 1000  # the short way was taken, and checked, many times
+
+
+def test_content_hash_of_squashed_text_is_the_hash_of_the_text_squashed_again() -> None:
+    rng = random.Random(12)
+    alphabet = ["a", "Ä", " ", "\u00a0", "\t", "\n", "<p>", "&amp;", "İ", "ẞ", "x" * 30]
+    for _ in range(3000):
+        title = sanitize.plain("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))))
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        text = text_of(raw)[: rng.choice([20_000, 4001, 4000, 3999, 57])]
+        assert content_hash(title, text, squashed=True) == content_hash(title, text)
