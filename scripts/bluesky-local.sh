@@ -105,7 +105,7 @@ install() {
 }
 
 require_setup() {
-  setup >/dev/null # waits for a setup in progress; quick when everything is current
+  setup # waits for a setup in progress; quick when everything is current
   use_node
   mkdir -p "$STATE/tmp"
   export TMPDIR="$STATE/tmp" # dev-env keeps PDS SQLite files and blobs in os.tmpdir()

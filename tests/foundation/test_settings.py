@@ -83,19 +83,25 @@ def test_a_bad_setting_stops_kaiku_with_a_clear_message(tmp_path: Path) -> None:
     assert "KAIKU_DEBUG must be true or false" in out.stderr
 
 
-def test_system_check_refuses_an_encryption_key_equal_to_the_secret_key(tmp_path: Path) -> None:
+def _kaiku_with_the_encryption_key_equal_to_the_secret_key(
+    tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAIKU_")}
     same = "x" * 40
     env.update(
         {"KAIKU_DATA_DIR": str(tmp_path), "KAIKU_SECRET_KEY": same, "KAIKU_ENCRYPTION_KEY": same}
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "kaiku", "system-check"],
+    return subprocess.run(
+        [sys.executable, "-m", "kaiku", *args],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_system_check_refuses_an_encryption_key_equal_to_the_secret_key(tmp_path: Path) -> None:
+    out = _kaiku_with_the_encryption_key_equal_to_the_secret_key(tmp_path, "system-check")
     assert out.returncode != 0
     assert "kaiku.E001" in out.stderr
 
@@ -104,18 +110,7 @@ def test_the_worker_runs_the_system_checks_too_and_refuses_to_start_on_a_failing
     tmp_path: Path,
 ) -> None:
     """The worker skips only the URL check (it serves no URL); Kaiku's own checks still stop it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KAIKU_")}
-    same = "x" * 40
-    env.update(
-        {"KAIKU_DATA_DIR": str(tmp_path), "KAIKU_SECRET_KEY": same, "KAIKU_ENCRYPTION_KEY": same}
-    )
-    out = subprocess.run(
-        [sys.executable, "-m", "kaiku", "worker", "--once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = _kaiku_with_the_encryption_key_equal_to_the_secret_key(tmp_path, "worker", "--once")
     assert out.returncode != 0
     assert "kaiku.E001" in out.stderr
     assert "started" not in out.stdout and "käynnistyi" not in out.stdout
