@@ -1,23 +1,13 @@
 """The digest: one ranked list across all sources, and the e-mail digest.
 
-score = relevance × recency × engagement × source weight, where
-
-- relevance = 0.3 for an item that matches no topic, else 0.8 + 0.5 per topic point (1 point per
-  matched keyword, 2 in the title; capped at 6 points),
-- recency = 0.5 ** (age in hours / 36),
-- engagement = 1 + log10(1 + likes + boosts + replies...),
-- weight = the highest weight among the sources that brought the item.
-
-Because recency is an exponential, log(score) = log(relevance × engagement × weight)
-+ λ·published_time - λ·now: the order does not depend on "now", so the database sorts by a key
-with no clock in it. The key is computed in SQL over a bounded pool (the POOL newest items that
-pass the filters), so a page costs the same with 1,000 or 100,000 items stored; with the
-half-life at 36 h an item outside the pool would need ~2^(days/1.5) more engagement to rank.
+The rank (relevance × recency × engagement × source weight) is stored on each item; see
+kaiku.watch.rank for the formula and for how the stored key stays current. A page is then a
+scan of the (organisation, rank_key) index, so it costs about the same with 1,000 or 100,000
+items stored, and every item takes part in the ranking.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,56 +16,24 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import (
-    Case,
-    F,
     FloatField,
     Func,
-    OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Least, Ln
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaiku.organisations.models import Membership, Organisation
-from kaiku.watch.models import Item, ItemSource, ItemState, ItemTopic, Source, Topic
+from kaiku.watch.models import Item, ItemState, ItemTopic, Source, Topic
+from kaiku.watch.rank import rank_time, score
 from kaiku.watch.services import search_items
 
-HALF_LIFE_HOURS = 36.0
-DECAY_PER_SECOND = math.log(2) / (HALF_LIFE_HOURS * 3600)
-OFF_TOPIC = 0.3
-ON_TOPIC_BASE = 0.8
-PER_TOPIC_POINT = 0.5
-MAX_TOPIC_POINTS = 6.0
-POOL = 3000
 PAGE_SIZE = 25
 LANGUAGES = ("fi", "sv", "en")
 EMAIL_TOP_N = 15
-
-
-def relevance(points: float) -> float:
-    if points <= 0:
-        return OFF_TOPIC
-    return ON_TOPIC_BASE + PER_TOPIC_POINT * min(points, MAX_TOPIC_POINTS)
-
-
-def recency(age_hours: float) -> float:
-    return float(0.5 ** (max(age_hours, 0.0) / HALF_LIFE_HOURS))
-
-
-def engagement_factor(total: int) -> float:
-    return 1.0 + math.log10(1 + max(total, 0))
-
-
-def score(points: float, age_hours: float, total: int, weight: float) -> float:
-    return relevance(points) * recency(age_hours) * engagement_factor(total) * max(weight, 0.0)
 
 
 class Epoch(Func):
@@ -198,63 +156,15 @@ def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> 
     return items
 
 
-def _topic_points() -> Subquery:
-    return Subquery(
-        ItemTopic.objects.filter(item=OuterRef("pk"), topic__enabled=True)
-        .values("item")
-        .annotate(total=Sum("score"))
-        .values("total")[:1],
-        output_field=FloatField(),
-    )
-
-
-def _best_weight() -> Subquery:
-    return Subquery(
-        ItemSource.objects.filter(item=OuterRef("pk"))
-        .order_by("-source__weight")
-        .values("source__weight")[:1],
-        output_field=FloatField(),
-    )
-
-
-def ranked(items: QuerySet[Item], *, pool: int = POOL) -> QuerySet[Item]:
-    """``items`` ordered by score (best first), annotated with ``points`` and ``best_weight``."""
-    newest = items.order_by("-fetched_at", "-id").values("pk")[:pool]
-    points = Coalesce(_topic_points(), Value(0.0), output_field=FloatField())
-    rel = Case(
-        When(
-            points__gt=0,
-            then=Value(ON_TOPIC_BASE)
-            + Value(PER_TOPIC_POINT) * Least(F("points"), Value(MAX_TOPIC_POINTS)),
-        ),
-        default=Value(OFF_TOPIC),
-        output_field=FloatField(),
-    )
-    eng = Value(1.0) + Ln(Value(1.0) + F("engagement_total")) / Value(math.log(10))
-    # A zero weight (a muted source) sorts last rather than failing on ln(0).
-    weight = Case(
-        When(best_weight__gt=0, then=Ln(F("best_weight"))),
-        default=Value(-1e9),
-        output_field=FloatField(),
-    )
-    when = Epoch(Coalesce(F("published_at"), F("fetched_at")))
-    return (
-        Item.objects.filter(pk__in=Subquery(newest))
-        .annotate(
-            points=points,
-            best_weight=Coalesce(_best_weight(), Value(1.0), output_field=FloatField()),
-        )
-        .annotate(
-            rank_key=Ln(rel) + Ln(eng) + weight + Value(DECAY_PER_SECOND) * when,
-        )
-        .order_by("-rank_key", "-id")
-    )
+def ranked(items: QuerySet[Item]) -> QuerySet[Item]:
+    """``items`` ordered by score, best first."""
+    return items.order_by("-rank_key", "-id")
 
 
 def _reasons(item: Item, topic_links: Iterable[ItemTopic], now: datetime) -> Reasons:
-    points = float(getattr(item, "points", 0.0) or 0.0)
-    weight = float(getattr(item, "best_weight", 1.0))
-    when = item.published_at or item.fetched_at
+    points = item.topic_points
+    weight = item.source_weight
+    when = rank_time(item.published_at, item.fetched_at)
     age = max((now - when).total_seconds() / 3600, 0.0)
     topics = [(link.topic.name, link.score) for link in topic_links if link.topic.enabled]
     return Reasons(

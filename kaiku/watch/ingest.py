@@ -6,7 +6,9 @@ batch in one transaction from the thread that owns the database connection.
 Duplicates are merged within an organisation by, in order: the merge guid (see Item.guid),
 the canonical URL (tracking parameters stripped) and the content hash (normalised title and
 text). A merged item gains an ItemSource row for the new source; nothing else changes but
-its engagement, which is refreshed when the platform reports new counts.
+its engagement, which is refreshed when the platform reports new counts. New items get their
+digest rank key as they are inserted; merged items whose sources or counts changed have theirs
+refreshed (kaiku.watch.rank).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 
 from kaiku.rows import insert as rows_insert
-from kaiku.watch.models import Item, ItemSource, ItemTopic
+from kaiku.watch import rank
+from kaiku.watch.models import Item, ItemSource, ItemTopic, Source
 from kaiku.watch.prepare import PreparedItem, prepare
 
 __all__ = ["PreparedItem", "StoreResult", "prepare", "store"]
@@ -130,13 +133,13 @@ _ITEM_COLUMNS = (
     "summary_html",
     "text", "author_name", "author_handle", "platform", "language", "published_at",
     "fetched_at", "engagement", "engagement_total", "lemmas", "stigma_findings_count",
-    "mentioned_accounts", "links",
+    "mentioned_accounts", "links", "topic_points", "source_weight", "rank_key",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"engagement", "mentioned_accounts", "links"})
 
 
 def _insert_items(
-    organisation_id: int, items: list[PreparedItem], fetched_at: datetime
+    organisation_id: int, items: list[PreparedItem], fetched_at: datetime, weight: float
 ) -> list[int]:
     """Insert new items with one prepared statement (executemany), and return their ids in
     order. The ORM's bulk_create spends most of its time compiling SQL per field and row."""
@@ -146,19 +149,22 @@ def _insert_items(
     vendor = connection.vendor
     if vendor not in ("sqlite", "postgresql"):
         created = Item.objects.bulk_create(
-            [_item(organisation_id, p, fetched_at) for p in items], batch_size=BATCH
+            [_item(organisation_id, p, fetched_at, weight) for p in items], batch_size=BATCH
         )
         return [i.pk for i in created]
     fetched = ops.adapt_datetimefield_value(fetched_at)
     rows = []
     for p in items:
         published = ops.adapt_datetimefield_value(p.published_at) if p.published_at else None
+        points = sum(p.topic_scores.values())
+        key = rank.key(points, p.engagement_total, weight, p.published_at, fetched_at)
         rows.append(
             (
                 organisation_id, p.guid, p.url, p.canonical_url, p.url_hash, p.content_hash,
                 p.title, p.summary_html, p.text, p.author_name, p.author_handle, p.platform,
                 p.language, published, fetched, _json(p.engagement), p.engagement_total,
                 p.lemmas, p.stigma_findings_count, _json(p.mentioned_accounts), _json(p.links),
+                points, weight, key,
             )
         )  # fmt: skip
     rows_insert(Item, _ITEM_COLUMNS, rows, json_columns=_JSON_COLUMNS)
@@ -166,7 +172,8 @@ def _insert_items(
     return [ids[p.guid] for p in items]
 
 
-def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime) -> Item:
+def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime, weight: float) -> Item:
+    points = sum(p.topic_scores.values())
     return Item(
         organisation_id=organisation_id,
         guid=p.guid,
@@ -189,6 +196,9 @@ def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime) -> Item:
         stigma_findings_count=p.stigma_findings_count,
         mentioned_accounts=p.mentioned_accounts,
         links=p.links,
+        topic_points=points,
+        source_weight=weight,
+        rank_key=rank.key(points, p.engagement_total, weight, p.published_at, fetched_at),
     )
 
 
@@ -212,6 +222,7 @@ def _store(
     organisation_id: int, source_id: int, items: list[PreparedItem], fetched_at: datetime
 ) -> StoreResult:
     by_guid, by_url, by_hash, counts = _existing(organisation_id, items)
+    weight = Source.objects.filter(pk=source_id).values_list("weight", flat=True).first()
     new: list[PreparedItem] = []
     known: dict[int, PreparedItem] = {}
     for p in items:
@@ -221,7 +232,7 @@ def _store(
         else:
             known.setdefault(pk, p)
     with transaction.atomic():
-        created = _insert_items(organisation_id, new, fetched_at)
+        created = _insert_items(organisation_id, new, fetched_at, 1.0 if weight is None else weight)
         linked = (
             set(
                 ItemSource.objects.filter(source_id=source_id, item_id__in=list(known))
@@ -255,5 +266,7 @@ def _store(
         ]
         if changed:
             Item.objects.bulk_update(changed, ["engagement", "engagement_total"], batch_size=BATCH)
+        # A new source may weigh more, and new counts change the engagement term.
+        rank.refresh([*(k for k in known if k not in linked), *(i.id for i in changed)])
     merged = sum(1 for pk in known if pk not in linked)
     return StoreResult(new=len(created), merged=merged, unchanged=len(known) - merged)

@@ -184,6 +184,11 @@ class Item(models.Model):
     # "platform:handle" strings of mentioned or boosted accounts, for discovery.
     mentioned_accounts = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
+    # The digest's rank and its two inputs that live in other tables (kaiku.watch.rank): the
+    # sum of the enabled topics' scores and the highest weight among the item's sources.
+    topic_points = models.FloatField(default=0.0)
+    source_weight = models.FloatField(default=1.0)
+    rank_key = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -192,6 +197,8 @@ class Item(models.Model):
         ]
         indexes = [
             models.Index(fields=["organisation", "-fetched_at"], name="watch_item_new_idx"),
+            # The digest reads it backwards: best rank first, newest id first among equals.
+            models.Index(fields=["organisation", "rank_key", "id"], name="watch_item_rank_idx"),
             # Merge lookups: the organisation first, so SQLite's planner uses these.
             models.Index(fields=["organisation", "url_hash"], name="watch_item_url_idx"),
             models.Index(fields=["organisation", "content_hash"], name="watch_item_hash_idx"),
@@ -199,6 +206,23 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:80] or self.guid
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The key from this row's own columns; topic links and sources are other tables,
+        # whose writers call kaiku.watch.rank.refresh.
+        from kaiku.watch import rank
+
+        self.rank_key = rank.key(
+            self.topic_points,
+            self.engagement_total,
+            self.source_weight,
+            self.published_at,
+            self.fetched_at,
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "rank_key"}
+        super().save(*args, **kwargs)
 
     @property
     def sort_time(self) -> Any:

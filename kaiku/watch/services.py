@@ -36,6 +36,7 @@ from kaiku.watch.models import (
     WatchSettings,
 )
 from kaiku.watch.polling import RunSummary, poll_one, run_once
+from kaiku.watch.rank import items_of_source, refresh
 from kaiku.watch.sources import NewSource, source_type
 from kaiku.watch.sources.bluesky import list_members, list_uri_from
 from kaiku.watch.sources.x import plan_refusal
@@ -46,11 +47,13 @@ __all__ = [
     "RunSummary",
     "add_source",
     "add_starter_sources",
+    "edit_source",
     "import_bluesky_list",
     "import_mastodon_accounts",
     "import_mastodon_list",
     "items_for",
     "poll_one",
+    "remove_source",
     "rescore",
     "run_once",
     "schedule_due",
@@ -143,6 +146,27 @@ def _create(
             ),
             False,
         )
+
+
+def edit_source(source: Source, *, weight: float, poll_interval: int, enabled: bool) -> None:
+    """Save a source's settings; a new weight re-ranks the items it brought."""
+    reweighted = weight != source.weight
+    source.weight = weight
+    source.poll_interval = poll_interval
+    source.enabled = enabled
+    with transaction.atomic():
+        source.save(update_fields=["weight", "poll_interval", "enabled"])
+        if reweighted:
+            refresh(items_of_source(source.pk))
+
+
+def remove_source(source: Source) -> None:
+    """Stop following a source. Its items stay (other sources may have brought them too), each
+    ranked by the sources it has left."""
+    with transaction.atomic():
+        items = items_of_source(source.pk)
+        source.delete()
+        refresh(items)
 
 
 # --- imports -------------------------------------------------------------------------------------

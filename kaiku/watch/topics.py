@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from kaiku.organisations.models import Organisation
 from kaiku.watch.analysis import TopicMatcher, TopicSpec, text_lemmas
 from kaiku.watch.models import Item, ItemTopic, Topic
+from kaiku.watch.rank import refresh_organisation
 
 SEED_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -122,4 +123,5 @@ def rescore(organisation: Organisation, *, batch: int = 2000) -> int:
             written += len(rows)
             rows = []
     ItemTopic.objects.bulk_create(rows, ignore_conflicts=True)
+    refresh_organisation(organisation.pk)  # the topic points are part of the digest's rank
     return written + len(rows)

@@ -109,10 +109,12 @@ def source_edit(request: HttpRequest, org: Organisation, source_id: int) -> Http
             for error in errors:
                 messages.error(request, f"{source}: {error}")
         return _to_sources(org)
-    source.weight = form.cleaned_data["weight"]
-    source.poll_interval = form.cleaned_data["poll_interval"]
-    source.enabled = form.cleaned_data["enabled"]
-    source.save(update_fields=["weight", "poll_interval", "enabled"])
+    services.edit_source(
+        source,
+        weight=form.cleaned_data["weight"],
+        poll_interval=form.cleaned_data["poll_interval"],
+        enabled=form.cleaned_data["enabled"],
+    )
     messages.success(request, _("Saved: %(name)s") % {"name": source})
     return _to_sources(org)
 
@@ -135,7 +137,7 @@ def source_toggle(request: HttpRequest, org: Organisation, source_id: int) -> Ht
 def source_delete(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     name = str(source)
-    source.delete()
+    services.remove_source(source)
     messages.success(request, _("Removed: %(name)s") % {"name": name})
     return _to_sources(org)
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from kaiku.accounts.models import ApiToken
-from kaiku.watch.models import ItemTopic, Source, Topic
-from tests.watch.test_views import make_item, make_source
+from kaiku.watch.models import Source, Topic
+from tests.watch.test_views import link_topic, make_item, make_source
 
 pytestmark = pytest.mark.django_db
 ROLES = ("admin", "editor", "reviewer", "viewer")
@@ -54,7 +54,7 @@ def test_items_filter_by_topic_and_page(client: Any, members: Any, org: Any) -> 
     for n in range(5):
         item = make_item(org, source, n)
         if n < 3:
-            ItemTopic.objects.create(item=item, topic=topic, score=1.0)
+            link_topic(item, topic, 1.0)
     headers = auth(members["viewer"])
     first = client.get(
         "/api/v1/watch/items",

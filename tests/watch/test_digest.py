@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from kaiku.watch import digest
-from kaiku.watch.models import ItemTopic, Topic
-from tests.watch.test_views import make_item, make_source
+from kaiku.watch import digest, rank
+from kaiku.watch.models import Topic
+from tests.watch.test_views import link_topic, make_item, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +23,12 @@ def titles(org: Any, **filters: Any) -> list[str]:
 
 
 def test_the_score_multiplies_relevance_recency_engagement_and_weight() -> None:
-    base = digest.score(points=2, age_hours=0, total=9, weight=1.0)
-    assert base == pytest.approx(digest.relevance(2) * 2.0)
-    assert digest.score(2, 36, 9, 1.0) == pytest.approx(base / 2)
-    assert digest.score(2, 0, 9, 3.0) == pytest.approx(base * 3)
-    assert digest.score(0, 0, 9, 1.0) < digest.score(1, 0, 9, 1.0)
-    assert digest.engagement_factor(99) == pytest.approx(3.0)
+    base = rank.score(points=2, age_hours=0, total=9, weight=1.0)
+    assert base == pytest.approx(rank.relevance(2) * 2.0)
+    assert rank.score(2, 36, 9, 1.0) == pytest.approx(base / 2)
+    assert rank.score(2, 0, 9, 3.0) == pytest.approx(base * 3)
+    assert rank.score(0, 0, 9, 1.0) < rank.score(1, 0, 9, 1.0)
+    assert rank.engagement_factor(99) == pytest.approx(3.0)
 
 
 def test_a_topic_match_ranks_above_an_off_topic_item_of_the_same_age(org: Any) -> None:
@@ -36,7 +36,7 @@ def test_a_topic_match_ranks_above_an_off_topic_item_of_the_same_age(org: Any) -
     topic = Topic.objects.create(organisation=org, name="Päihteet", slug="p")
     make_item(org, source, 1, title="Muuta")
     on = make_item(org, source, 2, title="Aiheesta")
-    ItemTopic.objects.create(item=on, topic=topic, score=1.0)
+    link_topic(on, topic, 1.0)
     assert titles(org) == ["Aiheesta", "Muuta"]
 
 
@@ -95,7 +95,7 @@ def test_the_sql_order_agrees_with_the_python_scores(org: Any) -> None:
             published_at=now - timedelta(hours=(n * 7) % 90),
         )
         if n % 4:
-            ItemTopic.objects.create(item=item, topic=topic, score=float(n % 4))
+            link_topic(item, topic, float(n % 4))
     page = digest.digest_page(org, digest.Filters(), page_size=24)
     scores = [row.reasons.score for row in page.items]
     assert scores == sorted(scores, reverse=True)
@@ -111,7 +111,7 @@ def test_the_reasons_name_topics_age_engagement_and_weight(org: Any) -> None:
         engagement_total=5,
         published_at=timezone.now() - timedelta(hours=5, minutes=10),
     )
-    ItemTopic.objects.create(item=item, topic=topic, score=2.0)
+    link_topic(item, topic, 2.0)
     from django.utils import translation
 
     with translation.override("fi"):
@@ -122,13 +122,23 @@ def test_the_reasons_name_topics_age_engagement_and_weight(org: Any) -> None:
     assert "Asunnottomuus" in text and "5" in text
 
 
-def test_only_the_newest_pool_is_ranked_so_pages_stay_cheap(org: Any) -> None:
+def test_every_item_takes_part_not_only_the_newest_fetched(org: Any) -> None:
+    """The stored key ranks all items: one fetched long ago but published recently, with many
+    reactions, still tops a page of items fetched after it."""
     source = make_source(org)
     now = timezone.now()
-    for n in range(5):
-        make_item(org, source, n, fetched_at=now - timedelta(hours=n))
-    ranked = list(digest.ranked(digest.filtered(org, digest.Filters()), pool=3))
-    assert len(ranked) == 3
+    for n in range(30):
+        make_item(org, source, n, title=f"Tuore {n}", published_at=now - timedelta(hours=20))
+    make_item(
+        org,
+        source,
+        99,
+        title="Vanhempi haku",
+        engagement_total=5000,
+        published_at=now - timedelta(hours=3),
+        fetched_at=now - timedelta(days=2),
+    )
+    assert titles(org)[0] == "Vanhempi haku"
 
 
 # --- the e-mail digest ---------------------------------------------------------------------------
@@ -148,7 +158,7 @@ def test_the_daily_digest_is_sent_in_finnish_with_the_top_new_items(org: Any, da
     source = make_source(org)
     topic = Topic.objects.create(organisation=org, name="Sote", slug="sote")
     item = make_item(org, source, 1, title="Hyvinvointialueet leikkaavat")
-    ItemTopic.objects.create(item=item, topic=topic, score=2.0)
+    link_topic(item, topic, 2.0)
     make_item(org, source, 2, title="Vanha juttu", fetched_at=timezone.now() - timedelta(days=3))
     sent = digest.send_due_digests(
         timezone.now().astimezone(ZoneInfo("Europe/Helsinki")).replace(hour=7, minute=5)

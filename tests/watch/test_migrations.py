@@ -34,3 +34,41 @@ def test_full_length_merge_keys_are_shortened_so_stored_items_still_merge(org: A
     item = Item.objects.get(guid="vanha")
     assert item.url_hash == merge_key(url) and len(item.url_hash) == 16
     assert item.content_hash == content_hash(title, text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_items_stored_before_the_rank_key_get_theirs(org: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kaiku.watch import rank
+
+    before = ("watch", "0003_short_merge_keys")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    now = timezone.now()
+    source = old.get_model("watch", "Source").objects.create(
+        organisation_id=org.pk, kind="feed", url="https://a.example/", weight=2.0
+    )
+    topic = old.get_model("watch", "Topic").objects.create(
+        organisation_id=org.pk, name="Sote", slug="sote"
+    )
+    item = old.get_model("watch", "Item").objects.create(
+        organisation_id=org.pk,
+        guid="vanha",
+        engagement_total=12,
+        published_at=now - timedelta(hours=7),
+        fetched_at=now,
+    )
+    old.get_model("watch", "ItemSource").objects.create(item=item, source=source)
+    old.get_model("watch", "ItemTopic").objects.create(item=item, topic=topic, score=3.0)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from kaiku.watch.models import Item
+
+    migrated = Item.objects.get(guid="vanha")
+    assert (migrated.topic_points, migrated.source_weight) == (3.0, 2.0)
+    assert migrated.rank_key == pytest.approx(rank.key(3.0, 12, 2.0, item.published_at, now))

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kaiku.watch import rank
 from kaiku.watch.models import Item, ItemSource, ItemState, ItemTopic, Source, Topic
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,16 @@ def make_item(org: Any, source: Source, n: int, **kw: Any) -> Item:
     defaults.update(kw)
     item = Item.objects.create(organisation=org, **defaults)
     ItemSource.objects.create(item=item, source=source)
+    rank.refresh([item.pk])  # as the ingest does for an item it links to a source
+    item.refresh_from_db()
     return item
+
+
+def link_topic(item: Item, topic: Topic, score: float) -> ItemTopic:
+    """An item matched to a topic, as topic matching leaves it (the rank refreshed)."""
+    link = ItemTopic.objects.create(item=item, topic=topic, score=score)
+    rank.refresh([item.pk])
+    return link
 
 
 def url(org: Any, page: str = "") -> str:
@@ -159,7 +169,7 @@ def test_the_digest_lists_items_with_their_reasons(client_for: Any, org: Any) ->
     source = make_source(org)
     topic = Topic.objects.create(organisation=org, name="Mielenterveys", slug="mt")
     item = make_item(org, source, 1, engagement_total=12)
-    ItemTopic.objects.create(item=item, topic=topic, score=2.0)
+    link_topic(item, topic, 2.0)
     body = client_for("viewer").get(url(org), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
     assert "Uutinen 1" in body
     assert "Mielenterveys" in body
@@ -172,7 +182,7 @@ def test_the_digest_filters_by_topic_platform_language_and_search(
     source = make_source(org)
     topic = Topic.objects.create(organisation=org, name="Päihteet", slug="paihteet")
     a = make_item(org, source, 1, title="Päihdepalvelut", lemmas=" päihdepalvelu ")
-    ItemTopic.objects.create(item=a, topic=topic, score=1.0)
+    link_topic(a, topic, 1.0)
     make_item(org, source, 2, title="Swedish", language="sv", platform="mastodon")
     c = client_for("viewer")
     assert "Swedish" not in c.get(url(org), {"topic": "paihteet"}).content.decode()
@@ -244,7 +254,7 @@ def test_the_debate_view_offers_a_reply_draft_with_the_post_quoted(
         stigma_findings_count=1,
         author_handle="a@m.example",
     )
-    ItemTopic.objects.create(item=item, topic=topic, score=1.0)
+    link_topic(item, topic, 1.0)
     body = client_for("editor").get(url(org, "debate/")).content.decode()
     assert "/posts/new/?reply_to=https%3A%2F%2Fexample.test" in body
     assert "text=Narkkarit+pitäisi" in body or "text=Narkkarit+pit%C3%A4isi" in body
@@ -269,7 +279,7 @@ def test_watch_list_pages_use_a_fixed_number_of_queries(
         source = make_source(org, f"s{n}")
         for k in range(3):
             item = make_item(org, source, k, mentioned_accounts=[f"mastodon:u{n}{k}@m.example"])
-            ItemTopic.objects.create(item=item, topic=topic, score=1.0)
+            link_topic(item, topic, 1.0)
 
     add(0)
     queries()  # the first visit records the organisation in the session
