@@ -141,6 +141,27 @@ def test_every_item_takes_part_not_only_the_newest_fetched(org: Any) -> None:
     assert titles(org)[0] == "Vanhempi haku"
 
 
+def test_a_search_ranks_its_newest_stored_matches(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = make_source(org)
+    now = timezone.now()
+    for n in range(5):  # stored in this order; the later ones are fresher too
+        make_item(
+            org,
+            source,
+            n,
+            title=f"Päihdetyö {n}",
+            lemmas=" päihdetyö päihde työ ",
+            published_at=now - timedelta(hours=10 - n),
+            engagement_total=1000 if n == 2 else 0,
+        )
+    make_item(org, source, 9, title="Muuta", lemmas=" kevät ")
+    assert titles(org, query="päihdetyötä") == [f"Päihdetyö {n}" for n in (2, 4, 3, 1, 0)]
+    monkeypatch.setattr(digest, "SEARCH_POOL", 3)
+    assert titles(org, query="päihdetyötä") == ["Päihdetyö 2", "Päihdetyö 4", "Päihdetyö 3"]
+
+
 # --- the e-mail digest ---------------------------------------------------------------------------
 
 
