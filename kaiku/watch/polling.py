@@ -38,7 +38,7 @@ from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.prepare import read_and_prepare
+from kaiku.watch.prepare import read_and_prepare, read_and_prepare_packed, unpack
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
 from kaiku.watch.topics import matcher_for
 
@@ -127,15 +127,21 @@ def poll_and_prepare(
     try:
         kind = source_type(snapshot.kind)
         result = kind.poll(snapshot, ctx)
-        work = functools.partial(
-            read_and_prepare, source_id=snapshot.id, platform=kind.platform, matcher=matcher
-        )
         if processes is not None and (result.body is not None or result.entries):
             # Parsing, sanitising and analysis in a worker process: the body goes as bytes,
-            # which pickle for next to nothing, and only prepared items come back.
-            outcome.result, outcome.items = processes.submit(work, result).result()
+            # which pickle for next to nothing, and only the packed items come back.
+            work = functools.partial(
+                read_and_prepare_packed,
+                source_id=snapshot.id,
+                platform=kind.platform,
+                matcher=matcher,
+            )
+            outcome.result, packed = processes.submit(work, result).result()
+            outcome.items = unpack(packed)
         else:
-            outcome.result, outcome.items = work(result)
+            outcome.result, outcome.items = read_and_prepare(
+                result, source_id=snapshot.id, platform=kind.platform, matcher=matcher
+            )
     except WatchError as exc:
         outcome.error = exc
     except Exception as exc:  # a parser or platform surprise must not stop the other sources

@@ -8,9 +8,10 @@ many sources and cores: it is the CPU-heavy part of ingesting.
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 
 from kaiku.watch.analysis import TopicMatcher, analyse
 from kaiku.watch.parse import Entry
@@ -54,6 +55,9 @@ class PreparedItem:
     @property
     def engagement_total(self) -> int:
         return sum(v for v in self.engagement.values() if isinstance(v, int) and v > 0)
+
+
+_FIELDS = tuple(f.name for f in fields(PreparedItem))
 
 
 def merge_guid(entry: Entry, source_id: int) -> str:
@@ -106,6 +110,35 @@ def prepare(
     ]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WHEN = _FIELDS.index("published_at")
+
+
+def pack(items: list[PreparedItem]) -> bytes:
+    """Prepared items as bytes for the trip from a worker process back to the writer.
+
+    Every field is a str, int, float, dict, list or None, which ``marshal`` writes and reads
+    several times faster than ``pickle`` handles the dataclasses; the time is carried as whole
+    microseconds since 1970 (UTC), exactly. Only for a process of the same Python."""
+    rows = []
+    for item in items:
+        row = [getattr(item, name) for name in _FIELDS]
+        when = row[_WHEN]
+        row[_WHEN] = None if when is None else (when - _EPOCH) // timedelta(microseconds=1)
+        rows.append(tuple(row))
+    return marshal.dumps(rows)
+
+
+def unpack(blob: bytes) -> list[PreparedItem]:
+    items = []
+    for packed in marshal.loads(blob):
+        row = list(packed)
+        when = row[_WHEN]
+        row[_WHEN] = None if when is None else _EPOCH + timedelta(microseconds=when)
+        items.append(PreparedItem(*row))
+    return items
+
+
 def read_and_prepare(
     result: PollResult, *, source_id: int, platform: str, matcher: TopicMatcher | None
 ) -> tuple[PollResult, list[PreparedItem]]:
@@ -119,3 +152,13 @@ def read_and_prepare(
     items = prepare(result.entries, source_id=source_id, platform=platform, matcher=matcher)
     result.entries = []
     return result, items
+
+
+def read_and_prepare_packed(
+    result: PollResult, *, source_id: int, platform: str, matcher: TopicMatcher | None
+) -> tuple[PollResult, bytes]:
+    """``read_and_prepare`` for a worker process: the items come back packed (see ``pack``)."""
+    result, items = read_and_prepare(
+        result, source_id=source_id, platform=platform, matcher=matcher
+    )
+    return result, pack(items)

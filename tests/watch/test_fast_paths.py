@@ -184,3 +184,46 @@ def test_content_hash_of_squashed_text_is_the_hash_of_the_text_squashed_again() 
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
         text = text_of(raw)[: rng.choice([20_000, 4001, 4000, 3999, 57])]
         assert content_hash(title, text, squashed=True) == content_hash(title, text)
+
+
+def test_prepared_items_come_back_from_a_worker_process_exactly_as_they_left() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from kaiku.watch.prepare import PreparedItem, pack, unpack
+
+    rng = random.Random(11)
+    helsinki = timezone(timedelta(hours=2))
+    items = []
+    for n in range(300):
+        when = [
+            None,
+            datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+            datetime(2026, 3, 29, 3, 0, 0, rng.randrange(10**6), tzinfo=helsinki),
+            datetime(2038, 1, 19, 3, 14, 8, 1, tzinfo=UTC),
+        ][n % 4]
+        items.append(
+            PreparedItem(
+                guid=f"tag:esimerkki,2026:{n}",
+                url=f"https://esimerkki.example/ä/{n}",
+                canonical_url="" if n % 5 else f"https://esimerkki.example/{n}",
+                url_hash=f"{n:016x}",
+                content_hash="",
+                title="Päihdetyö ja 🙂 ”lainaus”\u2028",
+                summary_html=f"<p>{'å' * rng.randrange(3000)}</p>",
+                text="x" * rng.randrange(5),
+                author_name="",
+                author_handle="@kaiku@esimerkki.example",
+                platform="mastodon",
+                language=rng.choice(["fi", "sv", "en", ""]),
+                published_at=when,
+                engagement={"likes": n, "boosts": 2**40} if n % 2 else {},
+                lemmas=" päihde työ ",
+                stigma_findings_count=n % 3,
+                mentioned_accounts=["mastodon:a@b.example"] * (n % 2),
+                links=[f"https://l.example/{n}"],
+                topic_scores={1: 2.0, 7: 0.5} if n % 3 else {},
+            )
+        )
+    back = unpack(pack(items))
+    assert back == items
+    assert [i.published_at for i in back] == [i.published_at for i in items]
