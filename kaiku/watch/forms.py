@@ -1,13 +1,16 @@
-"""Forms of the watch pages (sources, imports, the digest's filters and e-mail choice)."""
+"""Forms of the watch pages (sources, imports, topics, the digest's filters and e-mail choice)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.watch.models import MIN_POLL_SECONDS, SourceKind
+from kaiku.organisations.models import Organisation
+from kaiku.watch.models import MIN_POLL_SECONDS, SourceKind, Topic
 
 INTERVAL_CHOICES = (
     (900, _("every 15 minutes")),
@@ -88,3 +91,118 @@ class DigestEmailForm(forms.Form):
             ("weekly", _("Weekly (Mondays)")),
         ),
     )
+
+
+# --- topics --------------------------------------------------------------------------------------
+
+MAX_KEYWORDS = 200
+MAX_KEYWORD_CHARS = 100
+_KEYWORD_SEPARATOR = re.compile(r"[,\n]")
+
+
+def topic_slug(name: str) -> str:
+    """The slug seed_topics gives a name, cut to the column's length (NFKD can lengthen a name:
+    "ﬁ" becomes "fi")."""
+    return slugify(name)[: Topic._meta.get_field("slug").max_length].strip("-")
+
+
+def parse_keywords(text: str) -> list[str]:
+    """Keywords given one a line or separated by commas: trimmed (inner runs of spaces made one),
+    lower-cased, each once, in the order first given."""
+    keywords = (" ".join(part.split()).lower() for part in _KEYWORD_SEPARATOR.split(text))
+    return list(dict.fromkeys(k for k in keywords if k))
+
+
+class TopicForm(forms.Form):
+    """A new topic: its name (which gives its slug) and keywords."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        # Room for the most keywords at their longest; the limits themselves are checked below.
+        max_length=MAX_KEYWORDS * (MAX_KEYWORD_CHARS + 2),
+        help_text=_(
+            "One keyword a line, or separated by commas. Write Finnish keywords in their base "
+            "form (hyvinvointialue): they also match the inflected forms "
+            "(hyvinvointialueilla) and compounds. A keyword of several words (asunto ensin) "
+            "matches an item that has every one of the words. Swedish and English keywords work "
+            "too."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, topic: Topic | None = None, **kwargs: Any
+    ) -> None:
+        if topic is not None:
+            keywords = "\n".join(str(k) for k in topic.keywords)
+            kwargs.setdefault(
+                "initial", {"name": topic.name, "keywords": keywords, "enabled": topic.enabled}
+            )
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.topic = topic
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        slug = topic_slug(name)
+        if not slug:
+            raise forms.ValidationError(_("The name needs at least one letter or digit."))
+        taken = Topic.objects.filter(organisation=self.organisation, slug=slug)
+        if self.topic is not None:
+            taken = taken.exclude(pk=self.topic.pk)
+        other = taken.first()
+        if other is not None:
+            raise forms.ValidationError(
+                _(
+                    "The organisation already has a topic with this name or one too close to it: "
+                    "%(name)s. Choose another name."
+                ),
+                params={"name": other.name},
+            )
+        return name
+
+    def clean_keywords(self) -> list[str]:
+        keywords = parse_keywords(self.cleaned_data["keywords"])
+        if not keywords:
+            raise forms.ValidationError(_("Give at least one keyword."))
+        if len(keywords) > MAX_KEYWORDS:
+            raise forms.ValidationError(
+                _("A topic can have at most %(max)d keywords; these are %(count)d."),
+                params={"max": MAX_KEYWORDS, "count": len(keywords)},
+            )
+        errors = []
+        for keyword in keywords:
+            shown = Truncator(keyword).chars(40)
+            if len(keyword) > MAX_KEYWORD_CHARS:
+                errors.append(
+                    forms.ValidationError(
+                        _("A keyword can be at most %(max)d characters long: %(keyword)s"),
+                        params={"max": MAX_KEYWORD_CHARS, "keyword": shown},
+                    )
+                )
+            elif not any(char.isalpha() for char in keyword):
+                # The matcher reads words that start with a letter: this keyword would never match.
+                errors.append(
+                    forms.ValidationError(
+                        _("A keyword needs at least one letter: %(keyword)s"),
+                        params={"keyword": shown},
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors[:10])
+        return keywords
+
+    def apply(self, topic: Topic) -> None:
+        """Copy the cleaned values onto ``topic`` (not saved)."""
+        topic.name = self.cleaned_data["name"]
+        topic.slug = topic_slug(topic.name)
+        topic.keywords = self.cleaned_data["keywords"]
+
+
+class EditTopicForm(TopicForm):
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+    def apply(self, topic: Topic) -> None:
+        super().apply(topic)
+        topic.enabled = self.cleaned_data["enabled"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kaiku.watch import views, views_sources
+from kaiku.watch import views, views_sources, views_topics
 
 app_name = "watch"
 urlpatterns = [
@@ -42,5 +42,27 @@ urlpatterns = [
         "o/<slug:org>/watch/sources/<int:source_id>/delete/",
         views_sources.source_delete,
         name="source_delete",
+    ),
+    path("o/<slug:org>/watch/topics/", views_topics.topics, name="topics"),
+    path("o/<slug:org>/watch/topics/add/", views_topics.topic_add, name="topic_add"),
+    path(
+        "o/<slug:org>/watch/topics/defaults/",
+        views_topics.topics_restore,
+        name="topics_restore",
+    ),
+    path(
+        "o/<slug:org>/watch/topics/<int:topic_id>/edit/",
+        views_topics.topic_edit,
+        name="topic_edit",
+    ),
+    path(
+        "o/<slug:org>/watch/topics/<int:topic_id>/toggle/",
+        views_topics.topic_toggle,
+        name="topic_toggle",
+    ),
+    path(
+        "o/<slug:org>/watch/topics/<int:topic_id>/delete/",
+        views_topics.topic_delete,
+        name="topic_delete",
     ),
 ]
