@@ -151,3 +151,65 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     page.get_by_role("button", name="Follow @thl@mastodon.example").click()
     page.wait_for_load_state()
     assert Source.objects.filter(organisation=org, identifier="thl@mastodon.example").exists()
+
+
+def test_a_manager_adds_edits_disables_and_deletes_a_topic_in_finnish(
+    page: Any, members: Any, org: Any
+) -> None:
+    from kaiku.jobs.worker import run_due_jobs
+    from kaiku.watch.models import Item, Topic
+
+    Item.objects.create(
+        organisation=org,
+        guid="https://uutiset.example/asunto-ensin",
+        url="https://uutiset.example/asunto-ensin",
+        platform="feed",
+        language="fi",
+        title="Asunto ensin -periaate jatkuu",
+        lemmas="asunto ensin periaate jatkua",
+        published_at=timezone.now() - timedelta(hours=2),
+    )
+    login(page, "editor")
+    page.get_by_role("link", name="Seuranta", exact=True).click()
+    page.get_by_role("link", name="Aiheet", exact=True).click()
+    expect(page.get_by_role("heading", name="Seurannan aiheet")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Nimi").fill("Asunnottomuustyö")
+    page.get_by_label("Avainsanat").fill("Asunto ensin\nasunnottomuus, tuettu asuminen")
+    page.get_by_role("button", name="Lisää aihe").click()
+    expect(page.get_by_text("Aihe lisätty: Asunnottomuustyö")).to_be_visible()
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="Asunnottomuustyö"))
+    expect(row).to_contain_text("asunto ensin, asunnottomuus, tuettu asuminen")
+    expect(page.get_by_text("Aiheita sovitetaan uudelleen kohteisiin…")).to_be_visible()
+    assert_accessible(page)
+
+    run_due_jobs()  # the worker's re-match, inline in the test thread
+    page.reload()
+    expect(page.get_by_text("Aiheita sovitetaan uudelleen kohteisiin…")).to_have_count(0)
+    expect(row.locator("td").nth(1)).to_have_text("1")
+
+    row.get_by_role("link", name="Muokkaa Asunnottomuustyö").click()
+    expect(page.get_by_role("heading", name="Muokkaa aihetta Asunnottomuustyö")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Nimi").fill("Asunnottomuus ja asuminen")
+    page.get_by_label("Avainsanat").fill("asunnottomuus\nasumisneuvonta")
+    page.get_by_role("button", name="Tallenna").click()
+    expect(page.get_by_text("Tallennettu: Asunnottomuus ja asuminen")).to_be_visible()
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="Asunnottomuus ja asuminen"))
+    expect(row).to_contain_text("asunnottomuus, asumisneuvonta")
+
+    row.get_by_role("button", name="Poista käytöstä Asunnottomuus ja asuminen").click()
+    expect(page.get_by_text("Poistettu käytöstä: Asunnottomuus ja asuminen")).to_be_visible()
+    expect(row).to_contain_text("Pois käytöstä")
+    assert not Topic.objects.get(organisation=org).enabled
+    assert_accessible(page)
+
+    row.get_by_role("link", name="Poista Asunnottomuus ja asuminen", exact=True).click()
+    heading = page.get_by_role("heading", name="Poista aihe Asunnottomuus ja asuminen")
+    expect(heading).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Poista aihe").click()
+    expect(page.get_by_text("Poistettu: Asunnottomuus ja asuminen")).to_be_visible()
+    expect(page.get_by_text("Ei vielä aiheita.")).to_be_visible()
+    assert not Topic.objects.filter(organisation=org).exists()
