@@ -266,9 +266,9 @@ def _run_info(run: str) -> _RunInfo:
     return langs, fi, en, bool(words)
 
 
-@lru_cache(maxsize=4096)
-def detect_language(text: str, default: str = "fi") -> str:
-    """Best guess among "fi", "sv" and "en"; ``default`` when nothing decides."""
+def language_scores(text: str) -> dict[str, float] | None:
+    """The detector's points per language (higher is likelier), or None when the text has no
+    word at all. ``detect_language`` decides on these."""
     lowered = text.lower()
     scores = {lang: 0.0 for lang in _STOP}
     fi_hints = en_hints = 0
@@ -285,7 +285,7 @@ def detect_language(text: str, default: str = "fi") -> str:
         en_hints += n * info[2]
         has_words = has_words or info[3]
     if not has_words:
-        return default
+        return None
     scores["fi"] += 0.7 * fi_hints
     scores["sv"] += 1.5 * lowered.count("å")
     scores["en"] += 0.3 * en_hints
@@ -293,7 +293,20 @@ def detect_language(text: str, default: str = "fi") -> str:
         scores["en"] -= 2.0
     if "å" not in lowered:
         scores["sv"] -= 0.5
+    return scores
+
+
+def best_language(scores: dict[str, float] | None, default: str = "fi") -> str:
+    """The language with the most points, or ``default`` when none has more than 0.5."""
+    if scores is None:
+        return default
     best = max(scores, key=lambda k: scores[k])
     if scores[best] <= 0.5:
         return default
     return best
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str, default: str = "fi") -> str:
+    """Best guess among "fi", "sv" and "en"; ``default`` when nothing decides."""
+    return best_language(language_scores(text), default)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from itertools import chain
 
 from kaiku.language import LANGS, check, detect_language, lemmas
+from kaiku.language.detect import best_language, language_scores
 from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
 from kaiku.language.text import tokenize
 
@@ -68,11 +69,25 @@ def _scan(text: str, lang: str) -> tuple[list[str], bool]:
     return list(found), not flagged_words.isdisjoint(words)
 
 
+DETECTED_CHARS = 1000
+OPENING_CHARS = 300
+DECISIVE_LEAD = 8.0  # points: four stopwords more than any other language
+
+
 def guess_language(text: str, hint: str = "") -> str:
+    """The feed's own language hint, else the detector's guess from the first 1,000
+    characters; when the opening 300 already put one language far ahead (a clear Finnish,
+    Swedish or English text), that is the answer, at about a third of the cost."""
     hint = hint.lower()[:2]
     if hint in LANGS:
         return hint
-    return detect_language(text[:1000])
+    if len(text) > OPENING_CHARS:
+        scores = language_scores(text[:OPENING_CHARS])
+        if scores is not None:
+            ranked = sorted(scores.values(), reverse=True)
+            if ranked[0] - ranked[1] >= DECISIVE_LEAD:
+                return best_language(scores)
+    return detect_language(text[:DETECTED_CHARS])
 
 
 # --- topics ----------------------------------------------------------------------------------

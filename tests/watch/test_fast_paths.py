@@ -227,3 +227,69 @@ def test_prepared_items_come_back_from_a_worker_process_exactly_as_they_left() -
     back = unpack(pack(items))
     assert back == items
     assert [i.published_at for i in back] == [i.published_at for i in items]
+
+
+def _outcome(text: str, *, defused: bool) -> object:
+    try:
+        feed = parse._parse_xml(text, defused=defused)
+    except Exception as exc:  # a WatchError's code, or any other failure by its type
+        return ("error", getattr(exc, "code", type(exc).__name__))
+    problem = feed.problem.code if feed.problem else ""
+    return (feed.format, feed.title, feed.site_url, feed.entries, problem, feed.skipped)
+
+
+def test_the_c_parser_reads_every_feed_that_declares_no_entity_as_the_defused_one_does() -> None:
+    from tests.watch.corpus_gen import cases
+    from tests.watch.server import CORPUS
+
+    bodies = [case.body for case in cases()] + [p.read_bytes() for p in CORPUS.iterdir()]
+    compared = 0
+    for body in bodies:
+        text = parse.decode(body)
+        if not text.lstrip().startswith("<") or "<!ENTITY" in text:
+            continue
+        compared += 1
+        for cut in (len(text), len(text) // 2, len(text) // 3):  # whole, and broken off
+            fast = _outcome(text[:cut], defused=False)
+            assert fast == _outcome(text[:cut], defused=True), body[:120]
+    assert compared >= 150
+
+
+def test_a_document_that_could_declare_an_entity_takes_the_defused_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chosen: list[bool | None] = []
+    real = parse._pull
+
+    def spy(text: str, *, defused: bool | None = None) -> parse.ParsedFeed:
+        chosen.append("<!ENTITY" in text if defused is None else defused)
+        return real(text, defused=defused)
+
+    monkeypatch.setattr(parse, "_pull", spy)
+    with pytest.raises(parse.WatchError) as refused:
+        parse.parse_feed(b'<!DOCTYPE rss [<!ENTITY e "x">]><rss><channel></channel></rss>')
+    assert refused.value.code == "xml_entities" and chosen == [True]
+    chosen.clear()
+    parse.parse_feed(b"<rss><channel><item><title>t</title><guid>1</guid></item></channel></rss>")
+    assert chosen == [False]
+
+
+def test_a_decisive_opening_gives_the_language_the_first_thousand_characters_give() -> None:
+    """Texts of one language, 300 to 3,000 characters, from the language library's sentences."""
+    from kaiku.language import detect_language
+    from kaiku.watch.analysis import OPENING_CHARS, guess_language
+
+    rows = [json.loads(line) for line in EVAL_SET.open(encoding="utf-8")]
+    by_language: dict[str, list[str]] = {}
+    for row in rows:
+        by_language.setdefault(row["lang"], []).append(row["text"])
+    rng = random.Random(5)
+    seen: dict[str, int] = {}
+    for language, sentences in sorted(by_language.items()):
+        for _ in range(300):
+            text = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 40)))
+            if len(text) <= OPENING_CHARS:
+                continue
+            assert guess_language(text) == detect_language(text[:1000]), text[:200]
+            seen[language] = seen.get(language, 0) + 1
+    assert set(seen) == {"fi", "sv", "en"} and min(seen.values()) >= 200
