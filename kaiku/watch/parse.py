@@ -2,7 +2,9 @@
 
 XML goes through defusedxml's expat parser, which refuses entity declarations and external
 references, so billion-laughs and XXE documents fail with ``xml_entities`` and nothing else
-happens. Parsing is incremental (``XMLPullParser``): when a feed breaks off half-way, the
+happens. That parser is the pure-Python one; a document that cannot declare an entity (no
+``<!ENTITY`` in it: declarations exist nowhere else, and external DTDs are never read) goes
+through the C parser instead, with the same result about a third faster. Parsing is incremental (``XMLPullParser``): when a feed breaks off half-way, the
 items completed before the break are kept and the problem is reported as ``partial``.
 
 Encodings, best effort and never a crash: byte-order mark, then the XML declaration, then
@@ -386,20 +388,24 @@ def _media_group(group: ET.Element, engagement: dict[str, int]) -> str:
     return summary
 
 
-def _parse_xml(text: str) -> ParsedFeed:
+def _parse_xml(text: str, *, defused: bool | None = None) -> ParsedFeed:
     try:
-        return _pull(text)
+        return _pull(text, defused=defused)
     except _UndefinedEntityError:
-        return _pull(_numeric_entities(text))
+        return _pull(_numeric_entities(text), defused=defused)
 
 
 class _UndefinedEntityError(Exception):
     pass
 
 
-def _pull(text: str) -> ParsedFeed:
+def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
+    """``defused``: None chooses by whether the text could declare an entity."""
+    if defused is None:
+        defused = "<!ENTITY" in text
     parser = ET.XMLPullParser(
-        events=("start", "end"), _parser=DefusedXMLParser(target=ET.TreeBuilder())
+        events=("start", "end"),
+        _parser=DefusedXMLParser(target=ET.TreeBuilder()) if defused else None,
     )
     stack: list[str] = []
     feed: ParsedFeed | None = None
