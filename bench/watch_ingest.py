@@ -8,7 +8,8 @@ server, and ingests them twice, each in a fresh subprocess with its own database
 
 1. Kaiku: ``kaiku.watch.polling.run_once`` with sanitising (nh3), language detection, lemmas,
    topic matching (the six seeded topics) and the stigma check on, into SQLite.
-2. reader (``pip install reader``, a bench-only dependency): ``update_feeds`` on the same feeds.
+2. reader (``pip install reader sgmllib3k``, bench-only dependencies): ``update_feeds`` on
+   the same feeds.
 
 Prints items per second, the ratio, and peak memory. The machine may be shared and its
 speed drifts over minutes, so ``--repeat N`` alternates the two N times and also prints the

@@ -76,8 +76,8 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     from kaiku.watch.topics import seed_topics
 
     seed_topics(org)
-    # The watch's Finnish catalogue is not written yet (see the report): read the UI in English,
-    # so this test keeps passing when it is; the items themselves are Finnish.
+    # This test reads the UI in English (the topics test reads it in Finnish, as a user would
+    # by default); the items themselves are Finnish.
     members["editor"].language = "en"
     members["editor"].save(update_fields=["language"])
     opml = tmp_path / "lahteet.opml"

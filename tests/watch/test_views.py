@@ -15,7 +15,7 @@ from kaiku.watch.models import Item, ItemSource, ItemState, ItemTopic, Source, T
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("", "sources/", "debate/", "discover/", "sources/opml/")
+PAGES = ("", "sources/", "topics/", "debate/", "discover/", "sources/opml/")
 ROLES = ("admin", "editor", "reviewer", "viewer")
 
 
