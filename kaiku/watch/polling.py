@@ -11,6 +11,7 @@ another's items or state.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -49,6 +50,13 @@ JITTER = 0.1
 DEFAULT_WORKERS = 24
 PROCESS_THRESHOLD = 100
 RECORD_BATCH = 16  # sources per transaction, so a web request waits at most ~0.2 s
+# The one writer is the critical path of a big run: it must not wait for a core while the
+# parse processes use both, and each commit should carry several sources (a commit costs
+# about as much as storing a source's items). So the parse processes run at a lower priority,
+# and the writer, once an outcome is ready, waits up to GATHER_SECONDS for more. Measured with
+# bench/watch_ingest.py on two cores: about 6% more items a second.
+PARSE_NICENESS = 10
+GATHER_SECONDS = 0.05
 _rng = random.Random()
 
 
@@ -304,12 +312,7 @@ def poll_sources(
     if processes is None:
         cores = os.cpu_count() or 1
         processes = cores if cores > 1 and len(snapshots) >= PROCESS_THRESHOLD else 0
-    # Spawned, not forked: this process has threads and open database connections.
-    pool_of_processes = (
-        ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
-        if processes
-        else None
-    )
+    pool_of_processes = parse_processes(processes) if processes else None
     pending: set[Future[Outcome]] = set()
     queue = iter(snapshots)
     # At most two outcomes per thread wait for the writer, so memory stays flat however
@@ -328,6 +331,9 @@ def poll_sources(
                 if not pending:
                     break
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                if len(done) < RECORD_BATCH and pending:
+                    more, pending = wait(pending, timeout=GATHER_SECONDS)
+                    done |= more
                 for report in record_many([future.result() for future in done]):
                     _tally(summary, report)
                     if progress is not None:
@@ -339,6 +345,20 @@ def poll_sources(
             fetcher.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def parse_processes(count: int) -> ProcessPoolExecutor:
+    """Worker processes for parsing, sanitising and analysis, below the writer's priority.
+
+    Spawned, not forked: this process has threads and open database connections."""
+    return ProcessPoolExecutor(
+        count, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_writer
+    )
+
+
+def _yield_to_writer() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice off Unix
+        os.nice(PARSE_NICENESS)
 
 
 def _tally(summary: RunSummary, report: SourceReport) -> None:

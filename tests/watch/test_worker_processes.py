@@ -89,3 +89,15 @@ def test_a_youtube_channel_is_the_author_handle_of_its_videos(
     item = Item.objects.get()
     assert (item.author_name, item.author_handle) == ("Toivon Polku", "UCabcdefghijklmnopqrstuv")
     assert item.engagement == {"views": 1234, "likes": 42}
+
+
+def test_the_parse_processes_run_below_the_writers_priority() -> None:
+    import os
+
+    from kaiku.watch.polling import PARSE_NICENESS, parse_processes
+
+    mine = os.nice(0)
+    with parse_processes(1) as pool:
+        theirs = pool.submit(os.nice, 0).result(timeout=60)
+    assert theirs == min(mine + PARSE_NICENESS, 19)
+    assert os.nice(0) == mine  # the writer's own priority is untouched
