@@ -4,8 +4,9 @@ XML goes through defusedxml's expat parser, which refuses entity declarations an
 references, so billion-laughs and XXE documents fail with ``xml_entities`` and nothing else
 happens. That parser is the pure-Python one; a document that cannot declare an entity (no
 ``<!ENTITY`` in it: declarations exist nowhere else, and external DTDs are never read) goes
-through the C parser instead, with the same result about a third faster. Parsing is incremental (``XMLPullParser``): when a feed breaks off half-way, the
-items completed before the break are kept and the problem is reported as ``partial``.
+through the C parser instead, with the same result about a third faster. Parsing is
+incremental (``XMLPullParser``): when a feed breaks off half-way, the items completed before
+the break are kept and the problem is reported as ``partial``.
 
 Encodings, best effort and never a crash: byte-order mark, then the XML declaration, then
 UTF-8, then the HTTP charset, and finally UTF-8 where stray bytes are read as Windows-1252 (a

@@ -11,7 +11,6 @@ another's items or state.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import multiprocessing
@@ -39,7 +38,12 @@ from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.prepare import read_and_prepare, read_and_prepare_packed, unpack
+from kaiku.watch.prepare import (
+    lower_priority,
+    read_and_prepare,
+    read_and_prepare_packed,
+    unpack,
+)
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
 from kaiku.watch.topics import matcher_for
 
@@ -352,13 +356,12 @@ def parse_processes(count: int) -> ProcessPoolExecutor:
 
     Spawned, not forked: this process has threads and open database connections."""
     return ProcessPoolExecutor(
-        count, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_writer
+        count,
+        mp_context=multiprocessing.get_context("spawn"),
+        # From the Django-free module the processes import anyway.
+        initializer=lower_priority,
+        initargs=(PARSE_NICENESS,),
     )
-
-
-def _yield_to_writer() -> None:
-    with contextlib.suppress(AttributeError, OSError):  # no os.nice off Unix
-        os.nice(PARSE_NICENESS)
 
 
 def _tally(summary: RunSummary, report: SourceReport) -> None:

@@ -7,8 +7,10 @@ many sources and cores: it is the CPU-heavy part of ingesting.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -162,3 +164,9 @@ def read_and_prepare_packed(
         result, source_id=source_id, platform=platform, matcher=matcher
     )
     return result, pack(items)
+
+
+def lower_priority(niceness: int) -> None:
+    """A worker process's initializer: run ``niceness`` steps below the process that started it."""
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice off Unix
+        os.nice(niceness)
