@@ -113,6 +113,16 @@ def parse_keywords(text: str) -> list[str]:
     return list(dict.fromkeys(k for k in keywords if k))
 
 
+def name_taken(name: str) -> forms.ValidationError:
+    return forms.ValidationError(
+        _(
+            "The organisation already has a topic with this name or one too close to it: "
+            "%(name)s. Choose another name."
+        ),
+        params={"name": name},
+    )
+
+
 class TopicForm(forms.Form):
     """A new topic: its name (which gives its slug) and keywords."""
 
@@ -153,13 +163,7 @@ class TopicForm(forms.Form):
             taken = taken.exclude(pk=self.topic.pk)
         other = taken.first()
         if other is not None:
-            raise forms.ValidationError(
-                _(
-                    "The organisation already has a topic with this name or one too close to it: "
-                    "%(name)s. Choose another name."
-                ),
-                params={"name": other.name},
-            )
+            raise name_taken(other.name)
         return name
 
     def clean_keywords(self) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.watch.forms import EditTopicForm, TopicForm
+from kaiku.watch.forms import EditTopicForm, TopicForm, name_taken
 from kaiku.watch.jobs import request_rescore, rescore_pending
 from kaiku.watch.models import Topic
 from kaiku.watch.topics import seed_topics
@@ -40,6 +41,18 @@ def _topics_context(
         "add_form": add_form or TopicForm(organisation=org),
         "rescore_pending": rescore_pending(org.pk),
     }
+
+
+def _saved(topic: Topic, form: TopicForm, **save: Any) -> bool:
+    """Save, or put the form's name error on it when another request took the name between
+    the form's check and this write (the database's unique slug decides)."""
+    try:
+        with transaction.atomic():
+            topic.save(**save)
+    except IntegrityError:
+        form.add_error("name", name_taken(topic.name))
+        return False
+    return True
 
 
 @require(Perm.VIEW)
@@ -64,7 +77,9 @@ def topic_add(request: HttpRequest, org: Organisation) -> HttpResponse:
         return render(request, "watch/topics.html", context, status=400)
     topic = Topic(organisation=org)
     form.apply(topic)
-    topic.save()
+    if not _saved(topic, form):
+        context = _topics_context(request, org, add_form=form)
+        return render(request, "watch/topics.html", context, status=400)
     request_rescore(org.pk)
     messages.success(request, _("Topic added: %(name)s") % {"name": topic})
     return _to_topics(org)
@@ -84,7 +99,9 @@ def topic_edit(request: HttpRequest, org: Organisation, topic_id: int) -> HttpRe
     before = (topic.name, list(topic.keywords), topic.enabled)
     form.apply(topic)
     if (topic.name, topic.keywords, topic.enabled) != before:
-        topic.save(update_fields=["name", "slug", "keywords", "enabled"])
+        if not _saved(topic, form, update_fields=["name", "slug", "keywords", "enabled"]):
+            context = {"topic": topic, "form": form}
+            return render(request, "watch/topic_edit.html", context, status=400)
         request_rescore(org.pk)
     messages.success(request, _("Saved: %(name)s") % {"name": topic})
     return _to_topics(org)

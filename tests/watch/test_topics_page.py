@@ -346,6 +346,25 @@ def test_a_name_whose_slug_is_taken_is_refused(client_for: Any, org: Any, name: 
     ]
 
 
+def test_a_name_taken_after_the_forms_check_is_refused_by_the_form_not_a_server_error(
+    client_for: Any, org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two managers adding the same topic at once: both pass the form's check, and the
+    database's unique slug refuses the second write."""
+    from kaiku.watch.forms import TopicForm
+
+    monkeypatch.setattr(TopicForm, "clean_name", lambda form: form.cleaned_data["name"])
+    make_topic(org, "Päihdepalvelut", ["päihde"])
+    response = add(client_for("editor"), org, "Päihdepalvelut", "huume")
+    assert response.status_code == 400
+    assert errors(response) == [
+        "Organisaatiolla on jo aihe, jolla on sama tai liian samankaltainen nimi: "
+        "Päihdepalvelut. Valitse toinen nimi."
+    ]
+    assert Topic.objects.filter(organisation=org).count() == 1
+    assert rescore_jobs() == []
+
+
 def test_a_name_with_a_slug_of_its_own_is_allowed(client_for: Any, org: Any) -> None:
     make_topic(org, "Päihdepalvelut", ["päihde"])
     assert add(client_for("editor"), org, "Päihde-palvelut", "huume").status_code == 302
