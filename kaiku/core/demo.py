@@ -16,6 +16,7 @@ from django.utils import timezone
 from kaiku.accounts.models import User
 from kaiku.organisations.models import Membership, Organisation
 from kaiku.organisations.roles import Role
+from kaiku.watch.topics import seed_topics
 
 DEMO_ORGANISATION = "Toivon Polku ry"
 DEMO_SLUG = "toivon-polku"
@@ -59,6 +60,7 @@ def create_demo() -> tuple[Organisation, str, str]:
             colleague.save(update_fields=["password"])
         Membership.objects.get_or_create(organisation=org, user=colleague, defaults={"role": role})
     _demo_posts(org)
+    seed_topics(org)  # the watch's default topics, as an organisation's first source brings
     return org, DEMO_ADMIN, password
 
 

@@ -119,12 +119,23 @@ def add_source(
     return AddedSource(source, created, alternatives)
 
 
+def _seed_on_first_use(organisation: Organisation) -> None:
+    """An organisation's first source brings the default topics, unless it has topics of its
+    own already. Once it follows something, the topics are its to keep or remove."""
+    if not (
+        Source.objects.filter(organisation=organisation).exists()
+        or Topic.objects.filter(organisation=organisation).exists()
+    ):
+        seed_topics(organisation)
+
+
 def _create(
     organisation: Organisation, new: NewSource, *, title: str, weight: float, interval: int
 ) -> tuple[Source, bool]:
     from kaiku.watch.jobs import ensure_schedule
 
     ensure_schedule()
+    _seed_on_first_use(organisation)
     try:
         with transaction.atomic():
             return Source.objects.get_or_create(

@@ -75,3 +75,14 @@ def test_create_demo_is_idempotent_and_gives_a_new_password_each_time() -> None:
     assert roles == {"demo": "admin", "aino.demo": "editor", "eero.demo": "reviewer"}
     assert all(user.language == "fi" for user in User.objects.all())
     assert not User.objects.get(username="aino.demo").has_usable_password()
+
+
+@pytest.mark.django_db
+def test_the_demo_organisation_has_the_watchs_default_topics_once() -> None:
+    from kaiku.watch.models import Topic
+    from kaiku.watch.topics import SEED_TOPICS
+
+    org, _username, _password = create_demo()
+    create_demo()
+    names = sorted(Topic.objects.filter(organisation=org).values_list("name", flat=True))
+    assert names == sorted(name for name, _keywords in SEED_TOPICS)

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from kaiku.watch import opml, services
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
-from tests.watch.server import FeedServer
+from tests.watch.server import CORPUS, FeedServer
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,27 @@ def test_cli_run_prints_errors_with_reasons(org: Any, feeds: FeedServer) -> None
 def test_cli_refusals_are_command_errors(org: Any) -> None:
     with pytest.raises(CommandError, match="X"):
         run("add", "x:toivonpolku")
+
+
+def test_the_first_source_brings_the_default_topics_and_later_ones_do_not(
+    org: Any, feeds: FeedServer
+) -> None:
+    from kaiku.watch.models import Topic
+    from kaiku.watch.topics import SEED_TOPICS
+
+    assert not Topic.objects.filter(organisation=org).exists()
+    services.add_source(org, feeds.add("/eka.xml", (CORPUS / "rss_fi.xml").read_bytes()))
+    assert Topic.objects.filter(organisation=org).count() == len(SEED_TOPICS)
+    Topic.objects.filter(organisation=org).delete()  # the organisation chose to have none
+    services.add_source(org, feeds.add("/toka.xml", (CORPUS / "atom_en.atom").read_bytes()))
+    assert not Topic.objects.filter(organisation=org).exists()
+
+
+def test_an_organisation_with_topics_of_its_own_keeps_just_those(
+    org: Any, feeds: FeedServer
+) -> None:
+    from kaiku.watch.models import Topic
+
+    Topic.objects.create(organisation=org, name="Oma", slug="oma", keywords=["vertaistuki"])
+    services.add_source(org, feeds.add("/eka.xml", (CORPUS / "rss_fi.xml").read_bytes()))
+    assert list(Topic.objects.filter(organisation=org).values_list("slug", flat=True)) == ["oma"]
