@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from django import forms
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.organisations.models import Organisation
 from kaiku.watch.models import MIN_POLL_SECONDS, SourceKind, Topic
+from kaiku.watch.topics import topic_slug
 
 INTERVAL_CHOICES = (
     (900, _("every 15 minutes")),
@@ -98,12 +99,6 @@ class DigestEmailForm(forms.Form):
 MAX_KEYWORDS = 200
 MAX_KEYWORD_CHARS = 100
 _KEYWORD_SEPARATOR = re.compile(r"[,\n]")
-
-
-def topic_slug(name: str) -> str:
-    """The slug seed_topics gives a name, cut to the column's length (NFKD can lengthen a name:
-    "ﬁ" becomes "fi")."""
-    return slugify(name)[: Topic._meta.get_field("slug").max_length].strip("-")
 
 
 def parse_keywords(text: str) -> list[str]:

@@ -224,10 +224,6 @@ class Item(models.Model):
             kwargs["update_fields"] = {*update_fields, "rank_key"}
         super().save(*args, **kwargs)
 
-    @property
-    def sort_time(self) -> Any:
-        return self.published_at or self.fetched_at
-
 
 class ItemSource(models.Model):
     # The unique (item, source) index serves lookups by item: no second index.

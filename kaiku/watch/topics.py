@@ -72,13 +72,19 @@ SEED_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 
+def topic_slug(name: str) -> str:
+    """A topic's slug: its name slugified, cut to the column's length (NFKD can lengthen a
+    name: "ﬁ" becomes "fi")."""
+    return slugify(name)[: Topic._meta.get_field("slug").max_length].strip("-")
+
+
 def seed_topics(organisation: Organisation) -> list[Topic]:
     """Create the default topics the organisation does not have yet (by slug)."""
     existing = set(Topic.objects.filter(organisation=organisation).values_list("slug", flat=True))
     created = [
-        Topic(organisation=organisation, name=name, slug=slugify(name), keywords=list(keywords))
+        Topic(organisation=organisation, name=name, slug=topic_slug(name), keywords=list(keywords))
         for name, keywords in SEED_TOPICS
-        if slugify(name) not in existing
+        if topic_slug(name) not in existing
     ]
     Topic.objects.bulk_create(created)
     return created
