@@ -163,6 +163,9 @@ class Account:
     # Called with new credentials whenever the connector refreshes or rotates them, so that a
     # rotated refresh token is saved at once and never lost.
     save_credentials: Callable[[dict[str, Any]], None] = lambda _creds: None
+    # Called with new settings when the connector re-reads what the platform accepts (a
+    # Mastodon instance's limits), so that the compose page counts by today's rules.
+    save_settings: Callable[[dict[str, Any]], None] = lambda _settings: None
 
 
 class Connector:
@@ -180,6 +183,10 @@ class Connector:
     # True when ``publish_part`` only talks to the platform (no database, no credentials
     # saved), so the engine may run several deliveries' requests at once in threads.
     parallel_publish: ClassVar[bool] = False
+    # True when the platform lets the account reply to a post that ``reply_target`` resolves.
+    # False (the own feed, Facebook Pages, Instagram, LinkedIn): a post with ``reply_to`` is
+    # refused, never published as a post of its own by mistake.
+    replies: ClassVar[bool] = False
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -201,9 +208,64 @@ class Connector:
         """Finish an OAuth connect flow when the platform redirects back."""
         raise NotImplementedError
 
+    # --- what is sent ----------------------------------------------------------------
+    # The compose preview, the length check and the thread splitter all measure what these
+    # return, and ``publish_part`` sends exactly this, so the three cannot disagree.
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        """The exact text of part ``index`` as ``publish_part`` sends it (with the link, when
+        the platform gets the link in the text)."""
+        return post.parts[index]
+
+    def outgoing_texts(self, post: OutgoingPost) -> tuple[str, ...]:
+        return tuple(self.part_text(post, i) for i in range(len(post.parts)))
+
+    def refusals(self, post: OutgoingPost) -> list[ChannelError]:
+        """What the platform would refuse in ``post`` by its published rules, found before
+        sending (too many links, hashtags or mentions). ``publish_part`` raises the first."""
+        return []
+
+    def refuse_if_needed(self, post: OutgoingPost) -> None:
+        problems = self.refusals(post)
+        if problems:
+            raise problems[0]
+
+    # --- replies ------------------------------------------------------------------------
+    @classmethod
+    def reply_refusal(cls, url: str) -> ChannelError | None:
+        """Why a reply to the post at ``url`` cannot go out on this platform, judged from the
+        address alone (no network), or None. The compose form shows it; ``reply_target``
+        raises it at publish time."""
+        if not cls.replies:
+            return ChannelError(
+                Failure.PERMANENT,
+                "reply_not_supported",
+                f"{cls.label} cannot publish a reply to another post through its API",
+            )
+        return None
+
+    def reply_target(self, post: OutgoingPost) -> str | None:
+        """The platform's own id of the post that the first part replies to (None when the
+        post is not a reply). Raises ChannelError(PERMANENT) when it cannot be resolved: a
+        reply is published where it is meant to go, or not at all."""
+        if not post.reply_to:
+            return None
+        if self.replies and not post.reply_to.startswith(("https://", "http://")):
+            return post.reply_to  # already the platform's own id, not a post's address
+        refusal = self.reply_refusal(post.reply_to)
+        if refusal is not None:
+            raise refusal
+        return self.resolve_reply(post.reply_to)
+
+    def resolve_reply(self, url: str) -> str:
+        raise ChannelError(Failure.PERMANENT, "reply_not_supported", url)
+
     # --- using an account --------------------------------------------------------------
     def limits(self) -> Limits:
         return self.default_limits
+
+    def refresh_limits(self) -> bool:
+        """Read again what the platform accepts and save it; True when anything changed."""
+        return False
 
     def verify(self) -> None:
         """Check that the credentials still work; raise ChannelError(AUTH) when they do not."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,14 +49,28 @@ def run_check(
     channels: Sequence[str] = (),
     org: Organisation | None = None,
     media: Sequence[Any] = (),
+    sent_texts: Mapping[str, str] | None = None,
+    channel_limits: Mapping[str, int] | None = None,
+    url_weights: Mapping[str, int] | None = None,
 ) -> list[Any]:
+    """The language check. ``sent_texts`` (per channel, the text as the platform receives
+    it, link included), ``channel_limits`` and ``url_weights`` (an account's own limits) make
+    the length check measure what is sent rather than the draft alone."""
     known = {c for c, _ in CHANNEL_CHOICES} | {"feed"}
     wanted = [c for c in channels if c in known and c != "feed"]
     ui_lang = (translation.get_language() or "fi")[:2]
     lang = lang or language.detect_language(text)
     return list(
         language.check(
-            text, lang, channels=wanted, media=media, ui_lang=ui_lang, **_terms(org, lang)
+            text,
+            lang,
+            channels=wanted,
+            media=media,
+            ui_lang=ui_lang,
+            sent_texts=sent_texts,
+            channel_limits=channel_limits,
+            url_weights=url_weights,
+            **_terms(org, lang),
         )
     )
 

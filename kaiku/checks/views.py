@@ -55,7 +55,35 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
     channels = request.POST.getlist("channels") or [
         c for c in request.POST.get("channel_list", "").split(",") if c
     ]
-    findings = services.run_check(text, lang=lang, channels=channels, org=org) if text else []
+    chosen = request.POST.getlist("accounts")
+    if text and chosen:
+        # From the compose page: measure the text as each chosen account's platform gets it.
+        from kaiku.posts.models import ChannelAccount
+        from kaiku.posts.previews import check_inputs
+
+        accounts = list(
+            ChannelAccount.objects.filter(
+                organisation=org, pk__in=[a for a in chosen if a.isdigit()]
+            )
+        )
+        try:
+            images = max(0, min(int(request.POST.get("image_count", "0")), 20))
+        except ValueError:
+            images = 0
+        inputs = check_inputs(
+            text, accounts, link=request.POST.get("link", "").strip(), images=images
+        )
+        findings = services.run_check(
+            text,
+            lang=lang,
+            channels=inputs.channels,
+            org=org,
+            sent_texts=inputs.sent_texts,
+            channel_limits=inputs.channel_limits,
+            url_weights=inputs.url_weights,
+        )
+    else:
+        findings = services.run_check(text, lang=lang, channels=channels, org=org) if text else []
     return render(request, "checks/_results.html", results_context(text, findings))
 
 

@@ -72,6 +72,8 @@ def check(
     extra_terms: Sequence[TermSpec] = (),
     allowed_terms: Iterable[str] = (),
     channel_limits: Mapping[str, int] | None = None,
+    url_weights: Mapping[str, int] | None = None,
+    sent_texts: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Check a draft and return its findings, sorted by position.
 
@@ -79,8 +81,10 @@ def check(
     goes to ("x", "bluesky", "mastodon", "threads", "instagram", "linkedin", "facebook").
     ``extra_terms`` adds an organisation's own stigma entries (a base word, or a mapping with
     ``base``, ``category``, ``alternatives``, ``stems``...); ``allowed_terms`` suppresses
-    entries by base word. ``channel_limits`` overrides limits, e.g. ``{"mastodon": 1000}``.
-    Messages are in ``ui_lang`` (fi, en, sv).
+    entries by base word. ``channel_limits`` overrides limits, e.g. ``{"mastodon": 1000}``,
+    and ``url_weights`` the weight of a URL (a Mastodon instance's own). ``sent_texts`` gives,
+    per channel, the text exactly as it is sent (with a link the platform gets appended): the
+    length is measured on it. Messages are in ``ui_lang`` (fi, en, sv).
     """
     lg = _lang(lang, text)
     ui = ui_lang if ui_lang in UI_LANGS else "fi"
@@ -94,7 +98,9 @@ def check(
     names = privacy.find_names(tokens, lg)
     findings += privacy.check_privacy(text, lg, tokens, sentences, ui, names)
     for ch in channels:
-        findings += _length_findings(text, ch, ui, channel_limits)
+        sent = (sent_texts or {}).get(ch.lower(), text)
+        weight = (url_weights or {}).get(ch.lower())
+        findings += _length_findings(text, ch, ui, channel_limits, sent, weight)
     findings += access.check_media(media, ui)
     findings += access.check_hashtags(text, lg, ui)
     findings += access.check_emoji_runs(text, ui)
@@ -109,16 +115,26 @@ def check(
 
 
 def _length_findings(
-    text: str, channel: str, ui: str, channel_limits: Mapping[str, int] | None
+    text: str,
+    channel: str,
+    ui: str,
+    channel_limits: Mapping[str, int] | None,
+    sent: str | None = None,
+    url_weight: int | None = None,
 ) -> list[Finding]:
     key = channel.lower()
     max_len = length.limit(key, channel_limits)
     out = []
-    n = length.count(text, key)
+    measured = text if sent is None else sent
+    n = length.count(measured, key, url_weight)
     name = CHANNEL_NAMES.get(key, channel)
     if n > max_len:
-        start = length.overflow_start(text, key, max_len)
+        start = length.overflow_start(measured, key, max_len, url_weight)
+        # The sent text begins with the draft (what is appended comes after it), so an
+        # offset past the draft's end marks its last character: the appended link overflows.
         s = start if start is not None else len(text)
+        if s >= len(text):
+            s = max(len(text) - 1, 0)
         out.append(
             Finding(
                 "length",

@@ -6,7 +6,9 @@
 * Bluesky: 300 grapheme clusters (approximated here per UAX #29, without extra packages).
 * Mastodon: 500 by default (instances differ: pass ``channel_limits``); each URL counts 23 and
   a remote mention ``@user@domain`` counts as ``@user``; counted in grapheme clusters.
-* Threads 500, Instagram 2,200 (and at most 5 hashtags), Facebook 63,206: code points.
+* Threads: 500, code points, except that an emoji counts as its UTF-8 bytes (Threads posts
+  guide, "Limitations": "Emojis are counted as the number of UTF-8 bytes").
+* Instagram 2,200 (and at most 5 hashtags), Facebook 63,206: code points.
 * LinkedIn: 3,000 code points after escaping the characters its "little text" format
   reserves (``| { } @ [ ] ( ) < > # \\ * _ ~``), each of which then takes two.
 """
@@ -150,8 +152,12 @@ def _x_weight(cp: int) -> int:
     return 1 if any(lo <= cp <= hi for lo, hi in _X_LIGHT) else 2
 
 
-def _segments(text: str, channel: str) -> Iterator[tuple[int, int, int]]:
-    """(start, end, weight) covering ``text``; offsets index the original string."""
+def _segments(
+    text: str, channel: str, url_weight: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end, weight) covering ``text``; offsets index the original string. A Mastodon
+    instance sets its own URL weight (``characters_reserved_per_url``)."""
+    weight = URL_WEIGHT if url_weight is None else url_weight
     urls = url_spans(text) if channel in ("x", "mastodon") else []
     mentions: list[tuple[int, int, int]] = []
     if channel == "mastodon":
@@ -160,7 +166,7 @@ def _segments(text: str, channel: str) -> Iterator[tuple[int, int, int]]:
             if rm is not None:
                 local = len(rm.group(1))
                 mentions.append((m.start(), m.end(), grapheme_count(rm.group(1)) if local else 0))
-    specials = sorted([(s, e, URL_WEIGHT) for s, e in urls] + mentions)
+    specials = sorted([(s, e, weight) for s, e in urls] + mentions)
     pos = 0
     for s, e, w in specials:
         if s < pos:
@@ -179,7 +185,9 @@ def _plain(text: str, start: int, end: int, channel: str) -> Iterator[tuple[int,
     comes as one segment whose weight equals its length: one unit per character."""
     if start >= end:
         return
-    if channel in ("bluesky", "mastodon", "x") and _SIMPLE_RE.fullmatch(text, start, end):
+    if channel in ("bluesky", "mastodon", "x", "threads") and _SIMPLE_RE.fullmatch(
+        text, start, end
+    ):
         yield start, end, end - start
         return
     if channel in ("bluesky", "mastodon"):
@@ -193,6 +201,14 @@ def _plain(text: str, start: int, end: int, channel: str) -> Iterator[tuple[int,
             else:
                 normal = unicodedata.normalize("NFC", cluster)
                 yield start + s, start + e, sum(_x_weight(ord(c)) for c in normal)
+    elif channel == "threads":
+        for s, e in graphemes(text[start:end]):
+            cluster = text[start + s : start + e]
+            if is_emoji_cluster(cluster):
+                yield start + s, start + e, len(cluster.encode("utf-8"))
+            else:
+                for k in range(start + s, start + e):
+                    yield k, k + 1, 1
     elif channel == "linkedin":
         for k in range(start, end):
             yield k, k + 1, 2 if text[k] in _LINKEDIN_ESCAPE else 1
@@ -201,20 +217,22 @@ def _plain(text: str, start: int, end: int, channel: str) -> Iterator[tuple[int,
             yield k, k + 1, 1
 
 
-def count(text: str, channel: str) -> int:
-    """Length of ``text`` as ``channel`` counts it."""
+def count(text: str, channel: str, url_weight: int | None = None) -> int:
+    """Length of ``text`` as ``channel`` counts it (``url_weight``: an instance's own)."""
     key = channel.lower()
     limit(key)  # validates the name
-    if key in ("threads", "instagram", "facebook"):
+    if key in ("instagram", "facebook"):
         return len(text)
-    return sum(w for _, _, w in _segments(text, key))
+    return sum(w for _, _, w in _segments(text, key, url_weight))
 
 
-def overflow_start(text: str, channel: str, max_len: int) -> int | None:
+def overflow_start(
+    text: str, channel: str, max_len: int, url_weight: int | None = None
+) -> int | None:
     """Offset of the first character past ``max_len``, or None when the text fits."""
     key = channel.lower()
     total = 0
-    for s, e, w in _segments(text, key):
+    for s, e, w in _segments(text, key, url_weight):
         if total + w > max_len:
             if w == e - s and w > 1 and _SIMPLE_RE.fullmatch(text, s, e):
                 return s + (max_len - total)

@@ -74,6 +74,22 @@ def error_message(code: str, detail: str = "") -> str:
             "Your LinkedIn account is not an administrator or content admin of that page. Ask a "
             "super admin of the page to give you the role, then connect again."
         ),
+        "reply_not_supported": _(
+            "This platform cannot publish a reply to another post through its API, so the "
+            "reply was not published there. Leave the channel out of the reply."
+        ),
+        "reply_wrong_platform": _(
+            "The post being replied to is not on this platform, so the reply cannot go there. "
+            "(%(detail)s)"
+        ),
+        "reply_not_found": _(
+            "The post being replied to could not be found through the platform's API, so the "
+            "reply was not published. (%(detail)s)"
+        ),
+        "too_many_links": _("Threads takes at most 5 links in one post: %(detail)s"),
+        "too_many_mentions": _(
+            "The caption mentions more accounts than Instagram allows: %(detail)s"
+        ),
         "invalid_page": _(
             "That is not a LinkedIn organisation page. Give the page's address "
             "(linkedin.com/company/…) or its number, or leave the field empty to post as your "

@@ -6,42 +6,56 @@ entries that were published and not deleted are shown.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
-from django.utils.html import linebreaks, urlize
+from django.utils.html import format_html, linebreaks, urlize
+from django.utils.http import http_date, quote_etag
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from kaiku.organisations.models import Organisation
-from kaiku.posts.models import ChannelAccount, FeedEntry, PostImage
+from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
 FEED_PLATFORM = "feed"
 # The image types the feed serves; anything else stays private (no SVG, no HTML).
 SERVED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+# The languages a feed may declare (Kaiku's post languages); others fall back to Finnish.
+FEED_LANGUAGES = {"fi", "sv", "en"}
+# RFC 4151: the tagging authority is a DNS name (letters, digits, hyphens, dots).
+_DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
+
+
+def _feed_account(slug: str) -> tuple[Organisation, ChannelAccount]:
+    org = get_object_or_404(Organisation, slug=slug)
+    account = (
+        ChannelAccount.objects.filter(organisation=org, platform=FEED_PLATFORM)
+        .exclude(status=ChannelAccount.Status.DISCONNECTED)
+        .order_by("id")
+        .first()
+    )
+    if account is None:
+        raise Http404
+    return org, account
 
 
 def _organisation(slug: str) -> Organisation:
-    org = get_object_or_404(Organisation, slug=slug)
-    has_feed = (
-        ChannelAccount.objects.filter(organisation=org, platform=FEED_PLATFORM)
-        .exclude(status=ChannelAccount.Status.DISCONNECTED)
-        .exists()
-    )
-    if not has_feed:
-        raise Http404
-    return org
+    return _feed_account(slug)[0]
 
 
 def _entries(org: Organisation) -> Any:
@@ -64,16 +78,49 @@ def _image_url(request: HttpRequest, org: Organisation, entry: FeedEntry) -> str
 
 
 def _entry_html(entry: FeedEntry) -> str:
-    return linebreaks(urlize(entry.text, nofollow=True, autoescape=True))
+    html = linebreaks(urlize(entry.text, nofollow=True, autoescape=True))
+    if entry.link and entry.link not in entry.text:
+        # The post's link went out beside the text on the other platforms: a feed reader
+        # shows the content, so the link belongs in it.
+        html += format_html('\n<p><a href="{}" rel="nofollow">{}</a></p>', entry.link, entry.link)
+    return html
 
 
-def _entry_id(org: Organisation, entry: FeedEntry) -> str:
+def tagging_entity(org: Organisation, account: ChannelAccount) -> str:
+    """The RFC 4151 tagging entity of this feed ("host,date"), fixed the first time the feed
+    is served and kept on the account: ids stay the same when Kaiku's address changes. The
+    date is the organisation's creation day (a day Kaiku's address named it), never today."""
+    stored = account.settings.get("tag_entity")
+    if isinstance(stored, str) and stored:
+        return stored
+    host = (urlsplit(settings.PUBLIC_URL).hostname or "").lower().rstrip(".")
+    if not _DNS_NAME.match(host):
+        host = "kaiku.invalid"  # an IPv6 literal or nothing: not a DNS name
+    entity = f"{host},{org.created_at.astimezone(UTC):%Y-%m-%d}"
+    account.settings = {**account.settings, "tag_entity": entity}
+    ChannelAccount.objects.filter(pk=account.pk).update(settings=account.settings)
+    return entity
+
+
+def _entry_id(entity: str, org: Organisation, entry: FeedEntry) -> str:
     """A permanent id (RFC 4151 tag URI): the same whichever host name served the feed."""
-    return f"tag:{_host()},{entry.published_at:%Y-%m-%d}:/f/{org.slug}/{entry.pk}"
+    return f"tag:{entity}:/f/{org.pk}/{entry.pk}"
 
 
-def _host() -> str:
-    return urlsplit(settings.PUBLIC_URL).hostname or "localhost"
+def feed_language(org: Organisation) -> str:
+    """The language most of the organisation's posts to its feed are written in."""
+    top = (
+        Post.objects.filter(
+            organisation=org,
+            deliveries__account__platform=FEED_PLATFORM,
+            language__in=FEED_LANGUAGES,
+        )
+        .values("language")
+        .annotate(n=Count("id"))
+        .order_by("-n", "language")
+        .first()
+    )
+    return str(top["language"]) if top else "fi"
 
 
 @require_GET
@@ -121,17 +168,24 @@ def entry(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
 def _syndication(
     request: HttpRequest, slug: str, kind: type[Atom1Feed | Rss201rev2Feed]
 ) -> HttpResponse:
-    org = _organisation(slug)
+    org, account = _feed_account(slug)
+    # Last-Modified: the newest change to the entries (a publication or a removal).
+    changed = FeedEntry.objects.filter(organisation=org).aggregate(
+        published=Max("published_at"), deleted=Max("deleted_at")
+    )
+    moments = [m for m in (changed["published"], changed["deleted"]) if m is not None]
+    last_modified = int(max(moments).timestamp()) if moments else None
+    entity = tagging_entity(org, account)
     entries = list(_entries(org)[:FEED_SIZE])
     images = _image_sizes(org, [e.image for e in entries if e.image])
     feed = kind(
         title=org.name,
         link=request.build_absolute_uri(reverse("feed:index", args=[org.slug])),
         description=_("Posts of %(organisation)s") % {"organisation": org.name},
-        language="fi",
+        language=feed_language(org),
         feed_url=request.build_absolute_uri(request.path),
         author_name=org.name,
-        feed_guid=f"tag:{_host()},{org.created_at:%Y-%m-%d}:/f/{org.slug}",
+        feed_guid=f"tag:{entity}:/f/{org.pk}",
     )
     for e in entries:
         link = request.build_absolute_uri(reverse("feed:entry", args=[org.slug, e.pk]))
@@ -143,15 +197,22 @@ def _syndication(
             title=entry_title(e),
             link=link,
             description=_entry_html(e),
-            unique_id=_entry_id(org, e),
+            unique_id=_entry_id(entity, org, e),
             unique_id_is_permalink=False,
             pubdate=e.published_at,
             updateddate=e.published_at,
             author_name=org.name,
             enclosures=enclosures,
         )
-    response = HttpResponse(content_type=f"{feed.content_type}")
-    feed.write(response, "utf-8")
+    body = feed.writeString("utf-8").encode("utf-8")
+    # The ETag is the content's own hash: a reader's conditional GET gets 304 until anything
+    # it would see changes (an entry, the organisation's name, an image).
+    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    response = conditional or HttpResponse(body, content_type=feed.content_type)
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     return response
 
 

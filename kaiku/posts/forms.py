@@ -14,7 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import ConnectField
+from kaiku.channels.registry import connector_class
 from kaiku.organisations.models import Organisation
+from kaiku.posts.errors import error_message
 from kaiku.posts.models import ChannelAccount, Post
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -233,6 +235,22 @@ class ComposeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        reply_to = data.get("reply_to") or ""
+        for account in data.get("accounts") or []:
+            refusal = (
+                connector_class(account.platform).reply_refusal(reply_to) if reply_to else None
+            )
+            if refusal is not None:
+                # A reply that cannot go where it is meant to is refused now, never published
+                # as a post of its own.
+                self.add_error(
+                    "accounts",
+                    _("A reply cannot go to %(channel)s: %(reason)s")
+                    % {
+                        "channel": f"{account.label} {account.display_name or account.handle}",
+                        "reason": error_message(refusal.code, refusal.detail),
+                    },
+                )
         until: date | None = data.get("repeat_until")
         if until and not data.get("repeat"):
             self.add_error("repeat_until", _("Choose how often the post repeats."))

@@ -75,6 +75,10 @@ class ChannelAccount(models.Model):
             self.set_credentials(new)
             ChannelAccount.objects.filter(pk=self.pk).update(credentials_json=self.credentials_json)
 
+        def save_settings(new: dict[str, Any]) -> None:
+            self.settings = dict(new)
+            ChannelAccount.objects.filter(pk=self.pk).update(settings=self.settings)
+
         cls = connector_class(self.platform)
         return cls(
             Account(
@@ -83,6 +87,7 @@ class ChannelAccount(models.Model):
                 credentials=self.credentials,
                 settings=dict(self.settings),
                 save_credentials=save,
+                save_settings=save_settings,
             )
         )
 

@@ -17,9 +17,8 @@ from kaiku.accounts.models import User
 from kaiku.checks.services import run_check
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
-from kaiku.posts import engine
+from kaiku.posts import engine, previews
 from kaiku.posts.models import ChannelAccount, Delivery, Post
-from kaiku.posts.threads import split_thread
 
 
 class ReviewError(Exception):
@@ -44,10 +43,26 @@ class Draft:
 
 
 def findings_for(
-    org: Organisation, text: str, accounts: Iterable[ChannelAccount], lang: str = ""
+    org: Organisation,
+    text: str,
+    accounts: Iterable[ChannelAccount],
+    lang: str = "",
+    *,
+    link: str = "",
+    images: int = 0,
 ) -> list[Any]:
-    channels = sorted({a.connector().limits().counter for a in accounts})
-    return run_check(text, lang=lang or None, channels=channels, org=org)
+    """The check of a draft, its lengths measured as each chosen platform receives the text
+    (with the link a platform appends, by the account's own limits)."""
+    inputs = previews.check_inputs(text, list(accounts), link=link, images=images)
+    return run_check(
+        text,
+        lang=lang or None,
+        channels=inputs.channels,
+        org=org,
+        sent_texts=inputs.sent_texts,
+        channel_limits=inputs.channel_limits,
+        url_weights=inputs.url_weights,
+    )
 
 
 def needs_review(org: Organisation, findings: Sequence[Any]) -> str:
@@ -60,15 +75,13 @@ def needs_review(org: Organisation, findings: Sequence[Any]) -> str:
 
 
 def parts_for(delivery: Delivery) -> list[str]:
-    limits = delivery.account.connector().limits()
-    text = delivery.text_override or delivery.post.text
-    if not limits.threads:
-        return [text]
-
-    def count(t: str) -> int:
-        return language.count(t, limits.counter)
-
-    return split_thread(text, limits.max_chars, count, max_parts=limits.max_thread_parts)
+    """The delivery's thread parts, split so that each part fits as it is sent (the first
+    with the link its platform appends)."""
+    post = delivery.post
+    text = delivery.text_override or post.text
+    return previews.split_for(
+        delivery.account.connector(), text, link=post.link, images=post.images.count()
+    )
 
 
 @transaction.atomic
@@ -89,7 +102,10 @@ def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None 
     post.repeat_until = draft.repeat_until
     post.reply_to_url = draft.reply_to_url
     post.language = draft.language or language.detect_language(draft.text)
-    findings = findings_for(org, draft.text, draft.accounts, post.language)
+    images = post.images.count() if post.pk else 0
+    findings = findings_for(
+        org, draft.text, draft.accounts, post.language, link=draft.link, images=images
+    )
     post.findings_summary = _summary(findings)
     post.review_required_reason = needs_review(org, findings)
     was_scheduled = post.state == Post.State.SCHEDULED

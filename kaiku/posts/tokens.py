@@ -70,3 +70,24 @@ def renew_expiring(now: datetime | None = None) -> dict[str, int]:
 @periodic("posts.renew_tokens", timedelta(hours=24))
 def renew_tokens_job(payload: dict[str, object]) -> None:
     renew_expiring()
+
+
+def refresh_limits() -> int:
+    """Read again what each working account's platform accepts (a Mastodon instance's
+    character limit and URL weight), so that the compose page and the thread splitter count
+    by today's rules, not by those read when the account was connected. Returns how many
+    accounts' limits changed."""
+    changed = 0
+    for account in ChannelAccount.objects.filter(status=ChannelAccount.Status.ACTIVE):
+        try:
+            if account.connector().refresh_limits():
+                changed += 1
+        except ChannelError:
+            # Not reachable today: the stored limits stay; the check before publishing tries.
+            log.warning("reading the limits of %s failed", account, exc_info=True)
+    return changed
+
+
+@periodic("posts.refresh_limits", timedelta(hours=24))
+def refresh_limits_job(payload: dict[str, object]) -> None:
+    refresh_limits()

@@ -136,6 +136,7 @@ def _render(
         chosen = _accounts_from(form, data)
         text = data.get("text", "")
         variants = _variants_from(chosen, data)
+        link = data.get("link", "").strip()
     else:
         initial_accounts = form.initial.get("accounts") or []
         chosen = list(initial_accounts)
@@ -143,6 +144,8 @@ def _render(
         variants = {
             a.pk: str(form.initial.get(variant_name(a), "")) for a in chosen if a is not None
         }
+        link = str(form.initial.get("link") or "")
+    image_count = sum(1 for row in existing if not row["remove"])
     return render(
         request,
         "posts/compose.html",
@@ -152,7 +155,10 @@ def _render(
             "image_forms": image_forms,
             "existing_images": existing,
             "extra_errors": extra_errors or [],
-            "previews": previews.previews(text, chosen, variants) if text.strip() else [],
+            "previews": previews.previews(text, chosen, variants, link=link, images=image_count)
+            if text.strip()
+            else [],
+            "image_count": image_count,
             "account_rows": [
                 {"account": a, "checked": a in chosen, "field_id": f"id_accounts_{i}"}
                 for i, a in enumerate(form.account_list)
@@ -307,11 +313,22 @@ def preview_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
     chosen = _accounts_from(form, request.POST)
     text = request.POST.get("text", "")
     channels = previews.channels_param(chosen)
+    link = request.POST.get("link", "").strip()
+    try:
+        images_count = max(0, min(int(request.POST.get("image_count", "0")), 20))
+    except ValueError:
+        images_count = 0
     response = render(
         request,
         "posts/_previews.html",
         {
-            "previews": previews.previews(text, chosen, _variants_from(chosen, request.POST))
+            "previews": previews.previews(
+                text,
+                chosen,
+                _variants_from(chosen, request.POST),
+                link=link,
+                images=images_count,
+            )
             if text.strip()
             else [],
             "channels_param": channels,

@@ -333,7 +333,11 @@ def test_the_compose_page_wires_the_live_check_to_the_check_partial(
     html = client_for("editor").get(NEW).content.decode()
     assert 'hx-post="/o/toivon-polku/check/partial/"' in html
     assert "keyup changed delay:400ms from:#id_text" in html
-    assert 'hx-include="#id_text, #id_channel_list"' in html
+    # The link and the chosen accounts too: the length is measured as each platform gets it.
+    assert (
+        'hx-include="#id_text, #id_channel_list, #id_link, #id_image_count, [name=accounts]"'
+        in html
+    )
     assert 'hx-target="#check-results"' in html
 
 
@@ -487,8 +491,12 @@ def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
 ) -> None:
     from kaiku.posts.models import ChannelAccount, Post
 
-    feed = ChannelAccount.objects.create(
-        organisation=org, platform="feed", handle=org.slug, settings={"organisation": org.slug}
+    # A Mastodon account: a reply to a fediverse post can go there (the own feed cannot reply).
+    mastodon = ChannelAccount.objects.create(
+        organisation=org,
+        platform="mastodon",
+        handle="@toivonpolku@mastodon.example",
+        base_url="https://mastodon.example",
     )
     client = client_for("editor")
     url = "https://mastodon.example/@someone/1234"
@@ -497,5 +505,41 @@ def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
     assert 'id="reply-context"' in html and url in html and "Hyvä huomio!" in html
     bad = client.get("/o/toivon-polku/posts/new/", {"reply_to": "javascript:alert(1)"})
     assert "javascript:alert" not in bad.content.decode()
-    client.post("/o/toivon-polku/posts/new/", _form("Hyvä huomio!", feed, reply_to=url))
+    client.post("/o/toivon-polku/posts/new/", _form("Hyvä huomio!", mastodon, reply_to=url))
     assert Post.objects.get().reply_to_url == url
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "reason"),
+    [
+        # The own feed has no replies at all.
+        ("feed", "https://mastodon.example/@someone/1234", "ei voi julkaista vastausta"),
+        # Instagram, Facebook Pages and LinkedIn: Kaiku cannot publish replies there.
+        ("instagram", "https://www.instagram.com/p/abc/", "ei voi julkaista vastausta"),
+        ("facebook", "https://www.facebook.com/123/posts/456", "ei voi julkaista vastausta"),
+        ("linkedin", "https://www.linkedin.com/feed/update/urn:li:share:1/", "ei voi"),
+        # The id in another platform's address would point at an unrelated post.
+        ("x", "https://mastodon.example/@someone/1234", "ei ole tällä alustalla"),
+        ("mastodon", "https://x.com/someone/status/1234", "ei ole tällä alustalla"),
+        ("threads", "https://bsky.app/profile/a.bsky.social/post/3kabc", "ei ole tällä"),
+    ],
+)
+def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reason(
+    client_for: Any, members: Any, org: Any, platform: str, url: str, reason: str
+) -> None:
+    from kaiku.posts.models import ChannelAccount, Post
+
+    account = ChannelAccount.objects.create(
+        organisation=org,
+        platform=platform,
+        handle="@toivonpolku",
+        settings={"organisation": org.slug},
+    )
+    response = client_for("editor").post(
+        "/o/toivon-polku/posts/new/", _form("Hyvä huomio!", account, reply_to=url)
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Vastaus ei voi mennä kanavalle" in html
+    assert reason in html
+    assert not Post.objects.exists()  # nothing saved, so nothing can go out as a new post

@@ -72,11 +72,15 @@ class FacebookConnector(PageLoginConnector):
             expires_at=info.expires_at,
         )
 
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return message_for(post, index)
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         if index > 0:
             raise ChannelError(Failure.PERMANENT, "invalid", "Facebook posts are not threads")
+        self.reply_target(post)  # a Page post cannot reply: refused, never posted on its own
         page_id = self._setting("page_id")
         images = post.images[:MAX_PHOTOS]
         with self._api() as graph:

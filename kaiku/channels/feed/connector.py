@@ -58,6 +58,7 @@ class FeedConnector(Connector):
     ) -> PublishedPart:
         from kaiku.posts.models import FeedEntry
 
+        self.reply_target(post)  # the feed has no replies: refused, never a post of its own
         image = post.images[0] if post.images and index == 0 else None
         key = f"{post.key}-{index}"
         try:

@@ -41,7 +41,7 @@ from kaiku.channels.instagram import client as ig
 from kaiku.channels.meta import reconcile as rec
 from kaiku.channels.meta.models import Page, RemotePost, TokenInfo
 from kaiku.channels.meta.pages import PageLoginConnector
-from kaiku.language.text import HASHTAG_RE
+from kaiku.language.text import HASHTAG_RE, MENTION_RE
 
 # IG Container reference, "Instagram API with Facebook Login" column.
 SCOPES = (
@@ -57,6 +57,8 @@ MAX_CAROUSEL = 10
 # we found no Meta page saying so, so the connector keeps Meta's 30 and an account may set
 # settings["max_hashtags"]. Meta refuses a caption over its real limit either way.
 MAX_HASHTAGS = 30
+# IG User Media reference, ``caption``: "Maximum 2200 characters, 30 hashtags, and 20 @ tags."
+MAX_MENTIONS = 20
 # When the quota is used up Meta does not say when the oldest post leaves its moving window.
 QUOTA_RETRY_AFTER = 3600.0
 
@@ -147,23 +149,48 @@ class InstagramConnector(PageLoginConnector):
                 "Instagram fetches images from Kaiku's public address, and this Kaiku has none "
                 "(KAIKU_PUBLIC_URL is a local address)",
             )
+        self.refuse_if_needed(post)
+
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return caption_for(post, index)
+
+    def refusals(self, post: OutgoingPost) -> list[ChannelError]:
+        caption = caption_for(post, 0)
+        problems = []
         if len(caption) > MAX_CAPTION:
-            raise ChannelError(
-                Failure.PERMANENT, "too_long", f"{len(caption)} characters, at most {MAX_CAPTION}"
+            problems.append(
+                ChannelError(
+                    Failure.PERMANENT,
+                    "too_long",
+                    f"{len(caption)} characters, at most {MAX_CAPTION}",
+                )
             )
         tags = len(HASHTAG_RE.findall(caption))
         if tags > self._max_hashtags():
-            raise ChannelError(
-                Failure.PERMANENT,
-                "too_many_hashtags",
-                f"{tags} hashtags, Instagram takes at most {self._max_hashtags()}",
+            problems.append(
+                ChannelError(
+                    Failure.PERMANENT,
+                    "too_many_hashtags",
+                    f"{tags} hashtags, Instagram takes at most {self._max_hashtags()}",
+                )
             )
+        mentions = len(MENTION_RE.findall(caption))
+        if mentions > MAX_MENTIONS:
+            problems.append(
+                ChannelError(
+                    Failure.PERMANENT,
+                    "too_many_mentions",
+                    f"{mentions} @ mentions, Instagram takes at most {MAX_MENTIONS}",
+                )
+            )
+        return problems
 
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         if index > 0:
             raise ChannelError(Failure.PERMANENT, "invalid", "Instagram posts are not threads")
+        self.reply_target(post)  # Instagram cannot reply: refused, never posted on its own
         caption = caption_for(post, index)
         self._check(post, caption)
         ig_user = self._setting("ig_user_id")

@@ -371,11 +371,15 @@ class LinkedInConnector(Connector):
         self.account.credentials = new
         return True
 
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return commentary_text(post)
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         if index > 0:
             raise ChannelError(Failure.PERMANENT, "unexpected", "LinkedIn posts have one part")
+        self.reply_target(post)  # replies (comments) are not posted: refused, not a new post
         with self._api() as client:
             body = self._post_body(client, post)
             try:

@@ -499,6 +499,22 @@ class MastodonClient:
                 Failure.UNKNOWN_OUTCOME, "unexpected", exc.detail, status=response.status_code
             ) from exc
 
+    # https://docs.joinmastodon.org/methods/search/#v2
+    def resolve_status(self, url: str) -> Status | None:
+        """The status at ``url`` as this instance knows it (its local id), fetched from its
+        home server when needed (``resolve=true`` needs a user token). None when not found."""
+        params: dict[str, str | int] = {
+            "q": url,
+            "type": "statuses",
+            "resolve": "true",
+            "limit": 1,
+        }
+        body = self._json(self._request("GET", "/api/v2/search", params=params))
+        statuses = body.get("statuses") if isinstance(body, dict) else None
+        if not isinstance(statuses, list) or not statuses:
+            return None
+        return parse_status(statuses[0])
+
     # https://docs.joinmastodon.org/methods/statuses/#get
     def get_status(self, status_id: str) -> Status:
         return parse_status(self._json(self._request("GET", f"/api/v1/statuses/{status_id}")))

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 from django.utils.translation import gettext_noop as N_
@@ -62,6 +63,22 @@ RECONCILE_PAGES = 3
 # Statuses older than the post (minus clock skew) cannot be one of its parts.
 CLOCK_SKEW = timedelta(minutes=5)
 VISIBILITIES = frozenset({"public", "unlisted", "private", "direct"})
+# Posts on these hosts are not on the fediverse: a Mastodon search cannot find them, and a
+# reply to them from Mastodon would be a post of its own.
+NOT_FEDIVERSE = (
+    "x.com",
+    "twitter.com",
+    "bsky.app",
+    "threads.net",
+    "threads.com",
+    "instagram.com",
+    "facebook.com",
+    "linkedin.com",
+)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url.strip()).hostname or "").lower()
 
 
 def part_text(post: OutgoingPost, index: int) -> str:
@@ -79,6 +96,7 @@ class MastodonConnector(Connector):
     label: ClassVar[str] = "Mastodon"
     # A bearer token that never rotates, and no database access when publishing.
     parallel_publish: ClassVar[bool] = True
+    replies: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="instance",
@@ -240,9 +258,56 @@ class MastodonConnector(Connector):
             characters_reserved_per_url=instance.characters_reserved_per_url,
         )
 
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return part_text(post, index)
+
+    def refresh_limits(self) -> bool:
+        """Read the instance's limits again (an admin may raise the character limit or change
+        the URL weight at any time) and save them when they changed."""
+        with self._api() as client:
+            fresh = client.instance()
+        if not fresh.version:
+            return False  # the instance did not describe itself: keep what is stored
+        new = {**self.account.settings, **fresh.to_settings()}
+        new["domain"] = self.account.settings.get("domain") or fresh.domain
+        if new == self.account.settings:
+            return False
+        self.account.settings = new
+        self.account.save_settings(new)
+        return True
+
     def verify(self) -> None:
         with self._api() as client:
             client.verify_credentials()
+        # The check before a scheduled post is also when the instance's rules are re-read.
+        self.refresh_limits()
+
+    @classmethod
+    def reply_refusal(cls, url: str) -> ChannelError | None:
+        host = _host(url)
+        if not url.strip().startswith(("https://", "http://")) or not host:
+            return ChannelError(Failure.PERMANENT, "reply_wrong_platform", url[:200])
+        if any(host == h or host.endswith(f".{h}") for h in NOT_FEDIVERSE):
+            return ChannelError(
+                Failure.PERMANENT,
+                "reply_wrong_platform",
+                f"{host} is not on the fediverse: Mastodon cannot reply to it",
+            )
+        return None
+
+    def resolve_reply(self, url: str) -> str:
+        """The status's id on the account's own instance (ids differ between instances), found
+        with a resolving search; only a status whose address is ``url`` is accepted."""
+        with self._api() as client:
+            status = client.resolve_status(url)
+        wanted = url.strip().rstrip("/")
+        if status is None or wanted not in (status.url.rstrip("/"), status.uri.rstrip("/")):
+            raise ChannelError(
+                Failure.PERMANENT,
+                "reply_not_found",
+                f"{self.account.base_url} could not find the post {url[:200]}",
+            )
+        return status.id
 
     def _account_id(self, client: MastodonClient) -> str:
         account_id = self.account.settings.get("account_id")
@@ -255,7 +320,7 @@ class MastodonConnector(Connector):
     ) -> PublishedPart:
         if index > 0 and not earlier:
             raise ChannelError(Failure.PERMANENT, "unexpected", f"part {index} has no parent")
-        parent = earlier[-1].remote_id if index > 0 else post.reply_to
+        parent = earlier[-1].remote_id if index > 0 else self.reply_target(post)
         visibility = self.account.settings.get("visibility")
         language = self.account.settings.get("language")
         with self._api() as client:
@@ -298,7 +363,8 @@ class MastodonConnector(Connector):
             parents: set[str | None] = {earlier[index - 1].remote_id}
             start = index
         else:
-            parents = {post.reply_to}
+            # The reply went to the status's id on this instance, not to its address.
+            parents = {self.reply_target(post)}
             start = 0
         found: list[Status] = []
         for i in range(start, index + 1):

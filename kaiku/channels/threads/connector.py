@@ -16,6 +16,7 @@ first attempt, and takes the oldest with the same text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -37,8 +38,10 @@ from kaiku.channels.base import (
 from kaiku.channels.meta import oauth
 from kaiku.channels.meta import reconcile as rec
 from kaiku.channels.meta.graph import GraphClient
-from kaiku.channels.meta.models import RemotePost
+from kaiku.channels.meta.models import PostPage, RemotePost
 from kaiku.channels.threads import client as th
+from kaiku.language import count as count_text
+from kaiku.language.text import url_spans
 
 # https://developers.facebook.com/documentation/threads/get-started: publishing needs
 # threads_basic + threads_content_publish; thread parts are replies (threads_manage_replies to
@@ -50,7 +53,17 @@ SCOPES = (
     "threads_read_replies",
     "threads_manage_insights",
 )
-MAX_CHARS = 500  # posts guide, "Limitations"
+# Posts guide, "Limitations": "Text posts are limited to 500 characters. Emojis are counted
+# as the number of UTF-8 bytes" (kaiku.language counts the "threads" channel so).
+MAX_CHARS = 500
+# Text attachments guide: since 2025-12-22 a post with more than 5 links fails at container
+# creation (THREADS_API__LINK_LIMIT_EXCEEDED); every unique URL in the text counts, and a
+# link attachment once more unless the text already has the same URL.
+MAX_LINKS = 5
+# https://www.threads.com/@user/post/<code> (threads.net too): a post's address.
+_POST_URL = re.compile(
+    r"^https://(?:www\.)?threads\.(?:net|com)/@[A-Za-z0-9_.]+/post/([A-Za-z0-9_-]+)/?(?:[?#].*)?$"
+)
 MAX_CAROUSEL = 20
 MAX_THREAD_PARTS = 25
 QUOTA_RETRY_AFTER = 3600.0
@@ -65,9 +78,18 @@ def part_text(post: OutgoingPost, index: int) -> str:
     return text
 
 
+def links_in(text: str, attachment: str) -> int:
+    """How many links Threads counts in a post (see ``MAX_LINKS``)."""
+    urls = {text[s:e] for s, e in url_spans(text)}
+    if attachment and attachment not in urls:
+        urls.add(attachment)
+    return len(urls)
+
+
 class ThreadsConnector(Connector):
     platform: ClassVar[str] = "threads"
     label: ClassVar[str] = "Threads"
+    replies: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="app_id",
@@ -212,16 +234,73 @@ class ThreadsConnector(Connector):
         self.account.credentials = credentials
         return True
 
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return part_text(post, index)
+
+    def refusals(self, post: OutgoingPost) -> list[ChannelError]:
+        problems = []
+        for index in range(len(post.parts)):
+            text = part_text(post, index)
+            length = count_text(text, "threads")
+            if length > MAX_CHARS:
+                problems.append(
+                    ChannelError(
+                        Failure.PERMANENT,
+                        "too_long",
+                        f"part {index + 1}: {length} characters (emoji as UTF-8 bytes), "
+                        f"at most {MAX_CHARS}",
+                    )
+                )
+            attachment = _link_attachment(post, index)
+            links = links_in(text, attachment)
+            if links > MAX_LINKS:
+                problems.append(
+                    ChannelError(
+                        Failure.PERMANENT,
+                        "too_many_links",
+                        f"part {index + 1}: {links} links, at most {MAX_LINKS}",
+                    )
+                )
+        return problems
+
+    @classmethod
+    def reply_refusal(cls, url: str) -> ChannelError | None:
+        if _POST_URL.match(url.strip()) is None:
+            return ChannelError(
+                Failure.PERMANENT, "reply_wrong_platform", f"not a Threads post address: {url}"
+            )
+        return None
+
+    def resolve_reply(self, url: str) -> str:
+        """The media id of the post at ``url``. Threads' API has no lookup by address, so the
+        post is found among the profile's own threads and replies by its permalink; a post of
+        someone else cannot be found, and the reply is refused rather than guessed."""
+        match = _POST_URL.match(url.strip())
+        code = match.group(1) if match else ""
+        user = self._user_id()
+        with self._api() as graph:
+            for replies in (False, True):
+
+                def page(after: str, *, replies: bool = replies) -> PostPage:
+                    return th.recent(graph, user, replies=replies, since=None, after=after)
+
+                for item in rec.recent(page, None):
+                    found = _POST_URL.match(item.url or "")
+                    if found is not None and found.group(1) == code:
+                        return item.id
+        raise ChannelError(
+            Failure.PERMANENT,
+            "reply_not_found",
+            f"Threads' API finds a post by its address only among the profile's own posts: {url}",
+        )
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         if index > 0 and len(earlier) < index:
             raise ChannelError(Failure.PERMANENT, "unexpected", f"part {index} has no parent")
+        self.refuse_if_needed(post)
         text = part_text(post, index)
-        if len(text) > MAX_CHARS:
-            raise ChannelError(
-                Failure.PERMANENT, "too_long", f"{len(text)} characters, at most 500"
-            )
         images = post.images if index == 0 else ()
         if any(not image.public_url for image in images):
             raise ChannelError(
@@ -230,7 +309,7 @@ class ThreadsConnector(Connector):
                 "Threads fetches images from Kaiku's public address, and this Kaiku has none "
                 "(KAIKU_PUBLIC_URL is a local address)",
             )
-        reply_to = earlier[index - 1].remote_id if index > 0 else (post.reply_to or "")
+        reply_to = earlier[index - 1].remote_id if index > 0 else (self.reply_target(post) or "")
         user = self._user_id()
         wait = {"interval": self.poll_interval, "max_wait": self.poll_max_wait}
         with self._api() as graph:
@@ -280,7 +359,7 @@ class ThreadsConnector(Connector):
                     user,
                     media_type="TEXT",
                     text=text,
-                    link_attachment=(post.link or "") if index == 0 else "",
+                    link_attachment=_link_attachment(post, index),
                     reply_to_id=reply_to,
                 )
             th.wait_until_finished(graph, container, **wait)
@@ -296,7 +375,7 @@ class ThreadsConnector(Connector):
     ) -> PublishedPart | None:
         user = self._user_id()
         since = rec.since_for(post.created_at)
-        parent = post.reply_to or ""
+        parent = (self.reply_target(post) or "") if index == 0 else ""
         if index > 0:
             if earlier is None or len(earlier) < index:
                 return None  # the engine reconciles the first unrecorded part, parents known
@@ -328,6 +407,13 @@ class ThreadsConnector(Connector):
     def fetch_metrics(self, remote_id: str) -> dict[str, int]:
         with self._api() as graph:
             return th.insights(graph, remote_id)
+
+
+def _link_attachment(post: OutgoingPost, index: int) -> str:
+    """The link goes as the first part's link attachment when it is not in its text."""
+    if index == 0 and post.link and not post.images:
+        return post.link
+    return ""
 
 
 def _expiry(expires_in: int | None) -> datetime | None:

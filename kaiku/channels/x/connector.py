@@ -145,6 +145,8 @@ class XConnector(Connector):
         characters_reserved_per_url=23,
     )
 
+    replies: ClassVar[bool] = True
+
     # Test hooks: the registry builds connectors with the account only, so these stay at their
     # defaults in production. Tests set them on a subclass or an instance.
     api_url: ClassVar[str] = API_URL
@@ -329,6 +331,24 @@ class XConnector(Connector):
     def limits(self) -> Limits:
         return self.default_limits
 
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return part_text(post, index)
+
+    @classmethod
+    def reply_refusal(cls, url: str) -> ChannelError | None:
+        """Only an X post's own address (x.com or twitter.com ``/status/<id>``) is a reply
+        target: the id of a post on another platform would point at an unrelated X post."""
+        if _STATUS_URL.match(url.strip()) is None:
+            return ChannelError(
+                Failure.PERMANENT,
+                "reply_wrong_platform",
+                f"not an X post address: {url[:200]}",
+            )
+        return None
+
+    def resolve_reply(self, url: str) -> str:
+        return tweet_id_from(url)
+
     def verify(self) -> None:
         self._call(lambda c: c.me())
 
@@ -347,9 +367,9 @@ class XConnector(Connector):
 
     def _reply_parent(self, post: OutgoingPost) -> str | None:
         """The post the first part replies to, after checking that X allows the reply."""
-        if not post.reply_to:
+        target = self.reply_target(post)
+        if target is None:
             return None
-        target = tweet_id_from(post.reply_to)
         if self.account.settings.get("reply_policy") == "unrestricted":
             return target
         lookup = self._call(
