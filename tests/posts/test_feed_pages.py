@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -184,3 +185,79 @@ def test_the_feed_page_makes_the_same_number_of_queries_however_many_entries(
     with CaptureQueriesContext(connection) as many:
         assert Client().get(BASE).status_code == 200
     assert len(many) == len(few)
+
+
+# --- issue 13.8: the link, the language, conditional GET, lasting ids ------------------------
+
+TAG_URI = re.compile(
+    # RFC 4151: "tag:" authorityName "," date ":" specific; the date YYYY[-MM[-DD]].
+    r"^tag:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r",\d{4}(?:-\d{2}(?:-\d{2})?)?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$"
+)
+
+
+@pytest.mark.parametrize("kind", ["atom.xml", "rss.xml"])
+def test_the_posts_link_is_in_the_feed_content(org: Any, feed_account: Any, kind: str) -> None:
+    _entry(org, "Syksyn vertaisryhmät alkavat.", link="https://example.org/ryhmat")
+    parsed = feedparser.parse(Client().get(BASE + kind).content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert 'href="https://example.org/ryhmat"' in parsed.entries[0].summary
+
+
+@pytest.mark.parametrize("kind", ["atom.xml", "rss.xml"])
+def test_the_feed_declares_the_language_the_organisation_writes_in(
+    org: Any, members: Any, feed_account: Any, rf_request: Any, kind: str
+) -> None:
+    for text in ("Välkommen på öppet hus på torsdag.", "Vi ses på måndag i föreningens lokal."):
+        post = services.save_draft(
+            org,
+            members["editor"],
+            services.Draft(text=text, accounts=[feed_account], language="sv"),
+        )
+        services.submit(post, rf_request)
+    run_jobs()
+    response = Client().get(BASE + kind)
+    parsed = feedparser.parse(response.content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.feed.language == "sv"
+    if kind == "atom.xml":
+        assert b'xml:lang="sv"' in response.content
+    else:
+        assert b"<language>sv</language>" in response.content
+
+
+@pytest.mark.parametrize("kind", ["atom.xml", "rss.xml"])
+def test_a_reader_s_conditional_get_is_answered_304_until_the_feed_changes(
+    org: Any, feed_account: Any, kind: str
+) -> None:
+    _entry(org, "Ensimmäinen julkaisu", minutes_ago=10)
+    client = Client()
+    first = client.get(BASE + kind)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert modified == "Wed, 01 May 2030 11:50:00 GMT"
+    again = client.get(BASE + kind, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert client.get(BASE + kind, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    _entry(org, "Uusi julkaisu")
+    changed = client.get(BASE + kind, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed["Last-Modified"] == "Wed, 01 May 2030 12:00:00 GMT"
+
+
+@pytest.mark.parametrize("kind", ["atom.xml", "rss.xml"])
+def test_entry_ids_are_valid_tag_uris_that_keep_when_kaikus_address_changes(
+    org: Any, feed_account: Any, kind: str, settings: Any
+) -> None:
+    settings.PUBLIC_URL = "https://kaiku.toivonpolku.example"
+    org.created_at = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    org.save()
+    _entry(org, "Julkaisu")
+    before = feedparser.parse(Client().get(BASE + kind).content)
+    settings.PUBLIC_URL = "https://uusi-osoite.example"
+    after = feedparser.parse(Client().get(BASE + kind).content)
+    ids = [e.id for e in before.entries]
+    assert ids == [e.id for e in after.entries]
+    for value in ids:
+        assert TAG_URI.match(value), value
+        # The organisation's creation day, not the day of publishing (2030-05-01) or today.
+        assert value.startswith("tag:kaiku.toivonpolku.example,2024-03-05:")

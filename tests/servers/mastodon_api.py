@@ -128,6 +128,9 @@ class MastodonApi:
         self.statuses: list[dict[str, Any]] = []  # Status entities, oldest first
         self.sources: dict[str, str] = {}  # status id -> the text as posted
         self.idempotency: dict[str, dict[str, Any]] = {}  # "account:key" -> status id, time
+        # Posts on other servers, by address: text and author. A resolving search fetches one
+        # and gives it an id here (as federation does); a plain search does not know it.
+        self.remote: dict[str, tuple[str, str]] = {}
         self._next_id = int(self.clock() * 1000) << 16
         if state_file and state_file.exists():
             self._load(state_file)
@@ -250,6 +253,7 @@ class MastodonApi:
             ("GET", "/api/v1/statuses/:id", self.get_status),
             ("DELETE", "/api/v1/statuses/:id", self.delete_status),
             ("GET", "/api/v1/timelines/tag/:id", self.tag_timeline),
+            ("GET", "/api/v2/search", self.search),
         ]
         return [(method, route_pattern(path), func) for method, path, func in table]
 
@@ -559,7 +563,7 @@ class MastodonApi:
         media_ids = req.form.get("media_ids[]", []) + req.form.get("media_ids", [])
         if not text.strip() and not media_ids:
             raise ApiError(422, "Validation failed: Text can't be blank")
-        if count_characters(text) > self.max_characters:
+        if count_characters(text, self.characters_reserved_per_url) > self.max_characters:
             raise ApiError(
                 422, f"Validation failed: Text character limit of {self.max_characters} exceeded"
             )
@@ -632,6 +636,25 @@ class MastodonApi:
         self.statuses.append(status)
         self.sources[status_id] = text
         return status
+
+    # https://docs.joinmastodon.org/methods/search/#v2: a URL query finds the status with that
+    # address (url or uri); with resolve=true (a user token needed) a remote one is fetched.
+    def search(self, req: ApiRequest) -> ApiResponse:
+        query = (req.arg("q") or "").strip()
+        resolve = req.arg("resolve") == "true"
+        if resolve:
+            self._token(req, "read:search")
+        found = [s for s in self.statuses if query in (s["url"], s["uri"])]
+        if not found and resolve and query in self.remote:
+            text, username = self.remote[query]
+            author = self.account_by_username(username) or self.add_account(username)
+            status = self._new_status(
+                author, text, visibility="public", parent=None, media=[], req=req
+            )
+            status.update(url=query, uri=query)
+            found = [status]
+        body = {"accounts": [], "statuses": [copy.deepcopy(s) for s in found[:1]], "hashtags": []}
+        return ApiResponse(200, body)
 
     def get_status(self, req: ApiRequest, status_id: str) -> ApiResponse:
         status = self.status(status_id)

@@ -43,15 +43,16 @@ def _link(url: str) -> str:
     )
 
 
-def count_characters(text: str) -> int:
-    """Mastodon's length: every URL counts as 23, a mention as its @username only."""
+def count_characters(text: str, url_weight: int = 23) -> int:
+    """Mastodon's length: every URL counts as 23 (or the instance's
+    ``characters_reserved_per_url``), a mention as its @username only."""
     counted = 0
     last = 0
     for match in _TOKENS.finditer(text):
         counted += len(text[last : match.start()])
         if match.group("url"):
             url = match.group("url").rstrip(_URL_TAIL)
-            counted += 23 + len(match.group("url")) - len(url)
+            counted += url_weight + len(match.group("url")) - len(url)
         elif match.group("mention"):
             counted += 1 + len(match.group("user"))
         else:

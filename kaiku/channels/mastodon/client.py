@@ -47,7 +47,8 @@ from kaiku.channels.mastodon.models import (
 
 # Granular scopes (Mastodon >= 2.4.3); ``read`` / ``write`` would ask for far more than we use.
 # https://docs.joinmastodon.org/api/oauth-scopes/#granular
-SCOPES = "read:accounts read:statuses write:statuses write:media"
+# read:search: a reply from the field watch finds its status with a resolving search.
+SCOPES = "read:accounts read:search read:statuses write:statuses write:media"
 
 # GET /api/v1/accounts/:id/statuses: "limit: Max 40 statuses".
 MAX_PAGE = 40
