@@ -522,6 +522,7 @@ def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
         ("x", "https://mastodon.example/@someone/1234", "ei ole tällä alustalla"),
         ("mastodon", "https://x.com/someone/status/1234", "ei ole tällä alustalla"),
         ("threads", "https://bsky.app/profile/a.bsky.social/post/3kabc", "ei ole tällä"),
+        ("bluesky", "https://www.threads.com/@joku/post/C0ffee", "ei ole tällä"),
     ],
 )
 def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reason(
@@ -543,3 +544,27 @@ def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reaso
     assert "Vastaus ei voi mennä kanavalle" in html
     assert reason in html
     assert not Post.objects.exists()  # nothing saved, so nothing can go out as a new post
+
+
+@pytest.mark.parametrize(
+    ("platform", "url"),
+    [
+        ("x", "https://x.com/joku/status/1234567890"),
+        ("mastodon", "https://toinen.example/@joku/1234"),
+        ("threads", "https://www.threads.com/@joku/post/C0ffee"),
+        ("bluesky", "https://bsky.app/profile/joku.bsky.social/post/3kabcdefgh2x"),
+    ],
+)
+def test_a_reply_to_a_post_of_the_channel_s_own_platform_is_saved(
+    client_for: Any, members: Any, org: Any, platform: str, url: str
+) -> None:
+    from kaiku.posts.models import ChannelAccount, Post
+
+    account = ChannelAccount.objects.create(
+        organisation=org, platform=platform, handle="@toivonpolku"
+    )
+    response = client_for("editor").post(
+        "/o/toivon-polku/posts/new/", _form("Hyvä huomio!", account, reply_to=url)
+    )
+    assert response.status_code == 302
+    assert Post.objects.get().reply_to_url == url

@@ -12,6 +12,7 @@ the first attempt, so after a lost answer ``reconcile`` looks that key up; and a
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -34,6 +35,8 @@ from kaiku.channels.bluesky import client as bsky
 
 T = TypeVar("T")
 DEFAULT_PDS = "https://bsky.social"
+# A post's address in the Bluesky app (handle or DID), or its AT URI.
+_POST_URL = re.compile(r"^https://bsky\.app/profile/([^/?#]+)/post/([A-Za-z0-9._:~-]+)/?$")
 
 
 def _error(exc: bsky.BlueskyError) -> ChannelError:
@@ -88,6 +91,7 @@ def post_url(handle: str, uri: str) -> str:
 class BlueskyConnector(Connector):
     platform: ClassVar[str] = "bluesky"
     label: ClassVar[str] = "Bluesky"
+    replies: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField("handle", N_("Handle"), help=N_("For example yhdistys.bsky.social")),
         ConnectField(
@@ -204,16 +208,60 @@ class BlueskyConnector(Connector):
             raise ChannelError(Failure.PERMANENT, "not_found", part.remote_id)
         return record.ref
 
+    @classmethod
+    def reply_refusal(cls, url: str) -> ChannelError | None:
+        value = url.strip()
+        if _POST_URL.match(value) is None and not value.startswith("at://"):
+            return ChannelError(
+                Failure.PERMANENT, "reply_wrong_platform", f"not a Bluesky post address: {url}"
+            )
+        return None
+
+    def _reply_refs(self, client: bsky.BlueskyClient, url: str) -> bsky.ReplyTo:
+        """Strong references (uri and cid) of the post replied to and of its thread's root,
+        as a Bluesky reply needs them; refused when the post cannot be read."""
+        refusal = self.reply_refusal(url)
+        if refusal is not None:
+            raise refusal
+        match = _POST_URL.match(url.strip())
+        try:
+            if match is not None:
+                actor, rkey = match.group(1), match.group(2)
+                repo = actor if actor.startswith("did:") else client.resolve_handle(actor)
+            else:
+                repo, _, rkey = bsky.parse_at_uri(url.strip())
+            record = client.get_record(repo, bsky.POST_COLLECTION, rkey) if repo else None
+        except (ValueError, bsky.BlueskyError) as exc:
+            if isinstance(exc, bsky.BlueskyError) and not exc.permanent:
+                raise _error(exc) from exc
+            record = None
+        if record is None or not record.cid:
+            raise ChannelError(
+                Failure.PERMANENT, "reply_not_found", f"the post {url[:200]} could not be read"
+            )
+        parent = record.ref
+        root = parent
+        reply = record.value.get("reply")
+        if isinstance(reply, dict) and isinstance(reply.get("root"), dict):
+            found = reply["root"]
+            if isinstance(found.get("uri"), str) and isinstance(found.get("cid"), str):
+                root = bsky.StrongRef(found["uri"], found["cid"])
+        return bsky.ReplyTo(root=root, parent=parent)
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
         with self._client() as client:
             try:
                 reply = None
+                target = None
+                if post.reply_to and (index == 0 or earlier):
+                    # A reply from the field watch: never a top-level post by mistake.
+                    target = self._reply_refs(client, post.reply_to)
+                    reply = target
                 if index > 0 and earlier:
-                    reply = bsky.ReplyTo(
-                        root=self._ref(client, earlier[0]), parent=self._ref(client, earlier[-1])
-                    )
+                    root = target.root if target else self._ref(client, earlier[0])
+                    reply = bsky.ReplyTo(root=root, parent=self._ref(client, earlier[-1]))
                 images = self._images(client, post) if index == 0 else []
                 card = None
                 if index == 0 and not images and post.link_card:
