@@ -57,7 +57,10 @@ MAX_CAROUSEL = 10
 # we found no Meta page saying so, so the connector keeps Meta's 30 and an account may set
 # settings["max_hashtags"]. Meta refuses a caption over its real limit either way.
 MAX_HASHTAGS = 30
-# IG User Media reference, ``caption``: "Maximum 2200 characters, 30 hashtags, and 20 @ tags."
+# The IG User Media reference's ``caption`` row has said "Maximum 2200 characters, 30
+# hashtags, and 20 @ tags" for years; the row itself was not in what we could read on
+# 2026-12-06 (the search found the page but not that row), and third-party services agree on
+# 2,200 and 20 mentions, so this is kept with that caveat.
 MAX_MENTIONS = 20
 # When the quota is used up Meta does not say when the oldest post leaves its moving window.
 QUOTA_RETRY_AFTER = 3600.0
