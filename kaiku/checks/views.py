@@ -81,7 +81,7 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
             sent_texts=inputs.sent_texts,
             channel_limits=inputs.channel_limits,
             url_weights=inputs.url_weights,
-        )
+        ) + list(inputs.refusals)
     else:
         findings = services.run_check(text, lang=lang, channels=channels, org=org) if text else []
     return render(request, "checks/_results.html", results_context(text, findings))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kaiku import language
 from kaiku.channels.base import Connector, OutgoingImage, OutgoingPost
+from kaiku.language.types import Finding
 from kaiku.posts.errors import error_message
 from kaiku.posts.models import ChannelAccount
 from kaiku.posts.threads import split_thread
@@ -166,6 +167,9 @@ class CheckInputs:
     sent_texts: dict[str, str]
     channel_limits: dict[str, int]
     url_weights: dict[str, int]
+    # What a chosen platform would refuse by its own rules besides the length (Threads'
+    # links, Instagram's hashtags and mentions), as findings of the whole text.
+    refusals: list[Finding] = field(default_factory=list)
 
 
 def check_inputs(
@@ -177,6 +181,19 @@ def check_inputs(
         connector = account.connector()
         limits = connector.limits()
         counter = limits.counter
+        for refusal in connector.refusals(outgoing([text.strip()], link=link, images=images)):
+            if refusal.code != "too_long":  # the length finding says it, at its place
+                inputs.refusals.append(
+                    Finding(
+                        "length",
+                        f"channel.{refusal.code}",
+                        0,
+                        len(text),
+                        text,
+                        "block",
+                        f"{account.label}: {error_message(refusal.code, refusal.detail)}",
+                    )
+                )
         if counter not in known:
             continue
         if counter not in inputs.channels:

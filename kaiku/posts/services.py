@@ -54,7 +54,7 @@ def findings_for(
     """The check of a draft, its lengths measured as each chosen platform receives the text
     (with the link a platform appends, by the account's own limits)."""
     inputs = previews.check_inputs(text, list(accounts), link=link, images=images)
-    return run_check(
+    findings = run_check(
         text,
         lang=lang or None,
         channels=inputs.channels,
@@ -63,6 +63,7 @@ def findings_for(
         channel_limits=inputs.channel_limits,
         url_weights=inputs.url_weights,
     )
+    return findings + inputs.refusals
 
 
 def needs_review(org: Organisation, findings: Sequence[Any]) -> str:

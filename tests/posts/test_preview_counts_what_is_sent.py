@@ -192,6 +192,30 @@ def test_threads_refuses_more_than_five_links_before_making_anything(
         h.stop()
 
 
+def test_six_links_for_threads_are_flagged_before_approval_and_in_the_live_check(
+    org: Any, members: Any, client_for: Any
+) -> None:
+    h = ThreadsHarness()
+    h.start()
+    try:
+        account = h.make_account(org)
+        text = "Lue lisää: " + " ".join(f"https://example.org/{i}" for i in range(6))
+        post = services.save_draft(
+            org, members["editor"], services.Draft(text=text, accounts=[account])
+        )
+        assert post.findings_summary.get("block", 0) >= 1
+        codes = [f.code for f in services.findings_for(org, text, [account])]
+        assert "channel.too_many_links" in codes
+        html = (
+            client_for("editor")
+            .post("/o/toivon-polku/check/partial/", {"text": text, "accounts": [account.pk]})
+            .content.decode()
+        )
+        assert "Threadsiin voi laittaa yhteen julkaisuun enintään 5 linkkiä" in html
+    finally:
+        h.stop()
+
+
 def test_instagram_refuses_more_than_twenty_mentions_and_the_preview_says_so(
     org: Any, client_for: Any
 ) -> None:
