@@ -66,3 +66,20 @@ def test_instagram_allows_at_most_five_hashtags() -> None:
     text = "Kuva #yksi #kaksi #kolme #neljä #viisi #kuusi #seitsemän"
     f = next(f for f in check(text, "fi", ["instagram"]) if f.code == "length.hashtags")
     assert f.text == "#kuusi #seitsemän"
+
+
+def test_threads_counts_an_emoji_as_its_utf8_bytes_and_other_characters_as_one() -> None:
+    # Threads posts guide: "Emojis are counted as the number of UTF-8 bytes."
+    assert count("Hei", "threads") == 3
+    assert count("Hyvää päivää", "threads") == 12
+    assert count("🌱", "threads") == 4
+    assert count("👍🏽", "threads") == 8  # with its skin tone: two code points, 8 bytes
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert count(family, "threads") == len(family.encode("utf-8")) == 18
+    assert count("Kiitos ❤️", "threads") == 7 + len("❤️".encode())
+
+
+def test_a_mastodon_instance_s_own_url_weight_is_used() -> None:
+    text = "Lue lisää https://example.org/hyvin/pitka/osoite/joka/ei/vaikuta"
+    assert count(text, "mastodon") == 10 + 23
+    assert count(text, "mastodon", url_weight=30) == 10 + 30
