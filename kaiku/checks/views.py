@@ -15,6 +15,8 @@ from kaiku.organisations import audit
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts.models import ChannelAccount
+from kaiku.posts.previews import check_inputs
 
 MAX_TEXT = 20_000
 
@@ -58,9 +60,6 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
     chosen = request.POST.getlist("accounts")
     if text and chosen:
         # From the compose page: measure the text as each chosen account's platform gets it.
-        from kaiku.posts.models import ChannelAccount
-        from kaiku.posts.previews import check_inputs
-
         accounts = list(
             ChannelAccount.objects.filter(
                 organisation=org, pk__in=[a for a in chosen if a.isdigit()]
