@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts import services
-from kaiku.accounts.forms import CodeForm, LoginForm, PreferencesForm, TokenForm
+from kaiku.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    PreferencesForm,
+    ReplaceCodeForm,
+    TokenForm,
+)
 from kaiku.accounts.models import ApiToken, User
 from kaiku.organisations import audit
 from kaiku.organisations.audit import client_ip
@@ -73,7 +79,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         ip = client_ip(request)
         if services.is_throttled(user.username, ip):
             form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
-        elif services.verify_totp(user.totp_secret, form.cleaned_data["code"]):
+        elif services.use_totp(user, form.cleaned_data["code"]):
             request.session.pop(PENDING_KEY, None)
             return _finish_login(request, user)
         else:
@@ -104,7 +110,13 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "tokens": tokens, "token_form": TokenForm(), "new_token": None},
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": TokenForm(),
+            "new_token": None,
+            "tfa_required": services.two_factor_required(request.user),
+        },
     )
 
 
@@ -112,19 +124,28 @@ def account(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     user = request.user
-    secret = request.session.get("kaiku_totp_secret") or services.new_totp_secret()
-    request.session["kaiku_totp_secret"] = secret
-    form = CodeForm(request.POST or None)
+    # The new secret waits in the session until confirmed, sealed like every stored secret.
+    secret = services.pending_totp_secret(request.session)
+    replacing = user.has_two_factor
+    form: CodeForm = (ReplaceCodeForm if replacing else CodeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.verify_totp(secret, form.cleaned_data["code"]):
+        step = services.totp_step(secret, form.cleaned_data["code"])
+        if step is None:
+            form.add_error("code", _("The code is wrong or has expired."))
+        elif replacing and not services.use_totp(user, form.cleaned_data["current_code"]):
+            services.note_failure(user.username, client_ip(request))
+            form.add_error("current_code", _("The code is wrong or has expired."))
+        else:
             user.totp_secret = secret
             user.totp_confirmed_at = timezone.now()
-            user.save(update_fields=["totp_secret", "totp_confirmed_at"])
-            request.session.pop("kaiku_totp_secret", None)
-            audit.record("two_factor.enabled", request=request)
+            user.totp_last_step = step
+            user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+            services.forget_totp_secret(request.session)
+            audit.record(
+                "two_factor.replaced" if replacing else "two_factor.enabled", request=request
+            )
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("accounts:account")
-        form.add_error("code", _("The code is wrong or has expired."))
     uri = services.totp_uri(user, secret)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#1b2733", light="#ffffff")
     return render(
@@ -134,6 +155,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "secret": secret,
             "qr_svg": qr_svg,
+            "replacing": replacing,
             "required": request.GET.get("required") == "1",
         },
     )
@@ -145,17 +167,14 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     user = request.user
     form = CodeForm(request.POST)
-    if (
-        form.is_valid()
-        and user.has_two_factor
-        and services.verify_totp(user.totp_secret, form.cleaned_data["code"])
-    ):
+    if form.is_valid() and services.use_totp(user, form.cleaned_data["code"]):
         user.totp_secret = ""
         user.totp_confirmed_at = None
         user.save(update_fields=["totp_secret", "totp_confirmed_at"])
         audit.record("two_factor.disabled", request=request)
         messages.success(request, _("Two-factor sign-in is off."))
     else:
+        services.note_failure(user.username, client_ip(request))
         messages.error(request, _("The code is wrong or has expired."))
     return redirect("accounts:account")
 
@@ -178,6 +197,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             "tokens": tokens,
             "token_form": TokenForm(),
             "new_token": new_token,
+            "tfa_required": services.two_factor_required(request.user),
         },
     )
 

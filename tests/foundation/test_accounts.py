@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from django.core import mail
 
+from kaiku import crypto
 from kaiku.organisations.models import AuditEvent
 from tests.conftest import PASSWORD
 
@@ -63,7 +64,9 @@ def test_setting_up_two_factor_stores_the_secret_encrypted(client_for: Any, memb
 
     client = client_for("editor")
     client.get("/accounts/two-factor/")
-    secret = client.session["kaiku_totp_secret"]
+    sealed = client.session["kaiku_totp_secret"]
+    secret = crypto.decrypt(sealed, "session.totp_secret")
+    assert secret not in sealed  # the session holds it encrypted, as the database does
     client.post("/accounts/two-factor/", {"code": pyotp.TOTP(secret).now()})
     user = members["editor"]
     user.refresh_from_db()
