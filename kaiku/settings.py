@@ -214,9 +214,13 @@ KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum
 KAIKU_PUBLISH_BATCH = env_int("KAIKU_PUBLISH_BATCH", 100, minimum=1, maximum=500)
 KAIKU_PUBLISH_THREADS = env_int("KAIKU_PUBLISH_THREADS", 8, minimum=1, maximum=64)
 
-# Failed logins: this many per account (or 4x per address) in the window locks further tries.
+# Failed logins: after this many per account (or 4x per client address) in the window, each
+# further try waits, doubling from KAIKU_LOGIN_BACKOFF_SECONDS up to the window; never a lock.
 KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)
 KAIKU_LOGIN_WINDOW_SECONDS = env_int("KAIKU_LOGIN_WINDOW_SECONDS", 900, minimum=10)
+KAIKU_LOGIN_BACKOFF_SECONDS = env_int("KAIKU_LOGIN_BACKOFF_SECONDS", 30, minimum=1)
+# A one-time sign-in link by e-mail (the way through a slowed-down sign-in) is valid this long.
+KAIKU_SIGN_IN_LINK_SECONDS = env_int("KAIKU_SIGN_IN_LINK_SECONDS", 900, minimum=60)
 
 # LinkedIn's API version (YYYYMM); each version lives about a year. Empty: Kaiku's default.
 KAIKU_LINKEDIN_VERSION = env_str("KAIKU_LINKEDIN_VERSION", "").strip()

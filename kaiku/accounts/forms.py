@@ -46,3 +46,7 @@ class ReplaceCodeForm(CodeForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
     field_order = ["current_code", "code"]
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of your account"), max_length=254)

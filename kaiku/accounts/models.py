@@ -79,3 +79,17 @@ class ApiToken(models.Model):
             two_factor=user.has_two_factor,
         )
         return token, raw
+
+
+class SignInLink(models.Model):
+    """A one-time sign-in link sent by e-mail: the way in for a person whose password sign-in
+    is slowed down by someone else's failed guesses. Only the SHA-256 of its token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -3,28 +3,57 @@
 from __future__ import annotations
 
 import hmac
+import math
+import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from kaiku import crypto
-from kaiku.accounts.models import ApiToken, FailedLogin, User
+from kaiku.accounts.models import ApiToken, FailedLogin, SignInLink, User, hash_token
 from kaiku.organisations.models import Membership
 from kaiku.organisations.roles import Role
 
 
-def is_throttled(username: str, ip_address: str | None) -> bool:
+def _backoff(failures: int, last: datetime | None, limit: int) -> float:
+    """Seconds still to wait: none below ``limit`` failures, then doubling from the backoff
+    base with each further failure, never longer than the window (a wait, not a lock)."""
+    if failures < limit or last is None:
+        return 0.0
+    base: int = settings.KAIKU_LOGIN_BACKOFF_SECONDS
+    window: int = settings.KAIKU_LOGIN_WINDOW_SECONDS
+    wait = min(base * 2 ** min(failures - limit, 20), window)
+    elapsed: float = (timezone.now() - last).total_seconds()
+    return max(0.0, float(wait) - elapsed)
+
+
+def wait_seconds(username: str, ip_address: str | None) -> int:
+    """How long the next sign-in attempt for this account from this client must wait (0: now).
+
+    Counted per account and per client address (the person's own, from the trusted proxy's
+    X-Forwarded-For), so many people behind one proxy do not share one budget."""
     since = timezone.now() - timedelta(seconds=settings.KAIKU_LOGIN_WINDOW_SECONDS)
     recent = FailedLogin.objects.filter(created_at__gte=since)
     limit = settings.KAIKU_LOGIN_MAX_FAILURES
-    if recent.filter(username=username.lower()).count() >= limit:
-        return True
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= 4 * limit
+    by_account = recent.filter(username=username.lower()).aggregate(
+        n=Count("id"), last=Max("created_at")
+    )
+    wait = _backoff(by_account["n"], by_account["last"], limit)
+    if ip_address:
+        by_client = recent.filter(ip_address=ip_address).aggregate(
+            n=Count("id"), last=Max("created_at")
+        )
+        wait = max(wait, _backoff(by_client["n"], by_client["last"], 4 * limit))
+    return math.ceil(wait)
+
+
+def is_throttled(username: str, ip_address: str | None) -> bool:
+    return wait_seconds(username, ip_address) > 0
 
 
 def note_failure(username: str, ip_address: str | None) -> None:
@@ -108,3 +137,68 @@ def token_refused(token: ApiToken) -> bool:
     two-factor sign-in (or whose owner has since turned it off) is refused."""
     user = token.user
     return not (token.two_factor and user.has_two_factor) and two_factor_required(user)
+
+
+# --- one-time sign-in links by e-mail ---------------------------------------------------------
+
+# Link requests per address and per client in the window: enough for a typo, not a mail bomb.
+LINK_REQUESTS = 3
+
+
+def may_send_sign_in_link(email: str, ip_address: str | None) -> bool:
+    since = timezone.now() - timedelta(seconds=settings.KAIKU_LOGIN_WINDOW_SECONDS)
+    key = "link:" + email.lower()
+    recent = FailedLogin.objects.filter(created_at__gte=since)
+    if recent.filter(username=key[:150]).count() >= LINK_REQUESTS:
+        return False
+    return not (
+        ip_address
+        and recent.filter(username__startswith="link:", ip_address=ip_address).count()
+        >= 4 * LINK_REQUESTS
+    )
+
+
+def issue_sign_in_link(email: str, ip_address: str | None) -> list[tuple[User, str]]:
+    """A new link for each active account with this address (usually one), as (user, token).
+
+    The request is counted like a failure, so that links cannot be asked for without end."""
+    FailedLogin.objects.create(username=("link:" + email.lower())[:150], ip_address=ip_address)
+    issued = []
+    for user in User.objects.filter(email__iexact=email, is_active=True):
+        raw = secrets.token_urlsafe(32)
+        SignInLink.objects.create(
+            user=user,
+            token_hash=hash_token(raw),
+            expires_at=timezone.now() + timedelta(seconds=settings.KAIKU_SIGN_IN_LINK_SECONDS),
+        )
+        issued.append((user, raw))
+    return issued
+
+
+def open_sign_in_link(raw: str) -> SignInLink | None:
+    """The link if it is unused and unexpired (it is not used up by looking)."""
+    return (
+        SignInLink.objects.select_related("user")
+        .filter(
+            token_hash=hash_token(raw),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+        .first()
+    )
+
+
+def use_sign_in_link(raw: str) -> User | None:
+    """The link's person, once: a conditional UPDATE marks it used, so of two clicks (or a
+    mail scanner and the person) only one signs in."""
+    link = open_sign_in_link(raw)
+    if link is None:
+        return None
+    taken = SignInLink.objects.filter(
+        pk=link.pk, used_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(used_at=timezone.now())
+    if taken != 1:
+        return None
+    clear_failures(link.user.username)
+    return link.user

@@ -4,15 +4,20 @@ import time
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts import services
@@ -21,6 +26,7 @@ from kaiku.accounts.forms import (
     LoginForm,
     PreferencesForm,
     ReplaceCodeForm,
+    SignInLinkForm,
     TokenForm,
 )
 from kaiku.accounts.models import ApiToken, User
@@ -38,14 +44,27 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
+def _throttled_message(wait: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(seconds)d second, "
+        "or get a one-time sign-in link by e-mail.",
+        "Too many failed attempts. Try again in %(seconds)d seconds, "
+        "or get a one-time sign-in link by e-mail.",
+        wait,
+    ) % {"seconds": wait}
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
         ip = client_ip(request)
-        if services.is_throttled(username, ip):
-            audit.record("login.throttled", request=request, username=username)
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
+        wait = services.wait_seconds(username, ip)
+        if wait:
+            audit.record("login.throttled", request=request, username=username, wait=wait)
+            form.add_error(None, _throttled_message(wait))
+            throttled = True
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
@@ -58,7 +77,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect(f"/accounts/login/code/?next={next_url}")
             else:
                 return _finish_login(request, user)
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _next_url(request), "throttled": throttled},
+    )
 
 
 def _finish_login(request: HttpRequest, user: Any) -> HttpResponse:
@@ -77,8 +100,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        if services.is_throttled(user.username, ip):
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
+        wait = services.wait_seconds(user.username, ip)
+        if wait:
+            form.add_error(None, _throttled_message(wait))
         elif services.use_totp(user, form.cleaned_data["code"]):
             request.session.pop(PENDING_KEY, None)
             return _finish_login(request, user)
@@ -87,6 +111,51 @@ def login_code(request: HttpRequest) -> HttpResponse:
             audit.record("login.failed_code", request=request, actor=user)
             form.add_error("code", _("The code is wrong or has expired."))
     return render(request, "accounts/login_code.html", {"form": form, "next": _next_url(request)})
+
+
+def sign_in_link_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a one-time sign-in link. The answer is the same whether or not the address
+    belongs to an account, so the page tells nobody who has one."""
+    form = SignInLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        ip = client_ip(request)
+        if services.may_send_sign_in_link(email, ip):
+            for user, raw in services.issue_sign_in_link(email, ip):
+                _send_sign_in_link(request, user, raw)
+                audit.record("login.link_sent", request=request, actor=user)
+        return render(request, "accounts/sign_in_link_sent.html", {"email": email})
+    return render(request, "accounts/sign_in_link_request.html", {"form": form})
+
+
+def _send_sign_in_link(request: HttpRequest, user: User, raw: str) -> None:
+    url = request.build_absolute_uri(reverse("accounts:sign_in_link", args=[raw]))
+    minutes = settings.KAIKU_SIGN_IN_LINK_SECONDS // 60
+    with override(user.language or "fi"):
+        body = render_to_string(
+            "accounts/sign_in_link_email.txt", {"url": url, "minutes": minutes, "user": user}
+        )
+        subject = _("Your sign-in link to Kaiku")
+    send_mail(subject, body, None, [user.email])
+
+
+def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link shows a button; only pressing it signs in, so a mail program that
+    opens links to scan them does not use it up."""
+    link = services.open_sign_in_link(token)
+    if link is None:
+        return render(request, "accounts/sign_in_link_closed.html", status=410)
+    if request.method != "POST":
+        return render(request, "accounts/sign_in_link_confirm.html", {"link": link})
+    user = services.use_sign_in_link(token)
+    if user is None:
+        return render(request, "accounts/sign_in_link_closed.html", status=410)
+    audit.record("login.link_used", request=request, actor=user)
+    if user.has_two_factor:
+        # The link stands in for the password, not for the second factor.
+        request.session[PENDING_KEY] = {"id": user.pk, "at": time.time()}
+        return redirect("accounts:login_code")
+    return _finish_login(request, user)
 
 
 @require_POST
