@@ -5,6 +5,7 @@ See docs/configuration.md for the list. A bad value stops Kaiku at start with a 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,7 +59,17 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("KAIKU_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False
     SECURE_SSL_REDIRECT = env_bool("KAIKU_SSL_REDIRECT", default=False)
-if env_bool("KAIKU_BEHIND_PROXY", default=False):
+KAIKU_BEHIND_PROXY = env_bool("KAIKU_BEHIND_PROXY", default=False)
+# The reverse proxy's own address: only its X-Forwarded-For/-Proto are believed (kaiku serve
+# hands both to waitress, which removes them from requests that come from anywhere else).
+KAIKU_TRUSTED_PROXY = env_str("KAIKU_TRUSTED_PROXY", "127.0.0.1").strip()
+try:
+    ipaddress.ip_address(KAIKU_TRUSTED_PROXY)
+except ValueError:
+    raise SettingError(
+        f"KAIKU_TRUSTED_PROXY must be the proxy's IP address, not {KAIKU_TRUSTED_PROXY!r}"
+    ) from None
+if KAIKU_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
