@@ -88,6 +88,11 @@ http {{
 
 class Nginx:
     def __init__(self, folder: Path, port: int, upstream: int) -> None:
+        if not Path(NGINX).exists():
+            raise AssertionError(
+                "Debian's nginx is not installed: run `make test` (KAIKU_SETUP_TEST=1 "
+                "scripts/setup.sh installs nginx-light) or apt-get install nginx-light"
+            )
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.cert, key = self_signed(folder)
