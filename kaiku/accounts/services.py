@@ -52,10 +52,6 @@ def wait_seconds(username: str, ip_address: str | None) -> int:
     return math.ceil(wait)
 
 
-def is_throttled(username: str, ip_address: str | None) -> bool:
-    return wait_seconds(username, ip_address) > 0
-
-
 def note_failure(username: str, ip_address: str | None) -> None:
     FailedLogin.objects.create(username=username.lower()[:150], ip_address=ip_address)
 
