@@ -19,6 +19,10 @@ from kaiku.accounts.models import ApiToken, FailedLogin, SignInLink, User, hash_
 from kaiku.organisations.models import Membership
 from kaiku.organisations.roles import Role
 
+# Sign-in link requests share the FailedLogin table under this prefix (":" is not allowed in
+# a username, so no account's failures can be mistaken for them).
+LINK_PREFIX = "link:"
+
 
 def _backoff(failures: int, last: datetime | None, limit: int) -> float:
     """Seconds still to wait: none below ``limit`` failures, then doubling from the backoff
@@ -38,7 +42,10 @@ def wait_seconds(username: str, ip_address: str | None) -> int:
     Counted per account and per client address (the person's own, from the trusted proxy's
     X-Forwarded-For), so many people behind one proxy do not share one budget."""
     since = timezone.now() - timedelta(seconds=settings.KAIKU_LOGIN_WINDOW_SECONDS)
-    recent = FailedLogin.objects.filter(created_at__gte=since)
+    # Sign-in link requests are counted in the same table ("link:<address>"), not as failures.
+    recent = FailedLogin.objects.filter(created_at__gte=since).exclude(
+        username__startswith=LINK_PREFIX
+    )
     limit = settings.KAIKU_LOGIN_MAX_FAILURES
     by_account = recent.filter(username=username.lower()).aggregate(
         n=Count("id"), last=Max("created_at")
@@ -143,13 +150,13 @@ LINK_REQUESTS = 3
 
 def may_send_sign_in_link(email: str, ip_address: str | None) -> bool:
     since = timezone.now() - timedelta(seconds=settings.KAIKU_LOGIN_WINDOW_SECONDS)
-    key = "link:" + email.lower()
+    key = LINK_PREFIX + email.lower()
     recent = FailedLogin.objects.filter(created_at__gte=since)
     if recent.filter(username=key[:150]).count() >= LINK_REQUESTS:
         return False
     return not (
         ip_address
-        and recent.filter(username__startswith="link:", ip_address=ip_address).count()
+        and recent.filter(username__startswith=LINK_PREFIX, ip_address=ip_address).count()
         >= 4 * LINK_REQUESTS
     )
 
@@ -158,7 +165,7 @@ def issue_sign_in_link(email: str, ip_address: str | None) -> list[tuple[User, s
     """A new link for each active account with this address (usually one), as (user, token).
 
     The request is counted like a failure, so that links cannot be asked for without end."""
-    FailedLogin.objects.create(username=("link:" + email.lower())[:150], ip_address=ip_address)
+    FailedLogin.objects.create(username=(LINK_PREFIX + email.lower())[:150], ip_address=ip_address)
     issued = []
     for user in User.objects.filter(email__iexact=email, is_active=True):
         raw = secrets.token_urlsafe(32)

@@ -125,10 +125,18 @@ def test_asking_for_a_link_tells_nobody_whether_an_account_exists(members: Any) 
     assert strip.sub("", known.content.decode()) == strip.sub("", unknown.content.decode())
 
 
-def test_links_cannot_be_asked_for_without_end(members: Any) -> None:
+def test_links_cannot_be_asked_for_without_end_nor_count_as_failed_sign_ins(
+    members: Any, settings: Any
+) -> None:
+    settings.KAIKU_LOGIN_MAX_FAILURES = 1  # a client address would wait after 4 failures
     for _ in range(6):
-        Client().post("/accounts/login/link/", {"email": "editor@example.test"})
+        Client().post(
+            "/accounts/login/link/", {"email": "editor@example.test"}, REMOTE_ADDR="198.51.100.7"
+        )
     assert len(mail.outbox) == 3
+    client = Client()
+    _login(client, "editor", PASSWORD, ip="198.51.100.7")
+    assert client.session["_auth_user_id"] == str(members["editor"].pk)
 
 
 def test_the_link_stands_in_for_the_password_but_not_for_the_second_factor(
