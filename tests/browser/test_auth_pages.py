@@ -81,7 +81,7 @@ def _with_totp(user: Any) -> pyotp.TOTP:
 
 def _login_with_code(page: Any, username: str, totp: pyotp.TOTP) -> None:
     login(page, username)
-    page.locator("#id_code").fill(totp.at(timezone.now() - timedelta(seconds=30)))
+    page.locator("#id_code").fill(totp.now())
     page.get_by_role("button", name="Jatka").click()
     page.wait_for_load_state()
 
@@ -110,7 +110,11 @@ def test_replacing_the_authenticator_asks_for_the_current_code(
         if "kaiku_totp_secret" in s.get_decoded()
     ]
     new = pyotp.TOTP(crypto.decrypt(sealed[-1], "session.totp_secret"))
-    page.get_by_label("Koodi nykyisestä todennussovelluksestasi").fill(old.now())
+    # The sign-in used this step's code, and a code is good once: the next step's code (within
+    # the one-step drift allowance) is the fresh one.
+    page.get_by_label("Koodi nykyisestä todennussovelluksestasi").fill(
+        old.at(timezone.now() + timedelta(seconds=30))
+    )
     page.get_by_label("Todennussovelluksesi kuusinumeroinen koodi").fill(new.now())
     page.locator("#main").get_by_role("button", name="Vaihda").click()
     page.wait_for_load_state()
@@ -133,3 +137,9 @@ def test_the_account_page_marks_an_admin_token_the_two_factor_rule_refuses(
     page.goto(page.base + "/accounts/me/")
     assert page.get_by_text("Hylätään: luotu ilman kaksivaiheista kirjautumista").is_visible()
     _fits(page, width)
+
+
+def test_a_refused_sign_in_says_it_once(page: Any, members: Any) -> None:
+    login(page, "editor", "vaara-salasana-1")
+    assert page.get_by_text("Käyttäjätunnus tai salasana on väärä.").count() == 1
+    assert page.get_by_role("alert").is_visible()
