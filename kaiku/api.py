@@ -7,9 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from kaiku.accounts.models import ApiToken, hash_token
+from kaiku.accounts.services import token_refused
 
 
 class TokenAuth(HttpBearer):
@@ -21,6 +23,12 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
+        if token_refused(found):
+            raise HttpError(
+                403,
+                "This token was created without two-factor sign-in, and an organisation you "
+                "administer requires it: turn on two-factor sign-in and create a new token.",
+            )
         now = timezone.now()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

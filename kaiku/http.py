@@ -22,7 +22,11 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from kaiku import __version__
+from kaiku import __version__, redact
+
+# httpx logs every request's full URL at INFO: hide secret-named parameters in it, also when
+# this module is used outside Django (scripts, the language CLI).
+redact.install()
 
 USER_AGENT = f"Kaiku/{__version__} (+https://kaiku.invalid/bot)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)

@@ -5,6 +5,7 @@ See docs/configuration.md for the list. A bad value stops Kaiku at start with a 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,7 +59,17 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("KAIKU_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False
     SECURE_SSL_REDIRECT = env_bool("KAIKU_SSL_REDIRECT", default=False)
-if env_bool("KAIKU_BEHIND_PROXY", default=False):
+KAIKU_BEHIND_PROXY = env_bool("KAIKU_BEHIND_PROXY", default=False)
+# The reverse proxy's own address: only its X-Forwarded-For/-Proto are believed (kaiku serve
+# hands both to waitress, which removes them from requests that come from anywhere else).
+KAIKU_TRUSTED_PROXY = env_str("KAIKU_TRUSTED_PROXY", "127.0.0.1").strip()
+try:
+    ipaddress.ip_address(KAIKU_TRUSTED_PROXY)
+except ValueError:
+    raise SettingError(
+        f"KAIKU_TRUSTED_PROXY must be the proxy's IP address, not {KAIKU_TRUSTED_PROXY!r}"
+    ) from None
+if KAIKU_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -214,9 +225,13 @@ KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum
 KAIKU_PUBLISH_BATCH = env_int("KAIKU_PUBLISH_BATCH", 100, minimum=1, maximum=500)
 KAIKU_PUBLISH_THREADS = env_int("KAIKU_PUBLISH_THREADS", 8, minimum=1, maximum=64)
 
-# Failed logins: this many per account (or 4x per address) in the window locks further tries.
+# Failed logins: after this many per account (or 4x per client address) in the window, each
+# further try waits, doubling from KAIKU_LOGIN_BACKOFF_SECONDS up to the window; never a lock.
 KAIKU_LOGIN_MAX_FAILURES = env_int("KAIKU_LOGIN_MAX_FAILURES", 5, minimum=1)
 KAIKU_LOGIN_WINDOW_SECONDS = env_int("KAIKU_LOGIN_WINDOW_SECONDS", 900, minimum=10)
+KAIKU_LOGIN_BACKOFF_SECONDS = env_int("KAIKU_LOGIN_BACKOFF_SECONDS", 30, minimum=1)
+# A one-time sign-in link by e-mail (the way through a slowed-down sign-in) is valid this long.
+KAIKU_SIGN_IN_LINK_SECONDS = env_int("KAIKU_SIGN_IN_LINK_SECONDS", 900, minimum=60)
 
 # LinkedIn's API version (YYYYMM); each version lives about a year. Empty: Kaiku's default.
 KAIKU_LINKEDIN_VERSION = env_str("KAIKU_LINKEDIN_VERSION", "").strip()
@@ -229,7 +244,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secret-named query parameters and Authorization values never reach a log line
+    # (kaiku.redact; CoreConfig.ready also redacts records that other handlers receive).
+    "filters": {"redact": {"()": "kaiku.redact.RedactingFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

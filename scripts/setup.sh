@@ -8,7 +8,7 @@ need_apt=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in libvoikko1 voikko-fi gettext; do have_deb "$pkg" || need_apt+=("$pkg"); done
 if [ "${KAIKU_SETUP_TEST:-0}" = 1 ]; then
-  for pkg in postgresql chromium; do have_deb "$pkg" || need_apt+=("$pkg"); done
+  for pkg in postgresql chromium nginx-light; do have_deb "$pkg" || need_apt+=("$pkg"); done
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

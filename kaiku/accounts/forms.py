@@ -35,3 +35,18 @@ class PreferencesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Name of the token"), max_length=100)
+
+
+class ReplaceCodeForm(CodeForm):
+    """Replacing the authenticator needs a code from the old one as well as from the new."""
+
+    current_code = forms.CharField(
+        label=_("Code from the authenticator app you use now"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    field_order = ["current_code", "code"]
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of your account"), max_length=254)

@@ -9,8 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from kaiku.organisations.models import Membership
-from kaiku.organisations.roles import Role
+from kaiku.accounts.services import two_factor_required
 
 
 class FinnishFirstLocaleMiddleware:
@@ -69,9 +68,7 @@ class TwoFactorMiddleware:
             and not user.has_two_factor
             and not request.path.startswith(self._open_prefixes)
             and not request.path.startswith("/api/")
-            and Membership.objects.filter(
-                user=user, role=Role.ADMIN, organisation__require_two_factor_for_admins=True
-            ).exists()
+            and two_factor_required(user)
         ):
             return redirect(reverse("accounts:two_factor_setup") + "?required=1")
         return self.get_response(request)

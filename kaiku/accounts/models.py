@@ -21,6 +21,9 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Helsinki")
     totp_secret = EncryptedTextField(blank=True, default="")
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The 30-second time step of the last code accepted: a code is good once, so one seen
+    # over a shoulder or caught by a phishing page cannot be replayed within its window.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
 
     @property
     def has_two_factor(self) -> bool:
@@ -55,6 +58,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Whether its creator had two-factor sign-in on when creating it. An organisation that
+    # requires two-factor sign-in for admins refuses its admins' tokens made without it.
+    two_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -66,6 +72,24 @@ class ApiToken(models.Model):
     def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         raw = "kaiku_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, prefix=raw[:12], token_hash=hash_token(raw)
+            user=user,
+            name=name,
+            prefix=raw[:12],
+            token_hash=hash_token(raw),
+            two_factor=user.has_two_factor,
         )
         return token, raw
+
+
+class SignInLink(models.Model):
+    """A one-time sign-in link sent by e-mail: the way in for a person whose password sign-in
+    is slowed down by someone else's failed guesses. Only the SHA-256 of its token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

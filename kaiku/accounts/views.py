@@ -4,19 +4,31 @@ import time
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts import services
-from kaiku.accounts.forms import CodeForm, LoginForm, PreferencesForm, TokenForm
+from kaiku.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    PreferencesForm,
+    ReplaceCodeForm,
+    SignInLinkForm,
+    TokenForm,
+)
 from kaiku.accounts.models import ApiToken, User
 from kaiku.organisations import audit
 from kaiku.organisations.audit import client_ip
@@ -32,14 +44,27 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
+def _throttled_message(wait: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(seconds)d second, "
+        "or get a one-time sign-in link by e-mail.",
+        "Too many failed attempts. Try again in %(seconds)d seconds, "
+        "or get a one-time sign-in link by e-mail.",
+        wait,
+    ) % {"seconds": wait}
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
         ip = client_ip(request)
-        if services.is_throttled(username, ip):
-            audit.record("login.throttled", request=request, username=username)
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
+        wait = services.wait_seconds(username, ip)
+        if wait:
+            audit.record("login.throttled", request=request, username=username, wait=wait)
+            form.add_error(None, _throttled_message(wait))
+            throttled = True
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
@@ -52,7 +77,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect(f"/accounts/login/code/?next={next_url}")
             else:
                 return _finish_login(request, user)
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _next_url(request), "throttled": throttled},
+    )
 
 
 def _finish_login(request: HttpRequest, user: Any) -> HttpResponse:
@@ -71,9 +100,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        if services.is_throttled(user.username, ip):
-            form.add_error(None, _("Too many failed attempts. Wait 15 minutes and try again."))
-        elif services.verify_totp(user.totp_secret, form.cleaned_data["code"]):
+        wait = services.wait_seconds(user.username, ip)
+        if wait:
+            form.add_error(None, _throttled_message(wait))
+        elif services.use_totp(user, form.cleaned_data["code"]):
             request.session.pop(PENDING_KEY, None)
             return _finish_login(request, user)
         else:
@@ -81,6 +111,51 @@ def login_code(request: HttpRequest) -> HttpResponse:
             audit.record("login.failed_code", request=request, actor=user)
             form.add_error("code", _("The code is wrong or has expired."))
     return render(request, "accounts/login_code.html", {"form": form, "next": _next_url(request)})
+
+
+def sign_in_link_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a one-time sign-in link. The answer is the same whether or not the address
+    belongs to an account, so the page tells nobody who has one."""
+    form = SignInLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        ip = client_ip(request)
+        if services.may_send_sign_in_link(email, ip):
+            for user, raw in services.issue_sign_in_link(email, ip):
+                _send_sign_in_link(request, user, raw)
+                audit.record("login.link_sent", request=request, actor=user)
+        return render(request, "accounts/sign_in_link_sent.html", {"email": email})
+    return render(request, "accounts/sign_in_link_request.html", {"form": form})
+
+
+def _send_sign_in_link(request: HttpRequest, user: User, raw: str) -> None:
+    url = request.build_absolute_uri(reverse("accounts:sign_in_link", args=[raw]))
+    minutes = settings.KAIKU_SIGN_IN_LINK_SECONDS // 60
+    with override(user.language or "fi"):
+        body = render_to_string(
+            "accounts/sign_in_link_email.txt", {"url": url, "minutes": minutes, "user": user}
+        )
+        subject = _("Your sign-in link to Kaiku")
+    send_mail(subject, body, None, [user.email])
+
+
+def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link shows a button; only pressing it signs in, so a mail program that
+    opens links to scan them does not use it up."""
+    link = services.open_sign_in_link(token)
+    if link is None:
+        return render(request, "accounts/sign_in_link_closed.html", status=410)
+    if request.method != "POST":
+        return render(request, "accounts/sign_in_link_confirm.html", {"link": link})
+    user = services.use_sign_in_link(token)
+    if user is None:
+        return render(request, "accounts/sign_in_link_closed.html", status=410)
+    audit.record("login.link_used", request=request, actor=user)
+    if user.has_two_factor:
+        # The link stands in for the password, not for the second factor.
+        request.session[PENDING_KEY] = {"id": user.pk, "at": time.time()}
+        return redirect("accounts:login_code")
+    return _finish_login(request, user)
 
 
 @require_POST
@@ -104,7 +179,13 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "tokens": tokens, "token_form": TokenForm(), "new_token": None},
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": TokenForm(),
+            "new_token": None,
+            "tfa_required": services.two_factor_required(request.user),
+        },
     )
 
 
@@ -112,19 +193,28 @@ def account(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     user = request.user
-    secret = request.session.get("kaiku_totp_secret") or services.new_totp_secret()
-    request.session["kaiku_totp_secret"] = secret
-    form = CodeForm(request.POST or None)
+    # The new secret waits in the session until confirmed, sealed like every stored secret.
+    secret = services.pending_totp_secret(request.session)
+    replacing = user.has_two_factor
+    form: CodeForm = (ReplaceCodeForm if replacing else CodeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.verify_totp(secret, form.cleaned_data["code"]):
+        step = services.totp_step(secret, form.cleaned_data["code"])
+        if step is None:
+            form.add_error("code", _("The code is wrong or has expired."))
+        elif replacing and not services.use_totp(user, form.cleaned_data["current_code"]):
+            services.note_failure(user.username, client_ip(request))
+            form.add_error("current_code", _("The code is wrong or has expired."))
+        else:
             user.totp_secret = secret
             user.totp_confirmed_at = timezone.now()
-            user.save(update_fields=["totp_secret", "totp_confirmed_at"])
-            request.session.pop("kaiku_totp_secret", None)
-            audit.record("two_factor.enabled", request=request)
+            user.totp_last_step = step
+            user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+            services.forget_totp_secret(request.session)
+            audit.record(
+                "two_factor.replaced" if replacing else "two_factor.enabled", request=request
+            )
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("accounts:account")
-        form.add_error("code", _("The code is wrong or has expired."))
     uri = services.totp_uri(user, secret)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#1b2733", light="#ffffff")
     return render(
@@ -134,6 +224,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "secret": secret,
             "qr_svg": qr_svg,
+            "replacing": replacing,
             "required": request.GET.get("required") == "1",
         },
     )
@@ -145,17 +236,14 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     user = request.user
     form = CodeForm(request.POST)
-    if (
-        form.is_valid()
-        and user.has_two_factor
-        and services.verify_totp(user.totp_secret, form.cleaned_data["code"])
-    ):
+    if form.is_valid() and services.use_totp(user, form.cleaned_data["code"]):
         user.totp_secret = ""
         user.totp_confirmed_at = None
         user.save(update_fields=["totp_secret", "totp_confirmed_at"])
         audit.record("two_factor.disabled", request=request)
         messages.success(request, _("Two-factor sign-in is off."))
     else:
+        services.note_failure(user.username, client_ip(request))
         messages.error(request, _("The code is wrong or has expired."))
     return redirect("accounts:account")
 
@@ -178,6 +266,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             "tokens": tokens,
             "token_form": TokenForm(),
             "new_token": new_token,
+            "tfa_required": services.two_factor_required(request.user),
         },
     )
 

@@ -19,6 +19,10 @@ class LastAdminError(Exception):
     """An organisation must keep at least one admin."""
 
 
+class InvitationClosed(Exception):
+    """The invitation was used (perhaps a moment ago, by a parallel request) or has expired."""
+
+
 def invite_url(invitation: Invitation) -> str:
     return settings.PUBLIC_URL + reverse("organisations:accept", args=[invitation.token])
 
@@ -40,6 +44,10 @@ def send_invitation(invitation: Invitation, request: HttpRequest) -> None:
 
 
 def _admins_left(org: Organisation, excluding: Membership) -> int:
+    # Two admins demoting each other at the same moment would each see the other one left.
+    # Locking the organisation's row makes every member change of one organisation wait for
+    # the one before it (PostgreSQL); SQLite's IMMEDIATE transactions already serialise writers.
+    Organisation.objects.select_for_update().filter(pk=org.pk).first()
     return org.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
 
 
@@ -74,13 +82,28 @@ def remove_member(membership: Membership, request: HttpRequest) -> None:
     )
 
 
+def claim(invitation: Invitation) -> None:
+    """Mark the invitation used, or raise InvitationClosed: exactly one caller wins.
+
+    The row is locked (PostgreSQL) and the update is conditional on ``accepted_at IS NULL``, so
+    of several sign-ups racing with one link only the first one's UPDATE touches a row."""
+    now = timezone.now()
+    Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=now
+    ).update(accepted_at=now)
+    if claimed != 1:
+        raise InvitationClosed
+    invitation.accepted_at = now
+
+
 @transaction.atomic
 def accept(invitation: Invitation, user: User, request: HttpRequest) -> Membership:
+    """Join with the invitation's role; InvitationClosed (and nothing changed) if it was used."""
+    claim(invitation)
     membership, created = Membership.objects.get_or_create(
         organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
     )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
     if created:
         audit.record(
             "member.joined",

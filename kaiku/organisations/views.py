@@ -123,21 +123,28 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         assert isinstance(request.user, User)
         if request.method == "POST":
-            services.accept(invitation, request.user, request)
+            try:
+                services.accept(invitation, request.user, request)
+            except services.InvitationClosed:
+                return render(request, "organisations/invite_closed.html", status=410)
             return redirect("core:dashboard", org=invitation.organisation.slug)
         return render(request, "organisations/accept.html", {"invitation": invitation})
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = User.objects.create_user(
-                username=form.cleaned_data["username"],
-                email=invitation.email,
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-                language=request.LANGUAGE_CODE,
-            )
-            services.accept(invitation, user, request)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=form.cleaned_data["username"],
+                    email=invitation.email,
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    language=request.LANGUAGE_CODE,
+                )
+                services.accept(invitation, user, request)
+        except services.InvitationClosed:
+            # Someone else used the link a moment ago: the new account is rolled back with it.
+            return render(request, "organisations/invite_closed.html", status=410)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("core:dashboard", org=invitation.organisation.slug)
     return render(request, "organisations/join.html", {"invitation": invitation, "form": form})

@@ -7,14 +7,19 @@ unavailable instead of breaking the page.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from kaiku import crypto
 from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ConnectField, Connector
 from kaiku.channels.registry import connector_class, platforms
@@ -141,3 +146,33 @@ def expires_soon(account: ChannelAccount, now: datetime | None = None) -> bool:
     if account.expires_at is None:
         return False
     return account.expires_at - (now or timezone.now()) < timedelta(days=7)
+
+
+# --- connect state kept in the session between the redirect and the callback -----------------
+
+_CONNECT_CONTEXT = "session.connect_state"
+
+
+def seal_connect_state(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The state a connector keeps during a connect (an app secret, a PKCE verifier), encrypted
+    like every stored secret: sessions sit in the database, readable by anyone with a backup.
+    Digests of its values let the callback find its attempt by the echoed ``state``."""
+    values = [str(v) for v in state.values()]
+    return {
+        "sealed": crypto.encrypt(json.dumps(dict(state)), _CONNECT_CONTEXT),
+        "match": [hashlib.sha256(v.encode()).hexdigest() for v in values],
+    }
+
+
+def connect_state_matches(sealed: Mapping[str, Any], returned: str) -> bool:
+    digest = hashlib.sha256(returned.encode()).hexdigest()
+    return bool(returned) and digest in sealed.get("match", [])
+
+
+def open_connect_state(sealed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The state, or None when it cannot be read (a rotated key, a session from before)."""
+    try:
+        state = json.loads(crypto.decrypt(str(sealed.get("sealed", "")), _CONNECT_CONTEXT))
+    except (crypto.DecryptionError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None

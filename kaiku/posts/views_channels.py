@@ -142,7 +142,7 @@ def _remember(
     pending[secrets.token_urlsafe(16)] = {
         "org": org.slug,
         "platform": platform,
-        "state": state,
+        "state": channel_services.seal_connect_state(state),
         "at": now,
     }
     request.session[SESSION_KEY] = pending
@@ -165,12 +165,12 @@ def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dic
     # The platform echoes the state value the connector put in its address: prefer the
     # attempt holding it, else the newest one (the connector checks the state itself).
     matching = [
-        (t, i) for t, i in mine if returned and returned in {str(v) for v in i["state"].values()}
+        (t, i) for t, i in mine if channel_services.connect_state_matches(i["state"], returned)
     ]
     token, item = max(matching or mine, key=lambda pair: float(pair[1]["at"]))
     del pending[token]
     request.session[SESSION_KEY] = pending
-    return dict(item["state"])
+    return channel_services.open_connect_state(item["state"])
 
 
 @require(Perm.MANAGE_CHANNELS)

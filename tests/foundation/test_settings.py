@@ -114,3 +114,9 @@ def test_the_worker_runs_the_system_checks_too_and_refuses_to_start_on_a_failing
     assert out.returncode != 0
     assert "kaiku.E001" in out.stderr
     assert "started" not in out.stdout and "käynnistyi" not in out.stdout
+
+
+def test_the_trusted_proxy_must_be_an_ip_address(tmp_path: Path) -> None:
+    out = _settings_in_subprocess(tmp_path, KAIKU_TRUSTED_PROXY="proxy.example.org")
+    assert out.returncode != 0
+    assert "KAIKU_TRUSTED_PROXY must be the proxy's IP address" in out.stderr

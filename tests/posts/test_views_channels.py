@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 
 from kaiku.organisations.models import AuditEvent
+from kaiku.posts import channel_services
 from kaiku.posts.models import ChannelAccount, Delivery, Post
 from tests.posts.view_helpers import fake_account, install_fake
 
@@ -152,7 +153,9 @@ def test_an_oauth_connector_redirects_and_the_callback_finishes_the_connection(
     # The connector's secrets stay in the server-side session, not in the address.
     pending = client.session["kaiku_connect"]
     assert len(pending) == 1
-    assert next(iter(pending.values()))["state"]["callback"].endswith(
+    sealed = next(iter(pending.values()))["state"]
+    assert sealed["sealed"].startswith("kaiku:v1:")  # encrypted, as stored secrets are
+    assert channel_services.open_connect_state(sealed)["callback"].endswith(
         "/o/toivon-polku/channels/fake/callback/"
     )
     done = client.get(URL + "fake/callback/", {"state": "s3cret", "code": "abc"})

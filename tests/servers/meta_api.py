@@ -60,6 +60,7 @@ class ApiRequest:
     query: dict[str, list[str]]
     form: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def arg(self, name: str, default: str = "") -> str:
         for source in (self.form, self.query):
@@ -69,6 +70,11 @@ class ApiRequest:
 
     @property
     def token(self) -> str:
+        """The access token: the ``access_token`` parameter, or an ``Authorization`` header
+        with the ``Bearer`` or ``OAuth`` scheme (both accepted by the Graph API)."""
+        scheme, _, value = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() in ("bearer", "oauth") and value.strip():
+            return value.strip()
         return self.arg("access_token")
 
 

@@ -47,6 +47,9 @@ from tests.servers.meta_api import (
 from tests.servers.wire import multipart, read_body
 
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
+SECRET_PARAMS = frozenset(
+    {"access_token", "client_secret", "code", "fb_exchange_token", "input_token", "refresh_token"}
+)
 
 
 @dataclass
@@ -104,6 +107,7 @@ class MetaServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.hang_seconds = 30.0
         self.requests: list[Seen] = []
+        self.query_secrets: list[tuple[str, str]] = []
         self._scripts: list[_Script] = []
         self._thread: threading.Thread | None = None
 
@@ -206,6 +210,11 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command,
             path=parts.path.rstrip("/") or "/",
             query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+        )
+        # Secrets that travelled in the URL (where logs and proxies see them), for the tests.
+        self.server.query_secrets.extend(
+            (req.path, name) for name in req.query if name in SECRET_PARAMS
         )
         if content_type.startswith("application/x-www-form-urlencoded"):
             req.form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)

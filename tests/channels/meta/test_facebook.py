@@ -64,8 +64,11 @@ def test_callback_exchanges_the_code_for_a_long_lived_page_token(
     assert setup.handle == PAGE_NAME
     assert setup.settings["page_id"] == PAGE_ID
     assert setup.expires_at is None  # debug_token: expires_at 0, a never-expiring Page token
-    exchange = meta.requests_to("GET", "/v26.0/oauth/access_token")
+    exchange = meta.requests_to("POST", "/v26.0/oauth/access_token")
     assert [r.args.get("grant_type") for r in exchange] == [None, "fb_exchange_token"]
+    # The app secret, the code and the tokens went in bodies and headers; only debug_token's
+    # input_token is a query parameter by Meta's docs (GET only), and logs hide its value.
+    assert meta.query_secrets == [("/v26.0/debug_token", "input_token")]
 
 
 def test_callback_records_an_expiry_when_meta_reports_one(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from waitress.server import create_server
 
 from kaiku.core.demo import create_demo
+from kaiku.core.proxy import waitress_proxy_options
 from kaiku.jobs.worker import start_thread
 from kaiku.organisations.models import Organisation
 
@@ -61,7 +62,11 @@ class Command(BaseCommand):
             login = (username, password)
             self.say(_("Demo organisation: %(name)s") % {"name": org.name})
         server = create_server(
-            get_wsgi_application(), host=host, port=options["port"], threads=options["threads"]
+            get_wsgi_application(),
+            host=host,
+            port=options["port"],
+            threads=options["threads"],
+            **waitress_proxy_options(),
         )
         # Listening on every address: the browser on this machine still needs one to open.
         shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
