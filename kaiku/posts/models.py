@@ -75,6 +75,14 @@ class ChannelAccount(models.Model):
             self.set_credentials(new)
             ChannelAccount.objects.filter(pk=self.pk).update(credentials_json=self.credentials_json)
 
+        def recorded_for(remote_id: str) -> str | None:
+            key: str | None = (
+                PublishedPart.objects.filter(delivery__account_id=self.pk, remote_id=remote_id)
+                .values_list("delivery__key", flat=True)
+                .first()
+            )
+            return key
+
         cls = connector_class(self.platform)
         return cls(
             Account(
@@ -83,6 +91,7 @@ class ChannelAccount(models.Model):
                 credentials=self.credentials,
                 settings=dict(self.settings),
                 save_credentials=save,
+                recorded_for=recorded_for,
             )
         )
 

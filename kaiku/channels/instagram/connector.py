@@ -217,7 +217,12 @@ class InstagramConnector(PageLoginConnector):
             media = rec.recent(
                 lambda after: ig.recent_media(graph, ig_user, since=since, after=after), since
             )
-        found = rec.first_match(media, caption_for(post, index), same_kind)
+        found = rec.first_match(
+            media,
+            caption_for(post, index),
+            same_kind,
+            elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
+        )
         if found is None:
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)

@@ -19,6 +19,11 @@ Publishing happens at most once, in two layers:
    an older post (the same text published last week) stays a failure a person must resolve.
    When the post cannot be read back (a personal profile, 403) the duplicate is accepted only
    right after a reconcile that could not look: that is exactly the case of a lost answer.
+
+A post that Kaiku's ledger already gives to another delivery (two posts with the same text
+within minutes) is never this delivery's: reconcile passes over it (a send then meets
+LinkedIn's duplicate answer, which creates nothing), and a duplicate answer naming it is
+PERMANENT ``duplicate_elsewhere``, even when the profile cannot read the post back.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from kaiku.channels.base import (
     OutgoingPost,
     PublishedPart,
     Redirect,
+    found_elsewhere,
 )
 from kaiku.channels.linkedin.client import (
     API_BASE,
@@ -439,7 +445,9 @@ class LinkedInConnector(Connector):
             return False
         if found.lifecycle_state not in ("", "PUBLISHED"):
             return False
-        if since is not None and found.created_at is not None and found.created_at < since:
+        if since is not None and (found.created_at is None or found.created_at < since):
+            return False  # a post without a time cannot be shown to be this attempt's
+        if self.recorded_elsewhere(post, found.id):
             return False
         if found.media_count != len(post.images):
             return False
@@ -451,6 +459,8 @@ class LinkedInConnector(Connector):
         self, client: LinkedInClient, post: OutgoingPost, urn: str, refusal: ChannelError
     ) -> PublishedPart:
         """LinkedIn refused the post as a duplicate of ``urn``: is ``urn`` this very post?"""
+        if self.recorded_elsewhere(post, urn):
+            raise found_elsewhere("LinkedIn already has this text as another post's", urn)
         try:
             found = client.get_post(urn)
         except ChannelError as exc:

@@ -1,7 +1,14 @@
 """Finding a post that may have gone out, by its text and time. None of the three Meta APIs has
 an idempotency key, so after a lost answer the account's own recent posts are the only
 witness: the oldest post not older than the first attempt (minus clock skew) whose text is
-the one sent is taken as the part."""
+the one sent is taken as the part.
+
+A post is never taken when it cannot be this attempt's: one without a time (when the first
+attempt is known), or one that Kaiku's ledger gives to another delivery (the same words posted
+twice within minutes: Meta's posts carry no key of ours, so the ledger is the only witness).
+For those the answer is "not found": Meta has no duplicate refusal that a resend could hit for
+Instagram and Threads, but a resend after a true "not found" is what exactly-once needs, and a
+post of this delivery's that did go out is matched before any other's, oldest first."""
 
 from __future__ import annotations
 
@@ -24,7 +31,9 @@ def recent(fetch: Callable[[str], PostPage], since: datetime | None) -> list[Rem
     after = ""
     for _ in range(MAX_PAGES):
         page = fetch(after)
-        posts += [p for p in page.posts if since is None or p.created is None or p.created >= since]
+        posts += [
+            p for p in page.posts if since is None or (p.created is not None and p.created >= since)
+        ]
         oldest = page.posts[-1].created if page.posts else None
         if not page.next_after or (since is not None and oldest is not None and oldest < since):
             break
@@ -33,9 +42,17 @@ def recent(fetch: Callable[[str], PostPage], since: datetime | None) -> list[Rem
 
 
 def first_match(
-    posts: Iterable[RemotePost], text: str, accept: Callable[[RemotePost], bool] = lambda _p: True
+    posts: Iterable[RemotePost],
+    text: str,
+    accept: Callable[[RemotePost], bool] = lambda _p: True,
+    *,
+    elsewhere: Callable[[str], bool] = lambda _id: False,
 ) -> RemotePost | None:
+    """The oldest post with ``text`` that ``accept`` takes and that is not ``elsewhere`` (the
+    ledger gives it to another delivery)."""
     want = comparable_text(text)
-    found = [p for p in posts if comparable_text(p.text) == want and accept(p)]
+    found = [
+        p for p in posts if comparable_text(p.text) == want and accept(p) and not elsewhere(p.id)
+    ]
     found.sort(key=lambda p: (p.created is None, p.created or datetime.min, p.id))
     return found[0] if found else None

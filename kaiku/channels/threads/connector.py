@@ -312,7 +312,12 @@ class ThreadsConnector(Connector):
                 ),
                 since,
             )
-        found = rec.first_match(posts, part_text(post, index), replies_to_parent)
+        found = rec.first_match(
+            posts,
+            part_text(post, index),
+            replies_to_parent,
+            elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
+        )
         if found is None:
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
