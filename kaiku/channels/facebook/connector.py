@@ -28,7 +28,7 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.facebook import client as fb
 from kaiku.channels.meta import reconcile as rec
-from kaiku.channels.meta.models import Page, TokenInfo
+from kaiku.channels.meta.models import Page, Token, TokenInfo
 from kaiku.channels.meta.pages import PageLoginConnector
 
 # https://developers.facebook.com/docs/pages-api/getting-started: publishing needs these.
@@ -65,7 +65,14 @@ class FacebookConnector(PageLoginConnector):
 
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
         settings: dict[str, Any] = {"page_id": page.id, "page_name": page.name}
         if graph != PageLoginConnector.graph_url:

@@ -7,9 +7,17 @@ and recommends neither for every case. The Facebook Login variant needs the Inst
 to be linked to a Facebook Page, which is how the organisations Kaiku serves already run their
 accounts; in exchange it shares the organisation's one Meta app, login and Page token with the
 Facebook connector, and a Page token obtained from a long-lived user token does not expire.
-The IG reference pages name a *User* access token for these calls; Kaiku uses the Page's token
-(it acts on behalf of the same person and Page). If Meta refuses it, the answer is code 190
-and the account is asked to reconnect; this is the one point the docs leave unclear.
+Tokens. The IG reference pages ("Instagram API with Facebook Login") and the content-publishing
+guide name a Facebook *User* access token for every call ("All requests must include the app
+user's User access token"; IG Container: "Facebook User access token"), not a Page token. So
+the account keeps the long-lived user token of the connect flow (about 60 days:
+https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived) and
+renews it ``renew_before_days`` ahead by exchanging it again (``fb_exchange_token``); the new
+token is saved through ``save_credentials`` before anything else. Meta documents the exchange
+for a short-lived token; that a valid long-lived one is exchanged the same way is how it is
+used in practice. When Meta refuses, the account is asked to reconnect, and the expiry job has
+warned in time. Accounts connected before kept a Page token, which goes on being used until
+they reconnect.
 
 Publishing (content-publishing guide): the image URLs must be public, because Meta fetches
 them, so an image without ``public_url`` fails PERMANENT ``no_public_url``. One image becomes
@@ -27,6 +35,7 @@ failed attempt and never published simply expires after 24 hours.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from kaiku.channels.base import (
@@ -39,7 +48,7 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.instagram import client as ig
 from kaiku.channels.meta import reconcile as rec
-from kaiku.channels.meta.models import Page, RemotePost, TokenInfo
+from kaiku.channels.meta.models import Page, RemotePost, Token, TokenInfo, parse_token
 from kaiku.channels.meta.pages import PageLoginConnector
 from kaiku.language.text import HASHTAG_RE
 
@@ -59,6 +68,26 @@ MAX_CAROUSEL = 10
 MAX_HASHTAGS = 30
 # When the quota is used up Meta does not say when the oldest post leaves its moving window.
 QUOTA_RETRY_AFTER = 3600.0
+
+
+# A long-lived user token's life when Meta's answer has no expires_in ("about 60 days").
+USER_TOKEN_SECONDS = 60 * 24 * 3600
+
+
+def _user_credentials(token: Token, *, app_id: str, app_secret: str) -> dict[str, Any]:
+    seconds = token.expires_in or USER_TOKEN_SECONDS
+    return {
+        "access_token": token.access_token,
+        "token_kind": "user",
+        "app_id": app_id,
+        "app_secret": app_secret,
+        # kaiku.posts.tokens reads this to move the account's expires_at after a renewal.
+        "expires_at": (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(),
+    }
+
+
+def _expiry(credentials: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(credentials["expires_at"]))
 
 
 def caption_for(post: OutgoingPost, index: int) -> str:
@@ -105,9 +134,18 @@ class InstagramConnector(PageLoginConnector):
                 return page
         return super().choose(linked, wanted)
 
+    renew_before_days: ClassVar[int] = 14
+
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
         username = page.instagram_username or page.instagram_id
         settings: dict[str, Any] = {
@@ -118,14 +156,39 @@ class InstagramConnector(PageLoginConnector):
         }
         if graph != PageLoginConnector.graph_url:
             settings["graph_url"] = graph
+        if user is None:
+            raise ChannelError(Failure.AUTH, "auth", "no user token from the connect flow")
+        credentials = _user_credentials(user, app_id=app_id, app_secret=app_secret)
         return AccountSetup(
             handle=f"@{username}",
             display_name=page.name or username,
             base_url=f"https://www.instagram.com/{username}",
-            credentials=cls.credentials_for(page, info, app_id=app_id, app_secret=app_secret),
+            credentials=credentials,
             settings=settings,
-            expires_at=info.expires_at,
+            expires_at=_expiry(credentials),
         )
+
+    def refresh_credentials(self) -> bool:
+        """Exchange the long-lived user token for a new one and save it at once. A Page token
+        (an account connected before Kaiku kept the user token) cannot be renewed: False."""
+        creds = self.account.credentials
+        if creds.get("token_kind") != "user":
+            return False
+        app_id, app_secret = str(creds.get("app_id") or ""), str(creds.get("app_secret") or "")
+        with self._api() as graph:
+            renewed = parse_token(
+                self._token_request(
+                    graph,
+                    grant_type="fb_exchange_token",
+                    client_id=app_id,
+                    client_secret=app_secret,
+                    fb_exchange_token=str(creds.get("access_token") or ""),
+                )
+            )
+        new = {**creds, **_user_credentials(renewed, app_id=app_id, app_secret=app_secret)}
+        self.account.save_credentials(new)
+        self.account.credentials = new
+        return True
 
     def _max_hashtags(self) -> int:
         value = self.account.settings.get("max_hashtags")

@@ -31,7 +31,14 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.meta import oauth
 from kaiku.channels.meta.graph import DIALOG_URL, GRAPH_URL, GraphClient
-from kaiku.channels.meta.models import Page, TokenInfo, parse_pages, parse_token, parse_token_info
+from kaiku.channels.meta.models import (
+    Page,
+    Token,
+    TokenInfo,
+    parse_pages,
+    parse_token,
+    parse_token_info,
+)
 
 PAGE_FIELD = ConnectField(
     name="page",
@@ -146,7 +153,9 @@ class PageLoginConnector(Connector):
                     access_token=f"{app_id}|{app_secret}",
                 )
             )
-        return cls.setup_for(page, info, app_id=app_id, app_secret=app_secret, graph=graph_url)
+        return cls.setup_for(
+            page, info, app_id=app_id, app_secret=app_secret, graph=graph_url, user=long
+        )
 
     @staticmethod
     def _token_request(graph: GraphClient, **params: str) -> Any:
@@ -174,8 +183,16 @@ class PageLoginConnector(Connector):
 
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
+        """The account to store: ``user`` is the long-lived user token the Page came from."""
         raise NotImplementedError
 
     @staticmethod

@@ -39,6 +39,8 @@ from kaiku.channels.meta import reconcile as rec
 from kaiku.channels.meta.graph import GraphClient
 from kaiku.channels.meta.models import RemotePost
 from kaiku.channels.threads import client as th
+from kaiku.language.length import graphemes, is_emoji_cluster
+from kaiku.language.text import url_spans
 
 # https://developers.facebook.com/documentation/threads/get-started: publishing needs
 # threads_basic + threads_content_publish; thread parts are replies (threads_manage_replies to
@@ -51,6 +53,31 @@ SCOPES = (
     "threads_manage_insights",
 )
 MAX_CHARS = 500  # posts guide, "Limitations"
+# Text-attachments page: "Threads posts containing more than 5 links will fail to post during
+# the media creation step" (THREADS_API__LINK_LIMIT_EXCEEDED, since December 22, 2025).
+MAX_LINKS = 5
+
+
+def threads_length(text: str) -> int:
+    """The length Threads checks: "Text posts are limited to 500 characters. Emojis are counted
+    as the number of UTF-8 bytes" (https://developers.facebook.com/documentation/threads/posts,
+    Limitations): 👍🏽 is 8, not 1."""
+    total = 0
+    for start, end in graphemes(text):
+        cluster = text[start:end]
+        total += len(cluster.encode("utf-8")) if is_emoji_cluster(cluster) else end - start
+    return total
+
+
+def link_count(text: str, attachment: str = "") -> int:
+    """Links as Threads counts them: the unique URLs of the text, and the link attachment only
+    when it is none of them (text-attachments page, "How links are counted")."""
+    urls = {text[a:b].rstrip("/") for a, b in url_spans(text)}
+    if attachment:
+        urls.add(attachment.rstrip("/"))
+    return len(urls)
+
+
 MAX_CAROUSEL = 20
 MAX_THREAD_PARTS = 25
 QUOTA_RETRY_AFTER = 3600.0
@@ -218,9 +245,21 @@ class ThreadsConnector(Connector):
         if index > 0 and len(earlier) < index:
             raise ChannelError(Failure.PERMANENT, "unexpected", f"part {index} has no parent")
         text = part_text(post, index)
-        if len(text) > MAX_CHARS:
+        length = threads_length(text)
+        if length > MAX_CHARS:
             raise ChannelError(
-                Failure.PERMANENT, "too_long", f"{len(text)} characters, at most 500"
+                Failure.PERMANENT,
+                "too_long",
+                f"{length} characters as Threads counts them (an emoji as its UTF-8 bytes), "
+                f"at most {MAX_CHARS}",
+            )
+        attachment = (post.link or "") if index == 0 and not post.images else ""
+        links = link_count(text, attachment)
+        if links > MAX_LINKS:
+            raise ChannelError(
+                Failure.PERMANENT,
+                "invalid",
+                f"{links} links; Threads refuses a post with more than {MAX_LINKS}",
             )
         images = post.images if index == 0 else ()
         if any(not image.public_url for image in images):
