@@ -75,8 +75,7 @@ class FacebookConnector(PageLoginConnector):
         user: Token | None = None,
     ) -> AccountSetup:
         settings: dict[str, Any] = {"page_id": page.id, "page_name": page.name}
-        if graph != PageLoginConnector.graph_url:
-            settings["graph_url"] = graph
+        settings.update(cls.stored_graph_url(graph))
         return AccountSetup(
             handle=page.name or page.id,
             display_name=page.name or page.id,

@@ -154,8 +154,7 @@ class InstagramConnector(PageLoginConnector):
             "page_id": page.id,
             "page_name": page.name,
         }
-        if graph != PageLoginConnector.graph_url:
-            settings["graph_url"] = graph
+        settings.update(cls.stored_graph_url(graph))
         if user is None:
             raise ChannelError(Failure.AUTH, "auth", "no user token from the connect flow")
         credentials = _user_credentials(user, app_id=app_id, app_secret=app_secret)

@@ -277,7 +277,6 @@ class LinkedInConnector(Connector):
             settings={
                 "author": author,
                 "target": ORGANIZATION if organization else PERSON,
-                "linkedin_version": version,
                 **extra,
             },
             expires_at=datetime.fromisoformat(credentials["expires_at"]),
@@ -334,10 +333,12 @@ class LinkedInConnector(Connector):
         token = self.account.credentials.get("access_token")
         if not isinstance(token, str) or not token:
             raise ChannelError(Failure.AUTH, "auth", "no access token stored")
-        version = self.account.settings.get("linkedin_version")
+        # The version is not pinned per account: LinkedIn turns each version off about a year
+        # after release, so an account connected in 2026 must not go on asking for 2026's
+        # version in 2028. Every call uses KAIKU_LINKEDIN_VERSION (or the default), which the
+        # start-up check watches; a ``linkedin_version`` stored by an earlier Kaiku is ignored.
         return self._client(
             token,
-            version=str(version) if version else None,
             api_base=self.account.base_url or None,
             organization=self._organization,
         )
