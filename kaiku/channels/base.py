@@ -177,6 +177,12 @@ class Account:
     # thing, a weekly repeat): the ledger is the only witness that tells them apart, since
     # X, LinkedIn and the Meta APIs carry no key of ours on the post.
     recorded_for: Callable[[str], str | None] = lambda _remote_id: None
+    # Where a part is made in two steps (Instagram's and Threads' media container, published
+    # by a second request), the first step's handle is kept per delivery key and part index
+    # before the second step is sent, and read back after a lost answer: then the part is
+    # looked up by that handle (the container's status) instead of guessed by its text.
+    save_pending: Callable[[str, int, str], None] = lambda _key, _index, _handle: None
+    pending: Callable[[str, int], str] = lambda _key, _index: ""
 
 
 class Connector:

@@ -141,6 +141,9 @@ class MetaApi:
         self.regain_minutes = 0
         self.with_instagram = True
         self.refuse_duplicates = False  # answer 506 to the same message twice in a row
+        # Seconds before a new post shows in the list edges: they are read from replicas, and a
+        # post just published may be missing from them for a while.
+        self.listing_lag = 0.0
 
     # --- tokens -----------------------------------------------------------------------
 
@@ -411,6 +414,8 @@ class MetaApi:
         since = req.arg("since")
         if since:
             items = [i for i in items if i["created"] >= int(since)]
+        if self.listing_lag:
+            items = [i for i in items if i["created"] <= time.time() - self.listing_lag]
         limit = int(req.arg("limit", "25"))
         start = int(req.arg("after") or 0)
         page = items[start : start + limit]

@@ -25,12 +25,17 @@ an image container, 2-10 a carousel of item containers; the container is polled 
 FINISHED, then published. The publishing quota is read first; when it is used up the part is
 refused RATE_LIMITED before anything is made.
 
-Exactly once: ``media_publish`` has no idempotency key, and the container id of an attempt is
-not kept anywhere the next attempt could read it (see the report: a per-part "pending remote
-handle" in the ledger would allow reading that container's ``status_code`` directly). So after
-an unknown outcome ``reconcile`` reads the account's media since the first attempt and takes
-the oldest one with the same caption and kind (image or carousel). A container created by a
-failed attempt and never published simply expires after 24 hours.
+Exactly once: ``media_publish`` has no idempotency key, so the container that is about to be
+published is kept with the delivery (``Account.save_pending``) before ``media_publish`` is
+sent. After an unknown outcome ``reconcile`` asks that container its ``status_code`` (IG
+Container reference): FINISHED, IN_PROGRESS, ERROR or EXPIRED mean nothing was published, and
+the next attempt publishes the same container if it still can (FINISHED, IN_PROGRESS) or makes
+a new one; PUBLISHED means the post is out, and its media id is the oldest of the account's
+media since the first attempt with the same caption and kind that Kaiku's ledger gives to no
+other delivery (the container does not name its media). Only when no container is known
+(an attempt that never got that far, or an account without the ledger) is the post looked up
+by its caption alone. A container created by a failed attempt and never published simply
+expires after 24 hours.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.instagram import client as ig
 from kaiku.channels.meta import reconcile as rec
+from kaiku.channels.meta.graph import GraphClient
 from kaiku.channels.meta.models import Page, RemotePost, Token, TokenInfo, parse_token
 from kaiku.channels.meta.pages import PageLoginConnector
 from kaiku.language.text import HASHTAG_RE
@@ -239,7 +245,10 @@ class InstagramConnector(PageLoginConnector):
                     f"{quota.usage} of {quota.total} posts in the last 24 hours",
                     retry_after=QUOTA_RETRY_AFTER,
                 )
-            if len(post.images) == 1:
+            container = self._reusable_container(graph, post, index)
+            if container:
+                pass  # an earlier attempt's container, never published: publish that one
+            elif len(post.images) == 1:
                 image = post.images[0]
                 container = ig.image_container(
                     graph, ig_user, image.public_url, caption=caption, alt_text=image.alt_text
@@ -257,6 +266,8 @@ class InstagramConnector(PageLoginConnector):
                     ig.wait_until_finished(graph, child, **wait)
                     children.append(child)
                 container = ig.carousel_container(graph, ig_user, children, caption)
+            # Kept before it is published: a lost answer is then resolved by its status.
+            self.account.save_pending(post.key, index, container)
             ig.wait_until_finished(graph, container, **wait)
             media_id = ig.publish(graph, ig_user, container)
             try:
@@ -275,7 +286,13 @@ class InstagramConnector(PageLoginConnector):
         def same_kind(media: RemotePost) -> bool:
             return not media.media_type or (media.media_type == "CAROUSEL_ALBUM") == carousel
 
+        container = self.account.pending(post.key, index)
         with self._api() as graph:
+            status = (
+                rec.container_status(graph, container, ig.CONTAINER_FIELDS) if container else None
+            )
+            if status in rec.NOT_PUBLISHED:
+                return None  # nothing went out; publish_part goes on from that container
             media = rec.recent(
                 lambda after: ig.recent_media(graph, ig_user, since=since, after=after), since
             )
@@ -286,8 +303,22 @@ class InstagramConnector(PageLoginConnector):
             elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
         )
         if found is None:
+            if status == "PUBLISHED":
+                raise rec.published_but_unlisted(container)
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
+
+    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
+        """The container an earlier attempt of this part made and did not publish, if it can
+        still be published; "" when there is none. One that says PUBLISHED is never sent
+        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
+        container = self.account.pending(post.key, index)
+        if not container:
+            return ""
+        status = rec.container_status(graph, container, ig.CONTAINER_FIELDS)
+        if status == "PUBLISHED":
+            raise rec.published_but_unlisted(container)
+        return container if status in rec.REUSABLE else ""
 
     def delete(self, remote_id: str) -> None:
         # No deleting endpoint is documented for IG Media in the pages we could read.

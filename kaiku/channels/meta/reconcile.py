@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from kaiku.channels.meta.models import PostPage, RemotePost, comparable_text
+from kaiku.channels.base import ChannelError, Failure
+from kaiku.channels.meta.graph import GraphClient
+from kaiku.channels.meta.models import (
+    PostPage,
+    RemotePost,
+    comparable_text,
+    parse_container_status,
+)
 
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_PAGES = 4
@@ -56,3 +63,31 @@ def first_match(
     ]
     found.sort(key=lambda p: (p.created is None, p.created or datetime.min, p.id))
     return found[0] if found else None
+
+
+# Statuses of a media container that was never published: the part is not out there.
+NOT_PUBLISHED = frozenset({"FINISHED", "IN_PROGRESS", "ERROR", "EXPIRED"})
+# Statuses from which the same container can still be published.
+REUSABLE = frozenset({"FINISHED", "IN_PROGRESS"})
+
+
+def container_status(graph: GraphClient, container_id: str, fields: str) -> str | None:
+    """The status of a container an earlier attempt made (IG Container reference,
+    ``status_code``; Threads, ``status``): EXPIRED, ERROR, FINISHED, IN_PROGRESS or
+    PUBLISHED; None when Meta no longer knows the container."""
+    try:
+        return parse_container_status(graph.get(container_id, fields=fields)).status
+    except ChannelError as exc:
+        if exc.failure is Failure.PERMANENT:
+            return None
+        raise
+
+
+def published_but_unlisted(container_id: str) -> ChannelError:
+    """The container says PUBLISHED, but its post is not (yet) among the account's posts: it
+    is out there, so it must never be sent again; look once more later."""
+    return ChannelError(
+        Failure.UNKNOWN_OUTCOME,
+        "unexpected",
+        f"container {container_id} is published, but its post is not listed yet",
+    )
