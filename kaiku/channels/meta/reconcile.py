@@ -8,7 +8,11 @@ attempt is known), or one that Kaiku's ledger gives to another delivery (the sam
 twice within minutes: Meta's posts carry no key of ours, so the ledger is the only witness).
 For those the answer is "not found": Meta has no duplicate refusal that a resend could hit for
 Instagram and Threads, but a resend after a true "not found" is what exactly-once needs, and a
-post of this delivery's that did go out is matched before any other's, oldest first."""
+post of this delivery's that did go out is matched before any other's, oldest first. The author
+is the account by construction: each edge read here (a Page's /posts, an IG user's /media, a
+Threads profile's /threads and /replies) lists only that account's own posts, not visitors'.
+Where the account kept the container it was about to publish (Instagram, Threads), its status
+decides first and the text only names which post a PUBLISHED container became."""
 
 from __future__ import annotations
 
