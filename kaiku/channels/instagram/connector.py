@@ -267,7 +267,9 @@ class InstagramConnector(PageLoginConnector):
                     children.append(child)
                 container = ig.carousel_container(graph, ig_user, children, caption)
             # Kept before it is published: a lost answer is then resolved by its status.
-            self.account.save_pending(post.key, index, container)
+            self.account.save_pending(
+                post.key, index, rec.kept(container, self._made_with(post, index))
+            )
             ig.wait_until_finished(graph, container, **wait)
             media_id = ig.publish(graph, ig_user, container)
             try:
@@ -286,13 +288,15 @@ class InstagramConnector(PageLoginConnector):
         def same_kind(media: RemotePost) -> bool:
             return not media.media_type or (media.media_type == "CAROUSEL_ALBUM") == carousel
 
-        container = self.account.pending(post.key, index)
+        container, same = self._kept(post, index)
         with self._api() as graph:
             status = (
                 rec.container_status(graph, container, ig.CONTAINER_FIELDS) if container else None
             )
             if status in rec.NOT_PUBLISHED:
                 return None  # nothing went out; publish_part goes on from that container
+            if status == "PUBLISHED" and not same:
+                raise rec.changed_since(container)
             media = rec.recent(
                 lambda after: ig.recent_media(graph, ig_user, since=since, after=after), since
             )
@@ -312,13 +316,23 @@ class InstagramConnector(PageLoginConnector):
         """The container an earlier attempt of this part made and did not publish, if it can
         still be published; "" when there is none. One that says PUBLISHED is never sent
         again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
-        container = self.account.pending(post.key, index)
+        container, same = self._kept(post, index)
         if not container:
             return ""
         status = rec.container_status(graph, container, ig.CONTAINER_FIELDS)
         if status == "PUBLISHED":
-            raise rec.published_but_unlisted(container)
-        return container if status in rec.REUSABLE else ""
+            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
+        # One made with other words (the post was edited since) is left to expire.
+        return container if same and status in rec.REUSABLE else ""
+
+    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
+        """The container kept for this part, and whether it was made with this content."""
+        handle = self.account.pending(post.key, index)
+        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
+
+    def _made_with(self, post: OutgoingPost, index: int) -> str:
+        images = (f"{i.name or i.path.name}|{i.alt_text}" for i in post.images)
+        return rec.fingerprint(caption_for(post, index), *images)
 
     def delete(self, remote_id: str) -> None:
         # No deleting endpoint is documented for IG Media in the pages we could read.

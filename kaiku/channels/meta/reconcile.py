@@ -16,6 +16,7 @@ decides first and the text only names which post a PUBLISHED container became.""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -73,6 +74,34 @@ def first_match(
 NOT_PUBLISHED = frozenset({"FINISHED", "IN_PROGRESS", "ERROR", "EXPIRED"})
 # Statuses from which the same container can still be published.
 REUSABLE = frozenset({"FINISHED", "IN_PROGRESS"})
+
+
+def fingerprint(*fields: str) -> str:
+    """A short hash of what a container was made with (text, images, reply target), kept with
+    its id: a delivery edited after a failed attempt must not publish the old container."""
+    digest = hashlib.sha256("\x00".join(fields).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def kept(container: str, made_with: str) -> str:
+    """The pending handle to keep: the container id and its fingerprint."""
+    return f"{container} {made_with}"
+
+
+def read_kept(handle: str, made_with: str) -> tuple[str, bool]:
+    """The container id of a kept handle, and whether it was made with this content."""
+    container, _, stored = handle.partition(" ")
+    return container, stored == made_with
+
+
+def changed_since(container: str) -> ChannelError:
+    """The container this delivery made was published with content that has since changed:
+    the old words are out there; publishing the new ones too would say it twice."""
+    return ChannelError(
+        Failure.PERMANENT,
+        "key_clash",
+        f"container {container} of an earlier attempt, with the text as it was then, is published",
+    )
 
 
 def container_status(graph: GraphClient, container_id: str, fields: str) -> str | None:

@@ -331,7 +331,9 @@ class ThreadsConnector(Connector):
                     reply_to_id=reply_to,
                 )
             # Kept before it is published: a lost answer is then resolved by its status.
-            self.account.save_pending(post.key, index, container)
+            self.account.save_pending(
+                post.key, index, rec.kept(container, self._made_with(post, index))
+            )
             th.wait_until_finished(graph, container, **wait)
             media_id = th.publish(graph, user, container)
             try:
@@ -354,13 +356,15 @@ class ThreadsConnector(Connector):
         def replies_to_parent(item: RemotePost) -> bool:
             return not parent or item.replied_to == parent
 
-        container = self.account.pending(post.key, index)
+        container, same = self._kept(post, index)
         with self._api() as graph:
             status = (
                 rec.container_status(graph, container, th.CONTAINER_FIELDS) if container else None
             )
             if status in rec.NOT_PUBLISHED:
                 return None  # nothing went out; publish_part goes on from that container
+            if status == "PUBLISHED" and not same:
+                raise rec.changed_since(container)
             posts = rec.recent(
                 lambda after: th.recent(
                     graph, user, replies=bool(parent), since=since, after=after
@@ -383,13 +387,25 @@ class ThreadsConnector(Connector):
         """The container an earlier attempt of this part made and did not publish, if it can
         still be published; "" when there is none. One that says PUBLISHED is never sent
         again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
-        container = self.account.pending(post.key, index)
+        container, same = self._kept(post, index)
         if not container:
             return ""
         status = rec.container_status(graph, container, th.CONTAINER_FIELDS)
         if status == "PUBLISHED":
-            raise rec.published_but_unlisted(container)
-        return container if status in rec.REUSABLE else ""
+            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
+        # One made with other words (the post was edited since) is left to expire.
+        return container if same and status in rec.REUSABLE else ""
+
+    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
+        """The container kept for this part, and whether it was made with this content."""
+        handle = self.account.pending(post.key, index)
+        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
+
+    def _made_with(self, post: OutgoingPost, index: int) -> str:
+        images = post.images if index == 0 else ()
+        link = (post.link or "") if index == 0 and not images else ""
+        named = (f"{i.name or i.path.name}|{i.alt_text}" for i in images)
+        return rec.fingerprint(part_text(post, index), link, *named)
 
     def delete(self, remote_id: str) -> None:
         with self._api() as graph:

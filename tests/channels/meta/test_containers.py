@@ -3,6 +3,7 @@ resolved by that container's status, not guessed by text (issue 13.7)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -71,7 +72,7 @@ def test_an_instagram_container_never_published_is_published_after_a_lost_reques
     assert instagram.reconcile(post, 0) is None  # FINISHED: nothing went out
     part = instagram.publish_part(post, 0, [])
 
-    assert store[(post.key, 0)] == container
+    assert store[(post.key, 0)].startswith(f"{container} ")
     assert list(meta.api.containers) == [container]  # the same container, published once
     (media,) = meta.api.ig_media
     assert part.remote_id == media["id"]
@@ -111,4 +112,39 @@ def test_a_threads_container_that_expired_is_made_anew(
     threads.publish_part(post, 0, [])
 
     assert len(meta.api.containers) == 2
+    assert len(meta.api.threads) == 1
+
+
+def test_a_post_edited_after_a_failed_attempt_does_not_publish_the_old_container(
+    meta: MetaServer, instagram: InstagramConnector, make_post: MakePost, png: MakeImage
+) -> None:
+    keep_pending(instagram)
+    image = png("Metsä")
+    before = make_post("Retki lauantaina.", images=(image,), created_at=datetime.now(UTC))
+    meta.script(f"POST {IG_PUBLISH}", ["drop"])
+    with pytest.raises(ChannelError):
+        instagram.publish_part(before, 0, [])
+    # The editor corrects the day before the next attempt; the delivery keeps its key.
+    after = replace(before, parts=("Retki sunnuntaina.",))
+
+    assert instagram.reconcile(after, 0) is None
+    instagram.publish_part(after, 0, [])
+
+    (media,) = meta.api.ig_media
+    assert media["caption"] == "Retki sunnuntaina."
+
+
+def test_an_old_containers_words_published_before_an_edit_are_a_key_clash(
+    meta: MetaServer, threads: ThreadsConnector, make_post: MakePost
+) -> None:
+    keep_pending(threads)
+    before = make_post("Retki lauantaina.", created_at=datetime.now(UTC))
+    meta.script(f"POST {TH_PUBLISH}", ["drop_after_apply"])
+    lose_the_answer(threads, before)
+    after = replace(before, parts=("Retki sunnuntaina.",))
+
+    with pytest.raises(ChannelError) as caught:
+        threads.reconcile(after, 0)
+
+    assert (caught.value.failure, caught.value.code) == (Failure.PERMANENT, "key_clash")
     assert len(meta.api.threads) == 1
