@@ -235,6 +235,9 @@ KAIKU_SIGN_IN_LINK_SECONDS = env_int("KAIKU_SIGN_IN_LINK_SECONDS", 900, minimum=
 
 # LinkedIn's API version (YYYYMM); each version lives about a year. Empty: Kaiku's default.
 KAIKU_LINKEDIN_VERSION = env_str("KAIKU_LINKEDIN_VERSION", "").strip()
+# Meta's Graph API version (vNN.0) for Facebook Pages and Instagram; each version lives two
+# years after its release. Empty: the version this Kaiku was checked against.
+KAIKU_GRAPH_VERSION = env_str("KAIKU_GRAPH_VERSION", "").strip()
 
 # Outgoing HTTP: loopback and private addresses are refused unless allowed (tests allow loopback).
 KAIKU_ALLOW_PRIVATE_ADDRESSES = env_bool("KAIKU_ALLOW_PRIVATE_ADDRESSES", default=False)

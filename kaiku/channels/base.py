@@ -56,6 +56,14 @@ class ChannelError(Exception):
         return self.failure is Failure.PERMANENT
 
 
+def found_elsewhere(detail: str, remote_id: str = "") -> ChannelError:
+    """The platform refuses this post as a duplicate of ``remote_id``, which is not this
+    delivery's post (another delivery's, or older than this delivery's first attempt): a person
+    must change the text or remove the other post. Never recorded as this delivery's."""
+    where = f" (the platform's post {remote_id})" if remote_id else ""
+    return ChannelError(Failure.PERMANENT, "duplicate_elsewhere", f"{detail}{where}")
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one account on a platform accepts; the compose page and the checks read these."""
@@ -166,6 +174,18 @@ class Account:
     # Called with new settings when the connector re-reads what the platform accepts (a
     # Mastodon instance's limits), so that the compose page counts by today's rules.
     save_settings: Callable[[dict[str, Any]], None] = lambda _settings: None
+    # The key of the delivery whose ledger entry holds ``remote_id`` on this account, or None.
+    # A platform post that a reconcile finds, or that a "duplicate" answer names, may be
+    # another delivery's with the same text (two posts of one organisation saying the same
+    # thing, a weekly repeat): the ledger is the only witness that tells them apart, since
+    # X, LinkedIn and the Meta APIs carry no key of ours on the post.
+    recorded_for: Callable[[str], str | None] = lambda _remote_id: None
+    # Where a part is made in two steps (Instagram's and Threads' media container, published
+    # by a second request), the first step's handle is kept per delivery key and part index
+    # before the second step is sent, and read back after a lost answer: then the part is
+    # looked up by that handle (the container's status) instead of guessed by its text.
+    save_pending: Callable[[str, int, str], None] = lambda _key, _index, _handle: None
+    pending: Callable[[str, int], str] = lambda _key, _index: ""
 
 
 class Connector:
@@ -273,6 +293,12 @@ class Connector:
     def refresh_credentials(self) -> bool:
         """Renew the credentials if the platform allows; True when they were renewed."""
         return False
+
+    def recorded_elsewhere(self, post: OutgoingPost, remote_id: str) -> bool:
+        """True when Kaiku's ledger gives ``remote_id`` to another delivery than ``post``'s:
+        then it is that delivery's post, never this one's, whatever its text."""
+        owner = self.account.recorded_for(remote_id)
+        return owner is not None and owner != post.key
 
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]

@@ -54,4 +54,9 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     linkedin = check_version(settings.KAIKU_LINKEDIN_VERSION or DEFAULT_VERSION)
     if linkedin:
         problems.append(Warning(f"KAIKU_LINKEDIN_VERSION: {linkedin}", id="kaiku.W004"))
+    from kaiku.channels.meta.graph import check_graph_version, graph_version
+
+    graph = check_graph_version(graph_version())
+    if graph:
+        problems.append(Warning(f"KAIKU_GRAPH_VERSION: {graph}", id="kaiku.W005"))
     return problems

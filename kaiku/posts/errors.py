@@ -27,6 +27,14 @@ def error_message(code: str, detail: str = "") -> str:
         "invalid": _("The platform refused the post: %(detail)s"),
         "media": _("The platform refused an image: %(detail)s"),
         "duplicate": _("The platform refused the post as a duplicate of an earlier one."),
+        "duplicate_elsewhere": _(
+            "The platform refused the post as a duplicate of another post with the same text. "
+            "Change the text, or remove the other post, and retry."
+        ),
+        "key_clash": _(
+            "The platform already holds a post made for this delivery with another text. "
+            "Check the channel before publishing again."
+        ),
         "not_found": _("The post or account was not found on the platform."),
         "forbidden": _("The account is not allowed to do this on the platform: %(detail)s"),
         "invalid_instance": _("That address does not answer as a server of this platform."),

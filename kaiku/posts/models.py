@@ -79,6 +79,30 @@ class ChannelAccount(models.Model):
             self.settings = dict(new)
             ChannelAccount.objects.filter(pk=self.pk).update(settings=self.settings)
 
+        def recorded_for(remote_id: str) -> str | None:
+            key: str | None = (
+                PublishedPart.objects.filter(delivery__account_id=self.pk, remote_id=remote_id)
+                .values_list("delivery__key", flat=True)
+                .first()
+            )
+            return key
+
+        def save_pending(key: str, index: int, handle: str) -> None:
+            # Read and written by the one worker that holds the delivery's claim.
+            row = Delivery.objects.filter(account_id=self.pk, key=key).only("pending").first()
+            if row is not None:
+                row.pending = {**row.pending, str(index): handle}
+                row.save(update_fields=["pending"])
+
+        def pending(key: str, index: int) -> str:
+            value = (
+                Delivery.objects.filter(account_id=self.pk, key=key)
+                .values_list("pending", flat=True)
+                .first()
+            )
+            handle = value.get(str(index)) if isinstance(value, dict) else None
+            return handle if isinstance(handle, str) else ""
+
         cls = connector_class(self.platform)
         return cls(
             Account(
@@ -88,6 +112,9 @@ class ChannelAccount(models.Model):
                 settings=dict(self.settings),
                 save_credentials=save,
                 save_settings=save_settings,
+                recorded_for=recorded_for,
+                save_pending=save_pending,
+                pending=pending,
             )
         )
 
@@ -198,6 +225,10 @@ class Delivery(models.Model):
     text_override = models.TextField(blank=True)
     # The thread as it will go out, fixed when the post is scheduled.
     parts = models.JSONField(default=list, blank=True)
+    # Per part index ("0", "1", …), what a two-step platform made before the step that publishes
+    # (Instagram's and Threads' media container), written before that step so that after a lost
+    # answer the part is looked up by it rather than guessed by its text.
+    pending = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     key = models.CharField(max_length=32, unique=True, default=_delivery_key)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -13,6 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import regex
+from twitter_text import extract_urls_with_indices
+
 Resolver = Callable[[str], "dict[str, Any] | None"]
 
 _TOKENS = re.compile(
@@ -21,6 +24,12 @@ _TOKENS = re.compile(
     r"|(?P<mention>(?<![\w/@])@(?P<user>[A-Za-z0-9_]+)(?:@(?P<host>[A-Za-z0-9.-]+\w(?::\d+)?))?)"
 )
 _URL_TAIL = ".,;:!?)'\""
+# Account::MENTION_RE (app/models/account.rb), in Python's words.
+_MENTION_RE = re.compile(
+    r"(?<![=/\w])@(?P<user>[A-Za-z0-9_]+(?:[A-Za-z0-9_.-]+[A-Za-z0-9_]+)?)"
+    r"(?:@[\w.-]+[\w]+)?",
+    re.IGNORECASE,
+)
 
 
 def _link(url: str) -> str:
@@ -44,21 +53,27 @@ def _link(url: str) -> str:
 
 
 def count_characters(text: str, url_weight: int = 23) -> int:
-    """Mastodon's length: every URL counts as 23 (or the instance's
-    ``characters_reserved_per_url``), a mention as its @username only."""
-    counted = 0
-    last = 0
-    for match in _TOKENS.finditer(text):
-        counted += len(text[last : match.start()])
-        if match.group("url"):
-            url = match.group("url").rstrip(_URL_TAIL)
-            counted += url_weight + len(match.group("url")) - len(url)
-        elif match.group("mention"):
-            counted += 1 + len(match.group("user"))
-        else:
-            counted += len(match.group(0))
-        last = match.end()
-    return counted + len(text[last:])
+    """Mastodon's length (app/validators/status_length_validator.rb): URLs with a scheme, as
+    twitter-text's extractor finds them, count as 23 (or the instance's
+    ``characters_reserved_per_url``); a mention ``@user@domain`` as ``@user``;
+    then grapheme clusters are counted (``each_grapheme_cluster``), here with the ``regex``
+    module's ``\\X``. Nothing of Kaiku's own counting is used."""
+    entities: list[tuple[int, int, str]] = [
+        (u["indices"][0], u["indices"][1], "x" * url_weight)
+        for u in extract_urls_with_indices(text, extract_urls_without_protocol=False)
+    ]
+    for match in _MENTION_RE.finditer(text):
+        entities.append((match.start(), match.end(), "@" + match.group("user")))
+    entities.sort()
+    out, last = [], 0
+    for start, end, replacement in entities:
+        if start < last:
+            continue  # overlapping entities: the first one wins, as in Mastodon's extractor
+        out.append(text[last:start])
+        out.append(replacement)
+        last = end
+    out.append(text[last:])
+    return len(regex.findall(r"\X", "".join(out)))
 
 
 def render(

@@ -22,9 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from kaiku.channels.meta.graph import GRAPH_VERSION
+from twitter_text import extract_emojis_with_indices, extract_urls
 
 FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "meta" / "fixtures"
+# The Graph API versions this server answers, as Meta keeps each version for about two years
+# after the next one (https://developers.facebook.com/docs/graph-api/changelog). Its own list,
+# not Kaiku's setting: a version Kaiku would send that Meta no longer serves is refused.
+GRAPH_VERSION = "v26.0"  # what the login dialog and the tests' graph_url use
+GRAPH_VERSIONS = frozenset({"v24.0", "v25.0", "v26.0", "v27.0"})
+_VERSION = re.compile(r"^/(v\d+\.\d+)(/|$)")
 THREADS_VERSION = "v1.0"
 PAGE_ID = "104857600000001"
 PAGE_NAME = "Toivon Polku ry"
@@ -34,6 +40,26 @@ IG_USERNAME = "toivonpolku"
 THREADS_USER_ID = "12345678901234567"
 THREADS_USERNAME = "toivonpolku"
 LONG_LIVED_SECONDS = 5_183_944  # the docs' example expires_in (about 60 days)
+
+
+def threads_length(text: str) -> int:
+    """A Threads text's length as the posts guide counts it: "Text posts are limited to 500
+    characters. Emojis are counted as the number of UTF-8 bytes"
+    (https://developers.facebook.com/documentation/threads/posts, Limitations). Emoji are
+    found by twitter-text, not by Kaiku's code."""
+    emoji = extract_emojis_with_indices(text)
+    plain = len(text) - sum(e["indices"][1] - e["indices"][0] for e in emoji)
+    return plain + sum(len(e["emoji"].encode("utf-8")) for e in emoji)
+
+
+def threads_links(text: str, attachment: str = "") -> int:
+    """Links as the text-attachments page counts them: every unique URL of the text, and a
+    link attachment only when it differs from all of them; more than 5 fail at container
+    creation with THREADS_API__LINK_LIMIT_EXCEEDED (since December 22, 2025)."""
+    urls = {u.rstrip("/") for u in extract_urls(text)}
+    if attachment and attachment.rstrip("/") not in urls:
+        urls.add(attachment.rstrip("/"))
+    return len(urls)
 
 
 def fixture(name: str) -> Any:
@@ -121,6 +147,9 @@ class MetaApi:
         self.regain_minutes = 0
         self.with_instagram = True
         self.refuse_duplicates = False  # answer 506 to the same message twice in a row
+        # Seconds before a new post shows in the list edges: they are read from replicas, and a
+        # post just published may be missing from them for a while.
+        self.listing_lag = 0.0
 
     # --- tokens -----------------------------------------------------------------------
 
@@ -134,6 +163,10 @@ class MetaApi:
 
     def issue_page_token(self) -> str:
         return self.issue("page", PAGE_ID)
+
+    def issue_user_token(self) -> str:
+        """A long-lived Facebook user token, the kind the IG reference pages name."""
+        return self.issue("user", USER_ID, LONG_LIVED_SECONDS)
 
     def issue_threads_token(self, lifetime: float = LONG_LIVED_SECONDS) -> str:
         return self.issue("threads", THREADS_USER_ID, lifetime)
@@ -177,16 +210,25 @@ class MetaApi:
         return {"X-App-Usage": json.dumps(usage), "X-Business-Use-Case-Usage": json.dumps(buc)}
 
     def _route(self, req: ApiRequest) -> ApiResponse:
-        g = f"/{GRAPH_VERSION}"
         t = f"/{THREADS_VERSION}"
         p, m = req.path, req.method
-        if p == f"{g}/dialog/oauth" or p == "/oauth/authorize":
+        version = _VERSION.match(p)
+        g = f"/{version.group(1)}" if version and version.group(1) != THREADS_VERSION else ""
+        if g and g[1:] not in GRAPH_VERSIONS:
+            # As Meta answers a version it no longer serves (code 2635, "deprecated version").
+            raise ApiError(
+                400,
+                "error_100_invalid.json",
+                code=2635,
+                message=f"(#2635) You are calling a deprecated version of the Graph API ({g[1:]})",
+            )
+        if (g and p == f"{g}/dialog/oauth") or p == "/oauth/authorize":
             return self._authorize(req)
-        if p == f"{g}/oauth/access_token":
+        if g and p == f"{g}/oauth/access_token":
             return self._fb_token(req)
-        if p == f"{g}/debug_token":
+        if g and p == f"{g}/debug_token":
             return self._debug_token(req)
-        if p == f"{g}/me/accounts":
+        if g and p == f"{g}/me/accounts":
             return self._accounts(req)
         if p == "/oauth/access_token" and m == "POST":
             return self._threads_code(req)
@@ -196,7 +238,7 @@ class MetaApi:
             return self._threads_refresh(req)
         if p.startswith(t + "/"):
             return self._threads_route(req, p[len(t) + 1 :].split("/"))
-        if p.startswith(g + "/"):
+        if g and p.startswith(g + "/"):
             return self._graph_route(req, p[len(g) + 1 :].split("/"))
         raise ApiError(404, "error_100_missing.json")
 
@@ -305,7 +347,9 @@ class MetaApi:
             if edge in ("posts", "feed", "published_posts") and m == "GET":
                 return self._list(req, list(reversed(self.posts)))
         if len(parts) == 2 and parts[0] == IG_USER_ID:
-            self._auth(req, "page", "user")
+            # The IG User reference pages ("Instagram API with Facebook Login") name a Facebook
+            # User access token for every IG call; a Page token is refused.
+            self._auth(req, "user")
             edge = parts[1]
             if edge == "media" and m == "POST":
                 return self._ig_container(req)
@@ -319,8 +363,7 @@ class MetaApi:
                 body["data"][0]["config"]["quota_total"] = self.ig_quota_total
                 return ApiResponse(200, body)
         if len(parts) == 1:
-            self._auth(req)
-            return self._object(req, parts[0])
+            return self._object(req, parts[0], self._auth(req).kind)
         raise ApiError(400, "error_100_missing.json")
 
     def _upload_photo(self, req: ApiRequest) -> ApiResponse:
@@ -377,6 +420,8 @@ class MetaApi:
         since = req.arg("since")
         if since:
             items = [i for i in items if i["created"] >= int(since)]
+        if self.listing_lag:
+            items = [i for i in items if i["created"] <= time.time() - self.listing_lag]
         limit = int(req.arg("limit", "25"))
         start = int(req.arg("after") or 0)
         page = items[start : start + limit]
@@ -397,10 +442,15 @@ class MetaApi:
                 out[name] = copy.deepcopy(item[name])
         return out
 
-    def _object(self, req: ApiRequest, object_id: str) -> ApiResponse:
+    def _wrong_token(self, kind: str, *wanted: str) -> None:
+        if kind not in wanted:
+            raise ApiError(400, "error_100_invalid.json", message="(#100) Wrong token type")
+
+    def _object(self, req: ApiRequest, object_id: str, kind: str) -> ApiResponse:
         fields = [f.split(".")[0] for f in re.split(r",(?![^(]*\))", req.arg("fields", "id")) if f]
         post = next((p for p in self.posts if p["id"] == object_id), None)
         if post is not None:
+            self._wrong_token(kind, "page")  # Page posts: a Page access token (pagepost ref.)
             if req.method == "DELETE":
                 self.posts.remove(post)
                 return ApiResponse(200, {"success": True})
@@ -416,9 +466,11 @@ class MetaApi:
             return ApiResponse(200, out)
         container = self.containers.get(object_id)
         if container is not None and req.method == "GET":
+            self._wrong_token(kind, "user")  # IG Container reference: a User access token
             return ApiResponse(200, self._container_status(container, "status_code"))
         media = next((i for i in self.ig_media if i["id"] == object_id), None)
         if media is not None and req.method == "GET":
+            self._wrong_token(kind, "user")  # IG Media reference: a User access token
             return ApiResponse(200, self._fields(media, fields))
         raise ApiError(400, "error_100_missing.json")
 
@@ -559,8 +611,15 @@ class MetaApi:
     def _threads_container(self, req: ApiRequest) -> ApiResponse:
         media_type = req.arg("media_type")
         text = req.arg("text")
-        if media_type not in ("TEXT", "IMAGE", "CAROUSEL") or len(text) > 500:
-            raise ApiError(400, "error_100_invalid.json")
+        if media_type not in ("TEXT", "IMAGE", "CAROUSEL") or threads_length(text) > 500:
+            raise ApiError(400, "error_100_invalid.json", message="(#100) Text too long")
+        if threads_links(text, req.arg("link_attachment")) > 5:
+            raise ApiError(
+                400,
+                "error_100_invalid.json",
+                message="THREADS_API__LINK_LIMIT_EXCEEDED",
+                error_user_msg="A post can have at most 5 links.",
+            )
         if media_type == "TEXT" and not text:
             raise ApiError(400, "error_100_invalid.json")
         if media_type == "IMAGE" and not req.arg("image_url").startswith(("http://", "https://")):

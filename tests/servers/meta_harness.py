@@ -61,6 +61,11 @@ class FacebookHarness(_MetaHarness):
     publish_route = f"POST /v26.0/{PAGE_ID}/feed"
     connector_path = "kaiku.channels.facebook.connector:FacebookConnector"
 
+    def start(self) -> None:
+        super().start()
+        # As Facebook does (error 506): the same message twice in a row is refused.
+        self.meta.api.refuse_duplicates = True
+
     def make_account(self, org: Any) -> Any:
         settings = {"page_id": PAGE_ID, "graph_url": self.meta.graph_url}
         return self._account(org, "Toivon Polku ry", settings, self.meta.api.issue_page_token())
@@ -80,7 +85,7 @@ class InstagramHarness(_MetaHarness):
 
     def make_account(self, org: Any) -> Any:
         settings = {"ig_user_id": IG_USER_ID, "page_id": PAGE_ID, "graph_url": self.meta.graph_url}
-        return self._account(org, "@toivonpolku", settings, self.meta.api.issue_page_token())
+        return self._account(org, "@toivonpolku", settings, self.meta.api.issue_user_token())
 
     def published_texts(self) -> list[str]:
         return [str(m["caption"]) for m in self.meta.api.ig_media]

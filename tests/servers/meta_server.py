@@ -35,8 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from kaiku.channels.meta.graph import GRAPH_VERSION
 from tests.servers.meta_api import (
+    GRAPH_VERSION,
     PAGE_ID,
     THREADS_VERSION,
     ApiRequest,
@@ -155,7 +155,7 @@ class MetaServer(ThreadingHTTPServer):
         if status == 401:
             return ApiResponse(400, fixture("error_190_expired.json"))
         if status == 429:
-            page_route = req.path.startswith(f"/{GRAPH_VERSION}/{PAGE_ID}")
+            page_route = f"/{PAGE_ID}" in req.path
             name = "error_32_page_limit.json" if page_route else "error_4_app_limit.json"
             usage = {"call_count": 100, "total_cputime": 12, "total_time": 14}
             buc = {PAGE_ID: [{"type": "pages", **usage, "estimated_time_to_regain_access": 7}]}

@@ -18,6 +18,10 @@ kaiku/channels/x/fixtures/ (taken from docs.x.com), and behaviour follows the do
   confidential app, ``client_id`` in the form for a public one), the exact redirect URI and the
   S256 ``code_verifier``; refresh answers a new refresh token and retires the old one
   (``rotate_refresh``); access tokens expire after ``access_ttl`` seconds (then 401).
+- Text by X's own rules, counted and parsed with twitter-text (the twitter-text-parser
+  package, an implementation independent of Kaiku's): weighted length at most 280 (a link
+  23, CJK and emoji 2, after NFC), and what it finds as a link, with or without a scheme, is
+  what X turns into t.co.
 - Posts: links become ``https://t.co/…`` with ``entities.urls``; ``&``, ``<``, ``>`` come back
   as HTML entities; attached media add a trailing ``pic.x.com`` t.co link; an author's repeat
   of a text is refused as duplicate content (403); a reply to someone else's post is refused
@@ -60,7 +64,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from kaiku.language import count
+from twitter_text import extract_urls_with_indices, parse_tweet
+
 from tests.servers.wire import read_body
 
 FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "x" / "fixtures"
@@ -71,9 +76,7 @@ PUBLIC_CLIENT_ID = "a2Fpa3UtcHVibGljOjE6Y2k"
 USER_ID = "1640023711223914496"
 USERNAME = "toivonpolku"
 ALL_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
-_URL = re.compile(r"https?://[^\s<>\"]+")
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
-_TRAILING = ".,;:!?)]}'\"”»"
 ONE_SHOT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff"}
 
 
@@ -530,24 +533,24 @@ class XServer(ThreadingHTTPServer):
     def _shorten(text: str) -> tuple[str, list[dict[str, Any]]]:
         """Links to t.co (with entities), then & < > as HTML entities, as X shows a post."""
         out, urls, last = "", [], 0
-        for match in _URL.finditer(text):
-            url = match.group(0)
-            while url and url[-1] in _TRAILING:
-                url = url[:-1]
-            out += html.escape(text[last : match.start()], quote=False)
-            link = f"https://t.co/{hashlib.sha256(url.encode()).hexdigest()[:10]}"
-            display = url.split("://", 1)[1]
+        for found in extract_urls_with_indices(text):
+            start, end = found["indices"]
+            url = text[start:end]
+            expanded = url if "://" in url else f"http://{url}"
+            out += html.escape(text[last:start], quote=False)
+            link = f"https://t.co/{hashlib.sha256(expanded.encode()).hexdigest()[:10]}"
+            display = expanded.split("://", 1)[1]
             urls.append(
                 {
                     "start": len(out),
                     "end": len(out) + len(link),
                     "url": link,
-                    "expanded_url": url,
+                    "expanded_url": expanded,
                     "display_url": display[:26] + ("…" if len(display) > 26 else ""),
                 }
             )
             out += link
-            last = match.start() + len(url)
+            last = end
         return out + html.escape(text[last:], quote=False), urls
 
     def create_tweet(self, req: Request) -> Answer:
@@ -558,7 +561,7 @@ class XServer(ThreadingHTTPServer):
         reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         if not isinstance(text, str) or (not text and not media):
             raise ApiError(400, error_body(400))
-        if count(text, "x") > 280:
+        if parse_tweet(text).weightedLength > 280:
             raise ApiError(400, fixture("error_400_too_long.json"))
         now = self.clock()
         for earlier in self.tweets:

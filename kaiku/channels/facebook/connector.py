@@ -5,6 +5,13 @@ Exactly once: the Graph API has no idempotency key, so the engine's reconcile st
 guard. After an unknown outcome ``reconcile`` reads the Page's own posts since the first
 attempt and takes the oldest one with the text that was sent; only when there is none does the
 engine send again. Unpublished photos uploaded by a failed attempt are never shown to anyone.
+
+Error 506 ("Duplicate status message"): Facebook refuses a text the Page has just posted. The
+post it means is this delivery's only when the same lookup finds it (this text, not older than
+the first attempt, not given by Kaiku's ledger to another delivery): then an earlier attempt of
+this delivery went through unheard, and it is recorded. Otherwise it is another post's
+(the same words from another delivery or an earlier day), which stays PERMANENT ``duplicate``
+for a person to resolve, never a success.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.facebook import client as fb
 from kaiku.channels.meta import reconcile as rec
-from kaiku.channels.meta.models import Page, TokenInfo
+from kaiku.channels.meta.models import Page, Token, TokenInfo
 from kaiku.channels.meta.pages import PageLoginConnector
 
 # https://developers.facebook.com/docs/pages-api/getting-started: publishing needs these.
@@ -58,11 +65,17 @@ class FacebookConnector(PageLoginConnector):
 
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
         settings: dict[str, Any] = {"page_id": page.id, "page_name": page.name}
-        if graph != PageLoginConnector.graph_url:
-            settings["graph_url"] = graph
+        settings.update(cls.stored_graph_url(graph))
         return AccountSetup(
             handle=page.name or page.id,
             display_name=page.name or page.id,
@@ -95,13 +108,21 @@ class FacebookConnector(PageLoginConnector):
                 )
                 for image in images
             ]
-            created = fb.create_post(
-                graph,
-                page_id,
-                message_for(post, index),
-                link=None if images else post.link,
-                photo_ids=photo_ids,
-            )
+            try:
+                created = fb.create_post(
+                    graph,
+                    page_id,
+                    message_for(post, index),
+                    link=None if images else post.link,
+                    photo_ids=photo_ids,
+                )
+            except ChannelError as exc:
+                if exc.code != "duplicate":
+                    raise
+                found = self.reconcile(post, index)
+                if found is None:
+                    raise
+                return found
             try:
                 url = fb.permalink(graph, created.id)
             except ChannelError:  # the post exists; its address is a nicety
@@ -117,7 +138,11 @@ class FacebookConnector(PageLoginConnector):
             posts = rec.recent(
                 lambda after: fb.page_posts(graph, page_id, since=since, after=after), since
             )
-        found = rec.first_match(posts, message_for(post, index))
+        found = rec.first_match(
+            posts,
+            message_for(post, index),
+            elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
+        )
         if found is None:
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)

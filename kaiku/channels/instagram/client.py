@@ -19,6 +19,7 @@ from kaiku.channels.meta.models import (
 )
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink,media_type,children"
+CONTAINER_FIELDS = "status_code,status"  # IG Container reference
 PAGE_SIZE = 25
 
 
@@ -71,7 +72,7 @@ def wait_until_finished(
     graph: GraphClient, container_id: str, *, interval: float, max_wait: float
 ) -> None:
     graph.wait_for_container(
-        container_id, fields="status_code,status", interval=interval, max_wait=max_wait
+        container_id, fields=CONTAINER_FIELDS, interval=interval, max_wait=max_wait
     )
 
 

@@ -7,9 +7,17 @@ and recommends neither for every case. The Facebook Login variant needs the Inst
 to be linked to a Facebook Page, which is how the organisations Kaiku serves already run their
 accounts; in exchange it shares the organisation's one Meta app, login and Page token with the
 Facebook connector, and a Page token obtained from a long-lived user token does not expire.
-The IG reference pages name a *User* access token for these calls; Kaiku uses the Page's token
-(it acts on behalf of the same person and Page). If Meta refuses it, the answer is code 190
-and the account is asked to reconnect; this is the one point the docs leave unclear.
+Tokens. The IG reference pages ("Instagram API with Facebook Login") and the content-publishing
+guide name a Facebook *User* access token for every call ("All requests must include the app
+user's User access token"; IG Container: "Facebook User access token"), not a Page token. So
+the account keeps the long-lived user token of the connect flow (about 60 days:
+https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived) and
+renews it ``renew_before_days`` ahead by exchanging it again (``fb_exchange_token``); the new
+token is saved through ``save_credentials`` before anything else. Meta documents the exchange
+for a short-lived token; that a valid long-lived one is exchanged the same way is how it is
+used in practice. When Meta refuses, the account is asked to reconnect, and the expiry job has
+warned in time. Accounts connected before kept a Page token, which goes on being used until
+they reconnect.
 
 Publishing (content-publishing guide): the image URLs must be public, because Meta fetches
 them, so an image without ``public_url`` fails PERMANENT ``no_public_url``. One image becomes
@@ -17,16 +25,22 @@ an image container, 2-10 a carousel of item containers; the container is polled 
 FINISHED, then published. The publishing quota is read first; when it is used up the part is
 refused RATE_LIMITED before anything is made.
 
-Exactly once: ``media_publish`` has no idempotency key, and the container id of an attempt is
-not kept anywhere the next attempt could read it (see the report: a per-part "pending remote
-handle" in the ledger would allow reading that container's ``status_code`` directly). So after
-an unknown outcome ``reconcile`` reads the account's media since the first attempt and takes
-the oldest one with the same caption and kind (image or carousel). A container created by a
-failed attempt and never published simply expires after 24 hours.
+Exactly once: ``media_publish`` has no idempotency key, so the container that is about to be
+published is kept with the delivery (``Account.save_pending``) before ``media_publish`` is
+sent. After an unknown outcome ``reconcile`` asks that container its ``status_code`` (IG
+Container reference): FINISHED, IN_PROGRESS, ERROR or EXPIRED mean nothing was published, and
+the next attempt publishes the same container if it still can (FINISHED, IN_PROGRESS) or makes
+a new one; PUBLISHED means the post is out, and its media id is the oldest of the account's
+media since the first attempt with the same caption and kind that Kaiku's ledger gives to no
+other delivery (the container does not name its media). Only when no container is known
+(an attempt that never got that far, or an account without the ledger) is the post looked up
+by its caption alone. A container created by a failed attempt and never published simply
+expires after 24 hours.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from kaiku.channels.base import (
@@ -39,7 +53,8 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.instagram import client as ig
 from kaiku.channels.meta import reconcile as rec
-from kaiku.channels.meta.models import Page, RemotePost, TokenInfo
+from kaiku.channels.meta.graph import GraphClient
+from kaiku.channels.meta.models import Page, RemotePost, Token, TokenInfo, parse_token
 from kaiku.channels.meta.pages import PageLoginConnector
 from kaiku.language.text import HASHTAG_RE, MENTION_RE
 
@@ -64,6 +79,26 @@ MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
 # When the quota is used up Meta does not say when the oldest post leaves its moving window.
 QUOTA_RETRY_AFTER = 3600.0
+
+
+# A long-lived user token's life when Meta's answer has no expires_in ("about 60 days").
+USER_TOKEN_SECONDS = 60 * 24 * 3600
+
+
+def _user_credentials(token: Token, *, app_id: str, app_secret: str) -> dict[str, Any]:
+    seconds = token.expires_in or USER_TOKEN_SECONDS
+    return {
+        "access_token": token.access_token,
+        "token_kind": "user",
+        "app_id": app_id,
+        "app_secret": app_secret,
+        # kaiku.posts.tokens reads this to move the account's expires_at after a renewal.
+        "expires_at": (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(),
+    }
+
+
+def _expiry(credentials: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(credentials["expires_at"]))
 
 
 def caption_for(post: OutgoingPost, index: int) -> str:
@@ -110,9 +145,18 @@ class InstagramConnector(PageLoginConnector):
                 return page
         return super().choose(linked, wanted)
 
+    renew_before_days: ClassVar[int] = 14
+
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
         username = page.instagram_username or page.instagram_id
         settings: dict[str, Any] = {
@@ -121,16 +165,40 @@ class InstagramConnector(PageLoginConnector):
             "page_id": page.id,
             "page_name": page.name,
         }
-        if graph != PageLoginConnector.graph_url:
-            settings["graph_url"] = graph
+        settings.update(cls.stored_graph_url(graph))
+        if user is None:
+            raise ChannelError(Failure.AUTH, "auth", "no user token from the connect flow")
+        credentials = _user_credentials(user, app_id=app_id, app_secret=app_secret)
         return AccountSetup(
             handle=f"@{username}",
             display_name=page.name or username,
             base_url=f"https://www.instagram.com/{username}",
-            credentials=cls.credentials_for(page, info, app_id=app_id, app_secret=app_secret),
+            credentials=credentials,
             settings=settings,
-            expires_at=info.expires_at,
+            expires_at=_expiry(credentials),
         )
+
+    def refresh_credentials(self) -> bool:
+        """Exchange the long-lived user token for a new one and save it at once. A Page token
+        (an account connected before Kaiku kept the user token) cannot be renewed: False."""
+        creds = self.account.credentials
+        if creds.get("token_kind") != "user":
+            return False
+        app_id, app_secret = str(creds.get("app_id") or ""), str(creds.get("app_secret") or "")
+        with self._api() as graph:
+            renewed = parse_token(
+                self._token_request(
+                    graph,
+                    grant_type="fb_exchange_token",
+                    client_id=app_id,
+                    client_secret=app_secret,
+                    fb_exchange_token=str(creds.get("access_token") or ""),
+                )
+            )
+        new = {**creds, **_user_credentials(renewed, app_id=app_id, app_secret=app_secret)}
+        self.account.save_credentials(new)
+        self.account.credentials = new
+        return True
 
     def _max_hashtags(self) -> int:
         value = self.account.settings.get("max_hashtags")
@@ -207,7 +275,10 @@ class InstagramConnector(PageLoginConnector):
                     f"{quota.usage} of {quota.total} posts in the last 24 hours",
                     retry_after=QUOTA_RETRY_AFTER,
                 )
-            if len(post.images) == 1:
+            container = self._reusable_container(graph, post, index)
+            if container:
+                pass  # an earlier attempt's container, never published: publish that one
+            elif len(post.images) == 1:
                 image = post.images[0]
                 container = ig.image_container(
                     graph, ig_user, image.public_url, caption=caption, alt_text=image.alt_text
@@ -225,6 +296,10 @@ class InstagramConnector(PageLoginConnector):
                     ig.wait_until_finished(graph, child, **wait)
                     children.append(child)
                 container = ig.carousel_container(graph, ig_user, children, caption)
+            # Kept before it is published: a lost answer is then resolved by its status.
+            self.account.save_pending(
+                post.key, index, rec.kept(container, self._made_with(post, index))
+            )
             ig.wait_until_finished(graph, container, **wait)
             media_id = ig.publish(graph, ig_user, container)
             try:
@@ -243,14 +318,51 @@ class InstagramConnector(PageLoginConnector):
         def same_kind(media: RemotePost) -> bool:
             return not media.media_type or (media.media_type == "CAROUSEL_ALBUM") == carousel
 
+        container, same = self._kept(post, index)
         with self._api() as graph:
+            status = (
+                rec.container_status(graph, container, ig.CONTAINER_FIELDS) if container else None
+            )
+            if status in rec.NOT_PUBLISHED:
+                return None  # nothing went out; publish_part goes on from that container
+            if status == "PUBLISHED" and not same:
+                raise rec.changed_since(container)
             media = rec.recent(
                 lambda after: ig.recent_media(graph, ig_user, since=since, after=after), since
             )
-        found = rec.first_match(media, caption_for(post, index), same_kind)
+        found = rec.first_match(
+            media,
+            caption_for(post, index),
+            same_kind,
+            elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
+        )
         if found is None:
+            if status == "PUBLISHED":
+                raise rec.published_but_unlisted(container)
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
+
+    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
+        """The container an earlier attempt of this part made and did not publish, if it can
+        still be published; "" when there is none. One that says PUBLISHED is never sent
+        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
+        container, same = self._kept(post, index)
+        if not container:
+            return ""
+        status = rec.container_status(graph, container, ig.CONTAINER_FIELDS)
+        if status == "PUBLISHED":
+            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
+        # One made with other words (the post was edited since) is left to expire.
+        return container if same and status in rec.REUSABLE else ""
+
+    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
+        """The container kept for this part, and whether it was made with this content."""
+        handle = self.account.pending(post.key, index)
+        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
+
+    def _made_with(self, post: OutgoingPost, index: int) -> str:
+        images = (f"{i.name or i.path.name}|{i.alt_text}" for i in post.images)
+        return rec.fingerprint(caption_for(post, index), *images)
 
     def delete(self, remote_id: str) -> None:
         # No deleting endpoint is documented for IG Media in the pages we could read.

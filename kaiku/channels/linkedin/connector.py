@@ -19,6 +19,11 @@ Publishing happens at most once, in two layers:
    an older post (the same text published last week) stays a failure a person must resolve.
    When the post cannot be read back (a personal profile, 403) the duplicate is accepted only
    right after a reconcile that could not look: that is exactly the case of a lost answer.
+
+A post that Kaiku's ledger already gives to another delivery (two posts with the same text
+within minutes) is never this delivery's: reconcile passes over it (a send then meets
+LinkedIn's duplicate answer, which creates nothing), and a duplicate answer naming it is
+PERMANENT ``duplicate_elsewhere``, even when the profile cannot read the post back.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from kaiku.channels.base import (
     OutgoingPost,
     PublishedPart,
     Redirect,
+    found_elsewhere,
 )
 from kaiku.channels.linkedin.client import (
     API_BASE,
@@ -271,7 +277,6 @@ class LinkedInConnector(Connector):
             settings={
                 "author": author,
                 "target": ORGANIZATION if organization else PERSON,
-                "linkedin_version": version,
                 **extra,
             },
             expires_at=datetime.fromisoformat(credentials["expires_at"]),
@@ -328,10 +333,12 @@ class LinkedInConnector(Connector):
         token = self.account.credentials.get("access_token")
         if not isinstance(token, str) or not token:
             raise ChannelError(Failure.AUTH, "auth", "no access token stored")
-        version = self.account.settings.get("linkedin_version")
+        # The version is not pinned per account: LinkedIn turns each version off about a year
+        # after release, so an account connected in 2026 must not go on asking for 2026's
+        # version in 2028. Every call uses KAIKU_LINKEDIN_VERSION (or the default), which the
+        # start-up check watches; a ``linkedin_version`` stored by an earlier Kaiku is ignored.
         return self._client(
             token,
-            version=str(version) if version else None,
             api_base=self.account.base_url or None,
             organization=self._organization,
         )
@@ -443,7 +450,9 @@ class LinkedInConnector(Connector):
             return False
         if found.lifecycle_state not in ("", "PUBLISHED"):
             return False
-        if since is not None and found.created_at is not None and found.created_at < since:
+        if since is not None and (found.created_at is None or found.created_at < since):
+            return False  # a post without a time cannot be shown to be this attempt's
+        if self.recorded_elsewhere(post, found.id):
             return False
         if found.media_count != len(post.images):
             return False
@@ -455,6 +464,8 @@ class LinkedInConnector(Connector):
         self, client: LinkedInClient, post: OutgoingPost, urn: str, refusal: ChannelError
     ) -> PublishedPart:
         """LinkedIn refused the post as a duplicate of ``urn``: is ``urn`` this very post?"""
+        if self.recorded_elsewhere(post, urn):
+            raise found_elsewhere("LinkedIn already has this text as another post's", urn)
         try:
             found = client.get_post(urn)
         except ChannelError as exc:

@@ -10,6 +10,15 @@ Publishing is made safe against repeats in two layers:
    *create* the status if the first attempt never arrived, which is publishing, not looking.
    The engine re-publishes only after reconcile says "not there", and then the same
    Idempotency-Key still protects a retry made within the hour.
+
+What comes back is this delivery's only if it says what this part says. Mastodon answers a
+repeated Idempotency-Key with the status first made under it, whatever the new request's text
+(the key is "account:key", nothing more): a part whose text changed after an attempt that went
+through gets the old status back. Recording that as the new text's post would misreport, and
+sending again under a fresh key would publish twice, so it is PERMANENT ``key_clash`` naming
+the status, for a person to decide. A status that reconcile finds with the right text but that
+Kaiku's ledger gives to another delivery (the same words posted twice within minutes) is passed
+over: "not found" is safe here, since the send that follows carries this delivery's own key.
 """
 
 from __future__ import annotations
@@ -334,13 +343,21 @@ class MastodonConnector(Connector):
                         description=image.alt_text,
                     )
                     media_ids.append(media.id)
+            text = part_text(post, index)
             status = client.create_status(
-                part_text(post, index),
+                text,
                 idempotency_key=f"{post.key}-{index}",
                 in_reply_to_id=parent,
                 media_ids=media_ids,
                 visibility=visibility if visibility in VISIBILITIES else None,
                 language=language if isinstance(language, str) and language else None,
+            )
+        if comparable_text(status.text) != comparable_text(text):
+            raise ChannelError(
+                Failure.PERMANENT,
+                "key_clash",
+                f"Mastodon answered part {index}'s key with status {status.id} ({status.url}), "
+                "made earlier with another text",
             )
         return PublishedPart(index=index, remote_id=status.id, url=status.url)
 
@@ -375,6 +392,7 @@ class MastodonConnector(Connector):
                 if s.in_reply_to_id in parents
                 and comparable_text(s.text) == want
                 and (i > 0 or len(s.media) == len(post.images))
+                and not self.recorded_elsewhere(post, s.id)
             ]
             if not found:
                 return None

@@ -12,11 +12,14 @@ which simply leaves ``usage`` at 0.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+from django.core.exceptions import ImproperlyConfigured
 
 from kaiku import http
 from kaiku.channels.base import ChannelError, Failure
@@ -33,10 +36,65 @@ from kaiku.channels.meta.models import (
 # Graph API v26.0 was introduced on July 29, 2026 (developers.facebook.com/docs/graph-api/
 # changelog). The changelog updated Oct 29, 2026 also lists a release of November 4, 2026, and
 # some reference pages already show /v27.0/; v26.0 is the newest one named in the changelog
-# text we could read. An account may override the whole base with settings["graph_url"].
+# text we could read, and the one this code was checked against. Meta keeps a version working
+# for at least two years after its release (same changelog, "Versioning"), so it is a setting,
+# KAIKU_GRAPH_VERSION, which the start-up check watches (``check_graph_version``); no account
+# stores its own. An account may override the whole base with settings["graph_url"] (tests).
 GRAPH_VERSION = "v26.0"
-GRAPH_URL = f"https://graph.facebook.com/{GRAPH_VERSION}"
-DIALOG_URL = f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
+GRAPH_VERSION_RELEASED = date(2026, 7, 29)
+GRAPH_HOST = "https://graph.facebook.com"
+DIALOG_HOST = "https://www.facebook.com"
+GRAPH_URL = f"{GRAPH_HOST}/{GRAPH_VERSION}"
+DIALOG_URL = f"{DIALOG_HOST}/{GRAPH_VERSION}/dialog/oauth"
+# Warn this long after the release of the version in use, well before its two years are up.
+VERSION_WARN_MONTHS = 18
+_VERSION_RE = re.compile(r"v(\d{1,3})\.0")
+
+
+def graph_version() -> str:
+    """``KAIKU_GRAPH_VERSION`` when the settings define it, else ``GRAPH_VERSION``."""
+    try:
+        from django.conf import settings
+
+        configured = str(getattr(settings, "KAIKU_GRAPH_VERSION", "") or "")
+    except ImproperlyConfigured:  # used outside Django
+        configured = ""
+    return configured.strip() or GRAPH_VERSION
+
+
+def graph_url() -> str:
+    return f"{GRAPH_HOST}/{graph_version()}"
+
+
+def dialog_url() -> str:
+    return f"{DIALOG_HOST}/{graph_version()}/dialog/oauth"
+
+
+def check_graph_version(version: str, today: date | None = None) -> str | None:
+    """None when ``version`` is a well-formed Graph API version that is not behind, else an
+    English sentence saying what is wrong (for a Django system check)."""
+    m = _VERSION_RE.fullmatch(version.strip())
+    if not m:
+        return f"Graph API version {version!r} is not of the form vNN.0 (e.g. {GRAPH_VERSION})."
+    number = int(m.group(1))
+    known = int(GRAPH_VERSION[1:-2])
+    if number < known:
+        return (
+            f"Graph API version {version} is older than {GRAPH_VERSION}, which this Kaiku was "
+            "checked against. Meta turns a version off two years after its release, and then "
+            "nothing reaches Facebook or Instagram: move to a newer version."
+        )
+    today = today or datetime.now(UTC).date()
+    age = (today.year - GRAPH_VERSION_RELEASED.year) * 12 + (
+        today.month - GRAPH_VERSION_RELEASED.month
+    )
+    if number == known and age >= VERSION_WARN_MONTHS:
+        return (
+            f"Graph API version {version} is {age} months old. Meta turns a version off two "
+            "years after its release: set KAIKU_GRAPH_VERSION to a newer one (and update Kaiku)."
+        )
+    return None
+
 
 # When Meta says "slow down" but not for how long. Platform limits are counted over a moving
 # hour (rate-limiting docs), so a quarter of an hour is a modest first wait.

@@ -30,8 +30,15 @@ from kaiku.channels.base import (
     Redirect,
 )
 from kaiku.channels.meta import oauth
-from kaiku.channels.meta.graph import DIALOG_URL, GRAPH_URL, GraphClient
-from kaiku.channels.meta.models import Page, TokenInfo, parse_pages, parse_token, parse_token_info
+from kaiku.channels.meta.graph import GRAPH_HOST, GraphClient, dialog_url, graph_url
+from kaiku.channels.meta.models import (
+    Page,
+    Token,
+    TokenInfo,
+    parse_pages,
+    parse_token,
+    parse_token_info,
+)
 
 PAGE_FIELD = ConnectField(
     name="page",
@@ -62,8 +69,9 @@ class PageLoginConnector(Connector):
 
     # Test hooks (production keeps the defaults): where the Graph API and the login dialog
     # are, the transport and timeouts, and how long to wait between container polls.
-    graph_url: ClassVar[str] = GRAPH_URL
-    dialog_url: ClassVar[str] = DIALOG_URL
+    # Empty: graph.facebook.com at KAIKU_GRAPH_VERSION, read when used (never pinned).
+    graph_url: ClassVar[str] = ""
+    dialog_url: ClassVar[str] = ""
     transport: httpx.BaseTransport | None = None
     timeout: httpx.Timeout | float | None = None
     poll_interval: float = 2.0
@@ -72,8 +80,17 @@ class PageLoginConnector(Connector):
     @classmethod
     def _graph(cls, token: str | None = None, base_url: str | None = None) -> GraphClient:
         return GraphClient(
-            base_url or cls.graph_url, token, transport=cls.transport, timeout=cls.timeout
+            base_url or cls.graph_url or graph_url(),
+            token,
+            transport=cls.transport,
+            timeout=cls.timeout,
         )
+
+    @staticmethod
+    def stored_graph_url(graph: str) -> dict[str, str]:
+        """The account setting for ``graph``: nothing for Meta's own host, so that the version
+        follows KAIKU_GRAPH_VERSION instead of staying what it was at connect."""
+        return {} if graph.startswith(f"{GRAPH_HOST}/") else {"graph_url": graph}
 
     # --- connecting -------------------------------------------------------------------
 
@@ -93,14 +110,14 @@ class PageLoginConnector(Connector):
         else:
             params["scope"] = ",".join(cls.scopes)
         return Redirect(
-            url=oauth.authorize_url(cls.dialog_url, params),
+            url=oauth.authorize_url(cls.dialog_url or dialog_url(), params),
             state={
                 "app_id": app_id,
                 "app_secret": app_secret,
                 "oauth_state": state,
                 "redirect_uri": callback_url,
                 "page": (data.get("page") or "").strip(),
-                "graph_url": cls.graph_url,
+                "graph_url": cls.graph_url or graph_url(),
             },
         )
 
@@ -110,8 +127,8 @@ class PageLoginConnector(Connector):
     ) -> AccountSetup:
         code = oauth.checked_code(state, query)
         app_id, app_secret = str(state["app_id"]), str(state["app_secret"])
-        graph_url = str(state.get("graph_url") or cls.graph_url)
-        with cls._graph(base_url=graph_url) as graph:
+        graph_base = str(state.get("graph_url") or cls.graph_url or graph_url())
+        with cls._graph(base_url=graph_base) as graph:
             # https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
             # ("Exchanging Code for an Access Token")
             short = parse_token(
@@ -141,7 +158,9 @@ class PageLoginConnector(Connector):
             # app access token ("{app-id}|{app-secret}") in the Authorization header.
             graph.token = f"{app_id}|{app_secret}"
             info = parse_token_info(graph.get("debug_token", input_token=page.access_token))
-        return cls.setup_for(page, info, app_id=app_id, app_secret=app_secret, graph=graph_url)
+        return cls.setup_for(
+            page, info, app_id=app_id, app_secret=app_secret, graph=graph_base, user=long
+        )
 
     @staticmethod
     def _token_request(graph: GraphClient, **params: str) -> Any:
@@ -171,8 +190,16 @@ class PageLoginConnector(Connector):
 
     @classmethod
     def setup_for(
-        cls, page: Page, info: TokenInfo, *, app_id: str, app_secret: str, graph: str
+        cls,
+        page: Page,
+        info: TokenInfo,
+        *,
+        app_id: str,
+        app_secret: str,
+        graph: str,
+        user: Token | None = None,
     ) -> AccountSetup:
+        """The account to store: ``user`` is the long-lived user token the Page came from."""
         raise NotImplementedError
 
     @staticmethod

@@ -28,6 +28,7 @@ AUTHORIZE_URL = "https://threads.com/oauth/authorize"
 POST_FIELDS = "id,text,timestamp,permalink,media_type"
 REPLY_FIELDS = "id,text,timestamp,permalink,media_type,replied_to"
 PAGE_SIZE = 25
+CONTAINER_FIELDS = "status,error_message"  # troubleshooting page, container status
 
 
 # https://developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions
@@ -116,7 +117,7 @@ def wait_until_finished(
     graph: GraphClient, container_id: str, *, interval: float, max_wait: float
 ) -> None:
     graph.wait_for_container(
-        container_id, fields="status,error_message", interval=interval, max_wait=max_wait
+        container_id, fields=CONTAINER_FIELDS, interval=interval, max_wait=max_wait
     )
 
 

@@ -8,10 +8,15 @@ code gives a one-hour token, exchanged at once for a 60-day one; a long-lived to
 Kaiku renews ``renew_before_days`` ahead (the daily job in kaiku.posts.tokens) and saves the
 new token through ``save_credentials`` before anything else, so a rotated token is never lost.
 
-Exactly once: ``threads_publish`` has no idempotency key and a container id is not kept
-between attempts, so after an unknown outcome ``reconcile`` reads the profile's own threads
-(the first part) or replies (later parts, which must reply to the previous part) since the
-first attempt, and takes the oldest with the same text.
+Exactly once: ``threads_publish`` has no idempotency key, so the container about to be
+published is kept with the delivery (``Account.save_pending``) before ``threads_publish`` is
+sent. After an unknown outcome ``reconcile`` asks that container its ``status``
+(https://developers.facebook.com/docs/threads/troubleshooting, "Publishing Does Not Return a
+Media ID"): FINISHED, IN_PROGRESS, ERROR or EXPIRED mean nothing was published (the next
+attempt publishes the same container while it can, else makes a new one); PUBLISHED means it
+is out, and the post is the oldest of the profile's threads (first part) or replies (later
+parts, replying to the previous part) since the first attempt with the same text that Kaiku's
+ledger gives to no other delivery. Without a known container the text lookup alone decides.
 """
 
 from __future__ import annotations
@@ -322,7 +327,10 @@ class ThreadsConnector(Connector):
                     "in the last 24 hours",
                     retry_after=QUOTA_RETRY_AFTER,
                 )
-            if len(images) > 1:
+            container = self._reusable_container(graph, post, index)
+            if container:
+                pass  # an earlier attempt's container, never published: publish that one
+            elif len(images) > 1:
                 children = []
                 for image in images[:MAX_CAROUSEL]:
                     child = th.create_container(
@@ -362,6 +370,10 @@ class ThreadsConnector(Connector):
                     link_attachment=_link_attachment(post, index),
                     reply_to_id=reply_to,
                 )
+            # Kept before it is published: a lost answer is then resolved by its status.
+            self.account.save_pending(
+                post.key, index, rec.kept(container, self._made_with(post, index))
+            )
             th.wait_until_finished(graph, container, **wait)
             media_id = th.publish(graph, user, container)
             try:
@@ -384,17 +396,56 @@ class ThreadsConnector(Connector):
         def replies_to_parent(item: RemotePost) -> bool:
             return not parent or item.replied_to == parent
 
+        container, same = self._kept(post, index)
         with self._api() as graph:
+            status = (
+                rec.container_status(graph, container, th.CONTAINER_FIELDS) if container else None
+            )
+            if status in rec.NOT_PUBLISHED:
+                return None  # nothing went out; publish_part goes on from that container
+            if status == "PUBLISHED" and not same:
+                raise rec.changed_since(container)
             posts = rec.recent(
                 lambda after: th.recent(
                     graph, user, replies=bool(parent), since=since, after=after
                 ),
                 since,
             )
-        found = rec.first_match(posts, part_text(post, index), replies_to_parent)
+        found = rec.first_match(
+            posts,
+            part_text(post, index),
+            replies_to_parent,
+            elsewhere=lambda rid: self.recorded_elsewhere(post, rid),
+        )
         if found is None:
+            if status == "PUBLISHED":
+                raise rec.published_but_unlisted(container)
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
+
+    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
+        """The container an earlier attempt of this part made and did not publish, if it can
+        still be published; "" when there is none. One that says PUBLISHED is never sent
+        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
+        container, same = self._kept(post, index)
+        if not container:
+            return ""
+        status = rec.container_status(graph, container, th.CONTAINER_FIELDS)
+        if status == "PUBLISHED":
+            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
+        # One made with other words (the post was edited since) is left to expire.
+        return container if same and status in rec.REUSABLE else ""
+
+    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
+        """The container kept for this part, and whether it was made with this content."""
+        handle = self.account.pending(post.key, index)
+        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
+
+    def _made_with(self, post: OutgoingPost, index: int) -> str:
+        images = post.images if index == 0 else ()
+        link = (post.link or "") if index == 0 and not images else ""
+        named = (f"{i.name or i.path.name}|{i.alt_text}" for i in images)
+        return rec.fingerprint(part_text(post, index), link, *named)
 
     def delete(self, remote_id: str) -> None:
         with self._api() as graph:

@@ -18,6 +18,14 @@ than the first attempt), that post *is* the part whose answer was lost, so it is
 instead of failing. Anything else is a genuine duplicate of an earlier post, which a person
 must change: PERMANENT ``duplicate``.
 
+A found post is this delivery's only when it has this part's text, parent and media, is not
+older than the first attempt, and Kaiku's ledger does not give it to another delivery (two
+posts saying the same thing within minutes are indistinguishable on X otherwise). X itself
+refuses a second post with the same text, so when the only match is another delivery's, the
+safe answer is "not found" from ``reconcile`` (a send then meets X's duplicate refusal if the
+text is still there, and creates nothing) and PERMANENT ``duplicate`` after a duplicate
+refusal: never a success pointing at someone else's post.
+
 Replies. Since 2026-02 X lets self-serve apps (pay-per-use included) reply through the API only
 where the original post's author "explicitly summoned the replying account by @mentioning them
 or quoting one of their posts" (https://docs.x.com/x-api/posts/manage-tweets/introduction).
@@ -471,6 +479,7 @@ class XConnector(Connector):
                 tweet.replied_to in parents
                 and len(tweet.media_keys) == want_media
                 and xtext.matches(tweet, sent)
+                and not self.recorded_elsewhere(post, tweet.id)
             ):
                 return tweet
         return None
@@ -490,10 +499,11 @@ class XConnector(Connector):
                 pagination_token=token,
             )
             page = self._call(read)
+            # A post without a time cannot be shown to be this attempt's: not a candidate.
             tweets += [
                 t
                 for t in page.tweets
-                if since is None or t.created_at is None or t.created_at >= since
+                if since is None or (t.created_at is not None and t.created_at >= since)
             ]
             token = page.next_token
             if not token or since is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -110,9 +111,9 @@ def test_a_403_for_a_profile_is_forbidden(
 
 
 def test_a_sunset_version_while_publishing_is_a_permanent_api_version_error(
-    linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost
+    linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost, settings: Any
 ) -> None:
-    page.account.settings["linkedin_version"] = "202504"
+    settings.KAIKU_LINKEDIN_VERSION = "202504"
 
     error = publish_error(page, make_post("Hei"))
 

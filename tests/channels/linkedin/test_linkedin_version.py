@@ -72,11 +72,11 @@ def test_every_rest_call_sends_the_version_and_restli_protocol_headers(
 
 
 def test_verify_detects_a_version_linkedin_no_longer_serves(
-    linkedin: LinkedInServer, local: type[LinkedInConnector]
+    linkedin: LinkedInServer, local: type[LinkedInConnector], settings: Any
 ) -> None:
+    settings.KAIKU_LINKEDIN_VERSION = "202504"
     for is_page in (True, False):
         connector = make_connector(local, linkedin, page=is_page)
-        connector.account.settings["linkedin_version"] = "202504"
 
         with pytest.raises(ChannelError) as caught:
             connector.verify()
@@ -86,14 +86,17 @@ def test_verify_detects_a_version_linkedin_no_longer_serves(
         assert "Requested version 20250401 is not active" in caught.value.detail
 
 
-def test_the_account_setting_overrides_the_default_version(
-    linkedin: LinkedInServer, page: LinkedInConnector
+def test_a_version_stored_on_an_account_at_connect_does_not_pin_it(
+    linkedin: LinkedInServer, page: LinkedInConnector, settings: Any
 ) -> None:
-    page.account.settings["linkedin_version"] = "202601"
+    # Connected in 2025 by an earlier Kaiku, which stored the version of the day; a year on
+    # LinkedIn no longer serves it, and the configured one is what must be sent.
+    page.account.settings["linkedin_version"] = "202504"
+    settings.KAIKU_LINKEDIN_VERSION = "202609"
 
     page.verify()
 
-    assert linkedin.requests[-1].headers["linkedin-version"] == "202601"
+    assert linkedin.requests[-1].headers["linkedin-version"] == "202609"
 
 
 def test_connecting_with_a_sunset_version_fails_clearly(

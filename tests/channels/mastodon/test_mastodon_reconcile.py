@@ -114,3 +114,20 @@ def _part(remote_id: str):  # type: ignore[no-untyped-def]
     from kaiku.channels.base import PublishedPart
 
     return PublishedPart(index=0, remote_id=remote_id)
+
+
+def test_a_status_made_earlier_under_this_key_with_another_text_is_a_key_clash(
+    mastodon: MastodonServer, connector: FastMastodon
+) -> None:
+    # The part went out, its answer was lost, and then the text was changed: Mastodon answers
+    # the same Idempotency-Key with the first status, which says something else.
+    first = OutgoingPost(key="a" * 32, parts=("Ryhmä alkaa maanantaina.",))
+    connector.publish_part(first, 0, [])
+    changed = OutgoingPost(key="a" * 32, parts=("Ryhmä alkaa tiistaina.",))
+
+    with pytest.raises(ChannelError) as caught:
+        connector.publish_part(changed, 0, [])
+
+    assert (caught.value.failure, caught.value.code) == (Failure.PERMANENT, "key_clash")
+    (status,) = mastodon.statuses
+    assert status["id"] in caught.value.detail

@@ -81,7 +81,7 @@ def instagram(meta: MetaServer, instagram_cls: type[InstagramConnector]) -> Inst
         Account(
             handle="@toivonpolku",
             base_url="https://www.instagram.com/toivonpolku",
-            credentials={"access_token": meta.api.issue_page_token()},
+            credentials={"access_token": meta.api.issue_user_token(), "token_kind": "user"},
             settings={"ig_user_id": IG_USER_ID, "page_id": PAGE_ID, "graph_url": meta.graph_url},
         )
     )

@@ -327,3 +327,34 @@ def test_verify_fails_as_auth_when_the_token_is_invalid(
 
     assert caught.value.failure is Failure.AUTH
     assert facebook.refresh_credentials() is False
+
+
+def test_a_506_after_this_deliverys_own_lost_answer_records_that_post(
+    meta: MetaServer, facebook: FacebookConnector, make_post: MakePost
+) -> None:
+    meta.api.refuse_duplicates = True
+    post = make_post("Kevään retki on täynnä.", created_at=datetime.now(UTC))
+    meta.script(f"POST {FEED}", ["drop_after_apply"])
+    with pytest.raises(ChannelError):
+        facebook.publish_part(post, 0, [])
+
+    part = facebook.publish_part(post, 0, [])  # Facebook answers 506: it is already there
+
+    (made,) = meta.api.posts
+    assert part.remote_id == made["id"]
+
+
+def test_a_506_naming_another_deliverys_post_stays_a_duplicate(
+    meta: MetaServer, facebook: FacebookConnector, make_post: MakePost
+) -> None:
+    meta.api.refuse_duplicates = True
+    now = datetime.now(UTC)
+    first = facebook.publish_part(make_post("Kevään retki.", created_at=now), 0, [])
+    ledger = {first.remote_id: "delivery-of-the-first-post"}
+    facebook.account.recorded_for = ledger.get
+
+    with pytest.raises(ChannelError) as caught:
+        facebook.publish_part(make_post("Kevään retki.", created_at=now), 0, [])
+
+    assert (caught.value.failure, caught.value.code) == (Failure.PERMANENT, "duplicate")
+    assert len(meta.api.posts) == 1

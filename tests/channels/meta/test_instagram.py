@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kaiku.channels.base import ChannelError, Failure, Redirect
+from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.instagram.connector import SCOPES, InstagramConnector
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
 from tests.servers.meta_api import IG_USER_ID, PAGE_ID
@@ -29,7 +29,55 @@ def test_connect_finds_the_instagram_account_of_the_page(
     assert setup.handle == "@toivonpolku"
     assert setup.settings["ig_user_id"] == IG_USER_ID
     assert setup.settings["page_id"] == PAGE_ID
-    assert meta.api.tokens[setup.credentials["access_token"]].kind == "page"
+    # The IG reference pages name a Facebook User access token, not the Page's.
+    assert meta.api.tokens[setup.credentials["access_token"]].kind == "user"
+    assert setup.expires_at is not None
+    assert timedelta(days=55) < setup.expires_at - datetime.now(UTC) <= timedelta(days=61)
+
+
+def test_an_account_connected_through_the_flow_publishes_with_the_token_ig_names(
+    meta: MetaServer, instagram_cls: type[InstagramConnector], make_post: MakePost, png: MakeImage
+) -> None:
+    form = {"app_id": meta.api.app_id, "app_secret": meta.api.app_secret}
+    redirect = instagram_cls.start_connect(form, CB)
+    assert isinstance(redirect, Redirect)
+    setup = instagram_cls.finish_connect(redirect.state, follow_dialog(redirect, CB), CB)
+    connector = instagram_cls(
+        Account(setup.handle, setup.base_url, setup.credentials, {**setup.settings})
+    )
+
+    part = connector.publish_part(make_post("Syysretki", images=(png("Metsäpolku"),)), 0, [])
+
+    (media,) = meta.api.ig_media
+    assert part.remote_id == media["id"]
+
+
+def test_the_long_lived_user_token_is_renewed_and_saved_at_once(
+    meta: MetaServer, instagram_cls: type[InstagramConnector]
+) -> None:
+    saved: list[dict[str, object]] = []
+    old = meta.api.issue_user_token()
+    connector = instagram_cls(
+        Account(
+            "@toivonpolku",
+            "https://www.instagram.com/toivonpolku",
+            {
+                "access_token": old,
+                "token_kind": "user",
+                "app_id": meta.api.app_id,
+                "app_secret": meta.api.app_secret,
+            },
+            {"ig_user_id": IG_USER_ID, "page_id": PAGE_ID, "graph_url": meta.graph_url},
+            save_credentials=saved.append,
+        )
+    )
+
+    assert connector.refresh_credentials() is True
+
+    (new,) = saved
+    assert new["access_token"] != old
+    assert meta.api.tokens[str(new["access_token"])].kind == "user"
+    assert connector.account.credentials == new
 
 
 def test_connect_without_a_linked_instagram_account_says_so(

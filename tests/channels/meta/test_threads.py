@@ -215,3 +215,31 @@ def test_daily_job_renews_a_token_two_weeks_before_it_expires(meta: MetaServer, 
     assert account.credentials["access_token"] != old
     assert account.expires_at is not None
     assert account.expires_at - datetime.now(UTC) > timedelta(days=59)
+
+
+def test_a_text_over_500_as_threads_counts_emoji_is_refused_before_anything_is_made(
+    meta: MetaServer, threads: ThreadsConnector, make_post: MakePost
+) -> None:
+    # 493 characters, but Threads counts each 👍🏽 as its 8 UTF-8 bytes: 505.
+    text = "a" * 488 + " 👍🏽👍🏽"
+
+    with pytest.raises(ChannelError) as caught:
+        threads.publish_part(make_post(text), 0, [])
+
+    assert (caught.value.failure, caught.value.code) == (Failure.PERMANENT, "too_long")
+    assert "505" in caught.value.detail
+    assert meta.requests_to("POST", f"/v1.0/{THREADS_USER_ID}/threads") == []
+    assert meta.api.threads == []
+
+
+def test_a_post_with_more_than_five_links_is_refused_before_anything_is_made(
+    meta: MetaServer, threads: ThreadsConnector, make_post: MakePost
+) -> None:
+    text = " ".join(f"https://example.org/{n}" for n in range(5))
+    post = make_post(text, link="https://example.com/ilmoittaudu")
+
+    with pytest.raises(ChannelError) as caught:
+        threads.publish_part(post, 0, [])
+
+    assert caught.value.failure is Failure.PERMANENT and "6 links" in caught.value.detail
+    assert meta.api.threads == []

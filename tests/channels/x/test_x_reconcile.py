@@ -23,7 +23,7 @@ def lose(connector: FastX, x: XServer, post: OutgoingPost, index: int = 0, earli
 def test_a_post_with_a_link_is_found_though_x_shows_it_as_t_co(
     connector: FastX, x: XServer, make_post: Make
 ) -> None:
-    post = make_post("Ryhmä & kahvit <3 alkavat.", link="https://toivonpolku.example/ryhmat/")
+    post = make_post("Ryhmä & kahvit <3 alkavat.", link="https://example.org/ryhmat/")
     lose(connector, x, post)
     (tweet,) = x.own_tweets()
     assert "https://t.co/" in tweet["text"] and "&amp;" in tweet["text"]
@@ -116,3 +116,18 @@ def test_reconcile_reads_only_since_the_first_attempt(
     assert post.created_at is not None
     assert post.created_at - timedelta(minutes=6) < start <= post.created_at
     assert read.query["max_results"] == ["20"]
+
+
+def test_an_address_that_x_does_not_make_a_link_is_matched_as_plain_text(
+    connector: FastX, x: XServer, make_post: Make
+) -> None:
+    # ".example" is no top-level domain X knows (twitter-text): X leaves it as text, no t.co.
+    post = make_post("Ryhmät: https://toivonpolku.example/ryhmat ja www.example.org/kahvit")
+    lose(connector, x, post)
+    (tweet,) = x.own_tweets()
+    assert "toivonpolku.example/ryhmat" in tweet["text"]
+    assert tweet["text"].count("https://t.co/") == 1
+
+    part = connector.reconcile(post, 0)
+
+    assert part is not None and part.remote_id == tweet["id"]
