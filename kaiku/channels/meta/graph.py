@@ -195,9 +195,14 @@ class GraphClient:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        token_in_header: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        # Threads' pages document only the ``access_token`` parameter, so on that host the
+        # token goes in the form body of a POST (never in its URL) and in the query of a GET,
+        # whose logged URL kaiku.redact masks.
+        self.token_in_header = token_in_header
         self._http = http.client(transport=transport, timeout=timeout)
         self._sleep = sleep
         self.usage = Usage()
@@ -238,7 +243,14 @@ class GraphClient:
             )
         query: dict[str, str | int] = dict(params or {})
         form: dict[str, str] | None = dict(data) if data is not None else None
-        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else None
+        headers = None
+        if auth and self.token and self.token_in_header:
+            headers = {"Authorization": f"Bearer {self.token}"}
+        elif auth and self.token:
+            if method != "GET" and files is None:
+                form = {**(form or {}), "access_token": self.token}
+            else:
+                query["access_token"] = self.token
         try:
             response = self._http.request(
                 method,

@@ -137,7 +137,9 @@ class ThreadsConnector(Connector):
 
     @classmethod
     def _graph(cls, base: str, token: str | None = None) -> GraphClient:
-        return GraphClient(base, token, transport=cls.transport, timeout=cls.timeout)
+        return GraphClient(
+            base, token, transport=cls.transport, timeout=cls.timeout, token_in_header=False
+        )
 
     # --- connecting -------------------------------------------------------------------
 
