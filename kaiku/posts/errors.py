@@ -27,6 +27,10 @@ def error_message(code: str, detail: str = "") -> str:
         "invalid": _("The platform refused the post: %(detail)s"),
         "media": _("The platform refused an image: %(detail)s"),
         "duplicate": _("The platform refused the post as a duplicate of an earlier one."),
+        "key_clash": _(
+            "Another post already holds this post's place on the platform, so Kaiku did not "
+            "mark it as published. Retry it, or tell your administrator: %(detail)s"
+        ),
         "not_found": _("The post or account was not found on the platform."),
         "forbidden": _("The account is not allowed to do this on the platform: %(detail)s"),
         "invalid_instance": _("That address does not answer as a server of this platform."),

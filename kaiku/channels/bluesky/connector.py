@@ -4,16 +4,18 @@ Connecting takes the handle and an app password; the session is kept and refresh
 tokens rotate and are saved at once), never a login per post. The app password is kept,
 encrypted, only to open a new session when the refresh token itself has expired.
 
-Exactly once: each part gets its own record key, derived from the delivery key and the time of
-the first attempt, so after a lost answer ``reconcile`` looks that key up; and a repeat
-``createRecord`` with the same key cannot make a second post.
+Exactly once: each part's record key is minted by the engine (a TID from the process's monotonic
+clock, kaiku.channels.tid) and stored before the first request, so after a lost answer
+``reconcile`` looks that key up, and a repeat ``createRecord`` with the same key cannot make a
+second post. A record found at the key counts only if it is this part (account, text, reply).
 """
 
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
@@ -79,6 +81,25 @@ def _upload(
     client: bsky.BlueskyClient, data: bytes, mime: str, session: bsky.Session
 ) -> bsky.BlobRef:
     return client.upload_blob(session, data, mime)
+
+
+# BCP 47 as Bluesky's ``langs`` takes it: a primary tag and optional subtags ("fi", "sv-FI").
+_LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def _link_outside_text(post: OutgoingPost) -> bool:
+    link = post.link
+    return link is not None and link != "" and not any(link in part for part in post.parts)
+
+
+def part_text(post: OutgoingPost, index: int) -> str:
+    """The text part ``index`` goes out with. A link that is in no part and cannot ride in a
+    card (images take the embed) is appended to the first part, where the facet makes it a
+    link: a post never loses its link."""
+    text = post.parts[index]
+    if index == 0 and post.images and _link_outside_text(post):
+        text = f"{text}\n\n{post.link}"
+    return text
 
 
 def post_url(handle: str, uri: str) -> str:
@@ -181,8 +202,13 @@ class BlueskyConnector(Connector):
 
     # --- posting -----------------------------------------------------------------------
     def _rkey(self, post: OutgoingPost, index: int) -> str:
-        at = post.created_at or datetime.now(UTC)
-        return bsky.deterministic_tid(f"{post.key}-{index}", at)
+        """The part's record key: minted by the engine and stored before the first request,
+        so every retry and reconcile uses the same one. Never derived from a time that other
+        deliveries may share."""
+        if index >= len(post.part_keys) or not bsky.is_tid(post.part_keys[index]):
+            # Without a stored key a retry could never find this part again: send nothing.
+            raise ChannelError(Failure.PERMANENT, "invalid", f"no record key for part {index}")
+        return post.part_keys[index]
 
     def _did(self) -> str:
         return str(self.account.credentials["did"])
@@ -197,6 +223,25 @@ class BlueskyConnector(Connector):
             images.append(bsky.PostImage(blob, image.alt_text, ratio))
         return images
 
+    def _card(self, client: bsky.BlueskyClient, post: OutgoingPost) -> bsky.LinkCard | None:
+        """The first part's link card (external embed), its thumbnail uploaded as a blob."""
+        if not post.link or post.images:
+            return None
+        card = post.link_card
+        if card is None and not _link_outside_text(post):
+            return None  # the link is in the text, with its facet
+        thumb = None
+        if card is not None and card.image is not None:
+            image = card.image
+            mime = image.mime or mimetypes.guess_type(image.path.name)[0] or "image/jpeg"
+            thumb = self._call(client, partial(_upload, client, image.path.read_bytes(), mime))
+        return bsky.LinkCard(
+            post.link,
+            card.title if card else "",
+            card.description if card else "",
+            thumb,
+        )
+
     def _ref(self, client: bsky.BlueskyClient, part: PublishedPart) -> bsky.StrongRef:
         _, _, rkey = bsky.parse_at_uri(part.remote_id)
         record = client.get_record(self._did(), bsky.POST_COLLECTION, rkey)
@@ -204,36 +249,70 @@ class BlueskyConnector(Connector):
             raise ChannelError(Failure.PERMANENT, "not_found", part.remote_id)
         return record.ref
 
+    def _check_ours(
+        self,
+        post: OutgoingPost,
+        index: int,
+        uri: str,
+        value: Mapping[str, Any],
+        reply: tuple[str, str] | None,
+    ) -> None:
+        """A record found at this part's key counts as published only if it is this part: in
+        this account's repository, with this part's text and reply references. Anything else
+        is another post holding the key, never a success."""
+        differs = []
+        if bsky.parse_at_uri(uri)[0] != self._did():
+            differs.append("account")
+        if value.get("text") != part_text(post, index):
+            differs.append("text")
+        found = value.get("reply")
+        if reply is not None or found is not None:
+            refs = found if isinstance(found, dict) else {}
+            got = tuple(
+                ref.get("uri") if isinstance(ref, dict) else None
+                for ref in (refs.get("root"), refs.get("parent"))
+            )
+            if got != reply:
+                differs.append("reply")
+        if differs:
+            raise ChannelError(
+                Failure.PERMANENT,
+                "key_clash",
+                f"the record at {uri} is not part {index + 1} of this post "
+                f"({', '.join(differs)} differ)",
+            )
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
+        rkey = self._rkey(post, index)
         with self._client() as client:
+            reply = None
             try:
-                reply = None
                 if index > 0 and earlier:
                     reply = bsky.ReplyTo(
                         root=self._ref(client, earlier[0]), parent=self._ref(client, earlier[-1])
                     )
                 images = self._images(client, post) if index == 0 else []
-                card = None
-                if index == 0 and not images and post.link_card:
-                    card = bsky.LinkCard(
-                        post.link_card.url, post.link_card.title, post.link_card.description
-                    )
-                rkey = self._rkey(post, index)
+                card = self._card(client, post) if index == 0 else None
+                langs = [post.language] if _LANG_RE.fullmatch(post.language) else []
                 ref = self._call(
                     client,
                     lambda s: client.create_post(
                         s,
-                        post.parts[index],
+                        part_text(post, index),
                         images=images,
                         link_card=card,
                         reply_to=reply,
                         rkey=rkey,
-                        created_at=post.created_at,
+                        # The moment of this request, not of the first attempt.
+                        created_at=None,
+                        langs=langs,
                     ),
                 )
             except bsky.RecordExistsError as exists:
+                expected = (reply.root.uri, reply.parent.uri) if reply else None
+                self._check_ours(post, index, exists.existing.uri, exists.value, expected)
                 ref = exists.existing
             except bsky.BlueskyError as exc:
                 raise _error(exc) from exc
@@ -242,15 +321,18 @@ class BlueskyConnector(Connector):
     def reconcile(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
     ) -> PublishedPart | None:
+        rkey = self._rkey(post, index)
         with self._client() as client:
             try:
-                record = client.get_record(
-                    self._did(), bsky.POST_COLLECTION, self._rkey(post, index)
-                )
+                record = client.get_record(self._did(), bsky.POST_COLLECTION, rkey)
             except bsky.BlueskyError as exc:
                 raise _error(exc) from exc
         if record is None:
             return None
+        expected = None
+        if index > 0 and earlier:
+            expected = (earlier[0].remote_id, earlier[-1].remote_id)
+        self._check_ours(post, index, record.uri, record.value, expected)
         return PublishedPart(index, record.uri, post_url(self.account.handle, record.uri))
 
     def delete(self, remote_id: str) -> None:
