@@ -280,3 +280,29 @@ def test_a_link_outside_the_text_goes_out_as_a_card_or_appended_next_to_images(
     assert facet["features"][0]["uri"] == link
     for delivery in Delivery.objects.filter(post__in=[card_post, image_post]):
         assert delivery.state == Delivery.State.PUBLISHED, delivery.last_error_detail
+
+
+def test_a_thread_part_found_at_its_key_with_other_reply_refs_is_not_taken_as_ours(
+    bluesky_pds: Any, bluesky_account: Any, org: Any, members: Any, rf_request: Any
+) -> None:
+    account, local = bluesky_account
+    delivery = _send(org, members, account, rf_request)  # LONG: a thread of several parts
+    delivery.refresh_from_db()
+    engine.mint_part_keys([delivery])
+    outgoing = engine.outgoing_for(delivery)
+    connector = account.connector()
+    first = connector.publish_part(outgoing, 0, [])
+    # The second part's text at its key, but as a top-level post, not a reply to the first.
+    with bsky.BlueskyClient(bluesky_pds.pds_url) as client:
+        session = client.create_session(local.handle, local.password)
+        client.create_post(session, delivery.parts[1], rkey=delivery.part_keys[1])
+    with pytest.raises(engine.ChannelError) as found:
+        connector.reconcile(outgoing, 1, [first])
+    assert found.value.code == "key_clash"
+    assert "reply" in found.value.detail
+    # The right record (text and reply) at the key is recognised as this part.
+    with bsky.BlueskyClient(bluesky_pds.pds_url) as client:
+        client.delete_record(session, bsky.POST_COLLECTION, delivery.part_keys[1])
+    second = connector.publish_part(outgoing, 1, [first])
+    assert connector.reconcile(outgoing, 1, [first]) == second
+    connector.close()
