@@ -12,6 +12,8 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from kaiku.channels import tid
+from kaiku.channels.base import LinkCard, OutgoingImage, OutgoingPost
 from kaiku.channels.bluesky import client as bsky
 from kaiku.channels.bluesky.connector import BlueskyConnector
 from kaiku.posts import engine, services
@@ -306,3 +308,35 @@ def test_a_thread_part_found_at_its_key_with_other_reply_refs_is_not_taken_as_ou
     second = connector.publish_part(outgoing, 1, [first])
     assert connector.reconcile(outgoing, 1, [first]) == second
     connector.close()
+
+
+def test_a_link_card_with_an_image_goes_out_with_its_thumbnail_uploaded(
+    bluesky_pds: Any, bluesky_account: Any, tmp_path: Any
+) -> None:
+    account, local = bluesky_account
+    thumb = tmp_path / "kortti.png"
+    thumb.write_bytes(png(4, 2))
+    link = "https://toivonpolku.example/kevat"
+    outgoing = OutgoingPost(
+        key=uuid.uuid4().hex,
+        parts=("Kevään ohjelma.",),
+        link=link,
+        link_card=LinkCard(
+            link, "Kevät", "Ohjelma", OutgoingImage(path=thumb, mime="image/png", alt_text="")
+        ),
+        part_keys=(tid.new_tid(),),
+        language="fi",
+    )
+    connector = account.connector()
+    part = connector.publish_part(outgoing, 0, [])
+    connector.close()
+    [record] = _records(bluesky_pds, local.did)
+    assert record.uri == part.remote_id
+    external = record.value["embed"]["external"]
+    assert (external["uri"], external["title"], external["description"]) == (
+        link,
+        "Kevät",
+        "Ohjelma",
+    )
+    assert external["thumb"]["mimeType"] == "image/png"
+    assert external["thumb"]["ref"]["$link"]

@@ -8,6 +8,7 @@ about one delivery in 40 of a full batch shared its key with another and silentl
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from datetime import UTC, datetime
@@ -163,3 +164,25 @@ def test_outgoing_post_carries_the_stored_keys_and_the_posts_language(
     outgoing = engine.outgoing_for(delivery)
     assert outgoing.part_keys == ("3l25zusnsfck2",)
     assert outgoing.language == "sv"
+
+
+def test_the_migration_keeps_the_old_keys_of_bluesky_deliveries_already_attempted(
+    org: Organisation, bluesky: ChannelAccount
+) -> None:
+    """A delivery attempted before the upgrade may have a record at its old derived key: it
+    must go on looking there (and writing there), or a retry would post a second time."""
+    from django.apps import apps
+
+    from kaiku.channels.bluesky.client import deterministic_tid
+
+    migration = importlib.import_module("kaiku.posts.migrations.0002_bluesky_part_keys")
+    attempted, fresh = _deliveries(org, bluesky, 2)
+    Delivery.objects.filter(pk=attempted).update(
+        state=Delivery.State.UNCONFIRMED, first_attempt_at=INSTANT, parts=["a", "b"]
+    )
+    migration.keep_keys_of_attempted_bluesky_deliveries(apps, None)
+    delivery = Delivery.objects.get(pk=attempted)
+    assert delivery.part_keys == [
+        deterministic_tid(f"{delivery.key}-{index}", INSTANT) for index in range(2)
+    ]
+    assert Delivery.objects.get(pk=fresh).part_keys == []
