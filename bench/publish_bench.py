@@ -1,12 +1,16 @@
 """Publishing throughput and lateness: N deliveries due at once, W worker processes.
 
     .venv/bin/python bench/publish_bench.py [--deliveries 10000] [--workers 1 4] [--postgres]
+        [--endpoint fast|full|bluesky]
 
 Each run gets a fresh database (a SQLite file, or a new database on the PostgreSQL server that
-DATABASE_URL names, e.g. through scripts/with-postgres.sh) and a local Mastodon-shaped server
-process as the endpoint: ``bench/endpoint.py`` (small and fast, the default) or, with
-``--endpoint full``, the whole API double of the tests. Prints deliveries per second, lateness
-after the due time (p50, p99) and duplicates seen by the server.
+DATABASE_URL names, e.g. through scripts/with-postgres.sh) and a local server process as the
+endpoint: ``bench/endpoint.py`` (Mastodon-shaped, small and fast, the default), with
+``--endpoint full`` the whole Mastodon API double of the tests, or with ``--endpoint bluesky``
+the REAL local Bluesky PDS (tests/bluesky_local; needs ``scripts/bluesky-local.sh setup``), a
+fresh account per run. Prints deliveries per second, lateness after the due time (p50, p99)
+and duplicates seen by the server (for Bluesky: repeated texts in the account's repository,
+and published deliveries whose record is missing or holds another post's text).
 
 Lateness is ``published_at - due_at``, where ``published_at`` is when the platform answered.
 The figures depend on the machine: the first line printed is a fixed pure-Python loop's time
@@ -16,6 +20,7 @@ here, to compare runs made on different days.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -23,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +48,17 @@ from kaiku.posts import engine
 from kaiku.jobs.models import Job
 url, n = sys.argv[1], int(sys.argv[2])
 org = Organisation.objects.create(name="Bench ry", slug="bench")
-acc = ChannelAccount(organisation=org, platform="mastodon", handle="@bench@127.0.0.1",
-                     base_url=url, settings={"account_id": "109302", "max_characters": 500})
-acc.set_credentials({"access_token": "TOKEN"}); acc.save()
+if len(sys.argv) > 4:  # Bluesky: handle and app password of an account on the local PDS
+    from kaiku.channels.bluesky.connector import BlueskyConnector
+    setup = BlueskyConnector.start_connect(
+        {"handle": sys.argv[4], "app_password": sys.argv[5], "pds_url": url}, "")
+    acc = ChannelAccount(organisation=org, platform="bluesky", handle=setup.handle,
+                         base_url=setup.base_url)
+    acc.set_credentials(setup.credentials); acc.save()
+else:
+    acc = ChannelAccount(organisation=org, platform="mastodon", handle="@bench@127.0.0.1",
+                         base_url=url, settings={"account_id": "109302", "max_characters": 500})
+    acc.set_credentials({"access_token": "TOKEN"}); acc.save()
 due = timezone.now() + timedelta(seconds=float(sys.argv[3]))
 posts = Post.objects.bulk_create(
     [Post(organisation=org, text=f"Julkaisu {i}", state="scheduled", scheduled_at=due)
@@ -77,7 +91,9 @@ late = [(p - d).total_seconds() for s, d, p in rows if s == "published"]
 states = {}
 for s, _, _ in rows:
     states[s] = states.get(s, 0) + 1
-print(json.dumps({"states": states, "late": late, "retried": retried}))
+ledger = {r: t for r, t in Delivery.objects.filter(state="published").values_list(
+    "remote_id", "post__text")}
+print(json.dumps({"states": states, "late": late, "retried": retried, "ledger": ledger}))
 """
 
 
@@ -100,7 +116,45 @@ def _fresh_postgres(base_url: str, name: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + name
 
 
-def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> dict[str, Any]:
+@contextlib.contextmanager
+def _local_pds() -> Iterator[Any]:
+    """The real local PDS (PLC + PDS of @atproto/dev-env on loopback) for the whole run."""
+    sys.path.insert(0, str(ROOT))  # the fixtures' server runner, outside pytest
+    from tests.bluesky_local.fixtures import LocalNetwork, _Server
+
+    work = Path(tempfile.mkdtemp(prefix="kaiku-bench-pds-"))
+    (work / "tmp").mkdir()
+    server = _Server("start-pds.mjs", ["0", "0"], {"TMPDIR": str(work / "tmp")}, work / "pds.log")
+    try:
+        info = server.wait_ready(60)
+        server.wait_healthy(info["pds"], 60)
+        yield LocalNetwork(pds_url=info["pds"], plc_url=info["plc"], info=info)
+    finally:
+        server.stop()
+
+
+def _bluesky_repo(pds_url: str, did: str) -> dict[str, str]:
+    """Every post record in the account's repository (com.atproto.repo.listRecords): URI ->
+    text. Read with plain httpx: the bench reads the server, not through Kaiku's client."""
+    records: dict[str, str] = {}
+    params = {"repo": did, "collection": "app.bsky.feed.post", "limit": "100"}
+    while True:
+        page = httpx.get(f"{pds_url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=60)
+        page.raise_for_status()
+        body = page.json()
+        records.update((r["uri"], str(r["value"].get("text"))) for r in body.get("records", []))
+        if not body.get("cursor") or not body.get("records"):
+            return records
+        params["cursor"] = body["cursor"]
+
+
+def run(
+    deliveries: int,
+    workers: int,
+    postgres: str | None,
+    endpoint: str,
+    pds: Any = None,
+) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="kaiku-bench-"))
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
@@ -114,18 +168,25 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
     if postgres:
         env["DATABASE_URL"] = _fresh_postgres(postgres, f"kaiku_bench_{workers}")
     subprocess.run([sys.executable, "-m", "kaiku", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    command = (
-        ["-m", "tests.servers.mastodon_server"] if endpoint == "full" else ["bench/endpoint.py"]
-    )
-    server = subprocess.Popen(
-        [sys.executable, *command, "--port", "0", "--token", TOKEN],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    url = server.stdout.readline().split()[1]
+    server: subprocess.Popen[str] | None = None
+    account: list[str] = []
+    if endpoint == "bluesky":
+        url = pds.pds_url
+        local = pds.create_account("bench")
+        account = [local.handle, local.password]
+    else:
+        command = (
+            ["-m", "tests.servers.mastodon_server"] if endpoint == "full" else ["bench/endpoint.py"]
+        )
+        server = subprocess.Popen(
+            [sys.executable, *command, "--port", "0", "--token", TOKEN],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[1]
     if endpoint == "full":
         httpx.post(f"{url}/__control/knobs", json={"rate_limit": 10_000_000}).raise_for_status()
     procs = [
@@ -141,7 +202,7 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
     # The posts fall due once every worker is up (a worker's start is not what is measured).
     _python(env, WAIT_FOR_WORKERS, str(workers))
     lead = 2.0 + deliveries / 2000  # time to write the posts before they fall due
-    _python(env, SETUP, url, str(deliveries), str(lead))
+    _python(env, SETUP, url, str(deliveries), str(lead), *account)
     try:
         while True:
             time.sleep(2)
@@ -151,7 +212,13 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
                 >= deliveries
             ):
                 break
-        if endpoint == "full":
+        if endpoint == "bluesky":
+            repo = _bluesky_repo(url, local.did)
+            texts = list(repo.values())
+            duplicates = len(texts) - len(set(texts))
+            # A delivery recorded as published whose record is missing or is another post's.
+            duplicates += sum(1 for r, t in report["ledger"].items() if repo.get(r) != t)
+        elif endpoint == "full":
             statuses = httpx.get(f"{url}/__control/state", timeout=60).json()["statuses"]
             texts = [s["content"] for s in statuses]
             duplicates = len(texts) - len(set(texts))
@@ -162,8 +229,9 @@ def run(deliveries: int, workers: int, postgres: str | None, endpoint: str) -> d
             proc.terminate()
         for proc in procs:
             proc.wait(30)
-        server.terminate()
-        server.wait(10)
+        if server is not None:
+            server.terminate()
+            server.wait(10)
     late = sorted(report["late"])
     span = max(late) - min(0.0, min(late)) if late else 0.0
     return {
@@ -184,7 +252,7 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--postgres", action="store_true", help="use DATABASE_URL's server")
-    parser.add_argument("--endpoint", choices=["fast", "full"], default="fast")
+    parser.add_argument("--endpoint", choices=["fast", "full", "bluesky"], default="fast")
     args = parser.parse_args()
     started = time.perf_counter()
     total = 0
@@ -194,16 +262,18 @@ def main() -> None:
     postgres = os.environ.get("DATABASE_URL") if args.postgres else None
     if args.postgres and not postgres:
         raise SystemExit("--postgres needs DATABASE_URL (run through scripts/with-postgres.sh)")
-    for n in args.deliveries:
-        for w in args.workers:
-            result = run(n, w, postgres, args.endpoint)
-            print(
-                f"{result['database']:10} {n:6} deliveries {w} worker(s) ({args.endpoint}): "
-                f"{result['per_second']}/s, lateness p50 {result['late_p50']} s, "
-                f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, "
-                f"{result['states']}, tried more than once {result['retried']}",
-                flush=True,
-            )
+    with contextlib.ExitStack() as stack:
+        pds = stack.enter_context(_local_pds()) if args.endpoint == "bluesky" else None
+        for n in args.deliveries:
+            for w in args.workers:
+                result = run(n, w, postgres, args.endpoint, pds)
+                print(
+                    f"{result['database']:10} {n:6} deliveries {w} worker(s) ({args.endpoint}): "
+                    f"{result['per_second']}/s, lateness p50 {result['late_p50']} s, "
+                    f"p99 {result['late_p99']} s, duplicates {result['duplicates']}, "
+                    f"{result['states']}, tried more than once {result['retried']}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -111,7 +111,12 @@ class OutgoingPost:
     link: str | None = None
     link_card: LinkCard | None = None
     reply_to: str | None = None  # remote id of a post to reply to
-    created_at: datetime | None = None
+    created_at: datetime | None = None  # when the first attempt began
+    # One key per part, unique by construction (kaiku.channels.tid), minted when the delivery
+    # is first claimed and stored before any request: the same on every retry and reconcile.
+    # Bluesky's record keys; other platforms may send them as idempotency keys.
+    part_keys: tuple[str, ...] = ()
+    language: str = ""  # the post's language (BCP 47, e.g. "fi"), empty when unknown
 
 
 @dataclass(frozen=True)

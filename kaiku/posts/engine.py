@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaiku import rows
+from kaiku.channels import tid
 from kaiku.channels.base import (
     ChannelError,
     Connector,
@@ -131,7 +132,28 @@ def outgoing_for(delivery: Delivery) -> OutgoingPost:
         link_card=card,
         reply_to=post.reply_to_url or None,
         created_at=delivery.first_attempt_at,
+        part_keys=tuple(delivery.part_keys or ()),
+        language=post.language,
     )
+
+
+def mint_part_keys(deliveries: list[Delivery]) -> None:
+    """Give every part of each claimed delivery its own key and store them at once.
+
+    Called by the holder of a claim before any request is sent, so a retry or a reconcile
+    after a crash finds the same keys. Keys already stored are never replaced: they may have
+    gone out with a request. Keys come from this process's monotonic TID clock, unique by
+    construction, never from a time that other deliveries share."""
+    clock = tid.process_clock()
+    minted = []
+    for delivery in deliveries:
+        keys = list(delivery.part_keys or ())
+        wanted = max(len(delivery.parts), 1)
+        if len(keys) < wanted:
+            delivery.part_keys = keys + clock.many(wanted - len(keys))
+            minted.append(delivery)
+    if minted:
+        Delivery.objects.bulk_update(minted, ["part_keys"])
 
 
 @handler(PUBLISH_JOB)
@@ -187,7 +209,6 @@ def publish_jobs(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
 _NOT_READ = [
     f"post__{name}"
     for name in (
-        "language",
         "scheduled_at",
         "repeat_until",
         "review_required_reason",
@@ -241,6 +262,7 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
             publishing_since=now,
         ).values_list("pk", flat=True)
     )
+    mint_part_keys([d for d in candidates if d.pk in taken])
     runs = []
     connectors: dict[int, Connector] = {}
     accounts = ChannelAccount.objects.in_bulk({d.account_id for d in candidates if d.pk in taken})
@@ -467,6 +489,7 @@ def publish_delivery(delivery_id: int) -> None:
     if uncertain is None:
         return
     delivery.refresh_from_db()
+    mint_part_keys([delivery])
     run = _Run(delivery, delivery.account.connector(), outgoing_for(delivery))
     try:
         _publish_parts(run, uncertain=uncertain)

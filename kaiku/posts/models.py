@@ -236,6 +236,9 @@ class Delivery(models.Model):
     publishing_since = models.DateTimeField(null=True, blank=True)
     # When the first attempt began; fixed thereafter, so connectors can derive stable keys.
     first_attempt_at = models.DateTimeField(null=True, blank=True)
+    # One unique key per part (kaiku.channels.tid), written before the first request and reused
+    # on every retry: a platform's record or idempotency key never depends on timing.
+    part_keys = models.JSONField(default=list, blank=True)
     held = models.BooleanField(default=False)  # waiting for its account to be reconnected
     remote_id = models.CharField(max_length=255, blank=True)
     remote_url = models.URLField(blank=True, max_length=1000)

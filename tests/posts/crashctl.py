@@ -2,6 +2,8 @@
 
     python -m tests.posts.crashctl setup MASTODON_URL TOKEN COUNT
     python -m tests.posts.crashctl report
+    python -m tests.posts.crashctl setup-bluesky PDS_URL HANDLE APP_PASSWORD COUNT GROUPS GAP
+    python -m tests.posts.crashctl report-bluesky
 
 Both print one JSON line. The environment picks the database, as for the workers.
 """
@@ -69,13 +71,120 @@ def _report() -> dict[str, Any]:
     }
 
 
+def bluesky_text(n: int) -> str:
+    """Every fifth post is long enough to go out as a thread; every part's text is unique, so
+    a duplicate anywhere shows as a repeated text."""
+    if n % 5 == 0:
+        return " ".join(
+            f"Ketjun {n} kohta {k}: ryhmä kokoontuu tiistaisin ja torstaisin kello kymmenen. "
+            f"Keitämme kahvia ja suunnittelemme viikon {n} ruokia yhdessä."
+            for k in range(5)
+        )
+    return f"Kaatumistestin julkaisu {n} Blueskyhin ja omaan syötteeseen."
+
+
+def _setup_bluesky(
+    pds: str, handle: str, password: str, count: int, groups: int, gap: float
+) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from kaiku.accounts.models import User
+    from kaiku.channels.bluesky.connector import BlueskyConnector
+    from kaiku.organisations.models import Membership, Organisation
+    from kaiku.posts import services
+    from kaiku.posts.models import ChannelAccount, PostImage
+    from tests.channels.bluesky.test_bluesky_live import png
+
+    org = Organisation.objects.create(name="Kaatumistesti ry", slug="kaatumistesti")
+    user = User.objects.create_user("kirjoittaja", password="kaatumistesti-salasana")
+    Membership.objects.create(organisation=org, user=user, role="editor")
+    setup = BlueskyConnector.start_connect(
+        {"handle": handle, "app_password": password, "pds_url": pds}, ""
+    )
+    bluesky = ChannelAccount(
+        organisation=org, platform="bluesky", handle=setup.handle, base_url=setup.base_url
+    )
+    bluesky.set_credentials(setup.credentials)
+    bluesky.save()
+    feed = ChannelAccount.objects.create(
+        organisation=org, platform="feed", handle=org.slug, settings={"organisation": org.slug}
+    )
+    request = RequestFactory().post("/")
+    request.user = user
+    image = png(3, 2)
+    # The posts fall due in groups, each group at one instant: a batch claim takes a group
+    # together (the case that lost posts), and the kills keep landing while posts go out.
+    start = timezone.now() + timedelta(seconds=gap)
+    for n in range(count):
+        when = start + timedelta(seconds=gap * (n % groups))
+        draft = services.Draft(
+            text=bluesky_text(n), accounts=[bluesky, feed], scheduled_at=when, language="fi"
+        )
+        post = services.save_draft(org, user, draft)
+        if n % 7 == 0:
+            PostImage.objects.create(
+                post=post,
+                file=ContentFile(image, name=f"kuva{n}.png"),
+                mime="image/png",
+                size_bytes=len(image),
+                width=3,
+                height=2,
+                alt_text=f"Kuva {n}",
+            )
+        services.submit(post, request)
+    return {"posts": count, "did": setup.credentials["did"]}
+
+
+def _report_bluesky() -> dict[str, Any]:
+    from kaiku.posts.models import Delivery, FeedEntry, PublishedPart
+
+    states: dict[str, int] = {}
+    for d in Delivery.objects.all():
+        states[d.state] = states.get(d.state, 0) + 1
+    deliveries = []
+    for d in Delivery.objects.filter(account__platform="bluesky").order_by("pk"):
+        ledger = list(PublishedPart.objects.filter(delivery=d).order_by("index"))
+        deliveries.append(
+            {
+                "state": d.state,
+                "parts": d.parts,
+                "keys": d.part_keys,
+                "ledger": [[p.index, p.remote_id] for p in ledger],
+                "remote_id": d.remote_id,
+            }
+        )
+    feed_parts = sum(
+        len(d.parts) for d in Delivery.objects.filter(account__platform="feed", state="published")
+    )
+    return {
+        "states": states,
+        "interrupted": Delivery.objects.filter(attempts__gt=1).count(),
+        "bluesky": deliveries,
+        "feed_parts": feed_parts,
+        "feed_entries": FeedEntry.objects.count(),
+        "feed_keys": FeedEntry.objects.values("key").distinct().count(),
+    }
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaiku.settings")
     import django
 
     django.setup()
-    setup = sys.argv[1] == "setup"
-    result = _setup(sys.argv[2], sys.argv[3], int(sys.argv[4])) if setup else _report()
+    command = sys.argv[1]
+    if command == "setup":
+        result = _setup(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif command == "setup-bluesky":
+        pds, handle, password, count, groups, gap = sys.argv[2:8]
+        result = _setup_bluesky(pds, handle, password, int(count), int(groups), float(gap))
+    elif command == "report-bluesky":
+        result = _report_bluesky()
+    else:
+        result = _report()
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

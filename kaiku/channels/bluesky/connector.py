@@ -4,9 +4,10 @@ Connecting takes the handle and an app password; the session is kept and refresh
 tokens rotate and are saved at once), never a login per post. The app password is kept,
 encrypted, only to open a new session when the refresh token itself has expired.
 
-Exactly once: each part gets its own record key, derived from the delivery key and the time of
-the first attempt, so after a lost answer ``reconcile`` looks that key up; and a repeat
-``createRecord`` with the same key cannot make a second post.
+Exactly once: each part's record key is minted by the engine (a TID from the process's monotonic
+clock, kaiku.channels.tid) and stored before the first request, so after a lost answer
+``reconcile`` looks that key up, and a repeat ``createRecord`` with the same key cannot make a
+second post. A record found at the key counts only if it is this part (account, text, reply).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
@@ -84,11 +85,31 @@ def _upload(
     return client.upload_blob(session, data, mime)
 
 
+# BCP 47 as Bluesky's ``langs`` takes it: a primary tag and optional subtags ("fi", "sv-FI").
+_LANG_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def _link_outside_text(post: OutgoingPost) -> bool:
+    link = post.link
+    return link is not None and link != "" and not any(link in part for part in post.parts)
+
+
+def part_text(post: OutgoingPost, index: int) -> str:
+    """The text part ``index`` goes out with. A link that is in no part and cannot ride in a
+    card (images take the embed) is appended to the first part, where the facet makes it a
+    link: a post never loses its link."""
+    text = post.parts[index]
+    if index == 0 and post.images and _link_outside_text(post):
+        text = f"{text}\n\n{post.link}"
+    return text
+
+
 def post_url(handle: str, uri: str) -> str:
     return f"https://bsky.app/profile/{handle}/post/{bsky.parse_at_uri(uri)[2]}"
 
 
 class BlueskyConnector(Connector):
+    _kept: bsky.BlueskyClient | None = None
     platform: ClassVar[str] = "bluesky"
     label: ClassVar[str] = "Bluesky"
     replies: ClassVar[bool] = True
@@ -142,6 +163,18 @@ class BlueskyConnector(Connector):
     def _client(self) -> bsky.BlueskyClient:
         return bsky.BlueskyClient(self.account.base_url or DEFAULT_PDS)
 
+    def _publishing_client(self) -> bsky.BlueskyClient:
+        """One kept-alive client for the parts this connector publishes (the engine calls
+        ``close`` when it is done): a new connection per part cost a third of the time."""
+        if self._kept is None:
+            self._kept = self._client()
+        return self._kept
+
+    def close(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
+
     def _save(self, session: bsky.Session) -> None:
         creds = {**self.account.credentials, **_session_json(session)}
         self.account.credentials = creds
@@ -185,8 +218,13 @@ class BlueskyConnector(Connector):
 
     # --- posting -----------------------------------------------------------------------
     def _rkey(self, post: OutgoingPost, index: int) -> str:
-        at = post.created_at or datetime.now(UTC)
-        return bsky.deterministic_tid(f"{post.key}-{index}", at)
+        """The part's record key: minted by the engine and stored before the first request,
+        so every retry and reconcile uses the same one. Never derived from a time that other
+        deliveries may share."""
+        if index >= len(post.part_keys) or not bsky.is_tid(post.part_keys[index]):
+            # Without a stored key a retry could never find this part again: send nothing.
+            raise ChannelError(Failure.PERMANENT, "invalid", f"no record key for part {index}")
+        return post.part_keys[index]
 
     def _did(self) -> str:
         return str(self.account.credentials["did"])
@@ -200,6 +238,25 @@ class BlueskyConnector(Connector):
             ratio = (image.width, image.height) if image.width and image.height else None
             images.append(bsky.PostImage(blob, image.alt_text, ratio))
         return images
+
+    def _card(self, client: bsky.BlueskyClient, post: OutgoingPost) -> bsky.LinkCard | None:
+        """The first part's link card (external embed), its thumbnail uploaded as a blob."""
+        if not post.link or post.images:
+            return None
+        card = post.link_card
+        if card is None and not _link_outside_text(post):
+            return None  # the link is in the text, with its facet
+        thumb = None
+        if card is not None and card.image is not None:
+            image = card.image
+            mime = image.mime or mimetypes.guess_type(image.path.name)[0] or "image/jpeg"
+            thumb = self._call(client, partial(_upload, client, image.path.read_bytes(), mime))
+        return bsky.LinkCard(
+            post.link,
+            card.title if card else "",
+            card.description if card else "",
+            thumb,
+        )
 
     def _ref(self, client: bsky.BlueskyClient, part: PublishedPart) -> bsky.StrongRef:
         _, _, rkey = bsky.parse_at_uri(part.remote_id)
@@ -248,57 +305,110 @@ class BlueskyConnector(Connector):
                 root = bsky.StrongRef(found["uri"], found["cid"])
         return bsky.ReplyTo(root=root, parent=parent)
 
+    def _check_ours(
+        self,
+        post: OutgoingPost,
+        index: int,
+        uri: str,
+        value: Mapping[str, Any],
+        reply: tuple[str, str] | None,
+    ) -> None:
+        """A record found at this part's key counts as published only if it is this part: in
+        this account's repository, with this part's text and reply references. Anything else
+        is another post holding the key, never a success."""
+        differs = []
+        if bsky.parse_at_uri(uri)[0] != self._did():
+            differs.append("account")
+        if value.get("text") != part_text(post, index):
+            differs.append("text")
+        found = value.get("reply")
+        if reply is not None or found is not None:
+            refs = found if isinstance(found, dict) else {}
+            got = tuple(
+                ref.get("uri") if isinstance(ref, dict) else None
+                for ref in (refs.get("root"), refs.get("parent"))
+            )
+            if got != reply:
+                differs.append("reply")
+        if differs:
+            raise ChannelError(
+                Failure.PERMANENT,
+                "key_clash",
+                f"the record at {uri} is not part {index + 1} of this post "
+                f"({', '.join(differs)} differ)",
+            )
+
+    def _reply_for(
+        self,
+        client: bsky.BlueskyClient,
+        post: OutgoingPost,
+        index: int,
+        earlier: list[PublishedPart],
+    ) -> bsky.ReplyTo | None:
+        """The reply references part ``index`` goes out with: the post replied to from the
+        field watch (its root stays the thread's root for every later part), and the part
+        before it in a thread of our own."""
+        target = None
+        if post.reply_to and (index == 0 or earlier):
+            # A reply from the field watch: never a top-level post by mistake.
+            target = self._reply_refs(client, post.reply_to)
+        if index > 0 and earlier:
+            root = target.root if target else self._ref(client, earlier[0])
+            return bsky.ReplyTo(root=root, parent=self._ref(client, earlier[-1]))
+        return target
+
+    def part_text(self, post: OutgoingPost, index: int) -> str:
+        return part_text(post, index)
+
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
-        with self._client() as client:
-            try:
-                reply = None
-                target = None
-                if post.reply_to and (index == 0 or earlier):
-                    # A reply from the field watch: never a top-level post by mistake.
-                    target = self._reply_refs(client, post.reply_to)
-                    reply = target
-                if index > 0 and earlier:
-                    root = target.root if target else self._ref(client, earlier[0])
-                    reply = bsky.ReplyTo(root=root, parent=self._ref(client, earlier[-1]))
-                images = self._images(client, post) if index == 0 else []
-                card = None
-                if index == 0 and not images and post.link_card:
-                    card = bsky.LinkCard(
-                        post.link_card.url, post.link_card.title, post.link_card.description
-                    )
-                rkey = self._rkey(post, index)
-                ref = self._call(
-                    client,
-                    lambda s: client.create_post(
-                        s,
-                        post.parts[index],
-                        images=images,
-                        link_card=card,
-                        reply_to=reply,
-                        rkey=rkey,
-                        created_at=post.created_at,
-                    ),
-                )
-            except bsky.RecordExistsError as exists:
-                ref = exists.existing
-            except bsky.BlueskyError as exc:
-                raise _error(exc) from exc
+        rkey = self._rkey(post, index)
+        client = self._publishing_client()
+        reply = None
+        try:
+            reply = self._reply_for(client, post, index, earlier)
+            images = self._images(client, post) if index == 0 else []
+            card = self._card(client, post) if index == 0 else None
+            langs = [post.language] if _LANG_RE.fullmatch(post.language) else []
+            ref = self._call(
+                client,
+                lambda s: client.create_post(
+                    s,
+                    part_text(post, index),
+                    images=images,
+                    link_card=card,
+                    reply_to=reply,
+                    rkey=rkey,
+                    # The moment of this request, not of the first attempt.
+                    created_at=None,
+                    langs=langs,
+                ),
+            )
+        except bsky.RecordExistsError as exists:
+            expected = (reply.root.uri, reply.parent.uri) if reply else None
+            self._check_ours(post, index, exists.existing.uri, exists.value, expected)
+            ref = exists.existing
+        except bsky.BlueskyError as exc:
+            raise _error(exc) from exc
         return PublishedPart(index, ref.uri, post_url(self.account.handle, ref.uri))
 
     def reconcile(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
     ) -> PublishedPart | None:
-        with self._client() as client:
-            try:
-                record = client.get_record(
-                    self._did(), bsky.POST_COLLECTION, self._rkey(post, index)
-                )
-            except bsky.BlueskyError as exc:
-                raise _error(exc) from exc
+        rkey = self._rkey(post, index)
+        try:
+            record = self._publishing_client().get_record(self._did(), bsky.POST_COLLECTION, rkey)
+        except bsky.BlueskyError as exc:
+            raise _error(exc) from exc
         if record is None:
             return None
+        try:
+            reply = self._reply_for(self._publishing_client(), post, index, earlier or [])
+        except bsky.BlueskyError as exc:
+            raise _error(exc) from exc
+        expected = (reply.root.uri, reply.parent.uri) if reply else None
+        self._check_ours(post, index, record.uri, record.value, expected)
         return PublishedPart(index, record.uri, post_url(self.account.handle, record.uri))
 
     def delete(self, remote_id: str) -> None:
