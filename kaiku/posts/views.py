@@ -24,7 +24,7 @@ from kaiku.posts import engine, services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
-from kaiku.posts.views_compose import get_post, review_reason_text, user_zone
+from kaiku.posts.views_compose import gate_rows, get_post, review_reason_text, user_zone
 
 LIST_LIMIT = 50
 SENT_LIMIT = 20
@@ -161,7 +161,17 @@ def _detail_context(
         for d in deliveries
     ]
     tz = user_zone(request)
+    user = _user(request)
+    own = services.own_words(post, user)
+    sole = own and services.sole_reviewer(post.organisation, user)
+    ready_at = services.second_confirmation_at(post) if sole else None
     return {
+        "gate": gate_rows(services.check_post(post), [d.account for d in deliveries]),
+        "sole_reviewer": sole,
+        "first_confirmed": ready_at is not None and post.first_confirmed_by_id == user.pk,
+        "second_confirmation_at": ready_at.astimezone(tz) if ready_at else None,
+        "wait_minutes": post.organisation.self_review_wait_minutes,
+        "can_invite": _can(request, Perm.MANAGE_MEMBERS),
         "post": post,
         "deliveries": rows,
         "images": list(post.images.all()),
@@ -174,7 +184,7 @@ def _detail_context(
         "reschedulable": any(d.state == Delivery.State.SCHEDULED for d in deliveries),
         "can_edit": _can(request, Perm.EDIT_POSTS),
         "can_review": _can(request, Perm.REVIEW_POSTS),
-        "own_post": post.author_id == request.user.pk,
+        "own_post": own,
         "reschedule_form": reschedule_form
         or RescheduleForm(tz=tz, initial={"publish_at": post.scheduled_at}),
         "approve_form": approve_form or ApproveForm(),
@@ -257,7 +267,16 @@ def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRe
 
 
 REVIEW_ERRORS = {
-    "own_post": gettext_lazy("You wrote this post, so another reviewer must approve it."),
+    "own_post": gettext_lazy(
+        "You wrote or changed this post, so another reviewer must approve it."
+    ),
+    "hetu": gettext_lazy(
+        "The post holds a henkilötunnus (Finnish personal identity code), so it cannot be "
+        "approved. Send it back so that the henkilötunnus is removed."
+    ),
+    "wait": gettext_lazy(
+        "You confirmed this post once. Confirm it again when the waiting time has passed."
+    ),
     "reason_required": gettext_lazy(
         "Write why the post may be published, for example: the client's written consent is on file."
     ),
@@ -272,7 +291,7 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.approve(post, _user(request), reason, request)
+        outcome = services.approve(post, _user(request), reason, request)
     except services.ReviewError as error:
         code = str(error.args[0]) if error.args else ""
         messages.error(
@@ -282,6 +301,16 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
             form.add_error("reason", str(REVIEW_ERRORS[code]))
             context = _detail_context(request, post, approve_form=form)
             return render(request, "posts/detail.html", context, status=400)
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    if outcome == "first_confirmation":
+        messages.success(
+            request,
+            _(
+                "Confirmed once. Confirm again after %(minutes)s minutes: only then does the "
+                "post go out."
+            )
+            % {"minutes": org.self_review_wait_minutes},
+        )
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     messages.success(request, _("Approved. The post is scheduled."))
     return redirect("posts:detail", org=org.slug, post_id=post.public_id)
