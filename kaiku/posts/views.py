@@ -157,6 +157,7 @@ def _detail_context(
             if d.last_error_code and d.state != Delivery.State.PUBLISHED
             else "",
             "reconnect": d.account.status != ChannelAccount.Status.ACTIVE,
+            "gate_held": d.held and d.last_error_code.startswith("gate_"),
         }
         for d in deliveries
     ]
