@@ -22,7 +22,12 @@ class RoleForm(forms.Form):
 class SettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Organisation
-        fields = ["name", "approval_required", "require_two_factor_for_admins"]
+        fields = [
+            "name",
+            "approval_required",
+            "self_review_wait_minutes",
+            "require_two_factor_for_admins",
+        ]
 
 
 class JoinForm(forms.Form):

@@ -12,11 +12,17 @@ from django.utils.translation import gettext as _
 from kaiku.accounts.models import User
 from kaiku.organisations import audit
 from kaiku.organisations.models import Invitation, Membership, Organisation
-from kaiku.organisations.roles import Role
+from kaiku.organisations.roles import Perm, Role, allows
 
 
 class LastAdminError(Exception):
     """An organisation must keep at least one admin."""
+
+
+def reviewers(org: Organisation) -> list[Membership]:
+    """The members who may review (approve) posts."""
+    roles = [role for role in Role if allows(role, Perm.REVIEW_POSTS)]
+    return list(org.memberships.filter(role__in=roles).select_related("user"))
 
 
 def invite_url(invitation: Invitation) -> str:

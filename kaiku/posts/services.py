@@ -16,8 +16,8 @@ from kaiku import language
 from kaiku.accounts.models import User
 from kaiku.checks.services import run_check
 from kaiku.organisations import audit
-from kaiku.organisations.models import Membership, Organisation
-from kaiku.organisations.roles import Perm, Role, allows
+from kaiku.organisations.models import Organisation
+from kaiku.organisations.services import reviewers
 from kaiku.posts import engine, gate, images
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
 from kaiku.posts.threads import split_thread
@@ -244,12 +244,6 @@ def submit(post: Post, request: HttpRequest | None) -> None:
     audit.record(
         "post.scheduled", request=request, organisation=post.organisation, post=str(post.public_id)
     )
-
-
-def reviewers(org: Organisation) -> list[Membership]:
-    """The members who may review posts."""
-    roles = [role for role in Role if allows(role, Perm.REVIEW_POSTS)]
-    return list(org.memberships.filter(role__in=roles).select_related("user"))
 
 
 def own_words(post: Post, person: User) -> bool:
