@@ -275,9 +275,15 @@ def approve(post: Post, reviewer: User, reason: str, request: HttpRequest | None
     never approved."""
     if post.state != Post.State.IN_REVIEW:
         raise ReviewError("not_in_review")
+    flagged_before = post.review_required_reason == "privacy_block"
     verdict = _gate(post, None)
     if verdict.reason == "hetu":
         raise ReviewError("hetu")
+    # A flag is never lifted at the moment of approval: the stricter of the two decides.
+    flagged = flagged_before or verdict.reason == "privacy_block"
+    if flagged and post.review_required_reason != "privacy_block":
+        post.review_required_reason = "privacy_block"
+        post.save(update_fields=["review_required_reason"])
     reason = reason.strip()
     org = post.organisation
     if own_words(post, reviewer):
@@ -309,7 +315,7 @@ def approve(post: Post, reviewer: User, reason: str, request: HttpRequest | None
             return "first_confirmation"
         if timezone.now() < ready_at:
             raise ReviewError("wait")
-    elif post.review_required_reason == "privacy_block" and not reason:
+    elif flagged and not reason:
         raise ReviewError("reason_required")
     post.approved_by = reviewer
     post.approved_at = timezone.now()

@@ -294,6 +294,7 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
     try:
         outcome = services.approve(post, _user(request), reason, request)
     except services.ReviewError as error:
+        post.refresh_from_db()  # the refused approval changed nothing
         code = str(error.args[0]) if error.args else ""
         messages.error(
             request, str(REVIEW_ERRORS.get(code) or _("The post could not be approved."))

@@ -16,7 +16,8 @@ from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import engine, services
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
-from tests.posts.conftest import run_jobs, settle, stamp_as_checked
+from tests.posts.conftest import run_jobs, settle
+from tests.posts.view_helpers import stamp_as_checked
 
 pytestmark = pytest.mark.django_db
 

@@ -249,7 +249,7 @@ def test_the_engine_never_sends_a_henkilotunnus_even_when_stamped(
     services.submit(post, None)
     hetu = _hetu("150505", "F", "355")
     # Even a stamp made for these exact words (as by an old approval) does not let it out.
-    from tests.posts.conftest import stamp_as_checked
+    from tests.posts.view_helpers import stamp_as_checked
 
     Delivery.objects.filter(post=post).update(parts=[f"Tunnus {hetu}"])
     stamp_as_checked(Delivery.objects.get(post=post))

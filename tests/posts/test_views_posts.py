@@ -16,8 +16,8 @@ from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
 from kaiku.posts.models import ChannelAccount, Delivery, Post
 from kaiku.posts.views import dashboard_alerts
-from tests.posts.conftest import run_jobs, stamp_as_checked
-from tests.posts.view_helpers import fake_account, install_fake
+from tests.posts.conftest import run_jobs
+from tests.posts.view_helpers import fake_account, install_fake, stamp_as_checked
 
 pytestmark = pytest.mark.django_db
 
