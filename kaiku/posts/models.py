@@ -137,6 +137,8 @@ class Post(models.Model):
     # The safety gate (kaiku.posts.gate): the digest of every publishable text when it was last
     # checked, and the digest the approval covered. An approval never covers other words.
     gate_digest = models.CharField(max_length=64, blank=True)
+    # Per text at that check: [{"target": "variant:3", "block": 1, "warn": 0, "hetu": false}].
+    gate_summary = models.JSONField(default=list, blank=True)
     approved_digest = models.CharField(max_length=64, blank=True)
     # Everyone who changed a publishable text since the last approval: none of them approves.
     editors = models.ManyToManyField(conf.AUTH_USER_MODEL, blank=True, related_name="edited_posts")

@@ -136,7 +136,18 @@ def _gate(post: Post, actor: User | None) -> Verdict:
     post.gate_digest = verdict.digest
     post.findings_summary = _summary(verdict.findings)
     post.review_required_reason = verdict.reason
-    post.save(update_fields=["gate_digest", "findings_summary", "review_required_reason"])
+    post.gate_summary = [
+        {
+            "target": t.target,
+            "block": sum(1 for f in t.findings if f.severity == "block"),
+            "warn": sum(1 for f in t.findings if f.severity == "warn"),
+            "hetu": t.hetu,
+        }
+        for t in verdict.texts
+    ]
+    post.save(
+        update_fields=["gate_digest", "findings_summary", "review_required_reason", "gate_summary"]
+    )
     return verdict
 
 
@@ -464,6 +475,8 @@ def spawn_next_repeat(post: Post) -> Post | None:
             approved_at=post.approved_at,
             approval_reason=post.approval_reason,
             approved_digest=post.approved_digest,
+            gate_digest=post.gate_digest,
+            gate_summary=post.gate_summary,
             findings_summary=post.findings_summary,
         )
         for d in post.deliveries.exclude(state=Delivery.State.CANCELLED):

@@ -24,7 +24,13 @@ from kaiku.posts import engine, services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
-from kaiku.posts.views_compose import gate_rows, get_post, review_reason_text, user_zone
+from kaiku.posts.views_compose import (
+    gate_rows,
+    get_post,
+    review_reason_text,
+    text_label,
+    user_zone,
+)
 
 LIST_LIMIT = 50
 SENT_LIMIT = 20
@@ -135,10 +141,26 @@ def review_list(request: HttpRequest, org: Organisation) -> HttpResponse:
         "posts/review.html",
         {
             "posts": [
-                {"post": p, "why": review_reason_text(p.review_required_reason)} for p in posts
+                {
+                    "post": p,
+                    "why": review_reason_text(p.review_required_reason),
+                    "texts": flagged_texts(p),
+                }
+                for p in posts
             ]
         },
     )
+
+
+def flagged_texts(post: Post) -> list[dict[str, Any]]:
+    """The post's texts with findings at its last check, named (from the prefetched
+    deliveries: no query)."""
+    accounts = {d.account_id: d.account for d in post.deliveries.all()}
+    return [
+        {**row, "label": text_label(str(row.get("target", "")), accounts)}
+        for row in post.gate_summary
+        if isinstance(row, dict) and (row.get("block") or row.get("warn") or row.get("hetu"))
+    ]
 
 
 def _detail_context(

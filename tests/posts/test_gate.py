@@ -113,6 +113,9 @@ def test_a_variant_with_a_name_and_a_diagnosis_goes_to_review_not_to_the_feed(
     # The review page names the variant and shows its finding.
     assert f'data-target="variant:{feed_account.pk}"' in page
     assert "privacy.person_with_health" in page
+    # So does the review list, which names the text that needs the look.
+    listing = client_for("reviewer").get("/o/toivon-polku/review/").content.decode()
+    assert f'data-target="variant:{feed_account.pk}"' in listing
 
 
 def test_a_variant_with_a_henkilotunnus_is_never_sent_from_the_form(
@@ -216,17 +219,22 @@ def test_a_reply_drafted_from_the_debate_view_is_gated_like_any_post(
 # --- the engine, the last line of defence -------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["Asiakkaamme Sanna Laine sairastaa masennusta."],  # the batch path
+        ["Avoimet ovet.", "Asiakkaamme Sanna Laine sairastaa masennusta."],  # one by one
+    ],
+)
 def test_the_engine_holds_a_delivery_whose_words_changed_after_the_check(
-    org: Any, members: Any, feed_account: Any, client_for: Any
+    org: Any, members: Any, feed_account: Any, client_for: Any, parts: list[str]
 ) -> None:
     post = services.save_draft(
         org, members["editor"], services.Draft(text=CLEAN, accounts=[feed_account])
     )
     services.submit(post, None)
     # A path that writes past the services (a bug, a shell, an import) changes the words.
-    Delivery.objects.filter(post=post).update(
-        parts=["Asiakkaamme Sanna Laine sairastaa masennusta."]
-    )
+    Delivery.objects.filter(post=post).update(parts=parts)
     settle()
     delivery = Delivery.objects.get(post=post)
     assert (delivery.state, delivery.held, delivery.last_error_code) == (
@@ -238,6 +246,30 @@ def test_the_engine_holds_a_delivery_whose_words_changed_after_the_check(
     assert AuditEvent.objects.filter(action="post.held_by_gate").exists()
     page = client_for("editor").get(f"/o/toivon-polku/posts/{post.public_id}/").content.decode()
     assert "changed after the language check" in page or "muuttui" in page
+
+
+def test_in_a_batch_only_the_changed_delivery_is_held_and_the_others_go_out(
+    org: Any, members: Any, feed_account: Any
+) -> None:
+    posts = []
+    for i in range(3):
+        post = services.save_draft(
+            org,
+            members["editor"],
+            services.Draft(text=f"Ryhmä {i} kokoontuu tiistaina.", accounts=[feed_account]),
+        )
+        services.submit(post, None)
+        posts.append(post)
+    changed = Delivery.objects.get(post=posts[1])
+    Delivery.objects.filter(pk=changed.pk).update(parts=["Asiakkaamme Sanna Laine sairastaa."])
+    settle()
+    states = {d.post_id: (d.state, d.last_error_code) for d in Delivery.objects.all()}
+    assert states[posts[1].pk] == ("scheduled", "gate_not_checked")
+    assert states[posts[0].pk][0] == states[posts[2].pk][0] == "published"
+    assert sorted(FeedEntry.objects.values_list("text", flat=True)) == [
+        "Ryhmä 0 kokoontuu tiistaina.",
+        "Ryhmä 2 kokoontuu tiistaina.",
+    ]
 
 
 def test_the_engine_never_sends_a_henkilotunnus_even_when_stamped(

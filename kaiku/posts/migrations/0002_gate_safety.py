@@ -90,5 +90,10 @@ class Migration(migrations.Migration):
             name="gate_digest",
             field=models.CharField(blank=True, max_length=64),
         ),
+        migrations.AddField(
+            model_name="post",
+            name="gate_summary",
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.RunPython(stamp_pending, migrations.RunPython.noop),
     ]
