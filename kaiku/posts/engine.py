@@ -256,20 +256,23 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
         if account.pk not in connectors:
             connectors[account.pk] = account.connector()
         run = _Run(delivery, connectors[account.pk], outgoing_for(delivery))
-        if not _refused_by_gate(run):
+        if not _refused_by_gate(run, uncertain=False):
             runs.append(run)
     return runs
 
 
-def _refused_by_gate(run: _Run) -> bool:
+def _refused_by_gate(run: _Run, *, uncertain: bool) -> bool:
     """The last line of defence: what was not checked (and approved where needed) in exactly
     these words, or holds a henkilötunnus, is not sent. The claimed delivery is put back,
-    held, with the gate's code; nothing was sent."""
+    held, with the gate's code; nothing was sent now. One whose earlier attempt may have
+    reached the platform goes back to ``unconfirmed``, so that it is still looked up before
+    anything is sent again."""
     code = gate.refusal(run.delivery, run.outgoing)
     if not code:
         return False
+    back = Delivery.State.UNCONFIRMED if uncertain else Delivery.State.SCHEDULED
     Delivery.objects.filter(pk=run.delivery.pk, state=Delivery.State.PUBLISHING).update(
-        state=Delivery.State.SCHEDULED,
+        state=back,
         held=True,
         attempts=F("attempts") - 1,
         last_error_code=code,
@@ -495,7 +498,7 @@ def publish_delivery(delivery_id: int) -> None:
         return
     delivery.refresh_from_db()
     run = _Run(delivery, delivery.account.connector(), outgoing_for(delivery))
-    if _refused_by_gate(run):
+    if _refused_by_gate(run, uncertain=uncertain):
         run.connector.close()
         return
     try:

@@ -188,8 +188,10 @@ def _detail_context(
     own = services.own_words(post, user)
     sole = own and services.sole_reviewer(post.organisation, user)
     ready_at = services.second_confirmation_at(post) if sole else None
+    checked = gate_rows(services.check_post(post), [d.account for d in deliveries])
+    checked["why"] = ""  # the review section below says why
     return {
-        "gate": gate_rows(services.check_post(post), [d.account for d in deliveries]),
+        "gate": checked,
         "sole_reviewer": sole,
         "first_confirmed": ready_at is not None and post.first_confirmed_by_id == user.pk,
         "second_confirmation_at": ready_at.astimezone(tz) if ready_at else None,

@@ -272,6 +272,29 @@ def test_in_a_batch_only_the_changed_delivery_is_held_and_the_others_go_out(
     ]
 
 
+def test_a_held_delivery_whose_outcome_was_unknown_stays_to_be_looked_up(
+    org: Any, members: Any, feed_account: Any
+) -> None:
+    post = services.save_draft(
+        org, members["editor"], services.Draft(text=CLEAN, accounts=[feed_account])
+    )
+    services.submit(post, None)
+    # An attempt whose answer was lost, on words the gate no longer vouches for.
+    Delivery.objects.filter(post=post).update(
+        state=Delivery.State.UNCONFIRMED, gate_stamp="", first_attempt_at=timezone.now()
+    )
+    settle()
+    delivery = Delivery.objects.get(post=post)
+    # Still "unconfirmed": if it is ever released, the engine looks it up before sending, so
+    # holding it can never make it go out twice.
+    assert (delivery.state, delivery.held, delivery.last_error_code) == (
+        "unconfirmed",
+        True,
+        "gate_not_checked",
+    )
+    _nothing_went_out()
+
+
 def test_the_engine_never_sends_a_henkilotunnus_even_when_stamped(
     org: Any, members: Any, feed_account: Any
 ) -> None:
