@@ -86,7 +86,12 @@ def outgoing_texts(outgoing: OutgoingPost) -> list[str]:
 
 
 def stamp(outgoing: OutgoingPost) -> str:
-    payload = json.dumps(outgoing_texts(outgoing), ensure_ascii=False)
+    return stamp_of(outgoing_texts(outgoing))
+
+
+def stamp_of(texts: Sequence[str]) -> str:
+    """The stamp of outgoing texts in ``outgoing_texts`` order (parts, alt texts, card)."""
+    payload = json.dumps(list(texts), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
