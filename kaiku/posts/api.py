@@ -224,7 +224,12 @@ def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
         for t in services.check_post(post).texts
         for f in t.findings
     ]
-    services.submit(post, request)
+    try:
+        services.submit(post, request)
+    except services.GateRefused:
+        # Only when the words changed between the check and the send (a race): nothing went
+        # out; the post stays a draft.
+        raise HttpError(409, "The post changed while it was being sent; it is a draft") from None
     post.refresh_from_db()
     return Status(201, _post_out(post, findings))
 

@@ -291,6 +291,9 @@ def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRe
     return redirect("posts:detail", org=org.slug, post_id=post.public_id)
 
 
+CHANGED_WHILE_REVIEWING = gettext_lazy(
+    "The post changed while you were reviewing it, so it was not approved. Read it again."
+)
 REVIEW_ERRORS = {
     "own_post": gettext_lazy(
         "You wrote or changed this post, so another reviewer must approve it."
@@ -317,6 +320,10 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         outcome = services.approve(post, _user(request), reason, request)
+    except services.GateRefused:
+        # Its words changed while the reviewer was reading them: nothing was approved.
+        messages.error(request, str(CHANGED_WHILE_REVIEWING))
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     except services.ReviewError as error:
         post.refresh_from_db()  # the refused approval changed nothing
         code = str(error.args[0]) if error.args else ""

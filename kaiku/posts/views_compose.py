@@ -267,8 +267,8 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
     if action == "send":
         try:
             services.submit(saved, request)
-        except services.GateRefused:
-            messages.error(request, HETU_MESSAGE)
+        except services.GateRefused as refused:
+            messages.error(request, HETU_MESSAGE if str(refused) == "hetu" else CHANGED_MESSAGE)
             return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
         saved.refresh_from_db()
         messages.success(request, sent_message(saved, request))
@@ -318,6 +318,11 @@ def gate_rows(verdict: services.Verdict, accounts: Sequence[ChannelAccount]) -> 
 HETU_MESSAGE = gettext_lazy(
     "The post holds a henkilötunnus (Finnish personal identity code). Remove it: a post with "
     "one can never be published, whatever the approval. The draft is saved."
+)
+
+
+CHANGED_MESSAGE = gettext_lazy(
+    "The post changed while it was being sent, so it was not sent. Check it and send it again."
 )
 
 

@@ -299,3 +299,29 @@ def test_the_settings_page_shows_which_approval_rule_applies_and_sets_the_wait(
     )
     shared = client_for("admin").get("/o/toivon-polku/settings/").content.decode()
     assert 'id="rule-reviewers"' in shared
+
+
+def test_a_post_whose_words_change_during_the_approval_is_not_approved(
+    client_for: Any, members: Any, feed_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaiku.posts import gate
+
+    client_for("editor").post(NEW, _form(FLAGGED, feed_account))
+    post = Post.objects.get()
+    real = gate.texts_of_post
+    calls = []
+
+    def edited_meanwhile(p: Any) -> list[gate.Text]:
+        # The first read is what the reviewer approves; by the scheduling, an edit committed.
+        calls.append(1)
+        texts = real(p)
+        return texts if len(calls) == 1 else [*texts, gate.Text("alt:9", "Muutettu")]
+
+    monkeypatch.setattr(gate, "texts_of_post", edited_meanwhile)
+    response = client_for("reviewer").post(
+        _url(post, "approve"), {"reason": "Suostumus arkistossa"}, follow=True
+    )
+    assert response.status_code == 200
+    post.refresh_from_db()
+    assert post.state == Post.State.IN_REVIEW and post.approved_by is None
+    assert not Delivery.objects.filter(state=Delivery.State.SCHEDULED).exists()
