@@ -41,6 +41,7 @@ def texts_of(
     variants: dict[int, str],
     alt_texts: Sequence[str],
     link_card: dict[str, str] | None,
+    link: str = "",
 ) -> list[Text]:
     """The texts a post made of these parts can publish (empty ones left out)."""
     own = {a.pk: variants[a.pk] for a in accounts if variants.get(a.pk, "").strip()}
@@ -53,6 +54,8 @@ def texts_of(
     )
     if card.strip():
         out.append(Text("link_card", card))
+    if link.strip():
+        out.append(Text("link", link))
     return out
 
 
@@ -67,6 +70,7 @@ def texts_of_post(post: Post) -> list[Text]:
         {d.account_id: d.text_override for d in deliveries},
         [img.alt_text for img in post.images.all()],
         post.link_card if post.link else None,
+        post.link,
     )
 
 
@@ -82,6 +86,8 @@ def outgoing_texts(outgoing: OutgoingPost) -> list[str]:
     out = list(outgoing.parts) + [img.alt_text for img in outgoing.images]
     if outgoing.link_card is not None:
         out += [outgoing.link_card.title, outgoing.link_card.description]
+    if outgoing.link:
+        out.append(outgoing.link)  # an address can carry a henkilötunnus too
     return out
 
 

@@ -119,6 +119,7 @@ def check_draft(org: Organisation, draft: Draft) -> Verdict:
         draft.variants or {},
         [up.alt_text for up in draft.uploads],
         draft.link_card if draft.link else None,
+        draft.link,
     )
     return check_texts(org, texts, draft.language)
 

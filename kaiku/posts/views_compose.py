@@ -153,7 +153,8 @@ def _render(
         card = {"title": data["link_title"], "description": data.get("link_description", "")}
     elif data is None and post is not None and post.link:
         card = post.link_card
-    texts = gate.texts_of(text, chosen, variants, alts, card)
+    link = str(data.get("link", "")) if data is not None else (post.link if post else "")
+    texts = gate.texts_of(text, chosen, variants, alts, card, link)
     verdict = services.check_texts(org, texts) if text.strip() else None
     return render(
         request,
@@ -291,6 +292,8 @@ def text_label(target: str, accounts: dict[int, ChannelAccount]) -> str:
         return _("Alt text of image %(n)s") % {"n": key}
     if kind == "link_card":
         return _("Link preview")
+    if kind == "link":
+        return _("Link")
     return _("Main text")
 
 

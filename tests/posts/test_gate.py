@@ -150,6 +150,19 @@ def test_the_api_refuses_a_henkilotunnus_in_a_variant_with_422_and_saves_nothing
     assert not Post.objects.exists()
 
 
+def test_a_henkilotunnus_in_the_link_is_refused_too(members: Any, feed_account: Any) -> None:
+    body = {
+        "text": CLEAN,
+        "accounts": [str(feed_account.public_id)],
+        "link": f"https://example.org/asiakas?id={_hetu('070707', 'B', '077')}",
+    }
+    response = Client().post(
+        API, json.dumps(body), content_type="application/json", **_token(members["editor"])
+    )
+    assert response.status_code == 422
+    assert not Post.objects.exists()
+
+
 def test_the_api_sends_a_variant_with_a_name_and_a_diagnosis_to_review(
     members: Any, feed_account: Any
 ) -> None:

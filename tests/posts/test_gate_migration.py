@@ -34,7 +34,9 @@ def test_scheduled_deliveries_are_stamped_unless_their_words_are_flagged(
         ("clean", "Avoimet ovet torstaina.", ""),
         ("variant", "Avoimet ovet torstaina.", "Asiakkaamme Matti Virtanen sairastaa masennusta."),
     ]:
-        post = post_model.objects.create(organisation_id=org.pk, text=text, state="scheduled")
+        post = post_model.objects.create(
+            organisation_id=org.pk, text=text, state="scheduled", link="https://example.org/ovet"
+        )
         made[name] = delivery_model.objects.create(
             post=post,
             account=account,

@@ -28,6 +28,8 @@ def stamp_pending(apps: Any, schema_editor: Any) -> None:
                 str(post.link_card.get("title", ""))[:300],
                 str(post.link_card.get("description", ""))[:1000],
             ]
+        if post.link:
+            texts.append(post.link)
         flagged = any(
             f.kind == "privacy" and f.severity == "block"
             for text in texts
