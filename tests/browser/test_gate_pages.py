@@ -73,7 +73,12 @@ def test_a_variants_finding_shows_on_compose_and_review_and_the_reviewer_approve
     assert post.state == Post.State.IN_REVIEW
 
     login(page, "reviewer")
-    page.goto(page.base + f"/o/toivon-polku/posts/{post.public_id}/")
+    page.goto(page.base + "/o/toivon-polku/review/")
+    assert page.locator(f'.post-row li[data-target="variant:{account.pk}"]').is_visible()
+    _fits(page)
+    assert_accessible(page)
+    page.locator(".post-row a").first.click()
+    page.wait_for_load_state()
     assert page.locator(f'#gate .gate-text[data-target="variant:{account.pk}"]').is_visible()
     _fits(page)
     assert_accessible(page)
