@@ -192,6 +192,7 @@ def _detail_context(
     checked["why"] = ""  # the review section below says why
     return {
         "gate": checked,
+        "editors": [u.get_full_name() or u.username for u in post.editors.all()],
         "sole_reviewer": sole,
         "first_confirmed": ready_at is not None and post.first_confirmed_by_id == user.pk,
         "second_confirmation_at": ready_at.astimezone(tz) if ready_at else None,

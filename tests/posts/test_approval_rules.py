@@ -83,7 +83,10 @@ def test_an_admin_who_changed_someones_post_cannot_approve_it(
     assert admin.post(_url(post, "edit"), _form(text, feed_account, **edit)).status_code == 302
     post.refresh_from_db()
     assert post.state == Post.State.IN_REVIEW
-    assert "approve-form" not in admin.get(_url(post)).content.decode()
+    page = admin.get(_url(post)).content.decode()
+    assert "approve-form" not in page
+    # The page names who changed it since the last approval.
+    assert 'id="post-editors"' in page and "admin" in page.split('id="post-editors"')[1][:300]
     refused = admin.post(_url(post, "approve"), {"reason": "Tarkistettu"}, follow=True)
     assert "another reviewer must approve it" in refused.content.decode() or (
         "toisen tarkastajan" in refused.content.decode()
