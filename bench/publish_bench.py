@@ -44,7 +44,7 @@ import django; django.setup()
 from django.utils import timezone
 from kaiku.organisations.models import Organisation
 from kaiku.posts.models import ChannelAccount, Delivery, Post
-from kaiku.posts import engine
+from kaiku.posts import engine, gate
 from kaiku.jobs.models import Job
 url, n = sys.argv[1], int(sys.argv[2])
 org = Organisation.objects.create(name="Bench ry", slug="bench")
@@ -64,7 +64,9 @@ posts = Post.objects.bulk_create(
     [Post(organisation=org, text=f"Julkaisu {i}", state="scheduled", scheduled_at=due)
      for i in range(n)], batch_size=1000)
 deliveries = Delivery.objects.bulk_create(
-    [Delivery(post=p, account=acc, state="scheduled", due_at=due, parts=[p.text]) for p in posts],
+    # Stamped as the services stamp a checked delivery (kaiku.posts.gate): else held.
+    [Delivery(post=p, account=acc, state="scheduled", due_at=due, parts=[p.text],
+              gate_stamp=gate.stamp_of([p.text])) for p in posts],
     batch_size=1000)
 Job.objects.bulk_create(
     [Job(kind=engine.PUBLISH_JOB, payload={"delivery": d.pk}, run_at=due,

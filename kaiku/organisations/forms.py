@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +24,20 @@ class RoleForm(forms.Form):
 class SettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Organisation
-        fields = ["name", "approval_required", "require_two_factor_for_admins"]
+        fields = [
+            "name",
+            "approval_required",
+            "self_review_wait_minutes",
+            "require_two_factor_for_admins",
+        ]
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if data is not None and "self_review_wait_minutes" not in data and instance is not None:
+            # A form sent without the field (an older page, a script) keeps the waiting time.
+            data = data.copy()
+            data["self_review_wait_minutes"] = str(instance.self_review_wait_minutes)
+        super().__init__(data, *args, **kwargs)
 
 
 class JoinForm(forms.Form):

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,17 @@ class Organisation(models.Model):
     )
     approval_required = models.BooleanField(
         _("posts need a reviewer's approval before they go out"), default=False
+    )
+    # With one person who can review, that person confirms their own flagged post twice, this
+    # many minutes apart (kaiku.posts.services.approve).
+    self_review_wait_minutes = models.PositiveIntegerField(
+        _("waiting time before the second confirmation (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text=_(
+            "Used only when one person alone can review posts: a post that may reveal a "
+            "client's details is confirmed twice, this many minutes apart."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now)
 

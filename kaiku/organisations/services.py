@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kaiku.accounts.models import User
 from kaiku.organisations import audit
 from kaiku.organisations.models import Invitation, Membership, Organisation
-from kaiku.organisations.roles import Role
+from kaiku.organisations.roles import Perm, Role, allows
 
 
 class LastAdminError(Exception):
@@ -21,6 +21,12 @@ class LastAdminError(Exception):
 
 class InvitationClosed(Exception):
     """The invitation was used (perhaps a moment ago, by a parallel request) or has expired."""
+
+
+def reviewers(org: Organisation) -> list[Membership]:
+    """The members who may review (approve) posts."""
+    roles = [role for role in Role if allows(role, Perm.REVIEW_POSTS)]
+    return list(org.memberships.filter(role__in=roles).select_related("user"))
 
 
 def invite_url(invitation: Invitation) -> str:

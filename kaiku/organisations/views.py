@@ -102,7 +102,16 @@ def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
         )
         messages.success(request, _("Settings saved."))
         return redirect("organisations:settings", org=org.slug)
-    return render(request, "organisations/settings.html", {"form": form})
+    found = services.reviewers(org)
+    return render(
+        request,
+        "organisations/settings.html",
+        {
+            "form": form,
+            "reviewer_count": len(found),
+            "sole_reviewer": found[0].user if len(found) == 1 else None,
+        },
+    )
 
 
 @require(Perm.VIEW_AUDIT)

@@ -35,6 +35,10 @@ class FindingOut(Schema):
     start: int
     end: int
     text: str
+    target: str = Field(
+        default="text",
+        description='Which text: "text", "variant:<channel id>", "alt:<n>" or "link_card"',
+    )
 
 
 class DeliveryOut(Schema):
@@ -115,7 +119,7 @@ def _delivery_out(d: Delivery) -> DeliveryOut:
     )
 
 
-def _post_out(post: Post, findings: list[Any] | None = None) -> PostOut:
+def _post_out(post: Post, findings: list[tuple[str, Any]] | None = None) -> PostOut:
     deliveries = post.deliveries.select_related("account").order_by("account__platform", "id")
     return PostOut(
         id=post.public_id,
@@ -136,8 +140,9 @@ def _post_out(post: Post, findings: list[Any] | None = None) -> PostOut:
                 start=f.start,
                 end=f.end,
                 text=f.text,
+                target=target,
             )
-            for f in findings or []
+            for target, f in findings or []
         ],
     )
 
@@ -174,6 +179,19 @@ def _when(request: HttpRequest, value: datetime | None) -> datetime | None:
     return value
 
 
+def _public_target(target: str, channel_ids: dict[int, str]) -> str:
+    kind, _sep, key = target.partition(":")
+    if kind == "variant" and key.isdigit():
+        return f"variant:{channel_ids.get(int(key), key)}"
+    return target
+
+
+HETU_REFUSED = (
+    "The post holds a henkilötunnus (Finnish personal identity code) in its text, a channel's "
+    "own text or an alt text. Remove it: a post with one is never published."
+)
+
+
 def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
     org = api_membership(request, slug, Perm.EDIT_POSTS).organisation
     accounts = _accounts(org, data.accounts)
@@ -196,9 +214,22 @@ def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
         scheduled_at=_when(request, data.scheduled_at),
         variants={by_id[k].pk: v.strip() for k, v in data.variants.items() if v.strip()},
     )
+    if services.check_draft(org, draft).reason == "hetu":
+        # Refused before anything is saved: no approval could ever let it out.
+        raise HttpError(422, HETU_REFUSED)
     post = services.save_draft(org, _user(request), draft)
-    findings = services.findings_for(org, post.text, accounts, post.language)
-    services.submit(post, request)
+    channel_ids = {a.pk: str(a.public_id) for a in accounts}
+    findings = [
+        (_public_target(t.target, channel_ids), f)
+        for t in services.check_post(post).texts
+        for f in t.findings
+    ]
+    try:
+        services.submit(post, request)
+    except services.GateRefused:
+        # Only when the words changed between the check and the send (a race): nothing went
+        # out; the post stays a draft.
+        raise HttpError(409, "The post changed while it was being sent; it is a draft") from None
     post.refresh_from_db()
     return Status(201, _post_out(post, findings))
 

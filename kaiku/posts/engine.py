@@ -44,7 +44,7 @@ from kaiku.channels.base import (
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater, batch_handler, enqueue, handler
 from kaiku.organisations import audit
-from kaiku.posts import notify
+from kaiku.posts import gate, notify
 from kaiku.posts.errors import error_message
 from kaiku.posts.media import signed_url
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
@@ -277,8 +277,38 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
         account = delivery.account
         if account.pk not in connectors:
             connectors[account.pk] = account.connector()
-        runs.append(_Run(delivery, connectors[account.pk], outgoing_for(delivery)))
+        run = _Run(delivery, connectors[account.pk], outgoing_for(delivery))
+        if not _refused_by_gate(run, uncertain=False):
+            runs.append(run)
     return runs
+
+
+def _refused_by_gate(run: _Run, *, uncertain: bool) -> bool:
+    """The last line of defence: what was not checked (and approved where needed) in exactly
+    these words, or holds a henkilötunnus, is not sent. The claimed delivery is put back,
+    held, with the gate's code; nothing was sent now. One whose earlier attempt may have
+    reached the platform goes back to ``unconfirmed``, so that it is still looked up before
+    anything is sent again."""
+    code = gate.refusal(run.delivery, run.outgoing)
+    if not code:
+        return False
+    back = Delivery.State.UNCONFIRMED if uncertain else Delivery.State.SCHEDULED
+    Delivery.objects.filter(pk=run.delivery.pk, state=Delivery.State.PUBLISHING).update(
+        state=back,
+        held=True,
+        attempts=F("attempts") - 1,
+        last_error_code=code,
+        last_error_at=timezone.now(),
+    )
+    log.warning("delivery %s held by the safety gate: %s", run.delivery.pk, code)
+    audit.record(
+        "post.held_by_gate",
+        organisation=run.delivery.post.organisation,
+        target=str(run.delivery.account),
+        post=str(run.delivery.post.public_id),
+        code=code,
+    )
+    return True
 
 
 def _send_one(run: _Run) -> _Sent:
@@ -491,6 +521,9 @@ def publish_delivery(delivery_id: int) -> None:
     delivery.refresh_from_db()
     mint_part_keys([delivery])
     run = _Run(delivery, delivery.account.connector(), outgoing_for(delivery))
+    if _refused_by_gate(run, uncertain=uncertain):
+        run.connector.close()
+        return
     try:
         _publish_parts(run, uncertain=uncertain)
     finally:

@@ -103,6 +103,14 @@ def error_message(code: str, detail: str = "") -> str:
             "(linkedin.com/company/…) or its number, or leave the field empty to post as your "
             "personal profile."
         ),
+        "gate_hetu": _(
+            "Not sent: the text holds a henkilötunnus (Finnish personal identity code). Remove "
+            "it and send the post again; no approval can let it out."
+        ),
+        "gate_not_checked": _(
+            "Not sent: the text changed after the language check and review. Edit the post and "
+            "send it again, so that the words going out are checked."
+        ),
     }
     text = messages.get(code)
     if text is None:

@@ -166,6 +166,20 @@ class Post(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_reason = models.TextField(_("reason for approval"), blank=True)
     findings_summary = models.JSONField(default=dict, blank=True)
+    # The safety gate (kaiku.posts.gate): the digest of every publishable text when it was last
+    # checked, and the digest the approval covered. An approval never covers other words.
+    gate_digest = models.CharField(max_length=64, blank=True)
+    # Per text at that check: [{"target": "variant:3", "block": 1, "warn": 0, "hetu": false}].
+    gate_summary = models.JSONField(default=list, blank=True)
+    approved_digest = models.CharField(max_length=64, blank=True)
+    # Everyone who changed a publishable text since the last approval: none of them approves.
+    editors = models.ManyToManyField(conf.AUTH_USER_MODEL, blank=True, related_name="edited_posts")
+    # The one-person organisation's first confirmation of its own post (confirmed again later).
+    first_confirmed_by = models.ForeignKey(
+        conf.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_confirmed_at = models.DateTimeField(null=True, blank=True)
+    first_confirmed_digest = models.CharField(max_length=64, blank=True)
     reply_to_url = models.URLField(blank=True, max_length=1000)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -229,6 +243,9 @@ class Delivery(models.Model):
     # (Instagram's and Threads' media container), written before that step so that after a lost
     # answer the part is looked up by it rather than guessed by its text.
     pending = models.JSONField(default=dict, blank=True)
+    # The digest of the exact outgoing texts the gate let through when it scheduled the delivery;
+    # the engine publishes nothing else (kaiku.posts.gate.refusal).
+    gate_stamp = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     key = models.CharField(max_length=32, unique=True, default=_delivery_key)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -17,16 +17,21 @@ from kaiku.accounts.models import User
 from kaiku.checks.services import run_check
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
-from kaiku.posts import engine, previews
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.organisations.services import reviewers
+from kaiku.posts import engine, gate, images, previews
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
 
 
 class ReviewError(Exception):
-    """An approval that the rules do not allow (own post, missing reason)."""
+    """An approval that the rules do not allow (own words, missing reason, a henkilötunnus)."""
 
 
 class NotEditable(Exception):
     """The post has already gone out (or is going out) and cannot be changed."""
+
+
+class GateRefused(Exception):
+    """The gate does not let the post out: ``hetu`` (never) or ``not_approved`` (not yet)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,41 @@ class Draft:
     repeat_until: date | None = None
     reply_to_url: str = ""
     language: str = ""
+    # Images: None leaves the link card as it is; alt texts of existing images by image id.
+    link_card: dict[str, str] | None = None
+    alt_texts: dict[int, str] | None = None
+    remove_images: frozenset[int] = frozenset()
+    uploads: Sequence[images.Upload] = ()
+
+
+@dataclass(frozen=True)
+class TextFindings:
+    """The check's findings on one publishable text of a post."""
+
+    target: str
+    text: str
+    findings: list[Any]
+
+    @property
+    def shown(self) -> list[Any]:
+        return [f for f in self.findings if f.severity in ("block", "warn")]
+
+    @property
+    def hetu(self) -> bool:
+        return any(f.code == "privacy.hetu" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's result on all publishable texts of a post: the strictest one decides."""
+
+    texts: list[TextFindings]
+    reason: str  # why review is needed: "hetu", "privacy_block", "organisation_rule" or ""
+    digest: str
+
+    @property
+    def findings(self) -> list[Any]:
+        return [f for t in self.texts for f in t.findings]
 
 
 def findings_for(
@@ -67,12 +107,86 @@ def findings_for(
 
 
 def needs_review(org: Organisation, findings: Sequence[Any]) -> str:
-    """Why the post must be reviewed ('' when it need not)."""
+    """Why the post must be reviewed ('' when it need not). "hetu" can never be approved."""
+    if any(f.code == "privacy.hetu" for f in findings):
+        return "hetu"
     if any(f.kind == "privacy" and f.severity == "block" for f in findings):
         return "privacy_block"
     if org.approval_required:
         return "organisation_rule"
     return ""
+
+
+def check_texts(
+    org: Organisation,
+    texts: Sequence[gate.Text],
+    lang: str = "",
+    *,
+    link: str = "",
+    images: int = 0,
+) -> Verdict:
+    """The language check on every publishable text; the strictest result decides review.
+    The main text and the variants are measured as their platforms receive them (with the
+    link a platform appends, beside ``images`` images)."""
+    out = [
+        TextFindings(
+            t.target,
+            t.text,
+            findings_for(org, t.text, t.accounts, lang, link=link, images=images)
+            if t.accounts
+            else findings_for(org, t.text, t.accounts, lang),
+        )
+        for t in texts
+        if t.text.strip()
+    ]
+    return Verdict(out, needs_review(org, [f for t in out for f in t.findings]), gate.digest(texts))
+
+
+def check_draft(org: Organisation, draft: Draft) -> Verdict:
+    """The gate on a draft not saved yet (the API refuses a henkilötunnus before saving)."""
+    texts = gate.texts_of(
+        draft.text,
+        draft.accounts,
+        draft.variants or {},
+        [up.alt_text for up in draft.uploads],
+        draft.link_card if draft.link else None,
+        draft.link,
+    )
+    return check_texts(org, texts, draft.language, link=draft.link, images=len(draft.uploads))
+
+
+def check_post(post: Post) -> Verdict:
+    return check_texts(
+        post.organisation,
+        gate.texts_of_post(post),
+        post.language,
+        link=post.link,
+        images=post.images.count(),
+    )
+
+
+def _gate(post: Post, actor: User | None) -> Verdict:
+    """Check every publishable text of the post and record the result; whoever changed a text
+    becomes one of its editors (who may not approve it)."""
+    verdict = check_post(post)
+    if verdict.digest != post.gate_digest and actor is not None:
+        post.editors.add(actor)
+    post.gate_digest = verdict.digest
+    post.findings_summary = _summary(verdict.findings)
+    post.review_required_reason = verdict.reason
+    post.gate_summary = [
+        {
+            "target": t.target,
+            "block": sum(1 for f in t.findings if f.severity == "block"),
+            "warn": sum(1 for f in t.findings if f.severity == "warn"),
+            "hetu": t.hetu,
+        }
+        for t in verdict.texts
+    ]
+    post.save(
+        update_fields=["gate_digest", "findings_summary", "review_required_reason", "gate_summary"]
+    )
+    return verdict
 
 
 def parts_for(delivery: Delivery) -> list[str]:
@@ -87,7 +201,8 @@ def parts_for(delivery: Delivery) -> list[str]:
 
 @transaction.atomic
 def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None = None) -> Post:
-    """Create or update a post and its deliveries (one per chosen account)."""
+    """Create or update a post, its deliveries (one per chosen account) and its images; then
+    the gate checks every text of it. The one way a post's words are written."""
     if post is None:
         post = Post(organisation=org, author=author)
     elif post.state not in (Post.State.DRAFT, Post.State.IN_REVIEW, Post.State.APPROVED) and (
@@ -103,12 +218,8 @@ def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None 
     post.repeat_until = draft.repeat_until
     post.reply_to_url = draft.reply_to_url
     post.language = draft.language or language.detect_language(draft.text)
-    images = post.images.count() if post.pk else 0
-    findings = findings_for(
-        org, draft.text, draft.accounts, post.language, link=draft.link, images=images
-    )
-    post.findings_summary = _summary(findings)
-    post.review_required_reason = needs_review(org, findings)
+    if draft.link_card is not None:
+        post.link_card = draft.link_card if post.link and draft.link_card.get("title") else {}
     was_scheduled = post.state == Post.State.SCHEDULED
     post.state = Post.State.DRAFT
     post.approved_by = None
@@ -126,8 +237,17 @@ def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None 
             if delivery.state == Delivery.State.SCHEDULED:
                 engine.cancel_delivery(delivery)
             Delivery.objects.filter(pk=delivery.pk).update(
-                text_override=override, state=Delivery.State.DRAFT, parts=[]
+                text_override=override, state=Delivery.State.DRAFT, parts=[], gate_stamp=""
             )
+    for img in post.images.all():
+        if img.pk in draft.remove_images:
+            img.delete()  # the file stays: a repeat of the post may still use it
+        elif draft.alt_texts and img.pk in draft.alt_texts:
+            alt = draft.alt_texts[img.pk].strip()
+            if alt != img.alt_text:
+                PostImage.objects.filter(pk=img.pk).update(alt_text=alt)
+    images.store(post, draft.uploads)
+    _gate(post, author)
     if was_scheduled:
         audit.record(
             "post.edited_after_scheduling", organisation=org, actor=author, post=str(post.public_id)
@@ -144,7 +264,13 @@ def _summary(findings: Sequence[Any]) -> dict[str, int]:
 
 @transaction.atomic
 def submit(post: Post, request: HttpRequest | None) -> None:
-    """The author is done: to review when required, else straight to the schedule."""
+    """The author is done: to review when required, else straight to the schedule.
+
+    The gate runs again here, on the texts as saved: a henkilötunnus anywhere keeps the post
+    a draft (``GateRefused("hetu")``); it must be removed, no approval can let it out."""
+    verdict = _gate(post, None)
+    if verdict.reason == "hetu":
+        raise GateRefused("hetu")
     post.submitted_at = timezone.now()
     if post.review_required_reason:
         post.state = Post.State.IN_REVIEW
@@ -167,26 +293,93 @@ def submit(post: Post, request: HttpRequest | None) -> None:
     )
 
 
+def own_words(post: Post, person: User) -> bool:
+    """Whether the person wrote the post or changed one of its texts since its last approval."""
+    return post.author_id == person.pk or post.editors.filter(pk=person.pk).exists()
+
+
+def sole_reviewer(org: Organisation, person: User) -> bool:
+    """Whether the person is the only one in the organisation who can review posts."""
+    found = reviewers(org)
+    return len(found) == 1 and found[0].user_id == person.pk
+
+
+def second_confirmation_at(post: Post) -> datetime | None:
+    """When the one-person organisation's second confirmation is possible (None: not yet
+    confirmed once, for these words)."""
+    if post.first_confirmed_at is None or post.first_confirmed_digest != post.gate_digest:
+        return None
+    wait = timedelta(minutes=post.organisation.self_review_wait_minutes)
+    return post.first_confirmed_at + wait
+
+
 @transaction.atomic
-def approve(post: Post, reviewer: User, reason: str, request: HttpRequest | None) -> None:
-    if post.author_id == reviewer.pk:
-        raise ReviewError("own_post")
-    if post.review_required_reason == "privacy_block" and not reason.strip():
-        raise ReviewError("reason_required")
+def approve(post: Post, reviewer: User, reason: str, request: HttpRequest | None) -> str:
+    """Approve the post: "approved", or "first_confirmation" when the only reviewer of the
+    organisation confirmed their own post once (they confirm again after the waiting time).
+
+    Nobody approves words they wrote or changed since the last approval; a henkilötunnus is
+    never approved."""
     if post.state != Post.State.IN_REVIEW:
         raise ReviewError("not_in_review")
+    flagged_before = post.review_required_reason == "privacy_block"
+    verdict = _gate(post, None)
+    if verdict.reason == "hetu":
+        raise ReviewError("hetu")
+    # A flag is never lifted at the moment of approval: the stricter of the two decides.
+    flagged = flagged_before or verdict.reason == "privacy_block"
+    if flagged and post.review_required_reason != "privacy_block":
+        post.review_required_reason = "privacy_block"
+        post.save(update_fields=["review_required_reason"])
+    reason = reason.strip()
+    org = post.organisation
+    if own_words(post, reviewer):
+        if not sole_reviewer(org, reviewer):
+            raise ReviewError("own_post")
+        if not reason:
+            raise ReviewError("reason_required")
+        ready_at = second_confirmation_at(post)
+        if ready_at is None or post.first_confirmed_by_id != reviewer.pk:
+            post.first_confirmed_by = reviewer
+            post.first_confirmed_at = timezone.now()
+            post.first_confirmed_digest = verdict.digest
+            post.approval_reason = reason
+            post.save(
+                update_fields=[
+                    "first_confirmed_by",
+                    "first_confirmed_at",
+                    "first_confirmed_digest",
+                    "approval_reason",
+                ]
+            )
+            audit.record(
+                "post.first_confirmation",
+                request=request,
+                organisation=org,
+                post=str(post.public_id),
+                reason=reason,
+            )
+            return "first_confirmation"
+        if timezone.now() < ready_at:
+            raise ReviewError("wait")
+    elif flagged and not reason:
+        raise ReviewError("reason_required")
     post.approved_by = reviewer
     post.approved_at = timezone.now()
-    post.approval_reason = reason.strip()
-    post.save(update_fields=["approved_by", "approved_at", "approval_reason"])
+    post.approval_reason = reason
+    post.approved_digest = verdict.digest
+    post.save(update_fields=["approved_by", "approved_at", "approval_reason", "approved_digest"])
+    post.editors.clear()  # "since the last approval"
     audit.record(
         "post.approved",
         request=request,
-        organisation=post.organisation,
+        organisation=org,
         post=str(post.public_id),
         reason=post.approval_reason,
+        second_confirmation=post.first_confirmed_by_id == reviewer.pk,
     )
     _schedule(post)
+    return "approved"
 
 
 @transaction.atomic
@@ -204,6 +397,14 @@ def send_back(post: Post, reviewer: User, note: str, request: HttpRequest | None
 
 
 def _schedule(post: Post) -> None:
+    """The gate's door: the deliveries are scheduled only when every text of the post, checked
+    now, needs no review or is what the approval covered; each is stamped with its exact
+    outgoing texts, which the engine compares before it publishes."""
+    verdict = check_post(post)
+    if verdict.reason == "hetu":
+        raise GateRefused("hetu")
+    if verdict.reason and (post.approved_by_id is None or post.approved_digest != verdict.digest):
+        raise GateRefused("not_approved")
     post.state = Post.State.SCHEDULED
     post.save(update_fields=["state"])
     due = post.scheduled_at or timezone.now()
@@ -214,7 +415,8 @@ def _schedule(post: Post) -> None:
         delivery.due_at = due
         delivery.state = Delivery.State.SCHEDULED
         delivery.held = delivery.account.status != ChannelAccount.Status.ACTIVE
-        delivery.save(update_fields=["parts", "due_at", "state", "held"])
+        delivery.gate_stamp = gate.stamp(engine.outgoing_for(delivery))
+        delivery.save(update_fields=["parts", "due_at", "state", "held", "gate_stamp"])
         if not delivery.held:
             # In the same transaction: the job becomes visible together with the state.
             engine.schedule_delivery(delivery)
@@ -308,6 +510,9 @@ def spawn_next_repeat(post: Post) -> Post | None:
             approved_by=post.approved_by,
             approved_at=post.approved_at,
             approval_reason=post.approval_reason,
+            approved_digest=post.approved_digest,
+            gate_digest=post.gate_digest,
+            gate_summary=post.gate_summary,
             findings_summary=post.findings_summary,
         )
         for d in post.deliveries.exclude(state=Delivery.State.CANCELLED):
@@ -322,5 +527,20 @@ def spawn_next_repeat(post: Post) -> Post | None:
                 alt_text=img.alt_text,
                 position=img.position,
             )
-        _schedule(nxt)
+        try:
+            _schedule(nxt)
+        except GateRefused as refused:
+            # The words of the copy are not what was approved (or hold a henkilötunnus):
+            # it waits for a reviewer instead of going out.
+            nxt.state = Post.State.IN_REVIEW
+            nxt.approved_by = None
+            nxt.approved_at = None
+            nxt.save(update_fields=["state", "approved_by", "approved_at"])
+            nxt.deliveries.update(state=Delivery.State.IN_REVIEW)
+            audit.record(
+                "post.repeat_held",
+                organisation=nxt.organisation,
+                post=str(nxt.public_id),
+                reason=str(refused),
+            )
     return nxt

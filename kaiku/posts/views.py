@@ -24,7 +24,13 @@ from kaiku.posts import engine, services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
-from kaiku.posts.views_compose import get_post, review_reason_text, user_zone
+from kaiku.posts.views_compose import (
+    gate_rows,
+    get_post,
+    review_reason_text,
+    text_label,
+    user_zone,
+)
 
 LIST_LIMIT = 50
 SENT_LIMIT = 20
@@ -135,10 +141,26 @@ def review_list(request: HttpRequest, org: Organisation) -> HttpResponse:
         "posts/review.html",
         {
             "posts": [
-                {"post": p, "why": review_reason_text(p.review_required_reason)} for p in posts
+                {
+                    "post": p,
+                    "why": review_reason_text(p.review_required_reason),
+                    "texts": flagged_texts(p),
+                }
+                for p in posts
             ]
         },
     )
+
+
+def flagged_texts(post: Post) -> list[dict[str, Any]]:
+    """The post's texts with findings at its last check, named (from the prefetched
+    deliveries: no query)."""
+    accounts = {d.account_id: d.account for d in post.deliveries.all()}
+    return [
+        {**row, "label": text_label(str(row.get("target", "")), accounts)}
+        for row in post.gate_summary
+        if isinstance(row, dict) and (row.get("block") or row.get("warn") or row.get("hetu"))
+    ]
 
 
 def _detail_context(
@@ -157,11 +179,25 @@ def _detail_context(
             if d.last_error_code and d.state != Delivery.State.PUBLISHED
             else "",
             "reconnect": d.account.status != ChannelAccount.Status.ACTIVE,
+            "gate_held": d.held and d.last_error_code.startswith("gate_"),
         }
         for d in deliveries
     ]
     tz = user_zone(request)
+    user = _user(request)
+    own = services.own_words(post, user)
+    sole = own and services.sole_reviewer(post.organisation, user)
+    ready_at = services.second_confirmation_at(post) if sole else None
+    checked = gate_rows(services.check_post(post), [d.account for d in deliveries])
+    checked["why"] = ""  # the review section below says why
     return {
+        "gate": checked,
+        "editors": [u.get_full_name() or u.username for u in post.editors.all()],
+        "sole_reviewer": sole,
+        "first_confirmed": ready_at is not None and post.first_confirmed_by_id == user.pk,
+        "second_confirmation_at": ready_at.astimezone(tz) if ready_at else None,
+        "wait_minutes": post.organisation.self_review_wait_minutes,
+        "can_invite": _can(request, Perm.MANAGE_MEMBERS),
         "post": post,
         "deliveries": rows,
         "images": list(post.images.all()),
@@ -174,7 +210,7 @@ def _detail_context(
         "reschedulable": any(d.state == Delivery.State.SCHEDULED for d in deliveries),
         "can_edit": _can(request, Perm.EDIT_POSTS),
         "can_review": _can(request, Perm.REVIEW_POSTS),
-        "own_post": post.author_id == request.user.pk,
+        "own_post": own,
         "reschedule_form": reschedule_form
         or RescheduleForm(tz=tz, initial={"publish_at": post.scheduled_at}),
         "approve_form": approve_form or ApproveForm(),
@@ -256,8 +292,20 @@ def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRe
     return redirect("posts:detail", org=org.slug, post_id=post.public_id)
 
 
+CHANGED_WHILE_REVIEWING = gettext_lazy(
+    "The post changed while you were reviewing it, so it was not approved. Read it again."
+)
 REVIEW_ERRORS = {
-    "own_post": gettext_lazy("You wrote this post, so another reviewer must approve it."),
+    "own_post": gettext_lazy(
+        "You wrote or changed this post, so another reviewer must approve it."
+    ),
+    "hetu": gettext_lazy(
+        "The post holds a henkilötunnus (Finnish personal identity code), so it cannot be "
+        "approved. Send it back so that the henkilötunnus is removed."
+    ),
+    "wait": gettext_lazy(
+        "You confirmed this post once. Confirm it again when the waiting time has passed."
+    ),
     "reason_required": gettext_lazy(
         "Write why the post may be published, for example: the client's written consent is on file."
     ),
@@ -272,8 +320,13 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.approve(post, _user(request), reason, request)
+        outcome = services.approve(post, _user(request), reason, request)
+    except services.GateRefused:
+        # Its words changed while the reviewer was reading them: nothing was approved.
+        messages.error(request, str(CHANGED_WHILE_REVIEWING))
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     except services.ReviewError as error:
+        post.refresh_from_db()  # the refused approval changed nothing
         code = str(error.args[0]) if error.args else ""
         messages.error(
             request, str(REVIEW_ERRORS.get(code) or _("The post could not be approved."))
@@ -282,6 +335,16 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
             form.add_error("reason", str(REVIEW_ERRORS[code]))
             context = _detail_context(request, post, approve_form=form)
             return render(request, "posts/detail.html", context, status=400)
+        return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    if outcome == "first_confirmation":
+        messages.success(
+            request,
+            _(
+                "Confirmed once. Confirm again after %(minutes)s minutes: only then does the "
+                "post go out."
+            )
+            % {"minutes": org.self_review_wait_minutes},
+        )
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     messages.success(request, _("Approved. The post is scheduled."))
     return redirect("posts:detail", org=org.slug, post_id=post.public_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -14,15 +15,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import images, linkcards, previews, services
+from kaiku.posts import gate, images, linkcards, previews, services
 from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+from kaiku.posts.models import ChannelAccount, Delivery, Post
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +148,23 @@ def _render(
         }
         link = str(form.initial.get("link") or "")
     image_count = sum(1 for row in existing if not row["remove"])
+    alts = [row["alt"] for row in existing if not row["remove"]]
+    if data is not None:
+        alts += [v for k, v in data.items() if k.startswith("image-") and k.endswith("-alt_text")]
+    card = None
+    if data is not None and data.get("link") and data.get("link_title", "").strip():
+        card = {"title": data["link_title"], "description": data.get("link_description", "")}
+    elif data is None and post is not None and post.link:
+        card = post.link_card
+    texts = gate.texts_of(text, chosen, variants, alts, card, link)
+    verdict = (
+        services.check_texts(org, texts, link=link, images=image_count) if text.strip() else None
+    )
     return render(
         request,
         "posts/compose.html",
         {
+            "gate": gate_rows(verdict, chosen) if verdict else None,
             "post": post,
             "form": form,
             "image_forms": image_forms,
@@ -229,6 +244,8 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
     when = cleaned.get("publish_at")
     if cleaned.get("repeat") and when is None:
         when = timezone.now()  # a repeating post needs a first time: now
+    title = (cleaned.get("link_title") or "").strip()
+    description = (cleaned.get("link_description") or "").strip()
     draft = services.Draft(
         text=cleaned["text"],
         accounts=form.chosen_accounts(),
@@ -238,6 +255,10 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
         repeat=cleaned.get("repeat") or "",
         repeat_until=cleaned.get("repeat_until"),
         reply_to_url=cleaned.get("reply_to") or "",
+        link_card={"title": title, "description": description},
+        alt_texts={row["image"].pk: row["alt"] for row in existing if not row["remove"]},
+        remove_images=frozenset(row["image"].pk for row in existing if row["remove"]),
+        uploads=uploads,
     )
     try:
         saved = services.save_draft(org, _user(request), draft, post=post)
@@ -251,9 +272,12 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
         )
         assert post is not None
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
-    _save_extras(saved, cleaned, existing, uploads)
     if action == "send":
-        services.submit(saved, request)
+        try:
+            services.submit(saved, request)
+        except services.GateRefused as refused:
+            messages.error(request, HETU_MESSAGE if str(refused) == "hetu" else CHANGED_MESSAGE)
+            return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
         saved.refresh_from_db()
         messages.success(request, sent_message(saved, request))
         return redirect("posts:detail", org=org.slug, post_id=saved.public_id)
@@ -261,28 +285,60 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
     return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
 
 
-def _save_extras(
-    post: Post,
-    cleaned: dict[str, Any],
-    existing: list[dict[str, Any]],
-    uploads: list[images.Upload],
-) -> None:
-    title = (cleaned.get("link_title") or "").strip()
-    description = (cleaned.get("link_description") or "").strip()
-    card = {"title": title, "description": description} if post.link and title else {}
-    if card != post.link_card:
-        post.link_card = card
-        post.save(update_fields=["link_card"])
-    for row in existing:
-        img: PostImage = row["image"]
-        if row["remove"]:
-            img.delete()  # the file stays: a repeat of the post may still use it
-        elif row["alt"] != img.alt_text:
-            PostImage.objects.filter(pk=img.pk).update(alt_text=row["alt"])
-    images.store(post, uploads)
+def text_label(target: str, accounts: dict[int, ChannelAccount]) -> str:
+    """A publishable text's name on the page ("Own text for Mastodon @x", "Alt text 2")."""
+    kind, _sep, key = target.partition(":")
+    if kind == "variant" and key.isdigit() and int(key) in accounts:
+        account = accounts[int(key)]
+        return _("Own text for %(channel)s") % {
+            "channel": f"{account.label} {account.display_name or account.handle}"
+        }
+    if kind == "variant":
+        return _("Own text for a channel")
+    if kind == "alt":
+        return _("Alt text of image %(n)s") % {"n": key}
+    if kind == "link_card":
+        return _("Link preview")
+    if kind == "link":
+        return _("Link")
+    return _("Main text")
+
+
+def gate_rows(verdict: services.Verdict, accounts: Sequence[ChannelAccount]) -> dict[str, Any]:
+    """The gate's findings per text, for the compose and review pages."""
+    by_pk = {a.pk: a for a in accounts}
+    return {
+        "reason": verdict.reason,
+        "why": review_reason_text(verdict.reason) if verdict.reason else "",
+        "hetu": verdict.reason == "hetu",
+        "texts": [
+            {
+                "target": t.target,
+                "label": text_label(t.target, by_pk),
+                "text": t.text,
+                "findings": t.shown,
+                "hetu": t.hetu,
+                "blocking": sum(1 for f in t.findings if f.severity == "block"),
+            }
+            for t in verdict.texts
+        ],
+    }
+
+
+HETU_MESSAGE = gettext_lazy(
+    "The post holds a henkilötunnus (Finnish personal identity code). Remove it: a post with "
+    "one can never be published, whatever the approval. The draft is saved."
+)
+
+
+CHANGED_MESSAGE = gettext_lazy(
+    "The post changed while it was being sent, so it was not sent. Check it and send it again."
+)
 
 
 def review_reason_text(reason: str) -> str:
+    if reason == "hetu":
+        return _("the text holds a henkilötunnus, which must be removed before the post can go out")
     if reason == "privacy_block":
         return _("the text may reveal a client's private details, so a reviewer must approve it")
     if reason == "organisation_rule":

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import assert_accessible, login
+from tests.posts.view_helpers import stamp_as_checked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,7 +100,7 @@ def test_a_failed_delivery_shows_its_reason_and_retry_publishes_it(
     post = Post.objects.create(
         organisation=org, author=members["editor"], text="Tämä ei mennyt läpi", state="done"
     )
-    Delivery.objects.create(
+    delivery = Delivery.objects.create(
         post=post,
         account=account,
         state=Delivery.State.FAILED,
@@ -107,6 +108,7 @@ def test_a_failed_delivery_shows_its_reason_and_retry_publishes_it(
         last_error_code="invalid",
         last_error_detail="hashtag not allowed",
     )
+    stamp_as_checked(delivery)  # it was scheduled by the services, which stamp it
     login(page, "editor")
     page.goto(page.base + "/o/toivon-polku/posts/")
     assert page.locator("#section-failed .post-link").is_visible()

@@ -102,3 +102,15 @@ def test_the_check_api_refuses_an_organisation_the_caller_is_not_in(
         HTTP_AUTHORIZATION=f"Bearer {raw}",
     )
     assert response.status_code == 404
+
+
+def test_the_live_check_says_a_henkilotunnus_must_be_removed(client_for: Any) -> None:
+    # 131052-308T: the checksum example of the Digital and Population Data Services Agency.
+    partial = client_for("editor").post(
+        "/o/toivon-polku/check/partial/", {"text": "Tunnus 131052-308T.", "lang": "fi"}
+    )
+    assert 'id="check-hetu"' in partial.content.decode()
+    plain = client_for("editor").post(
+        "/o/toivon-polku/check/partial/", {"text": "Tilausnumero 131052-308U.", "lang": "fi"}
+    )
+    assert 'id="check-hetu"' not in plain.content.decode()

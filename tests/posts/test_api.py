@@ -138,7 +138,7 @@ def test_a_time_without_an_offset_is_read_in_the_persons_time_zone(
 
 def test_a_post_revealing_a_client_goes_to_review(api: Any, feed_account: Any) -> None:
     data = {
-        "text": "Asiakkaamme Matti Virtanen (hetu 131052-308T) kertoi tarinansa.",
+        "text": "Asiakkaamme Matti Virtanen sairastaa masennusta ja kertoi tarinansa.",
         "accounts": [str(feed_account.public_id)],
     }
     body = _post_json(Client(), f"{ORG}/posts", data, api("editor")).json()

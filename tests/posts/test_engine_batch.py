@@ -17,6 +17,7 @@ from kaiku.organisations.models import AuditEvent
 from kaiku.posts import engine, services
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
 from tests.posts.conftest import run_jobs, settle
+from tests.posts.view_helpers import stamp_as_checked
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,7 @@ def test_what_cannot_start_cleanly_takes_the_one_by_one_way(
 ) -> None:
     plain, thread, held, deleted, uncertain = _due(org, members, mastodon_account, rf_request, 5)
     Delivery.objects.filter(pk=thread.pk).update(parts=["Ensimmäinen osa.", "Toinen osa."])
+    stamp_as_checked(thread)
     Delivery.objects.filter(pk=held.pk).update(held=True)
     Post.objects.filter(pk=deleted.post_id).update(deleted_at=timezone.now())
     # An earlier attempt's answer was lost, and the status is out there already.

@@ -143,7 +143,7 @@ def test_sending_without_a_channel_is_refused(client_for: Any, feed_account: Any
 def test_a_post_revealing_a_client_goes_to_review_and_says_why(
     client_for: Any, feed_account: Any
 ) -> None:
-    text = "Asiakkaamme Matti Virtanen (hetu 131052-308T) kertoi tarinansa."
+    text = "Asiakkaamme Matti Virtanen sairastaa masennusta ja kertoi tarinansa."
     response = client_for("editor").post(NEW, _form(text, feed_account, action="send"), follow=True)
     post = Post.objects.get()
     assert post.state == Post.State.IN_REVIEW

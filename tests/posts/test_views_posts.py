@@ -17,7 +17,7 @@ from kaiku.posts import services
 from kaiku.posts.models import ChannelAccount, Delivery, Post
 from kaiku.posts.views import dashboard_alerts
 from tests.posts.conftest import run_jobs
-from tests.posts.view_helpers import fake_account, install_fake
+from tests.posts.view_helpers import fake_account, install_fake, stamp_as_checked
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,10 @@ def _post(org: Any, author: Any, account: Any, **kw: Any) -> Post:
     post = Post.objects.create(
         organisation=org, author=author, text=kw.pop("text", "Tervetuloa kahville!"), **kw
     )
-    Delivery.objects.create(post=post, account=account, state=delivery_state, **delivery_kw)
+    delivery = Delivery.objects.create(
+        post=post, account=account, state=delivery_state, **delivery_kw
+    )
+    stamp_as_checked(delivery)
     return post
 
 
@@ -390,7 +393,7 @@ def test_a_reviewer_approves_a_post_and_it_is_scheduled(
 def test_approving_a_privacy_finding_needs_a_reason(
     client_for: Any, org: Any, members: Any, feed_account: Any, rf_request: Any
 ) -> None:
-    text = "Asiakkaamme Matti Virtanen (hetu 131052-308T) kertoi tarinansa."
+    text = "Asiakkaamme Matti Virtanen sairastaa masennusta ja kertoi tarinansa."
     post = _sent(org, members, feed_account, rf_request, text)
     post.refresh_from_db()
     assert post.review_required_reason == "privacy_block"

@@ -139,3 +139,14 @@ def jpeg_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (5, 5), (200, 10, 10)).save(out, format="JPEG")
     return out.getvalue()
+
+
+def stamp_as_checked(delivery: Any) -> None:
+    """A delivery a test writes straight to the database stands for one the safety gate
+    checked: stamp its outgoing texts as the services do (kaiku.posts.services._schedule)."""
+    from kaiku.posts import engine, gate
+    from kaiku.posts.models import Delivery
+
+    delivery = Delivery.objects.select_related("post", "account").get(pk=delivery.pk)
+    stamp = gate.stamp(engine.outgoing_for(delivery))
+    Delivery.objects.filter(pk=delivery.pk).update(gate_stamp=stamp)
