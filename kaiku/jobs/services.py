@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,14 @@ HANDLERS: dict[str, Handler] = {}
 # with backoff). It must never let one job's failure decide another job's outcome.
 BatchHandler = Callable[[list[dict[str, Any]]], list[BaseException | None]]
 BATCH_HANDLERS: dict[str, tuple[BatchHandler, int]] = {}
+# What to do when a job of a kind has ended ``failed`` (attempts spent, or a permanent error):
+# called with its payload, so that what the job was for does not stay waiting unseen.
+GIVE_UP_HANDLERS: dict[str, Handler] = {}
+
+# Set by the worker while a batch handler runs: counts the attempt of the jobs it starts.
+BATCH_STARTED: ContextVar[Callable[[list[int]], None] | None] = ContextVar(
+    "kaikuBATCH_STARTED", default=None
+)
 
 
 class PermanentJobError(Exception):
@@ -53,6 +62,29 @@ def batch_handler(kind: str, *, size: int) -> Callable[[BatchHandler], BatchHand
 
     def register(func: BatchHandler) -> BatchHandler:
         BATCH_HANDLERS[kind] = (func, size)
+        return func
+
+    return register
+
+
+def batch_started(positions: Iterable[int]) -> None:
+    """A batch handler says it now begins the work of these payloads (by position in its list).
+
+    An attempt counts against a job of a batch only from here: a worker killed while it holds
+    a batch costs an attempt to the jobs it had started, not to the rest of the batch. (A job
+    the handler returns an error for counts an attempt anyway.)"""
+    mark = BATCH_STARTED.get()
+    if mark is not None:
+        mark(list(positions))
+
+
+def on_give_up(kind: str) -> Callable[[Handler], Handler]:
+    """Register what happens when a job of ``kind`` ends failed (its attempts spent, its lease
+    run out once too often, or a permanent error). It runs at most once per failure but may
+    run again for a job already handled (two workers recovering at once): make it idempotent."""
+
+    def register(func: Handler) -> Handler:
+        GIVE_UP_HANDLERS[kind] = func
         return func
 
     return register
