@@ -81,12 +81,12 @@ def chain(payload: dict[str, Any]) -> None:
     enqueue("test.record", {"log": payload["log"], "n": payload.get("n", 0) + 1})
 
 
-@handler("test.batch")
+@handler("test.record_batch")
 def batch_one(payload: dict[str, Any]) -> None:
     record(payload)
 
 
-@batch_handler("test.batch", size=20)
+@batch_handler("test.record_batch", size=20)
 def batch(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
     """Run ``test.record``'s work for each payload in turn, saying when each one starts."""
     for position, payload in enumerate(payloads):

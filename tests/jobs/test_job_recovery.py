@@ -81,7 +81,7 @@ def test_a_kill_in_a_batch_costs_an_attempt_only_to_the_job_that_was_running(
 ) -> None:
     # Ten jobs due together, taken as one batch; the fourth hangs on its first run, and the
     # worker is killed there.
-    procs.enqueue("test.batch", 10, sleep_first_run=60, only_n=4)
+    procs.enqueue("test.record_batch", 10, sleep_first_run=60, only_n=4)
     first = procs.kaiku("worker", name="killed")
     _wait_for_log(procs, "done", 3)
     _wait_for_log(procs, "start", 4)
