@@ -2,13 +2,17 @@
 
 How a delivery goes out (``publish_delivery``):
 1. Re-read the delivery. Published, cancelled, failed, held or not yet due: nothing to do.
-2. Claim it: a conditional UPDATE moves it to ``publishing``. A delivery already
-   ``publishing`` whose claim is younger than the job lease belongs to a live worker: wait.
-   An older claim, or ``unconfirmed``, means an earlier attempt may or may not have reached
-   the platform: the first unrecorded part is *reconciled* (looked up) before anything is sent.
+2. Claim it: a conditional UPDATE moves it to ``publishing``. A delivery found
+   ``publishing`` was left by a worker that lost its job (killed, or its attempt ended in an
+   error): it becomes ``unconfirmed`` and waits out any request of that worker still in
+   flight. An ``unconfirmed`` delivery may or may not have reached the platform: the first
+   unrecorded part is *reconciled* (looked up) before anything is sent.
 3. Each thread part is published and written to the ledger (PublishedPart, unique per part)
-   in the same transaction that moves the delivery on, before the next part is sent.
+   in the same transaction that moves the delivery on (``_record_out``, the one way a success
+   is written, which also settles the post's own state), before the next part is sent.
 4. A failure goes through ``record_failure``, the one place that decides what happens next.
+5. A job that gives up fails its delivery visibly (``give_up``), and a sweeper job repairs
+   what a crash or an older version may have left behind (``sweep``).
 """
 
 from __future__ import annotations
