@@ -30,9 +30,11 @@ BATCH_HANDLERS: dict[str, tuple[BatchHandler, int]] = {}
 GIVE_UP_HANDLERS: dict[str, Handler] = {}
 
 # Set by the worker while a batch handler runs: counts the attempt of the jobs it starts.
-BATCH_STARTED: ContextVar[Callable[[list[int]], None] | None] = ContextVar(
-    "kaikuBATCH_STARTED", default=None
+BATCH_STARTED: ContextVar[Callable[[list[int]], set[int]] | None] = ContextVar(
+    "kaiku_batch_started", default=None
 )
+# The id of the worker running the current job (None outside a worker's run).
+CURRENT_WORKER: ContextVar[str | None] = ContextVar("kaiku_current_worker", default=None)
 
 
 class PermanentJobError(Exception):
@@ -67,15 +69,17 @@ def batch_handler(kind: str, *, size: int) -> Callable[[BatchHandler], BatchHand
     return register
 
 
-def batch_started(positions: Iterable[int]) -> None:
-    """A batch handler says it now begins the work of these payloads (by position in its list).
+def batch_started(positions: Iterable[int]) -> set[int]:
+    """A batch handler says it now begins the work of these payloads (by position in its list),
+    and learns which of them are still its own: a worker that was cut off for longer than its
+    lease may have lost jobs of its batch to another worker, and must leave those alone.
 
     An attempt counts against a job of a batch only from here: a worker killed while it holds
     a batch costs an attempt to the jobs it had started, not to the rest of the batch. (A job
     the handler returns an error for counts an attempt anyway.)"""
+    wanted = list(positions)
     mark = BATCH_STARTED.get()
-    if mark is not None:
-        mark(list(positions))
+    return set(wanted) if mark is None else mark(wanted)
 
 
 def on_give_up(kind: str) -> Callable[[Handler], Handler]:

@@ -56,6 +56,7 @@ from kaiku.jobs.models import Job, WorkerHeartbeat
 from kaiku.jobs.services import (
     BATCH_HANDLERS,
     BATCH_STARTED,
+    CURRENT_WORKER,
     GIVE_UP_HANDLERS,
     HANDLERS,
     PermanentJobError,
@@ -379,17 +380,22 @@ def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
     """
     func, _size = BATCH_HANDLERS[jobs[0].kind]
     counted: set[int] = set()  # positions of the jobs whose attempt is counted
+    lost: set[int] = set()  # positions of jobs found held by another worker
 
-    def started(positions: list[int]) -> None:
-        new = {p for p in positions if 0 <= p < len(jobs)} - counted
-        if not new:
-            return
-        Job.objects.filter(
-            id__in=[jobs[p].pk for p in new], state=Job.State.RUNNING, locked_by=worker_id
-        ).update(attempts=F("attempts") + 1)
-        counted.update(new)
-        for p in new:
-            jobs[p].attempts += 1
+    def started(positions: list[int]) -> set[int]:
+        wanted = {p for p in positions if 0 <= p < len(jobs)}
+        new = wanted - counted - lost
+        if new:
+            ids = [jobs[p].pk for p in new]
+            mine = Job.objects.filter(id__in=ids, state=Job.State.RUNNING, locked_by=worker_id)
+            if mine.update(attempts=F("attempts") + 1) < len(new):
+                held = set(mine.values_list("id", flat=True))
+                lost.update(p for p in new if jobs[p].pk not in held)
+                logger.warning("lost %d jobs of a batch to another worker", len(new & lost))
+            for p in new - lost:
+                jobs[p].attempts += 1
+            counted.update(new - lost)
+        return wanted - lost
 
     outcomes: list[BaseException | None]
     token = BATCH_STARTED.set(started)
@@ -516,6 +522,7 @@ def _run_claimed(
             logger.warning("could not claim more jobs for a batch", exc_info=True)
     if heartbeat is not None:
         heartbeat.current_jobs = [j.pk for j in jobs]
+    token = CURRENT_WORKER.set(worker_id)
     try:
         if len(jobs) > 1:
             execute_batch(jobs, worker_id)
@@ -525,6 +532,7 @@ def _run_claimed(
         # The outcome could not be written; the lease runs out and the job is tried again.
         logger.exception("job %s: could not record its outcome", job)
     finally:
+        CURRENT_WORKER.reset(token)
         if heartbeat is not None:
             heartbeat.current_jobs = []
     if heartbeat is not None:

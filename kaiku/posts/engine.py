@@ -46,6 +46,7 @@ from kaiku.channels.base import (
 )
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import (
+    CURRENT_WORKER,
     RetryLater,
     batch_handler,
     batch_started,
@@ -190,7 +191,9 @@ def publish_jobs(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
         wave = 2 * settings.KAIKU_PUBLISH_THREADS
         for start in range(0, len(candidates), wave):
             chunk = candidates[start : start + wave]
-            batch_started(position[delivery.pk] for delivery in chunk)
+            # Only deliveries whose jobs are still this worker's (see ``batch_started``).
+            mine = batch_started(position[delivery.pk] for delivery in chunk)
+            chunk = [delivery for delivery in chunk if position[delivery.pk] in mine]
             results.update(_record_sent(_send_all(_claim_clean(chunk, connectors))))
     finally:
         for _account, connector in connectors.values():
@@ -200,7 +203,9 @@ def publish_jobs(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
         if pk in results:
             outcomes.append(results.pop(pk))
             continue
-        batch_started([position[pk]])
+        if not batch_started([position[pk]]):
+            outcomes.append(None)  # another worker holds its job now; its outcome is theirs
+            continue
         try:
             publish_delivery(pk)
             outcomes.append(None)
@@ -534,6 +539,18 @@ def _claim(delivery: Delivery) -> bool | None:
         )
         return False if taken else None
     if delivery.state == Delivery.State.PUBLISHING:
+        holder = (
+            Job.objects.filter(
+                unique_key=f"publish:{delivery.pk}", state=Job.State.RUNNING, lease_until__gt=now
+            )
+            .exclude(locked_by=CURRENT_WORKER.get() or "")
+            .values_list("lease_until", flat=True)
+            .first()
+        )
+        if holder is not None:
+            # Another worker holds the delivery's job and renews its lease: it is alive and
+            # may be sending right now (this worker lost the job while cut off). Hands off.
+            raise RetryLater(holder + timedelta(seconds=1), "publish in flight elsewhere")
         since = delivery.publishing_since or now
         stale = rows.filter(state=Delivery.State.PUBLISHING, publishing_since=since)
         if since + IN_FLIGHT_AT_MOST > now:
