@@ -215,7 +215,7 @@ else:
 DEFAULT_FROM_EMAIL = env_str("KAIKU_EMAIL_FROM", "kaiku@localhost")
 
 # The worker: how long a claimed job stays ours, and when /health calls the worker silent.
-KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 300, minimum=1)
+KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 30, minimum=1)
 KAIKU_WORKER_SILENT_SECONDS = env_int("KAIKU_WORKER_SILENT_SECONDS", 60, minimum=5)
 KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
 # The first wait before a failed publish is retried (it doubles each time, up to 30 min).

@@ -40,12 +40,12 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="kaiku.W002",
             )
         )
-    if settings.KAIKU_JOB_LEASE_SECONDS < 60 and not settings.TESTING:
+    if settings.KAIKU_JOB_LEASE_SECONDS < 15 and not settings.TESTING:
         problems.append(
             Warning(
-                "KAIKU_JOB_LEASE_SECONDS is under a minute.",
-                hint="A lease shorter than a platform request's timeout (20 s) could let a "
-                "second worker start the same job while the first is still waiting.",
+                "KAIKU_JOB_LEASE_SECONDS is under 15 seconds.",
+                hint="A running worker renews its leases every few seconds; a lease this short "
+                "lets a worker that waits briefly for a busy database lose its jobs to another.",
                 id="kaiku.W003",
             )
         )

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,16 @@ HANDLERS: dict[str, Handler] = {}
 # with backoff). It must never let one job's failure decide another job's outcome.
 BatchHandler = Callable[[list[dict[str, Any]]], list[BaseException | None]]
 BATCH_HANDLERS: dict[str, tuple[BatchHandler, int]] = {}
+# What to do when a job of a kind has ended ``failed`` (attempts spent, or a permanent error):
+# called with its payload, so that what the job was for does not stay waiting unseen.
+GIVE_UP_HANDLERS: dict[str, Handler] = {}
+
+# Set by the worker while a batch handler runs: counts the attempt of the jobs it starts.
+BATCH_STARTED: ContextVar[Callable[[list[int]], set[int]] | None] = ContextVar(
+    "kaiku_batch_started", default=None
+)
+# The id of the worker running the current job (None outside a worker's run).
+CURRENT_WORKER: ContextVar[str | None] = ContextVar("kaiku_current_worker", default=None)
 
 
 class PermanentJobError(Exception):
@@ -53,6 +64,31 @@ def batch_handler(kind: str, *, size: int) -> Callable[[BatchHandler], BatchHand
 
     def register(func: BatchHandler) -> BatchHandler:
         BATCH_HANDLERS[kind] = (func, size)
+        return func
+
+    return register
+
+
+def batch_started(positions: Iterable[int]) -> set[int]:
+    """A batch handler says it now begins the work of these payloads (by position in its list),
+    and learns which of them are still its own: a worker that was cut off for longer than its
+    lease may have lost jobs of its batch to another worker, and must leave those alone.
+
+    An attempt counts against a job of a batch only from here: a worker killed while it holds
+    a batch costs an attempt to the jobs it had started, not to the rest of the batch. (A job
+    the handler returns an error for counts an attempt anyway.)"""
+    wanted = list(positions)
+    mark = BATCH_STARTED.get()
+    return set(wanted) if mark is None else mark(wanted)
+
+
+def on_give_up(kind: str) -> Callable[[Handler], Handler]:
+    """Register what happens when a job of ``kind`` ends failed (its attempts spent, its lease
+    run out once too often, or a permanent error). It runs at most once per failure but may
+    run again for a job already handled (two workers recovering at once): make it idempotent."""
+
+    def register(func: Handler) -> Handler:
+        GIVE_UP_HANDLERS[kind] = func
         return func
 
     return register

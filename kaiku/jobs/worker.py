@@ -10,10 +10,19 @@ Finishing is conditional too: only a row still ``running`` and ``locked_by`` thi
 written. A worker that was paused or cut off for longer than its lease, and whose job has gone
 to another worker meanwhile, leaves the row alone.
 
-The lease (``KAIKU_JOB_LEASE_SECONDS``) is how long a silent worker keeps its job: while a job
-runs, the heartbeat thread extends the lease every few seconds, so a long job is not taken over,
-but a killed worker's job becomes due again once the lease has run out. Each claim counts an
-attempt, so a job that kills its worker every time ends ``failed`` after ``max_attempts``.
+The lease (``KAIKU_JOB_LEASE_SECONDS``, 30 s) is how long a silent worker keeps its jobs: while
+jobs run, the heartbeat thread extends the lease of every job the worker holds (a whole claimed
+batch) every few seconds, so a long job is not taken over, but a killed worker's jobs become
+due again once the lease has run out. Sooner still: a worker has a name that outlives its
+process (``stable_identity``: the host, the data folder and a slot held with a file lock), and
+a worker starting under a name lets go at once of the jobs still ``running`` under it, which
+the dead process before it cannot be running any more.
+
+An attempt counts when a job starts: at its claim for a job run alone, and when the batch
+handler starts on it (``batch_started``) for a job of a batch, so a kill costs an attempt to
+the jobs that were running, not to the whole batch. A job that kills its worker every time
+ends ``failed`` after ``max_attempts``; its kind's give-up handler (``on_give_up``) then makes
+what the job was for fail where people see it.
 
 Handlers are registered by importing each installed app's ``jobs`` module. The environment
 variable ``KAIKU_EXTRA_JOB_MODULES`` (comma-separated module names) imports more handler
@@ -29,12 +38,16 @@ import random
 import re
 import secrets
 import socket
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
@@ -42,6 +55,9 @@ from django.utils.translation import gettext as _
 from kaiku.jobs.models import Job, WorkerHeartbeat
 from kaiku.jobs.services import (
     BATCH_HANDLERS,
+    BATCH_STARTED,
+    CURRENT_WORKER,
+    GIVE_UP_HANDLERS,
     HANDLERS,
     PermanentJobError,
     RetryLater,
@@ -81,9 +97,64 @@ _REDACTIONS = (
 )
 
 
-def new_worker_id() -> str:
-    """``hostname:pid:random``, unique even when a PID is reused or two hosts share a name."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+# At most this many workers share one data folder on one host (each holds one slot).
+MAX_SLOTS = 256
+
+
+def new_worker_id(identity: str | None = None) -> str:
+    """``identity:pid:random`` (the identity defaults to the host name), unique even when a PID
+    is reused or two hosts share a name."""
+    return f"{identity or socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _folder_token(folder: Path) -> str:
+    """A random name for this data folder, made once (two workers starting together agree)."""
+    path = folder / "id"
+    if not path.exists():
+        temporary = folder / f"id.{os.getpid()}.{secrets.token_hex(4)}"
+        temporary.write_text(secrets.token_hex(4) + "\n")
+        try:
+            os.link(temporary, path)  # fails if another worker made it first; then use theirs
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
+
+
+@contextmanager
+def stable_identity() -> Iterator[str | None]:
+    """A worker's name that outlives its process: ``host/folder/slot``. The slot is the first
+    of the data folder's ``workers/slot-N.lock`` files that no living process holds locked, so
+    two running workers never share a name, and a worker restarted after a crash gets its old
+    name back (the operating system drops a dead process's lock). None where file locks are
+    not available: the worker then relies on the lease alone."""
+    if sys.platform == "win32":
+        yield None
+        return
+    import fcntl
+
+    folder = Path(settings.DATA_DIR) / "workers"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        token = _folder_token(folder)
+    except OSError:
+        logger.warning("no stable worker name: %s is not writable", folder, exc_info=True)
+        yield None
+        return
+    for slot in range(MAX_SLOTS):
+        handle = (folder / f"slot-{slot}.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            yield f"{socket.gethostname()[:60]}/{token}/{slot}"
+        finally:
+            handle.close()  # and with it the lock
+        return
+    yield None
 
 
 def load_handlers() -> None:
@@ -160,22 +231,49 @@ def claim(
 
 def recover_expired() -> int:
     """Jobs whose worker went silent past the lease: due again, or failed when out of attempts."""
-    now = timezone.now()
-    expired = Job.objects.filter(state=Job.State.RUNNING, lease_until__lt=now)
+    expired = Job.objects.filter(state=Job.State.RUNNING, lease_until__lt=timezone.now())
     if not expired.exists():
         return 0
     message = _("The worker running this job stopped before it finished (its lease expired).")
-    failed = expired.filter(attempts__gte=F("max_attempts")).update(
+    return _recover(expired, message)
+
+
+def release_own(identity: str) -> int:
+    """At a worker's start: the jobs still ``running`` under its name belong to a process of
+    that name that has died (the name's lock is ours now), so they are due again at once."""
+    mine = Job.objects.filter(state=Job.State.RUNNING, locked_by__startswith=identity + ":")
+    message = _("The worker running this job stopped before it finished and was restarted.")
+    return _recover(mine, message)
+
+
+def _recover(jobs: QuerySet[Job], message: str) -> int:
+    now = timezone.now()
+    spent = list(jobs.filter(attempts__gte=F("max_attempts")).values_list("id", flat=True))
+    failed = jobs.filter(id__in=spent).update(
         state=Job.State.FAILED, finished_at=now, lease_until=None, locked_by="", last_error=message
     )
-    retried = expired.filter(attempts__lt=F("max_attempts")).update(
+    retried = jobs.exclude(id__in=spent).update(
         state=Job.State.DUE, run_at=now, lease_until=None, locked_by="", last_error=message
     )
     if failed or retried:
         logger.warning(
-            "recovered %d jobs with an expired lease (%d failed)", failed + retried, failed
+            "recovered %d jobs of a stopped worker (%d failed)", failed + retried, failed
         )
+    if failed:
+        for job in Job.objects.filter(id__in=spent, state=Job.State.FAILED, finished_at=now):
+            _gave_up(job)
     return failed + retried
+
+
+def _gave_up(job: Job) -> None:
+    func = GIVE_UP_HANDLERS.get(job.kind)
+    if func is None:
+        return
+    try:
+        func(job.payload)
+    except Exception:
+        # Not lost: the kind's own sweeping (e.g. the publishing engine's) finds it later.
+        logger.exception("job %s: its give-up handler failed", job)
 
 
 def _finish(job: Job, worker_id: str, **fields: object) -> bool:
@@ -190,8 +288,13 @@ def _finish(job: Job, worker_id: str, **fields: object) -> bool:
     return written == 1
 
 
-def claim_more(worker_id: str, kind: str, limit: int, *, due_by: datetime) -> list[Job]:
-    """Take up to ``limit`` more due jobs of ``kind`` (oldest first) for a batch."""
+def claim_more(
+    worker_id: str, kind: str, limit: int, *, due_by: datetime, first: Job | None = None
+) -> list[Job]:
+    """Take up to ``limit`` more due jobs of ``kind`` (oldest first) for a batch.
+
+    Their attempts are not counted here but when the batch handler starts them; so is the
+    attempt of ``first`` (the job claimed alone before), given back when more jobs join it."""
     if limit <= 0:
         return []
     now = timezone.now()
@@ -206,13 +309,16 @@ def claim_more(worker_id: str, kind: str, limit: int, *, due_by: datetime) -> li
             return []
         # Conditional, like a single claim: a row another worker took meanwhile stays its own.
         Job.objects.filter(id__in=ids, state=Job.State.DUE).update(
-            state=Job.State.RUNNING,
-            locked_by=worker_id,
-            lease_until=_lease_until(now),
-            attempts=F("attempts") + 1,
+            state=Job.State.RUNNING, locked_by=worker_id, lease_until=_lease_until(now)
         )
         taken = Job.objects.filter(id__in=ids, state=Job.State.RUNNING, locked_by=worker_id)
-        return sorted(taken, key=lambda job: ids.index(job.pk))
+        jobs = sorted(taken, key=lambda job: ids.index(job.pk))
+        if jobs and first is not None:
+            Job.objects.filter(id=first.pk, state=Job.State.RUNNING, locked_by=worker_id).update(
+                attempts=F("attempts") - 1
+            )
+            first.attempts -= 1
+        return jobs
 
 
 def _outcome(job: Job, exc: BaseException | None) -> dict[str, object]:
@@ -259,7 +365,11 @@ def execute(job: Job, worker_id: str) -> str | None:
     except Exception as exc:
         error = exc
     outcome = _outcome(job, error)
-    return str(outcome["state"]) if _finish(job, worker_id, **outcome) else None
+    if not _finish(job, worker_id, **outcome):
+        return None
+    if outcome["state"] == Job.State.FAILED:
+        _gave_up(job)
+    return str(outcome["state"])
 
 
 def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
@@ -269,7 +379,26 @@ def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
     would. Returns the state written for each job (None where the job was no longer ours).
     """
     func, _size = BATCH_HANDLERS[jobs[0].kind]
+    counted: set[int] = set()  # positions of the jobs whose attempt is counted
+    lost: set[int] = set()  # positions of jobs found held by another worker
+
+    def started(positions: list[int]) -> set[int]:
+        wanted = {p for p in positions if 0 <= p < len(jobs)}
+        new = wanted - counted - lost
+        if new:
+            ids = [jobs[p].pk for p in new]
+            mine = Job.objects.filter(id__in=ids, state=Job.State.RUNNING, locked_by=worker_id)
+            if mine.update(attempts=F("attempts") + 1) < len(new):
+                held = set(mine.values_list("id", flat=True))
+                lost.update(p for p in new if jobs[p].pk not in held)
+                logger.warning("lost %d jobs of a batch to another worker", len(new & lost))
+            for p in new - lost:
+                jobs[p].attempts += 1
+            counted.update(new - lost)
+        return wanted - lost
+
     outcomes: list[BaseException | None]
+    token = BATCH_STARTED.set(started)
     try:
         outcomes = func([job.payload for job in jobs])
         if len(outcomes) != len(jobs):
@@ -277,6 +406,10 @@ def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
     except Exception as batch_error:
         # Whatever the handler did not record stays safe: each job is simply tried again.
         outcomes = [batch_error] * len(jobs)
+    finally:
+        BATCH_STARTED.reset(token)
+    # A job that ended in an error used its attempt, whether or not the handler said it began.
+    started([i for i, error in enumerate(outcomes) if error and not isinstance(error, RetryLater)])
     done = [job.pk for job, error in zip(jobs, outcomes, strict=True) if error is None]
     written = set(
         Job.objects.filter(id__in=done, state=Job.State.RUNNING, locked_by=worker_id).values_list(
@@ -288,12 +421,19 @@ def execute_batch(jobs: list[Job], worker_id: str) -> list[str | None]:
             state=Job.State.DONE, finished_at=timezone.now(), lease_until=None, locked_by=""
         )
     states: list[str | None] = []
-    for job, error in zip(jobs, outcomes, strict=True):
+    for position, (job, error) in enumerate(zip(jobs, outcomes, strict=True)):
         if error is None:
             states.append(str(Job.State.DONE) if job.pk in written else None)
             continue
         outcome = _outcome(job, error)
-        states.append(str(outcome["state"]) if _finish(job, worker_id, **outcome) else None)
+        if position not in counted:
+            outcome.pop("attempts", None)  # nothing to give back for a job never started
+        if not _finish(job, worker_id, **outcome):
+            states.append(None)
+            continue
+        if outcome["state"] == Job.State.FAILED:
+            _gave_up(job)
+        states.append(str(outcome["state"]))
     return states
 
 
@@ -377,11 +517,12 @@ def _run_claimed(
     if due_by is not None and job.kind in BATCH_HANDLERS:
         size = BATCH_HANDLERS[job.kind][1]
         try:
-            jobs += claim_more(worker_id, job.kind, size - 1, due_by=due_by)
+            jobs += claim_more(worker_id, job.kind, size - 1, due_by=due_by, first=job)
         except DatabaseError:
             logger.warning("could not claim more jobs for a batch", exc_info=True)
     if heartbeat is not None:
         heartbeat.current_jobs = [j.pk for j in jobs]
+    token = CURRENT_WORKER.set(worker_id)
     try:
         if len(jobs) > 1:
             execute_batch(jobs, worker_id)
@@ -391,6 +532,7 @@ def _run_claimed(
         # The outcome could not be written; the lease runs out and the job is tried again.
         logger.exception("job %s: could not record its outcome", job)
     finally:
+        CURRENT_WORKER.reset(token)
         if heartbeat is not None:
             heartbeat.current_jobs = []
     if heartbeat is not None:
@@ -460,16 +602,26 @@ def _idle_wait() -> float:
 
 
 def run(
-    stop: threading.Event | None = None, *, once: bool = False, worker_id: str | None = None
+    stop: threading.Event | None = None,
+    *,
+    once: bool = False,
+    worker_id: str | None = None,
+    identity: str | None = None,
 ) -> int:
     """Work until ``stop`` is set (or, with ``once``, until nothing is due). Returns jobs run.
 
     "Jobs run" counts every job this call claimed and ran, whatever its outcome. The current
-    job is always finished before the worker stops.
+    job is always finished before the worker stops. Without a ``worker_id`` the worker takes
+    a stable identity (``stable_identity``); with an ``identity`` (held by the caller), the
+    jobs a dead process of that identity left ``running`` are released first.
     """
+    if worker_id is None:
+        with stable_identity() as taken:
+            return run(stop, once=once, worker_id=new_worker_id(taken), identity=taken)
     stop = stop or threading.Event()
-    worker_id = worker_id or new_worker_id()
     load_handlers()
+    if identity is not None:
+        release_own(identity)
     if not once:
         ensure_periodic()
     heartbeat = Heartbeat(worker_id)

@@ -2,13 +2,17 @@
 
 How a delivery goes out (``publish_delivery``):
 1. Re-read the delivery. Published, cancelled, failed, held or not yet due: nothing to do.
-2. Claim it: a conditional UPDATE moves it to ``publishing``. A delivery already
-   ``publishing`` whose claim is younger than the job lease belongs to a live worker: wait.
-   An older claim, or ``unconfirmed``, means an earlier attempt may or may not have reached
-   the platform: the first unrecorded part is *reconciled* (looked up) before anything is sent.
+2. Claim it: a conditional UPDATE moves it to ``publishing``. A delivery found
+   ``publishing`` was left by a worker that lost its job (killed, or its attempt ended in an
+   error): it becomes ``unconfirmed`` and waits out any request of that worker still in
+   flight. An ``unconfirmed`` delivery may or may not have reached the platform: the first
+   unrecorded part is *reconciled* (looked up) before anything is sent.
 3. Each thread part is published and written to the ledger (PublishedPart, unique per part)
-   in the same transaction that moves the delivery on, before the next part is sent.
+   in the same transaction that moves the delivery on (``_record_out``, the one way a success
+   is written, which also settles the post's own state), before the next part is sent.
 4. A failure goes through ``record_failure``, the one place that decides what happens next.
+5. A job that gives up fails its delivery visibly (``give_up``), and a sweeper job repairs
+   what a crash or an older version may have left behind (``sweep``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F, Field, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Exists, F, Field, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from kaiku import rows
@@ -42,7 +46,16 @@ from kaiku.channels.base import (
     PublishedPart as Part,
 )
 from kaiku.jobs.models import Job
-from kaiku.jobs.services import RetryLater, batch_handler, enqueue, handler
+from kaiku.jobs.services import (
+    CURRENT_WORKER,
+    RetryLater,
+    batch_handler,
+    batch_started,
+    enqueue,
+    handler,
+    on_give_up,
+    periodic,
+)
 from kaiku.organisations import audit
 from kaiku.posts import gate, notify
 from kaiku.posts.errors import error_message
@@ -54,6 +67,9 @@ log = logging.getLogger(__name__)
 PUBLISH_JOB = "posts.publish"
 PRECHECK_JOB = "posts.precheck"
 MAX_ATTEMPTS = 6
+# A publish job's own limit: interruptions (a killed worker) and errors outside the platform's
+# answers; waits the engine asks for (rate limits, backoff) do not count.
+PUBLISH_JOB_ATTEMPTS = 50
 PRECHECK_BEFORE = timedelta(minutes=30)
 MAX_RATE_LIMIT_WAIT = timedelta(hours=24)
 
@@ -78,7 +94,7 @@ def _put_job(kind: str, key: str, run_at: datetime, payload: dict[str, Any]) -> 
     """The open job with ``key`` runs at ``run_at``; made if there is none."""
     moved = Job.objects.filter(unique_key=key, state=Job.State.DUE).update(run_at=run_at)
     if not moved:
-        enqueue(kind, payload, run_at=run_at, unique_key=key, max_attempts=50)
+        enqueue(kind, payload, run_at=run_at, unique_key=key, max_attempts=PUBLISH_JOB_ATTEMPTS)
 
 
 def schedule_delivery(delivery: Delivery) -> None:
@@ -186,16 +202,31 @@ class _Sent:
 @batch_handler(PUBLISH_JOB, size=settings.KAIKU_PUBLISH_BATCH)
 def publish_jobs(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
     ids = [int(payload["delivery"]) for payload in payloads]
-    runs = _claim_clean(ids)
+    position = {pk: i for i, pk in enumerate(ids)}
+    results: dict[int, BaseException | None] = {}
+    connectors: _Connectors = {}
     try:
-        results = _record_sent(_send_all(runs))
+        candidates = _clean_candidates(ids)
+        # In waves of a few requests per thread, each claimed just before it is sent: a worker
+        # killed mid-batch leaves only its current wave ``publishing`` (to be reconciled after
+        # a wait); the rest of the batch is still ``scheduled`` and goes out at once.
+        wave = 2 * settings.KAIKU_PUBLISH_THREADS
+        for start in range(0, len(candidates), wave):
+            chunk = candidates[start : start + wave]
+            # Only deliveries whose jobs are still this worker's (see ``batch_started``).
+            mine = batch_started(position[delivery.pk] for delivery in chunk)
+            chunk = [delivery for delivery in chunk if position[delivery.pk] in mine]
+            results.update(_record_sent(_send_all(_claim_clean(chunk, connectors))))
     finally:
-        for connector in {id(run.connector): run.connector for run in runs}.values():
+        for _account, connector in connectors.values():
             connector.close()
     outcomes: list[BaseException | None] = []
     for pk in ids:
         if pk in results:
             outcomes.append(results.pop(pk))
+            continue
+        if not batch_started([position[pk]]):
+            outcomes.append(None)  # another worker holds its job now; its outcome is theirs
             continue
         try:
             publish_delivery(pk)
@@ -223,10 +254,13 @@ _NOT_READ = [
 ]
 
 
-def _claim_clean(ids: list[int]) -> list[_Run]:
-    """Claim the deliveries among ``ids`` that can start cleanly, with one UPDATE."""
+_Connectors = dict[int, tuple[ChannelAccount, Connector]]
+
+
+def _clean_candidates(ids: list[int]) -> list[Delivery]:
+    """The deliveries among ``ids`` that can start cleanly (read, not yet claimed)."""
     now = timezone.now()
-    candidates = [
+    return [
         delivery
         for delivery in Delivery.objects.select_related("post")
         # Reading a row costs more than the query: only what publishing needs is read.
@@ -241,12 +275,22 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
             account__status=ChannelAccount.Status.ACTIVE,
             published__isnull=True,
         )
+        .order_by("pk")
         if len(delivery.parts) <= 1
     ]
+
+
+def _claim_clean(candidates: list[Delivery], connectors: _Connectors) -> list[_Run]:
+    """Claim the candidates that are still scheduled (and their account working), with one
+    UPDATE. ``connectors`` holds one connector per account across the waves of a batch."""
     if not candidates:
         return []
+    now = timezone.now()
     Delivery.objects.filter(
-        pk__in=[d.pk for d in candidates], state=Delivery.State.SCHEDULED, held=False
+        pk__in=[d.pk for d in candidates],
+        state=Delivery.State.SCHEDULED,
+        held=False,
+        account__status=ChannelAccount.Status.ACTIVE,
     ).update(
         state=Delivery.State.PUBLISHING,
         publishing_since=now,
@@ -264,20 +308,19 @@ def _claim_clean(ids: list[int]) -> list[_Run]:
     )
     mint_part_keys([d for d in candidates if d.pk in taken])
     runs = []
-    connectors: dict[int, Connector] = {}
-    accounts = ChannelAccount.objects.in_bulk({d.account_id for d in candidates if d.pk in taken})
+    missing = {d.account_id for d in candidates if d.pk in taken} - set(connectors)
+    for account in ChannelAccount.objects.filter(pk__in=missing):
+        connectors[account.pk] = (account, account.connector())
     for delivery in candidates:
         if delivery.pk not in taken:
             continue
-        delivery.account = accounts[delivery.account_id]  # one instance per account
+        account, connector = connectors[delivery.account_id]
+        delivery.account = account  # one instance per account
         delivery.state = Delivery.State.PUBLISHING
         delivery.publishing_since = now
         delivery.first_attempt_at = delivery.first_attempt_at or now
         delivery.attempts += 1
-        account = delivery.account
-        if account.pk not in connectors:
-            connectors[account.pk] = account.connector()
-        run = _Run(delivery, connectors[account.pk], outgoing_for(delivery))
+        run = _Run(delivery, connector, outgoing_for(delivery))
         if not _refused_by_gate(run, uncertain=False):
             runs.append(run)
     return runs
@@ -364,33 +407,11 @@ def _send_all(runs: list[_Run]) -> list[_Sent]:
 def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
     """Write what went out to the ledger in one transaction; failures one by one."""
     results: dict[int, BaseException | None] = {}
-    out = [s for s in sent if s.part is not None]
-    if out:
-        adapt = connection.ops.adapt_datetimefield_value
-        with transaction.atomic():
-            rows.insert(
-                PublishedPart,
-                ("delivery_id", "index", "remote_id", "url", "created_at"),
-                [
-                    (s.run.delivery.pk, 0, s.part.remote_id, s.part.url, adapt(s.at))
-                    for s in out
-                    if s.part is not None
-                ],
-            )
-            _mark_published(out)
-        audit.record_many(
-            "post.published",
-            [
-                (
-                    s.run.delivery.post.organisation_id,
-                    str(s.run.delivery.account),
-                    {"post": str(s.run.delivery.post.public_id)},
-                )
-                for s in out
-            ],
-        )
-        _posts_done([s.run.delivery.post for s in out])
-        results.update((s.run.delivery.pk, None) for s in out)
+    out = [
+        _Out(s.run.delivery, s.part, s.part, last=True, at=s.at) for s in sent if s.part is not None
+    ]
+    _record_out(out)
+    results.update((o.delivery.pk, None) for o in out)
     refused: set[int] = set()  # accounts whose credentials could not be renewed
     for s in sent:
         if s.error is None:
@@ -414,7 +435,68 @@ def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
     return results
 
 
-def _mark_published(out: list[_Sent]) -> None:
+@dataclass
+class _Out:
+    """A part that went out, to be written down."""
+
+    delivery: Delivery
+    part: Part
+    first: Part  # the delivery's first part: its link on the post's page
+    last: bool
+    at: datetime  # when the platform answered
+
+
+def _record_out(out: list[_Out]) -> None:
+    """The one way a success is written down, for one part or a whole batch: the ledger rows,
+    the deliveries, their posts' state (and a recurring post's next occurrence) and the audit
+    record, all in one transaction. A worker killed on the way leaves either all of it or none
+    of it (then the delivery is still ``publishing`` and is reconciled), never a post left
+    ``scheduled`` with every delivery out."""
+    if not out:
+        return
+    ops = connection.ops
+    finished = [o for o in out if o.last]
+    with transaction.atomic():
+        rows.insert(
+            PublishedPart,
+            ("delivery_id", "index", "remote_id", "url", "created_at"),
+            [
+                (
+                    o.delivery.pk,
+                    o.part.index,
+                    o.part.remote_id,
+                    o.part.url,
+                    ops.adapt_datetimefield_value(o.at),
+                )
+                for o in out
+            ],
+        )
+        _mark_published(finished)
+        for o in out:
+            if not o.last:
+                # A thread goes on: the first part is its link, and the claim's time moves on
+                # with each part (see ``_claim``: how long ago a request can have started).
+                Delivery.objects.filter(pk=o.delivery.pk).update(
+                    remote_id=o.first.remote_id, remote_url=o.first.url, publishing_since=o.at
+                )
+        if finished:
+            audit.record_many(
+                "post.published",
+                [
+                    (
+                        o.delivery.post.organisation_id,
+                        str(o.delivery.account),
+                        {"post": str(o.delivery.post.public_id)},
+                    )
+                    for o in finished
+                ],
+            )
+            _posts_done({o.delivery.post_id for o in finished})
+
+
+def _mark_published(out: list[_Out]) -> None:
+    if not out:
+        return
     ops = connection.ops
     meta = Delivery._meta
 
@@ -428,47 +510,76 @@ def _mark_published(out: list[_Sent]) -> None:
         f"{col('remote_id')} = %s, {col('remote_url')} = %s, {col('published_at')} = %s, "
         f"{col('last_error_code')} = '', {col('last_error_detail')} = '' WHERE {col('id')} = %s"
     )
-    rows = [
+    values = [
         (
             Delivery.State.PUBLISHED.value,
-            s.part.remote_id,
-            s.part.url,
-            ops.adapt_datetimefield_value(s.at),
-            s.run.delivery.pk,
+            o.first.remote_id,
+            o.first.url,
+            ops.adapt_datetimefield_value(o.at),
+            o.delivery.pk,
         )
-        for s in out
-        if s.part is not None
+        for o in out
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, values)
 
 
-def _posts_done(posts: list[Post]) -> None:
-    """Posts whose every delivery is final are done (and a recurring one schedules its next)."""
-    unique = {post.pk: post for post in posts}
+def _posts_done(post_ids: set[int]) -> None:
+    """Scheduled posts among ``post_ids`` whose every delivery is final are done, and a
+    recurring one gets its next occurrence. Runs inside the transaction that made their
+    deliveries final."""
+    if not post_ids:
+        return
+    # The rows are locked first: two workers finishing a post's last two deliveries at once
+    # would otherwise each see the other's delivery still open (PostgreSQL reads what was
+    # committed when the statement began) and leave the post scheduled. On SQLite writers
+    # take turns anyway.
+    ids = list(
+        Post.objects.select_for_update()
+        .filter(pk__in=post_ids, state=Post.State.SCHEDULED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     still_open = set(
-        Delivery.objects.filter(post_id__in=list(unique))
+        Delivery.objects.filter(post_id__in=ids)
         .exclude(state__in=FINAL)
         .values_list("post_id", flat=True)
     )
-    done = [post for pk, post in unique.items() if pk not in still_open]
+    done = [pk for pk in ids if pk not in still_open]
     if not done:
         return
-    Post.objects.filter(pk__in=[post.pk for post in done]).update(state=Post.State.DONE)
+    Post.objects.filter(pk__in=done).update(state=Post.State.DONE)
+    for post in Post.objects.filter(pk__in=done).exclude(repeat=""):
+        _next_occurrence(post)
+
+
+def _next_occurrence(post: Post) -> None:
     from kaiku.posts.services import spawn_next_repeat
 
-    for post in done:
-        if post.repeat:
-            spawn_next_repeat(Post.objects.get(pk=post.pk))  # read whole (see _NOT_READ)
+    try:
+        with transaction.atomic():  # a savepoint: a failure here never undoes the ledger
+            spawn_next_repeat(post)
+    except Exception:
+        # The post did go out and is written down; the sweeper makes the next one later.
+        log.exception("the next occurrence of post %s could not be made", post.pk)
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.KAIKU_JOB_LEASE_SECONDS)
+# How long after its claim (or its last part) a delivery left ``publishing`` is surely no
+# longer being sent by the worker that claimed it: far longer than any request's timeout and
+# than a batch's wave (a few requests one after another per thread).
+IN_FLIGHT_AT_MOST = timedelta(minutes=5)
 
 
 def _claim(delivery: Delivery) -> bool | None:
     """Take the delivery for this attempt. True: an earlier attempt's outcome is unknown and
-    must be reconciled first; False: a clean start; None: not ours to publish now."""
+    must be reconciled first; False: a clean start; None: not ours to publish now.
+
+    This runs in the delivery's one open job, so the worker that left a delivery
+    ``publishing`` has lost that job: it was killed (its lease ran out, or it restarted and
+    let go of its claims), or its attempt ended in an error. Its last request may still be
+    on its way or being processed by the platform, though. So a fresh ``publishing`` claim is
+    first marked ``unconfirmed`` and looked up only after the wait that follows any unknown
+    outcome (longer than a request's timeout), never sent again at once."""
     now = timezone.now()
     rows = Delivery.objects.filter(pk=delivery.pk, held=False)
     if delivery.state == Delivery.State.SCHEDULED:
@@ -480,11 +591,29 @@ def _claim(delivery: Delivery) -> bool | None:
         )
         return False if taken else None
     if delivery.state == Delivery.State.PUBLISHING:
+        holder = (
+            Job.objects.filter(
+                unique_key=f"publish:{delivery.pk}", state=Job.State.RUNNING, lease_until__gt=now
+            )
+            .exclude(locked_by=CURRENT_WORKER.get() or "")
+            .values_list("lease_until", flat=True)
+            .first()
+        )
+        if holder is not None:
+            # Another worker holds the delivery's job and renews its lease: it is alive and
+            # may be sending right now (this worker lost the job while cut off). Hands off.
+            raise RetryLater(holder + timedelta(seconds=1), "publish in flight elsewhere")
         since = delivery.publishing_since or now
-        if since + _lease() > now:
-            # Another worker's request may be in flight right now: never send a second one.
-            raise RetryLater(since + _lease() + timedelta(seconds=1), "publish in flight")
         stale = rows.filter(state=Delivery.State.PUBLISHING, publishing_since=since)
+        if since + IN_FLIGHT_AT_MOST > now:
+            stale.update(
+                state=Delivery.State.UNCONFIRMED,
+                last_error_code="interrupted",
+                last_error_detail="",
+                last_error_at=now,
+            )
+            wait = timedelta(seconds=settings.KAIKU_PUBLISH_RETRY_SECONDS)
+            raise RetryLater(now + wait, "interrupted: reconcile after the wait")
         taken = stale.update(publishing_since=now, attempts=F("attempts") + 1)
         return True if taken else None
     if delivery.state == Delivery.State.UNCONFIRMED:
@@ -551,9 +680,9 @@ def _publish_parts(run: _Run, *, uncertain: bool) -> None:
         except ChannelError as error:
             record_failure(run, error)
             return
-        _record_part(delivery, part, last=index == len(run.outgoing.parts) - 1)
         earlier.append(part)
-    _after_publish(delivery)
+        last = index == len(run.outgoing.parts) - 1
+        _record_out([_Out(delivery, part, earlier[0], last=last, at=timezone.now())])
 
 
 def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
@@ -587,25 +716,6 @@ def _refresh(account: ChannelAccount, connector: Connector) -> bool:
             return connector.refresh_credentials()
     except ChannelError:
         return False
-
-
-@transaction.atomic
-def _record_part(delivery: Delivery, part: Part, *, last: bool) -> None:
-    PublishedPart.objects.create(
-        delivery=delivery, index=part.index, remote_id=part.remote_id, url=part.url
-    )
-    changes: dict[str, Any] = {}
-    if part.index == 0:
-        changes.update(remote_id=part.remote_id, remote_url=part.url)
-    if last:
-        changes.update(
-            state=Delivery.State.PUBLISHED,
-            published_at=timezone.now(),
-            last_error_code="",
-            last_error_detail="",
-        )
-    if changes:
-        Delivery.objects.filter(pk=delivery.pk).update(**changes)
 
 
 def record_failure(run: _Run, error: ChannelError) -> None:
@@ -649,12 +759,19 @@ def record_failure(run: _Run, error: ChannelError) -> None:
     if failure is Failure.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
         base.update(state=Delivery.State.SCHEDULED, **common)
         raise RetryLater(now + backoff(delivery.attempts), "temporary failure")
-    base.update(state=Delivery.State.FAILED, **common)
+    with transaction.atomic():
+        base.update(state=Delivery.State.FAILED, **common)
+        _posts_done({delivery.post_id})
+    delivery.last_error_code, delivery.last_error_detail = common["last_error_code"], error.detail
+    _tell_failed(delivery, error.code)
+
+
+def _tell_failed(delivery: Delivery, code: str) -> None:
     audit.record(
         "post.delivery_failed",
         organisation=delivery.post.organisation,
         target=str(delivery.account),
-        code=error.code,
+        code=code,
     )
     notify.delivery_failed(delivery)
 
@@ -663,17 +780,6 @@ def _hold(delivery: Delivery, code: str) -> None:
     Delivery.objects.filter(pk=delivery.pk, state__in=PENDING).update(
         held=True, last_error_code=code, last_error_at=timezone.now()
     )
-
-
-def _after_publish(delivery: Delivery) -> None:
-    post = delivery.post
-    audit.record(
-        "post.published",
-        organisation=post.organisation,
-        target=str(delivery.account),
-        post=str(post.public_id),
-    )
-    _posts_done([post])
 
 
 # --- held deliveries, cancelling, retrying ---------------------------------------------
@@ -708,15 +814,122 @@ def cancel_delivery(delivery: Delivery) -> bool:
 
 
 def retry_delivery(delivery: Delivery) -> bool:
-    """A person retries a failed delivery: it goes out now (parts already out are kept)."""
+    """A person retries a failed delivery: it goes out now (parts already out are kept).
+
+    A delivery that Kaiku gave up on may have gone out in its last attempt: it is looked up
+    on the platform (reconciled) before anything is sent again."""
+    uncertain = delivery.last_error_code == GAVE_UP
     moved = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
-        state=Delivery.State.SCHEDULED, attempts=0, due_at=timezone.now(), held=False
+        state=Delivery.State.UNCONFIRMED if uncertain else Delivery.State.SCHEDULED,
+        attempts=0,
+        due_at=timezone.now(),
+        held=False,
     )
     if moved:
         delivery.refresh_from_db()
         Post.objects.filter(pk=delivery.post_id).update(state=Post.State.SCHEDULED)
         schedule_delivery(delivery)
     return bool(moved)
+
+
+# --- what a worker's death or a job's end may leave behind ------------------------------
+
+GAVE_UP = "gave_up"
+SWEEP_JOB = "posts.sweep"
+# A recurring post is looked at for a missing next occurrence this long after its time.
+REPEAT_LOOKBACK = timedelta(days=40)
+
+
+@on_give_up(PUBLISH_JOB)
+def publish_gave_up(payload: dict[str, Any]) -> None:
+    give_up(int(payload["delivery"]))
+
+
+def give_up(delivery_id: int) -> bool:
+    """The delivery's job gave up (its attempts are spent, or it failed for good): the
+    delivery fails where people see it, and they are told. False when it had already ended."""
+    with transaction.atomic():
+        failed = Delivery.objects.filter(pk=delivery_id, state__in=PENDING, held=False).update(
+            state=Delivery.State.FAILED,
+            last_error_code=GAVE_UP,
+            last_error_detail="",
+            last_error_at=timezone.now(),
+        )
+        if not failed:
+            return False
+        delivery = Delivery.objects.select_related("post__organisation", "account").get(
+            pk=delivery_id
+        )
+        _posts_done({delivery.post_id})
+    _tell_failed(delivery, GAVE_UP)
+    return True
+
+
+@dataclass
+class Swept:
+    posts_done: int = 0
+    repeats_made: int = 0
+    requeued: int = 0
+    gave_up: int = 0
+
+
+@periodic(SWEEP_JOB, timedelta(minutes=1))
+def sweep_job(payload: dict[str, Any]) -> None:
+    swept = sweep()
+    if swept != Swept():
+        log.warning("sweeper repaired %s", swept)
+
+
+def sweep() -> Swept:
+    """Repair what a killed worker or an ended job left behind (the engine writes each outcome
+    in one transaction, so this finds only what older versions, crashes in between or bugs
+    left): a scheduled post whose every delivery is final is done; a done recurring post has
+    its next occurrence; a delivery waiting to go out without an open job gets its job again,
+    or fails where people see it when its job gave up."""
+    swept = Swept()
+    open_delivery = Delivery.objects.filter(post=OuterRef("pk")).exclude(state__in=FINAL)
+    ended = Delivery.objects.filter(
+        post=OuterRef("pk"), state__in=[Delivery.State.PUBLISHED, Delivery.State.FAILED]
+    )
+    stuck = set(
+        Post.objects.filter(state=Post.State.SCHEDULED)
+        .filter(~Exists(open_delivery), Exists(ended))
+        .values_list("pk", flat=True)
+    )
+    if stuck:
+        with transaction.atomic():
+            _posts_done(stuck)
+        swept.posts_done = len(stuck)
+
+    from kaiku.posts.services import spawn_next_repeat
+
+    next_one = Post.objects.filter(repeat_of=OuterRef("pk"))
+    for post in (
+        Post.objects.filter(
+            state=Post.State.DONE,
+            deleted_at__isnull=True,
+            scheduled_at__gte=timezone.now() - REPEAT_LOOKBACK,
+        )
+        .exclude(repeat="")
+        .filter(~Exists(next_one))
+    ):
+        swept.repeats_made += spawn_next_repeat(post) is not None
+
+    key = Concat(Value("publish:"), Cast(OuterRef("pk"), CharField()))
+    open_job = Job.objects.filter(unique_key=key, state__in=[Job.State.DUE, Job.State.RUNNING])
+    for delivery in Delivery.objects.filter(state__in=PENDING, held=False).filter(
+        ~Exists(open_job)
+    ):
+        last_job = Job.objects.filter(unique_key=f"publish:{delivery.pk}").order_by("-pk").first()
+        spent = delivery.attempts >= PUBLISH_JOB_ATTEMPTS
+        if spent or (last_job is not None and last_job.state == Job.State.FAILED):
+            swept.gave_up += give_up(delivery.pk)
+        else:
+            # Its job ended without an outcome for it: it runs again (a delivery left
+            # ``publishing`` is reconciled before anything is sent, see ``_claim``).
+            schedule_delivery(delivery)
+            swept.requeued += 1
+    return swept
 
 
 TAKEDOWN_JOB = "posts.takedown"

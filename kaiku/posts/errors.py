@@ -23,6 +23,14 @@ def error_message(code: str, detail: str = "") -> str:
             "Something unexpected happened while publishing. Kaiku checks whether the post went "
             "out before trying again."
         ),
+        "interrupted": _(
+            "Publishing was interrupted (Kaiku's background worker stopped). Kaiku checks "
+            "whether the post went out before trying again."
+        ),
+        "gave_up": _(
+            "Kaiku gave up after publishing was interrupted too many times. The post may or may "
+            "not have gone out: a retry first checks the platform, so it is not published twice."
+        ),
         "too_long": _("The text is too long for this platform. Shorten it and retry."),
         "invalid": _("The platform refused the post: %(detail)s"),
         "media": _("The platform refused an image: %(detail)s"),

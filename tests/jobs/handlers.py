@@ -15,7 +15,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from kaiku.jobs.services import PermanentJobError, RetryLater, enqueue, handler
+from kaiku.jobs.services import (
+    PermanentJobError,
+    RetryLater,
+    batch_handler,
+    batch_started,
+    enqueue,
+    handler,
+)
 
 
 def append_line(path: str | Path, line: str) -> None:
@@ -42,11 +49,13 @@ def read_log(path: str | Path) -> list[tuple[str, int, int]]:
 
 @handler("test.record")
 def record(payload: dict[str, Any]) -> None:
-    """Log the run; sleep ``sleep`` seconds, or ``sleep_first_run`` on the first run only."""
+    """Log the run; sleep ``sleep`` seconds, or ``sleep_first_run`` on the first run only
+    (of job ``only_n`` only, when given)."""
     log, n = payload["log"], payload.get("n", 0)
     first_run = not any(event == "start" and m == n for event, m, _pid in read_log(log))
     append_line(log, f"start {n} {os.getpid()}")
-    delay = payload.get("sleep", 0) or (payload.get("sleep_first_run", 0) if first_run else 0)
+    hangs = first_run and payload.get("only_n", n) == n  # ``only_n``: one job of several
+    delay = payload.get("sleep", 0) or (payload.get("sleep_first_run", 0) if hangs else 0)
     time.sleep(delay)
     append_line(log, f"done {n} {os.getpid()}")
 
@@ -70,3 +79,17 @@ def retry_later(payload: dict[str, Any]) -> None:
 def chain(payload: dict[str, Any]) -> None:
     """Enqueue a follow-up ``test.record`` job, as a publishing job enqueues deliveries."""
     enqueue("test.record", {"log": payload["log"], "n": payload.get("n", 0) + 1})
+
+
+@handler("test.record_batch")
+def batch_one(payload: dict[str, Any]) -> None:
+    record(payload)
+
+
+@batch_handler("test.record_batch", size=20)
+def batch(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+    """Run ``test.record``'s work for each payload in turn, saying when each one starts."""
+    for position, payload in enumerate(payloads):
+        batch_started([position])
+        record(payload)
+    return [None] * len(payloads)

@@ -8,12 +8,14 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 
 from kaiku.accounts.models import User
 from kaiku.core.demo import create_demo
 from kaiku.organisations.models import Membership
+from tests.jobs.handlers import read_log
 from tests.jobs.procs import Procs
 
 
@@ -59,6 +61,54 @@ def test_serve_prints_its_url_and_the_demo_login_and_reports_healthy(procs: Proc
     server.signal(signal.SIGTERM)
     assert server.wait(30) == 0, server.stderr()
     assert procs.ctl("dump")["heartbeats"] == []  # the worker thread stopped cleanly
+
+
+def _wait_health(url: str, server: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    status, body = 0, b""
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get(url + "health")
+        except OSError:
+            status = 0
+        if status in {200, 503} and body.startswith(b"{"):
+            break
+        time.sleep(0.2)
+    assert status in {200, 503}, (status, body, server.stderr())
+    health: dict[str, Any] = json.loads(body)
+    return health
+
+
+@pytest.mark.slow
+def test_serve_no_worker_runs_no_job_while_a_separate_worker_runs_them(procs: Procs) -> None:
+    port = _free_port()
+    server = procs.kaiku("serve", "--port", str(port), "--no-worker", "--threads", "2")
+    url = f"http://127.0.0.1:{port}/"
+    assert server.wait_for_line("Kaiku: ", timeout=60) == f"Kaiku: {url}"
+    server.wait_for_line("kaiku worker")  # it says who runs the jobs
+    procs.enqueue("test.record", 3)
+    time.sleep(3)  # three polls of a worker, had it one
+    state = procs.ctl("dump")
+    ours = [job["state"] for job in state["jobs"] if job["kind"] == "test.record"]
+    assert ours == ["due"] * 3  # (the demo organisation queues jobs of its own, also due)
+    assert {job["state"] for job in state["jobs"]} == {"due"}
+    assert state["heartbeats"] == []
+    assert read_log(procs.log) == []
+    assert _wait_health(url, server)["worker"]["workers_alive"] == 0
+
+    worker = procs.kaiku("worker", name="worker")
+    worker.wait_for_line(f":{worker.pid}:")
+    deadline = time.monotonic() + 30
+    while [e for e, _n, _pid in read_log(procs.log)].count("done") < 3:
+        assert time.monotonic() < deadline, worker.stderr()
+        time.sleep(0.1)
+    assert {pid for _event, _n, pid in read_log(procs.log)} == {worker.pid}
+    assert _wait_health(url, server)["worker"]["workers_alive"] == 1
+
+    server.signal(signal.SIGTERM)
+    assert server.wait(30) == 0, server.stderr()
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, worker.stderr()
 
 
 @pytest.mark.django_db

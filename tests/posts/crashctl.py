@@ -1,9 +1,12 @@
 """Set up and read back the crash test's posts in the database the workers use.
 
     python -m tests.posts.crashctl setup MASTODON_URL TOKEN COUNT
+    python -m tests.posts.crashctl setup-feed COUNT PARTS    # weekly posts to the own feed
     python -m tests.posts.crashctl report
     python -m tests.posts.crashctl setup-bluesky PDS_URL HANDLE APP_PASSWORD COUNT GROUPS GAP
     python -m tests.posts.crashctl report-bluesky
+    python -m tests.posts.crashctl posts                     # each post, its deliveries, its next
+    python -m tests.posts.crashctl times                     # each delivery's state and times
 
 Both print one JSON line. The environment picks the database, as for the workers.
 """
@@ -48,6 +51,83 @@ def _setup(url: str, token: str, count: int) -> dict[str, Any]:
         )
         services.submit(services.save_draft(org, user, draft), request)
     return {"posts": count}
+
+
+def _setup_feed(count: int, parts: int) -> dict[str, Any]:
+    """``count`` weekly posts to the own feed, due now; each a thread of ``parts`` parts."""
+    from datetime import timedelta
+
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from kaiku.accounts.models import User
+    from kaiku.organisations.models import Membership, Organisation
+    from kaiku.posts import services
+    from kaiku.posts.models import ChannelAccount, Delivery, Post
+
+    org = Organisation.objects.create(name="Toistuvat ry", slug="toistuvat")
+    user = User.objects.create_user("kirjoittaja", password="kaatumistesti-salasana")
+    Membership.objects.create(organisation=org, user=user, role="editor")
+    feed = ChannelAccount.objects.create(
+        organisation=org, platform="feed", handle=org.slug, settings={"organisation": org.slug}
+    )
+    request = RequestFactory().post("/")
+    request.user = user
+    when = timezone.now() + timedelta(minutes=5)
+    for n in range(count):
+        draft = services.Draft(
+            text=f"Viikoittainen vertaisryhmä numero {n} kokoontuu tiistaina.",
+            accounts=[feed],
+            scheduled_at=when,
+            repeat=Post.Repeat.WEEKLY,
+        )
+        services.submit(services.save_draft(org, user, draft), request)
+    # Due now (a time in the past is refused when composing); a thread when asked.
+    now = timezone.now()
+    Post.objects.update(scheduled_at=now)
+    Delivery.objects.update(due_at=now)
+    if parts > 1:
+        for delivery in Delivery.objects.all():
+            delivery.parts = [f"{delivery.post.text} Osa {i + 1}." for i in range(parts)]
+            delivery.save(update_fields=["parts"])
+    from kaiku.jobs.models import Job
+
+    Job.objects.filter(unique_key__startswith="publish:").update(run_at=now)
+    return {"posts": count}
+
+
+def _posts() -> dict[str, Any]:
+    from kaiku.posts.models import Post
+
+    posts = []
+    for post in Post.objects.order_by("pk").prefetch_related("deliveries", "repeats"):
+        posts.append(
+            {
+                "id": post.pk,
+                "state": post.state,
+                "repeat_of": post.repeat_of_id,
+                "deliveries": sorted(d.state for d in post.deliveries.all()),
+                "next": [p.pk for p in post.repeats.all()],
+            }
+        )
+    return {"posts": posts}
+
+
+def _times() -> dict[str, Any]:
+    from kaiku.posts.models import Delivery
+
+    return {
+        "deliveries": [
+            {
+                "id": d.pk,
+                "state": d.state,
+                "attempts": d.attempts,
+                "code": d.last_error_code,
+                "published_at": d.published_at.timestamp() if d.published_at else None,
+            }
+            for d in Delivery.objects.order_by("pk")
+        ]
+    }
 
 
 def _report() -> dict[str, Any]:
@@ -183,6 +263,12 @@ def main() -> int:
         result = _setup_bluesky(pds, handle, password, int(count), int(groups), float(gap))
     elif command == "report-bluesky":
         result = _report_bluesky()
+    elif command == "setup-feed":
+        result = _setup_feed(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "posts":
+        result = _posts()
+    elif command == "times":
+        result = _times()
     else:
         result = _report()
     sys.stdout.write(json.dumps(result) + "\n")

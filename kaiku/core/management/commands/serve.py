@@ -1,9 +1,10 @@
 """``kaiku serve``: everything in one process, for a small installation or a first look.
 
 It brings the database up to date, collects the static files, creates the demo organisation
-when asked to (or when there is no organisation yet), starts one background worker thread and
-serves the web app with waitress. Ctrl-C or SIGTERM stops the server, lets the worker finish
-its current job, and exits.
+when asked to (or when there is no organisation yet), starts one background worker thread
+(unless ``--no-worker``: then ``kaiku worker`` processes run the jobs) and serves the web app
+with waitress. Ctrl-C or SIGTERM stops the server, lets the worker finish its current job, and
+exits.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class Command(BaseCommand):
             "--demo", action="store_true", help="Create (or reset) the demo organisation."
         )
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve the web app only; run the background jobs with `kaiku worker`.",
+        )
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
@@ -73,13 +79,15 @@ class Command(BaseCommand):
         if ":" in shown:
             shown = f"[{shown}]"
         stop = threading.Event()
-        worker_thread = start_thread(stop)
+        worker_thread = None if options["no_worker"] else start_thread(stop)
         self.say(f"Kaiku: http://{shown}:{server.effective_port}/")
         if login is not None:
             self.say(
                 _("Log in as %(username)s with the password %(password)s")
                 % {"username": login[0], "password": login[1]}
             )
+        if worker_thread is None:
+            self.say(_("No background worker here: run `kaiku worker` for the jobs."))
         self.say(_("Stop with Ctrl-C."))
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
@@ -87,7 +95,8 @@ class Command(BaseCommand):
             server.run()  # returns after KeyboardInterrupt, having shut itself down
         finally:
             stop.set()
-            self.say(_("Stopping: the worker finishes its current job…"))
-            worker_thread.join(WORKER_STOP_SECONDS)
+            if worker_thread is not None:
+                self.say(_("Stopping: the worker finishes its current job…"))
+                worker_thread.join(WORKER_STOP_SECONDS)
             server.close()
         self.say(_("Kaiku stopped."))

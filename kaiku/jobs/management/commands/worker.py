@@ -42,10 +42,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        worker_id = worker.new_worker_id()
-        self.stdout.write(_("Kaiku worker %(id)s started.") % {"id": worker_id})
-        self.stdout.flush()
-        ran = worker.run(stop, once=options["once"], worker_id=worker_id)
+        # The identity outlives this process: started again after a crash, the worker takes
+        # back at once the jobs its dead predecessor held, instead of waiting for their lease.
+        with worker.stable_identity() as identity:
+            worker_id = worker.new_worker_id(identity)
+            self.stdout.write(_("Kaiku worker %(id)s started.") % {"id": worker_id})
+            self.stdout.flush()
+            ran = worker.run(stop, once=options["once"], worker_id=worker_id, identity=identity)
         self.stdout.write(
             ngettext(
                 "Kaiku worker stopped after %(count)d job.",
