@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from kaiku.organisations.models import Organisation
 from kaiku.posts.models import ChannelAccount, FeedEntry, PostImage
+from kaiku.safetext import strip_unsafe
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -34,6 +35,7 @@ SERVED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 def _organisation(slug: str) -> Organisation:
     org = get_object_or_404(Organisation, slug=slug)
+    org.name = strip_unsafe(org.name)
     has_feed = (
         ChannelAccount.objects.filter(organisation=org, platform=FEED_PLATFORM)
         .exclude(status=ChannelAccount.Status.DISCONNECTED)
@@ -48,6 +50,19 @@ def _entries(org: Organisation) -> Any:
     return FeedEntry.objects.filter(organisation=org, deleted_at=None).order_by(
         "-published_at", "-id"
     )
+
+
+def _readable(entry: FeedEntry) -> FeedEntry:
+    """The entry without characters XML cannot carry (in memory only).
+
+    The edges refuse them, but one stored entry (written before that, or by any other way in)
+    must not take the whole feed down: Django's feed writer raises on a control character, and
+    a reader rejects the whole document for one.
+    """
+    entry.text = strip_unsafe(entry.text)
+    entry.image_alt = strip_unsafe(entry.image_alt)
+    entry.link = strip_unsafe(entry.link)
+    return entry
 
 
 def entry_title(entry: FeedEntry) -> str:
@@ -88,7 +103,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "entries": [
                 {"entry": e, "title": entry_title(e), "image_url": _image_url(request, org, e)}
-                for e in page
+                for e in map(_readable, page)
             ],
             "page_url": request.build_absolute_uri(request.path),
             "atom_url": request.build_absolute_uri(reverse("feed:atom", args=[org.slug])),
@@ -100,7 +115,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def entry(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     org = _organisation(slug)
-    item = get_object_or_404(_entries(org), pk=entry_id)
+    item = _readable(get_object_or_404(_entries(org), pk=entry_id))
     return render(
         request,
         "feed/entry.html",
@@ -122,7 +137,7 @@ def _syndication(
     request: HttpRequest, slug: str, kind: type[Atom1Feed | Rss201rev2Feed]
 ) -> HttpResponse:
     org = _organisation(slug)
-    entries = list(_entries(org)[:FEED_SIZE])
+    entries = [_readable(e) for e in _entries(org)[:FEED_SIZE]]
     images = _image_sizes(org, [e.image for e in entries if e.image])
     feed = kind(
         title=org.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings as conf
@@ -21,6 +22,28 @@ from kaiku.channels.base import Account, Connector
 from kaiku.channels.registry import connector_class
 from kaiku.crypto import EncryptedTextField
 from kaiku.organisations.models import Organisation
+
+# Every page converts a time to the reader's zone, and near the ends of the calendar that
+# overflows (year 9999 in UTC is year 10000 in Helsinki): a page must not fail for one stored row.
+_SAFE_MIN = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_SAFE_MAX = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
+class ClampedDateTimeField(models.DateTimeField):  # type: ignore[type-arg]
+    """A time read back within two days of the calendar's ends, whatever the column holds.
+
+    The edges (forms, API) refuse such times; this keeps the pages working for a row that got
+    one anyway (written before the bounds, or straight to the database). The same column type
+    as DateTimeField, so no migration."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return min(max(value, _SAFE_MIN), _SAFE_MAX)
+        return value
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
 
 
 class ChannelAccount(models.Model):
@@ -115,7 +138,7 @@ class Post(models.Model):
     link = models.URLField(_("link"), blank=True, max_length=1000)
     link_card = models.JSONField(default=dict, blank=True)  # title, description of the link
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
-    scheduled_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    scheduled_at = ClampedDateTimeField(_("publish at"), null=True, blank=True)
     repeat = models.CharField(_("repeat"), max_length=10, choices=Repeat.choices, blank=True)
     repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
     repeat_of = models.ForeignKey(
@@ -195,7 +218,7 @@ class Delivery(models.Model):
     parts = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     key = models.CharField(max_length=32, unique=True, default=_delivery_key)
-    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = ClampedDateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     publishing_since = models.DateTimeField(null=True, blank=True)
     # When the first attempt began; fixed thereafter, so connectors can derive stable keys.
@@ -297,7 +320,7 @@ class FeedEntry(models.Model):
     link = models.URLField(blank=True, max_length=1000)
     image = models.CharField(max_length=500, blank=True)
     image_alt = models.TextField(blank=True)
-    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    published_at = ClampedDateTimeField(default=timezone.now, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

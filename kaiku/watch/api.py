@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kaiku.organisations.api import api_membership
@@ -116,8 +117,8 @@ def list_items(
     slug: str,
     topic: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = digest.PAGE_SIZE,
+    page: Annotated[int, Query(ge=1, le=digest.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = digest.PAGE_SIZE,
 ) -> ItemPage:
     """The ranked digest, best first (the same order as the web page)."""
     return _items(request, slug, topic, q, page, page_size)
@@ -129,8 +130,8 @@ def list_items_by_query(
     organisation: str,
     topic: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = digest.PAGE_SIZE,
+    page: Annotated[int, Query(ge=1, le=digest.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = digest.PAGE_SIZE,
 ) -> ItemPage:
     return _items(request, organisation, topic, q, page, page_size)
 
