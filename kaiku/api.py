@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from kaiku.accounts.models import ApiToken, hash_token
@@ -28,12 +30,28 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+class OfflineSwagger(Swagger):
+    """Swagger UI from Kaiku's own static files (kaiku/static/vendor/swagger-ui/).
+
+    django-ninja loads it from a CDN unless "ninja" is an installed app; the docs page must
+    work offline and tell no third party who reads it. No validator badge either: Swagger UI
+    would send the whole API document to validator.swagger.io.
+    """
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, {"swagger_settings": settings, "api": api})
+
+
 api = NinjaAPI(
     title="Kaiku API",
     version="1",
     auth=TokenAuth(),
     urls_namespace="api",
     docs_url="/docs",
+    docs=OfflineSwagger(settings={"validatorUrl": None}),
 )
 
 
