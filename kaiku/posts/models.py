@@ -297,6 +297,10 @@ def _feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_feed_token() -> str:
+    return _feed_token()
+
+
 class CalendarFeed(models.Model):
     """The secret address of an organisation's schedule as iCalendar."""
 
