@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import Account, Connector
 from kaiku.channels.registry import connector_class
-from kaiku.crypto import EncryptedTextField
+from kaiku.crypto import EncryptedTextField, seal
 from kaiku.organisations.models import Organisation
 
 # Every page converts a time to the reader's zone, and near the ends of the calendar that
@@ -62,7 +62,7 @@ class ChannelAccount(models.Model):
     handle = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255, blank=True)
     base_url = models.CharField(max_length=255, blank=True)
-    credentials_json = EncryptedTextField(blank=True, default="")
+    credentials_json = EncryptedTextField(blank=True, default="", row_key="public_id")
     settings = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_message = models.TextField(blank=True)
@@ -96,7 +96,9 @@ class ChannelAccount(models.Model):
         def save(new: dict[str, Any]) -> None:
             # Saved at once and on its own: a rotated refresh token must never be lost.
             self.set_credentials(new)
-            ChannelAccount.objects.filter(pk=self.pk).update(credentials_json=self.credentials_json)
+            ChannelAccount.objects.filter(pk=self.pk).update(
+                credentials_json=seal(self, "credentials_json", self.credentials_json)
+            )
 
         cls = connector_class(self.platform)
         return cls(
