@@ -45,7 +45,59 @@ class OfflineSwagger(Swagger):
         return render(request, self.template, {"swagger_settings": settings, "api": api})
 
 
-api = NinjaAPI(
+# What every error answer under /api/ looks like (kaiku.core.middleware.ApiJsonErrorsMiddleware
+# makes Django's own 404, 405 and 500 pages look like it too): a message, or for a request that
+# does not match the schema (422) the list of what is wrong where.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "object"}},
+            ]
+        }
+    },
+    "required": ["detail"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "The request body is not JSON, or too large",
+    "401": "No valid API token",
+    "403": "Your role does not allow this",
+    "404": "No such organisation (or you are not its member), or no such object",
+    "422": "The request does not match the schema, or its values are refused",
+}
+
+
+class KaikuAPI(NinjaAPI):
+    """The API whose OpenAPI document lists the errors each operation answers, not only 2xx."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                if not operation.get("security"):
+                    continue  # the public health check answers 200 and nothing else
+                responses = operation.setdefault("responses", {})
+                for code, description in ERROR_DESCRIPTIONS.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": description,
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+api = KaikuAPI(
     title="Kaiku API",
     version="1",
     auth=TokenAuth(),

@@ -88,7 +88,14 @@ def _web_address(value: str) -> str:
     return value
 
 
-PrintableText = Annotated[str, AfterValidator(_printable)]
+# What the text may not contain (kaiku.safetext), declared so that clients know it.
+# (Lone surrogates are refused too, but valid JSON text cannot carry them.)
+PRINTABLE_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+)
+PrintableText = Annotated[
+    str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+]
 # An http(s) address, or empty for none. Declared as such, so that clients (and Schemathesis)
 # know what the API takes.
 HttpLink = Annotated[
