@@ -91,6 +91,7 @@ def test_schemathesis_finds_the_api_keeps_its_document(
             "--report-dir",
             str(tmp_path / "report"),
         ],
+        cwd=tmp_path,  # its cache directory goes there, not into the working copy
         capture_output=True,
         text=True,
         timeout=600,
