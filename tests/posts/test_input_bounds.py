@@ -300,3 +300,24 @@ def test_an_https_reply_to_is_kept(client_for: Any, feed_account: Any) -> None:
     data = _form("Vastaus", feed_account, reply_to="https://mastodon.example/@a/1")
     assert client_for("editor").post(NEW, data).status_code == 302
     assert Post.objects.get().reply_to_url == "https://mastodon.example/@a/1"
+
+
+# --- the calendar's move -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "local", [datetime(9999, 12, 31, 23, 0), datetime(1, 1, 1, 0, 0), datetime(2999, 1, 1, 9, 0)]
+)
+def test_moving_a_post_in_the_calendar_out_of_range_is_refused(
+    org: Any, members: Any, feed_account: Any, rf_request: Any, local: datetime
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from kaiku.posts import calendar_services as cs
+    from tests.posts.test_calendar_views import hel, schedule
+
+    post = schedule(org, members["editor"], feed_account, hel(2030, 5, 1, 9, 0))
+    with pytest.raises(cs.MoveError):
+        cs.move(post, local, ZoneInfo("Europe/Helsinki"), rf_request)
+    post.refresh_from_db()
+    assert post.scheduled_at == hel(2030, 5, 1, 9, 0)
