@@ -198,3 +198,19 @@ def test_a_server_error_under_the_api_is_json(members: Any, monkeypatch: Any) ->
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"detail": "Internal Server Error"}
+
+
+@pytest.mark.django_db
+def test_a_json_body_over_djangos_cap_is_a_json_400(members: Any, settings: Any) -> None:
+    from django.test import Client
+
+    _, token = ApiToken.issue(members["admin"], "t")
+    body = json.dumps({"text": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/check",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
