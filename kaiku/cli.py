@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         args[0] = "check"
     if args and args[0] == "serve":
         _default_public_url(args[1:])
+    if args and args[0] in {"serve", "worker"}:
+        # Before the settings create the data directory and its key files.
+        from kaiku.core.private import restrict_umask
+
+        restrict_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaiku.settings")
     from django.core.management import execute_from_command_line
 

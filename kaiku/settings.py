@@ -27,6 +27,9 @@ from kaiku.conf import (
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("KAIKU_DATA_DIR", "data")).resolve()
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploads are the organisation's, not the machine's other users' (see kaiku/core/private.py).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 DEBUG = env_bool("KAIKU_DEBUG", default=False)
 TESTING = env_bool("KAIKU_TESTING", default=False)
@@ -95,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaiku.core.middleware.ContentSecurityPolicyMiddleware",
+    "kaiku.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaiku.accounts.middleware.FinnishFirstLocaleMiddleware",
@@ -213,6 +218,18 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("KAIKU_EMAIL_FROM", "kaiku@localhost")
+
+# Uploads and request bodies. An image larger than this (or with more pixels) is refused
+# whatever the channels accept; a request body larger than KAIKU_MAX_REQUEST_BYTES is refused by
+# `kaiku serve` before Django reads it (four images at most and the form around them). Form
+# fields and JSON bodies, files excluded, stay under Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+KAIKU_IMAGE_MAX_BYTES = env_int("KAIKU_IMAGE_MAX_BYTES", 16_000_000, minimum=100_000)
+KAIKU_IMAGE_MAX_PIXELS = env_int("KAIKU_IMAGE_MAX_PIXELS", 50_000_000, minimum=1_000_000)
+KAIKU_MAX_REQUEST_BYTES = env_int(
+    "KAIKU_MAX_REQUEST_BYTES", 4 * KAIKU_IMAGE_MAX_BYTES + 2_000_000, minimum=1_000_000
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # The worker: how long a claimed job stays ours, and when /health calls the worker silent.
 KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 30, minimum=1)

@@ -80,11 +80,19 @@ def remove_member(membership: Membership, request: HttpRequest) -> None:
     if membership.role == Role.ADMIN and _admins_left(membership.organisation, membership) == 0:
         raise LastAdminError
     membership.delete()
+    # The calendar's secret address went with the person who left: it gets a new one, and the
+    # old one stops answering. The members who stay see the new one on the calendar page.
+    from kaiku.posts.models import CalendarFeed, new_feed_token
+
+    rotated = CalendarFeed.objects.filter(organisation=membership.organisation).update(
+        token=new_feed_token()
+    )
     audit.record(
         "member.removed",
         request=request,
         organisation=membership.organisation,
         target=membership.user.username,
+        calendar_address_renewed=bool(rotated),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -14,14 +14,22 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
+from pydantic import AfterValidator, WithJsonSchema
 
 from kaiku.accounts.models import User
 from kaiku.organisations.api import api_membership
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import services
+from kaiku.posts import bounds, services
 from kaiku.posts.errors import error_message
-from kaiku.posts.forms import PAST_TOLERANCE, NonexistentLocalTime, local_to_aware, zone
+from kaiku.posts.forms import (
+    PAST_TOLERANCE,
+    NonexistentLocalTime,
+    TimeOutOfRange,
+    local_to_aware,
+    web_address,
+    zone,
+)
 from kaiku.posts.models import ChannelAccount, Delivery, Post
 
 router = Router(tags=["posts"])
@@ -68,15 +76,60 @@ class PostOut(Schema):
     findings: list[FindingOut] = []
 
 
+def _printable(value: str) -> str:
+    problem = bounds.characters_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _web_address(value: str) -> str:
+    if value.strip():
+        try:
+            web_address(value.strip())
+        except ValidationError:
+            raise ValueError("not a valid http(s) address") from None
+    return value
+
+
+# What the text may not contain (kaiku.safetext), declared so that clients know it.
+# (Lone surrogates are refused too, but valid JSON text cannot carry them.)
+PRINTABLE_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"
+)
+PrintableText = Annotated[
+    str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+]
+# An http(s) address, or empty for none. Declared as such, so that clients (and Schemathesis)
+# know what the API takes.
+HttpLink = Annotated[
+    str,
+    AfterValidator(_web_address),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 1000},
+                {"type": "string", "maxLength": 0},
+            ],
+            "description": "An http(s) address; empty for none",
+        }
+    ),
+]
+
+
 class PostIn(Schema):
-    text: str = Field(min_length=1, max_length=20_000)
-    accounts: list[UUID] = Field(default_factory=list, description="Channel ids")
-    variants: dict[UUID, str] = Field(
+    text: PrintableText = Field(min_length=1, max_length=20_000)
+    accounts: list[UUID] = Field(min_length=1, description="Channel ids (at least one)")
+    variants: dict[UUID, PrintableText] = Field(
         default_factory=dict, description="A channel's own text, by channel id"
     )
-    link: str = ""
+    link: HttpLink = Field(default="", max_length=1000)
     scheduled_at: datetime | None = Field(
-        default=None, description="ISO 8601; without an offset, your own time zone; null: now"
+        default=None,
+        description=(
+            "ISO 8601; without an offset, your own time zone; null: now. "
+            "From the year 2000 to five years ahead."
+        ),
     )
 
 
@@ -172,8 +225,13 @@ def _when(request: HttpRequest, value: datetime | None) -> datetime | None:
     if timezone.is_naive(value):
         try:
             value = local_to_aware(value, zone(getattr(request.user, "time_zone", None)))
+        except TimeOutOfRange:
+            raise HttpError(422, bounds.range_message()) from None
         except NonexistentLocalTime:
             raise HttpError(422, "That local time does not exist (clocks move forward)") from None
+    problem = bounds.date_problem(value)
+    if problem:
+        raise HttpError(422, problem)
     if value < timezone.now() - PAST_TOLERANCE:
         raise HttpError(422, "scheduled_at is in the past")
     return value
@@ -214,6 +272,9 @@ def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
         scheduled_at=_when(request, data.scheduled_at),
         variants={by_id[k].pk: v.strip() for k, v in data.variants.items() if v.strip()},
     )
+    too_long = bounds.length_problems(draft.text, accounts, draft.variants or {})
+    if too_long:
+        raise HttpError(422, " ".join(too_long))
     if services.check_draft(org, draft).reason == "hetu":
         # Refused before anything is saved: no approval could ever let it out.
         raise HttpError(422, HETU_REFUSED)

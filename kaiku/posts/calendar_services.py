@@ -23,8 +23,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from kaiku.organisations.models import Organisation
-from kaiku.posts import services
-from kaiku.posts.forms import PAST_TOLERANCE, NonexistentLocalTime, local_to_aware, zone
+from kaiku.posts import bounds, services
+from kaiku.posts.forms import (
+    PAST_TOLERANCE,
+    NonexistentLocalTime,
+    TimeOutOfRange,
+    local_to_aware,
+    zone,
+)
 from kaiku.posts.models import ChannelAccount, Delivery, Post, PostingSlot
 
 # Organisations have no time-zone setting yet: slots and series follow the server's zone,
@@ -317,10 +323,14 @@ def move(post: Post, local: datetime, tz: ZoneInfo, request: HttpRequest) -> dat
         )
     try:
         when = local_to_aware(local, tz)
+    except TimeOutOfRange:
+        raise MoveError(bounds.range_message()) from None
     except NonexistentLocalTime:
         raise MoveError(
             _("That time does not exist: the clocks move forward an hour that night.")
         ) from None
+    if bounds.date_problem(when):
+        raise MoveError(bounds.date_problem(when))
     if when < timezone.now() - PAST_TOLERANCE:
         raise MoveError(_("That time is already past."))
     services.reschedule(post, when, request)

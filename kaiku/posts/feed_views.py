@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET
 
 from kaiku.organisations.models import Organisation
 from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from kaiku.safetext import strip_unsafe
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -51,6 +52,7 @@ def _feed_account(slug: str) -> tuple[Organisation, ChannelAccount]:
     )
     if account is None:
         raise Http404
+    org.name = strip_unsafe(org.name)
     return org, account
 
 
@@ -62,6 +64,19 @@ def _entries(org: Organisation) -> Any:
     return FeedEntry.objects.filter(organisation=org, deleted_at=None).order_by(
         "-published_at", "-id"
     )
+
+
+def _readable(entry: FeedEntry) -> FeedEntry:
+    """The entry without characters XML cannot carry (in memory only).
+
+    The edges refuse them, but one stored entry (written before that, or by any other way in)
+    must not take the whole feed down: Django's feed writer raises on a control character, and
+    a reader rejects the whole document for one.
+    """
+    entry.text = strip_unsafe(entry.text)
+    entry.image_alt = strip_unsafe(entry.image_alt)
+    entry.link = strip_unsafe(entry.link)
+    return entry
 
 
 def entry_title(entry: FeedEntry) -> str:
@@ -135,7 +150,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "entries": [
                 {"entry": e, "title": entry_title(e), "image_url": _image_url(request, org, e)}
-                for e in page
+                for e in map(_readable, page)
             ],
             "page_url": request.build_absolute_uri(request.path),
             "atom_url": request.build_absolute_uri(reverse("feed:atom", args=[org.slug])),
@@ -147,7 +162,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def entry(request: HttpRequest, slug: str, entry_id: int) -> HttpResponse:
     org = _organisation(slug)
-    item = get_object_or_404(_entries(org), pk=entry_id)
+    item = _readable(get_object_or_404(_entries(org), pk=entry_id))
     return render(
         request,
         "feed/entry.html",
@@ -176,7 +191,7 @@ def _syndication(
     moments = [m for m in (changed["published"], changed["deleted"]) if m is not None]
     last_modified = int(max(moments).timestamp()) if moments else None
     entity = tagging_entity(org, account)
-    entries = list(_entries(org)[:FEED_SIZE])
+    entries = [_readable(e) for e in _entries(org)[:FEED_SIZE]]
     images = _image_sizes(org, [e.image for e in entries if e.image])
     feed = kind(
         title=org.name,

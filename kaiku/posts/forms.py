@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
+from django.core.validators import URLValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.channels.base import ConnectField
 from kaiku.channels.registry import connector_class
 from kaiku.organisations.models import Organisation
+from kaiku.posts import bounds
 from kaiku.posts.errors import error_message
 from kaiku.posts.models import ChannelAccount, Post
 
@@ -23,6 +25,17 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_ZONE = "Europe/Helsinki"
 # A time this far in the past is a mistake, not "now" (a page left open for a while is fine).
 PAST_TOLERANCE = timedelta(minutes=10)
+
+
+def printable(value: str) -> None:
+    """A field validator: no character that a feed or a platform cannot carry."""
+    problem = bounds.characters_problem(value)
+    if problem:
+        raise forms.ValidationError(problem, code="control_characters")
+
+
+# Only addresses a browser opens: no ftp:, no javascript:, nothing a reader cannot follow.
+web_address = URLValidator(schemes=["http", "https"])
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -36,6 +49,10 @@ class NonexistentLocalTime(ValueError):
     """The wall-clock time falls in the hour skipped when clocks move forward."""
 
 
+class TimeOutOfRange(ValueError):
+    """The wall-clock time is so near the ends of the calendar that it cannot be converted."""
+
+
 def local_to_aware(naive: datetime, tz: ZoneInfo) -> datetime:
     """A local wall-clock time as an aware datetime, safe across daylight-saving changes.
 
@@ -43,7 +60,11 @@ def local_to_aware(naive: datetime, tz: ZoneInfo) -> datetime:
     time that never happens (the hour skipped in March) is refused rather than guessed.
     """
     aware = naive.replace(tzinfo=tz, fold=0)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
+    try:
+        there_and_back = aware.astimezone(UTC).astimezone(tz)
+    except OverflowError:  # year 1 or 9999: no time zone can convert it
+        raise TimeOutOfRange(naive.isoformat()) from None
+    if there_and_back.replace(tzinfo=None) != naive:
         raise NonexistentLocalTime(naive.isoformat())
     return aware
 
@@ -94,6 +115,8 @@ class LocalDateTimeField(forms.Field):
             )
         try:
             return local_to_aware(naive, self.tz)
+        except TimeOutOfRange:
+            raise forms.ValidationError(bounds.range_message(), code="out_of_range") from None
         except NonexistentLocalTime:
             raise forms.ValidationError(
                 _(
@@ -102,6 +125,13 @@ class LocalDateTimeField(forms.Field):
                 ),
                 code="nonexistent",
             ) from None
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None:
+            problem = bounds.date_problem(value)
+            if problem:
+                raise forms.ValidationError(problem, code="out_of_range")
 
 
 # --- channels ------------------------------------------------------------------------------
@@ -143,10 +173,19 @@ def variant_name(account: ChannelAccount) -> str:
 
 class ComposeForm(forms.Form):
     text = forms.CharField(
-        label=_("Text"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Text"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        validators=[printable],
     )
     # A reply to a public post found in the field watch (its address on its platform).
-    reply_to = forms.URLField(required=False, max_length=1000, widget=forms.HiddenInput)
+    reply_to = forms.URLField(
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        widget=forms.HiddenInput,
+        validators=[web_address],
+    )
     accounts = AccountChoices(
         label=_("Channels"),
         queryset=ChannelAccount.objects.none(),
@@ -159,13 +198,17 @@ class ComposeForm(forms.Form):
         max_length=1000,
         assume_scheme="https",
         help_text=_("An address the post points to, such as your event page."),
+        validators=[web_address],
     )
-    link_title = forms.CharField(label=_("Link preview title"), required=False, max_length=300)
+    link_title = forms.CharField(
+        label=_("Link preview title"), required=False, max_length=300, validators=[printable]
+    )
     link_description = forms.CharField(
         label=_("Link preview description"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[printable],
     )
     publish_at = LocalDateTimeField(
         label=_("Publish at"),
@@ -209,6 +252,7 @@ class ComposeForm(forms.Form):
                 required=False,
                 max_length=20_000,
                 widget=forms.Textarea(attrs={"rows": 4}),
+                validators=[printable],
             )
 
     def variant_fields(self) -> list[tuple[ChannelAccount, forms.BoundField]]:
@@ -259,7 +303,20 @@ class ComposeForm(forms.Form):
         start = (when or timezone.now()).astimezone(tz).date()
         if until and data.get("repeat") and until < start:
             self.add_error("repeat_until", _("The last day is before the first post."))
+        if until and bounds.day_problem(until):
+            self.add_error("repeat_until", bounds.day_problem(until))
+        self._check_lengths(data)
         return data
+
+    def _check_lengths(self, data: dict[str, Any]) -> None:
+        text = data.get("text")
+        if text is None:  # the text itself was refused: its error says why
+            return
+        variants = self.variants()
+        for account in self.chosen_accounts():
+            for problem in bounds.length_problems(text, [account], variants):
+                field = variant_name(account) if account.pk in variants else "text"
+                self.add_error(field, problem)
 
 
 class ImageUploadForm(forms.Form):
@@ -270,6 +327,7 @@ class ImageUploadForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Describe the image for people who cannot see it. Required."),
+        validators=[printable],
     )
 
     def clean(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -22,25 +23,58 @@ class Upload:
     mime: str
     width: int | None = None
     height: int | None = None
+    # Why the image cannot be used at all, whatever the channels ('' when it can).
+    problem: str = ""
+
+
+# The stored file's extension comes from the type Pillow found, never from the uploaded name
+# (a "photo.jpg" that is a PNG is stored as .png, and "x.html" that is a PNG is not .html).
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 
 def inspect(file: UploadedFile[bytes], alt_text: str) -> Upload:
     """Read the real type and size of an image (the browser's claim is not trusted)."""
     mime = (file.content_type or "").lower()
     width = height = None
+    name = file.name or ""
+    if (file.size or 0) > settings.KAIKU_IMAGE_MAX_BYTES:
+        return Upload(
+            file=file,
+            alt_text=alt_text,
+            mime=mime,
+            problem=_("The image %(file)s is %(size)s; Kaiku accepts at most %(max)s.")
+            % {
+                "file": name,
+                "size": filesizeformat(file.size or 0),
+                "max": filesizeformat(settings.KAIKU_IMAGE_MAX_BYTES),
+            },
+        )
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:  # Pillow is optional: without it the browser's type is used
         return Upload(file=file, alt_text=alt_text, mime=mime)
+    too_many_pixels = _(
+        "The image %(file)s has too many pixels (at most %(max)d million): make it smaller."
+    ) % {"file": name, "max": settings.KAIKU_IMAGE_MAX_PIXELS // 1_000_000}
     try:
         file.seek(0)
         with Image.open(file) as img:
             width, height = img.size
             mime = Image.MIME.get(img.format or "", "application/octet-stream")
-    except (UnidentifiedImageError, OSError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # A few kilobytes that claim gigapixels: Pillow refuses to decode them (the warning is
+        # an exception where warnings are errors). Such a file is refused, never a server error.
+        return Upload(file=file, alt_text=alt_text, mime=mime, problem=too_many_pixels)
+    except (UnidentifiedImageError, OSError, ValueError):
         mime = "application/octet-stream"
     finally:
         file.seek(0)
+    if (
+        width is not None
+        and height is not None
+        and width * height > settings.KAIKU_IMAGE_MAX_PIXELS
+    ):
+        return Upload(file=file, alt_text=alt_text, mime=mime, problem=too_many_pixels)
     return Upload(file=file, alt_text=alt_text, mime=mime, width=width, height=height)
 
 
@@ -50,7 +84,8 @@ def _type_name(mime: str) -> str:
 
 def problems(uploads: Sequence[Upload], kept: int, accounts: Sequence[ChannelAccount]) -> list[str]:
     """What keeps these images (and ``kept`` earlier ones) from going to the accounts."""
-    found: list[str] = []
+    found: list[str] = [up.problem for up in uploads if up.problem]
+    uploads = [up for up in uploads if not up.problem]
     total = kept + len(uploads)
     for account in accounts:
         limits = account.connector().limits()
@@ -102,6 +137,7 @@ def store(post: Post, uploads: Sequence[Upload]) -> list[PostImage]:
     start = (post.images.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     stored = []
     for offset, up in enumerate(uploads):
+        up.file.name = f"image.{EXTENSIONS.get(up.mime, 'bin')}"
         stored.append(
             PostImage.objects.create(
                 post=post,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings as conf
@@ -19,8 +20,30 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import Account, Connector
 from kaiku.channels.registry import connector_class
-from kaiku.crypto import EncryptedTextField
+from kaiku.crypto import EncryptedTextField, seal
 from kaiku.organisations.models import Organisation
+
+# Every page converts a time to the reader's zone, and near the ends of the calendar that
+# overflows (year 9999 in UTC is year 10000 in Helsinki): a page must not fail for one stored row.
+_SAFE_MIN = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+_SAFE_MAX = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
+class ClampedDateTimeField(models.DateTimeField):  # type: ignore[type-arg]
+    """A time read back within two days of the calendar's ends, whatever the column holds.
+
+    The edges (forms, API) refuse such times; this keeps the pages working for a row that got
+    one anyway (written before the bounds, or straight to the database). The same column type
+    as DateTimeField, so no migration."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return min(max(value, _SAFE_MIN), _SAFE_MAX)
+        return value
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
 
 
 class ChannelAccount(models.Model):
@@ -39,7 +62,7 @@ class ChannelAccount(models.Model):
     handle = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255, blank=True)
     base_url = models.CharField(max_length=255, blank=True)
-    credentials_json = EncryptedTextField(blank=True, default="")
+    credentials_json = EncryptedTextField(blank=True, default="", row_key="public_id")
     settings = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_message = models.TextField(blank=True)
@@ -73,7 +96,9 @@ class ChannelAccount(models.Model):
         def save(new: dict[str, Any]) -> None:
             # Saved at once and on its own: a rotated refresh token must never be lost.
             self.set_credentials(new)
-            ChannelAccount.objects.filter(pk=self.pk).update(credentials_json=self.credentials_json)
+            ChannelAccount.objects.filter(pk=self.pk).update(
+                credentials_json=seal(self, "credentials_json", self.credentials_json)
+            )
 
         def save_settings(new: dict[str, Any]) -> None:
             self.settings = dict(new)
@@ -147,7 +172,7 @@ class Post(models.Model):
     link = models.URLField(_("link"), blank=True, max_length=1000)
     link_card = models.JSONField(default=dict, blank=True)  # title, description of the link
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
-    scheduled_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    scheduled_at = ClampedDateTimeField(_("publish at"), null=True, blank=True)
     repeat = models.CharField(_("repeat"), max_length=10, choices=Repeat.choices, blank=True)
     repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
     repeat_of = models.ForeignKey(
@@ -248,7 +273,7 @@ class Delivery(models.Model):
     gate_stamp = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     key = models.CharField(max_length=32, unique=True, default=_delivery_key)
-    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_at = ClampedDateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     publishing_since = models.DateTimeField(null=True, blank=True)
     # When the first attempt began; fixed thereafter, so connectors can derive stable keys.
@@ -330,6 +355,10 @@ def _feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_feed_token() -> str:
+    return _feed_token()
+
+
 class CalendarFeed(models.Model):
     """The secret address of an organisation's schedule as iCalendar."""
 
@@ -353,7 +382,7 @@ class FeedEntry(models.Model):
     link = models.URLField(blank=True, max_length=1000)
     image = models.CharField(max_length=500, blank=True)
     image_alt = models.TextField(blank=True)
-    published_at = models.DateTimeField(default=timezone.now, db_index=True)
+    published_at = ClampedDateTimeField(default=timezone.now, db_index=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

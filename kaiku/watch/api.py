@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kaiku.organisations.api import api_membership
+from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch import digest
 from kaiku.watch.errors import WatchError
 from kaiku.watch.models import DEFAULT_POLL_SECONDS, Source, Topic
-from kaiku.watch.services import add_source
+from kaiku.watch.services import add_source, remove_source
 
 router = Router(tags=["watch"])
 MAX_PAGE_SIZE = 100
@@ -116,8 +118,8 @@ def list_items(
     slug: str,
     topic: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = digest.PAGE_SIZE,
+    page: Annotated[int, Query(ge=1, le=digest.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = digest.PAGE_SIZE,
 ) -> ItemPage:
     """The ranked digest, best first (the same order as the web page)."""
     return _items(request, slug, topic, q, page, page_size)
@@ -129,8 +131,8 @@ def list_items_by_query(
     organisation: str,
     topic: str = "",
     q: str = "",
-    page: int = 1,
-    page_size: int = digest.PAGE_SIZE,
+    page: Annotated[int, Query(ge=1, le=digest.MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = digest.PAGE_SIZE,
 ) -> ItemPage:
     return _items(request, organisation, topic, q, page, page_size)
 
@@ -156,3 +158,28 @@ def create_source(request: HttpRequest, slug: str, payload: SourceIn) -> Status[
     except WatchError as exc:
         raise HttpError(400, exc.message) from None
     return Status(201 if added.created else 200, _source_out(added.source))
+
+
+# A database integer has 64 bits: a larger id in a path is simply not found, never an overflow.
+SourceId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _source(org: Organisation, source_id: int) -> Source:
+    source = Source.objects.filter(organisation=org, pk=source_id).first()
+    if source is None:
+        raise HttpError(404, "Not found")
+    return source
+
+
+@router.get("/organisations/{slug}/watch/sources/{source_id}", response=SourceOut)
+def get_source(request: HttpRequest, slug: str, source_id: SourceId) -> SourceOut:
+    org = api_membership(request, slug, Perm.VIEW).organisation
+    return _source_out(_source(org, source_id))
+
+
+@router.delete("/organisations/{slug}/watch/sources/{source_id}", response={204: None})
+def delete_source(request: HttpRequest, slug: str, source_id: SourceId) -> Status[None]:
+    """Stop following a source; the items it brought stay in the digest."""
+    org = api_membership(request, slug, Perm.MANAGE_WATCH).organisation
+    remove_source(_source(org, source_id))
+    return Status(204, None)

@@ -184,6 +184,10 @@ def _reasons(item: Item, topic_links: Iterable[ItemTopic], now: datetime) -> Rea
     )
 
 
+# Nobody reads the ten-thousandth page; past it an offset stops fitting the database's integer.
+MAX_PAGE = 10_000
+
+
 def digest_page(
     organisation: Organisation,
     filters: Filters,
@@ -195,7 +199,7 @@ def digest_page(
 ) -> DigestPage:
     """One page of the ranked digest with each item's reasons and the reader's marks."""
     now = now or timezone.now()
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     start = (page - 1) * page_size
     rows = list(
         ranked(filtered(organisation, filters, user)).prefetch_related(

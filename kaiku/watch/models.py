@@ -57,7 +57,9 @@ class WatchSettings(models.Model):
     x_plan = models.CharField(
         _("X API plan"), max_length=16, choices=XPlan.choices, default=XPlan.NONE
     )
-    x_bearer_token = EncryptedTextField(_("X API bearer token"), blank=True, default="")
+    x_bearer_token = EncryptedTextField(
+        _("X API bearer token"), blank=True, default="", row_key="organisation_id"
+    )
     bluesky_appview_url = models.URLField(
         _("Bluesky AppView address"), max_length=300, default=DEFAULT_APPVIEW_URL
     )

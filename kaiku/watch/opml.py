@@ -16,6 +16,7 @@ from defusedxml.ElementTree import fromstring
 from django.utils import timezone
 
 from kaiku.organisations.models import Organisation
+from kaiku.safetext import strip_unsafe
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.models import DEFAULT_POLL_SECONDS, Source
 from kaiku.watch.services import AddedSource, add_source
@@ -41,7 +42,7 @@ def export_opml(organisation: Organisation, *, title: str = "") -> str:
     ET.SubElement(head, "dateCreated").text = timezone.now().strftime("%a, %d %b %Y %H:%M:%S %z")
     body = ET.SubElement(root, "body")
     for source in Source.objects.filter(organisation=organisation).order_by("kind", "title", "id"):
-        name = str(source)
+        name = strip_unsafe(str(source))  # one stored title must not make the file unreadable
         attrs = {"text": name, "title": name, f"{_K}kind": source.kind}
         feed_url = source_type(source.kind).feed_url(source.url, source.identifier)
         if feed_url:

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kaiku.organisations.models import Organisation
+from kaiku.safetext import strip_unsafe
 from kaiku.watch.analysis import guess_language, text_lemmas
 from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
 from kaiku.watch.errors import SourceRefused, WatchError
@@ -101,6 +102,9 @@ def add_source(
     """
     kind = kind or guess_kind(value)
     _check_allowed(organisation, kind)
+    # Form, API and OPML import alike: a title is shown on pages and written into OPML, which
+    # cannot carry control characters.
+    title = strip_unsafe(title)
     new = source_type(kind).normalise(value)
     alternatives: tuple[DiscoveredFeed, ...] = ()
     if kind == "feed" and discover_feeds:

@@ -30,9 +30,11 @@ def _can(request: HttpRequest, perm: Perm) -> bool:
 
 def _int(value: str | None, default: int = 0) -> int:
     try:
-        return int(value or default)
+        number = int(value or default)
     except ValueError:
         return default
+    # A database integer is 64 bits: a larger one in a query is a server error, not a filter.
+    return number if abs(number) < 2**63 else default
 
 
 def _filters(request: HttpRequest, org: Organisation) -> digest.Filters:

@@ -75,7 +75,7 @@ def test_setting_up_two_factor_stores_the_secret_encrypted(client_for: Any, memb
         cursor.execute("SELECT totp_secret FROM accounts_user WHERE id = %s", [user.pk])
         stored = cursor.fetchone()[0]
     assert secret not in stored
-    assert stored.startswith("kaiku:v1:")
+    assert stored.startswith("kaiku:v2:")
 
 
 def test_an_organisation_can_require_two_factor_for_its_admins(

@@ -45,9 +45,13 @@ class Command(BaseCommand):
         count = 0
         for model, field in crypto.encrypted_fields():
             with transaction.atomic():
-                for pk, value in model._default_manager.values_list("pk", field.attname):
+                # Each value is opened with its row and sealed again for it with the new key.
+                for row in model._base_manager.exclude(**{field.attname: ""}):
+                    value = getattr(row, field.attname)
                     if value:
-                        model._default_manager.filter(pk=pk).update(**{field.attname: value})
+                        model._base_manager.filter(pk=row.pk).update(
+                            **{field.attname: field.seal(row, value)}
+                        )
                         count += 1
         if settings.KAIKU_ENCRYPTION_KEY_FROM_FILE:
             _write_atomically(key_file, settings.KAIKU_ENCRYPTION_KEY + "\n")

@@ -14,6 +14,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.core.wsgi import get_wsgi_application
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from waitress.server import create_server
 
 from kaiku.core.demo import create_demo
+from kaiku.core.private import make_private
 from kaiku.core.proxy import waitress_proxy_options
 from kaiku.jobs.worker import start_thread
 from kaiku.organisations.models import Organisation
@@ -60,6 +62,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"]
+        make_private(settings.DATA_DIR)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         login: tuple[str, str] | None = None
@@ -73,6 +76,8 @@ class Command(BaseCommand):
             port=options["port"],
             threads=options["threads"],
             **waitress_proxy_options(),
+            # waitress answers 413 itself before Kaiku reads a byte (its default is 1 GB).
+            max_request_body_size=settings.KAIKU_MAX_REQUEST_BYTES,
         )
         # Listening on every address: the browser on this machine still needs one to open.
         shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host

@@ -11,11 +11,13 @@ import threading
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kaiku.core.private import make_private
 from kaiku.jobs import worker
 
 
@@ -34,6 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        make_private(settings.DATA_DIR)
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:

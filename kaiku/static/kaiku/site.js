@@ -1,0 +1,11 @@
+// Every page: the organisation switcher opens the chosen organisation (an external file, as the
+// Content-Security-Policy allows no inline script or on* handler).
+(function () {
+  "use strict";
+  var select = document.getElementById("org-select");
+  if (select) {
+    select.addEventListener("change", function () {
+      window.location = "/o/" + encodeURIComponent(select.value) + "/";
+    });
+  }
+})();
