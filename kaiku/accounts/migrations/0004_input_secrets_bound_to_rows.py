@@ -19,5 +19,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0001_initial")]
+    dependencies = [("accounts", "0003_auth_sign_in_link")]
     operations = [migrations.RunPython(forward, backward)]

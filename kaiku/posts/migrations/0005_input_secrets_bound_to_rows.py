@@ -19,5 +19,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("posts", "0001_initial")]
+    dependencies = [("posts", "0004_gate_safety")]
     operations = [migrations.RunPython(forward, backward)]
