@@ -296,8 +296,17 @@ def test_reply_to_is_taken_only_as_an_http_address(
     assert not Post.objects.exists()
 
 
-def test_an_https_reply_to_is_kept(client_for: Any, feed_account: Any) -> None:
-    data = _form("Vastaus", feed_account, reply_to="https://mastodon.example/@a/1")
+def test_an_https_reply_to_is_kept(client_for: Any, org: Any) -> None:
+    from kaiku.posts.models import ChannelAccount
+
+    # A Mastodon account: a reply to a fediverse post can go there (the own feed cannot reply).
+    mastodon = ChannelAccount.objects.create(
+        organisation=org,
+        platform="mastodon",
+        handle="@toivonpolku@mastodon.example",
+        base_url="https://mastodon.example",
+    )
+    data = _form("Vastaus", mastodon, reply_to="https://mastodon.example/@a/1")
     assert client_for("editor").post(NEW, data).status_code == 302
     assert Post.objects.get().reply_to_url == "https://mastodon.example/@a/1"
 
