@@ -17,6 +17,14 @@ class CheckIn(Schema):
     organisation: str | None = None  # apply this organisation's own added and allowed words
 
 
+class ReplacementOut(Schema):
+    start: int
+    end: int
+    text: str
+    alternative: str
+    label: str
+
+
 class FindingOut(Schema):
     kind: str
     code: str
@@ -27,6 +35,7 @@ class FindingOut(Schema):
     message: str
     suggestions: list[str]
     source: str
+    replacements: list[ReplacementOut] = []
 
 
 class CheckOut(Schema):

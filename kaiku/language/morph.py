@@ -65,6 +65,8 @@ def clear_caches() -> None:
     global _generation
     _generation += 1
     analyze.cache_clear()
+    raw_analyze.cache_clear()
+    grammar_errors.cache_clear()
     spell.cache_clear()
     suggest.cache_clear()
 
@@ -184,6 +186,33 @@ def analyze(word: str) -> tuple[Analysis, ...]:
         a = _reduce(item, word)
         seen.setdefault((a.baseform, a.wclass, a.boundaries), a)
     return tuple(seen.values())
+
+
+@lru_cache(maxsize=50_000)
+def raw_analyze(word: str) -> tuple[dict[str, str], ...]:
+    """Voikko's own readings (BASEFORM, SIJAMUOTO, NUMBER, POSSESSIVE, PERSON...) for building
+    and verifying inflected forms; () when unknown. Callers must not modify the dicts."""
+    handle = _handle()
+    if handle is None or not word:
+        return ()
+    try:
+        return tuple(dict(item) for item in handle.analyze(word))
+    except Exception:  # a bad code point must not take the whole check down
+        return ()
+
+
+@lru_cache(maxsize=1_024)
+def grammar_errors(paragraph: str, ui_lang: str) -> tuple[tuple[int, int, str], ...]:
+    """Voikko's grammar checker on one paragraph: (start, length, description) per error.
+    Descriptions come in Finnish or English (Voikko has no Swedish ones)."""
+    handle = _handle()
+    if handle is None or not paragraph:
+        return ()
+    try:
+        errors = handle.grammarErrors(paragraph, "fi" if ui_lang == "fi" else "en")
+    except Exception:  # libvoikko raises its own errors on odd input; no check is no alarm
+        return ()
+    return tuple((e.startPos, e.errorLen, str(e.shortDescription)) for e in errors)
 
 
 @lru_cache(maxsize=100_000)
