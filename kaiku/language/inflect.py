@@ -270,17 +270,10 @@ def verb_plural(verb: str) -> str | None:
 
 def form_of(word: str) -> tuple[str, Form] | None:
     """The base form and the case, number, possessive and clitic of a nominal word, when all
-    of Voikko's nominal readings agree on case and number; None when they do not (a form Kaiku
-    cannot be sure of is not matched)."""
+    of Voikko's nominal readings agree; None when they do not ("pilvipäähän" is an illative
+    or a nominative with -hän): a form Kaiku cannot be sure of gets advice, not a button."""
     surface = word.lower()
-    clitic = ""
     readings = [a for a in morph.raw_analyze(surface) if a.get("CLASS") in NOMINALS]
-    for c in CLITICS:
-        if surface.endswith(c) and len(surface) > len(c) + 2:
-            bare = [a for a in morph.raw_analyze(surface[: -len(c)]) if a.get("CLASS") in NOMINALS]
-            if bare:
-                readings, clitic = bare, c
-                break
     if not readings:
         return None
     keys = {
@@ -291,4 +284,19 @@ def form_of(word: str) -> tuple[str, Form] | None:
     case, number, poss = keys.pop()
     if not case or not number:
         return None
-    return readings[0].get("BASEFORM", "").lower(), Form(case, number, poss, clitic)
+    lemma = readings[0].get("BASEFORM", "").lower()
+    clitic = readings[0].get("FOCUS", "") or ""
+    if not clitic:
+        # -han, -ko and -pa are not tagged: the word without them must read the same.
+        for c in CLITICS:
+            if surface.endswith(c) and len(surface) > len(c) + 2:
+                bare = morph.raw_analyze(surface[: -len(c)])
+                if any(
+                    a.get("BASEFORM", "").lower() == lemma
+                    and (a.get("SIJAMUOTO"), a.get("NUMBER"), a.get("POSSESSIVE", "") or "")
+                    == (case, number, poss or "")
+                    for a in bare
+                ):
+                    clitic = c
+                    break
+    return lemma, Form(case, number, poss or "", clitic)

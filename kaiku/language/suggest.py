@@ -158,16 +158,25 @@ def _continues(text: str, end: int) -> bool:
     return bool(rest) and rest[0] not in _END_PUNCT and rest[0] != "\n"
 
 
+# Determiners that can stand alone once the noun after them goes ("se idiootti lähti" -> "se
+# lähti"). English has none: "the moron left" -> "the left" is no sentence.
+_STANDALONE = frozenset(
+    ["se", "tuo", "tämä", "ne", "nuo", "nämä", "den", "det", "de", "denna", "detta", "dessa"]
+)
+
+
 def _delete(
     text: str, tokens: Sequence[Token], start: int, end: int, ui: str, alt: str
 ) -> list[Replacement]:
-    """Removing the word, when a word of the same sentence follows it ("se idiootti lähti" ->
-    "se lähti"); the span runs to the end of that word so that it can take the capital. At the
-    end of a sentence ("olet idiootti.") removing would break it: advice only."""
+    """Removing a word after a determiner that can stand alone, when a word of the same
+    sentence follows it; the span runs to the end of that word so that it can take a capital.
+    Elsewhere ("olet idiootti.", "Idiootti lähti.") removing would break the sentence."""
     k = _index(tokens, start)
-    if k is None or k + 1 >= len(tokens):
+    if k is None or k == 0 or k + 1 >= len(tokens):
         return []
-    nxt = tokens[k + 1]
+    prev, nxt = tokens[k - 1], tokens[k + 1]
+    if prev.lower not in _STANDALONE or prev.sentence != tokens[k].sentence:
+        return []
     if nxt.sentence != tokens[k].sentence or text[end : nxt.start].strip() != "":
         return []
     label = message("suggest.remove", ui, text=text[start:end])
