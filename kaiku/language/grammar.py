@@ -45,7 +45,12 @@ def check_changes(text: str, changes: Sequence[Change], lang: str, ui: str) -> l
             continue
         done.add(sent)
         a, b = sent
+        # Only what the change brought in: errors the sentence had before are not its fault.
+        before = [d for _, _, d in morph.grammar_errors(text[a:start] + original + text[end:b], ui)]
         for s, length, description in morph.grammar_errors(text[a:b], ui):
+            if description in before:
+                before.remove(description)
+                continue
             es, ee = a + s, a + s + length
             out.append(
                 Finding(

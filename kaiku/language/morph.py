@@ -209,6 +209,8 @@ def grammar_errors(paragraph: str, ui_lang: str) -> tuple[tuple[int, int, str], 
     if handle is None or not paragraph:
         return ()
     try:
+        # A draft being written often lacks its final full stop: not the change's fault.
+        handle.setAcceptUnfinishedParagraphsInGc(True)
         errors = handle.grammarErrors(paragraph, "fi" if ui_lang == "fi" else "en")
     except Exception:  # libvoikko raises its own errors on odd input; no check is no alarm
         return ()

@@ -114,12 +114,21 @@ def test_a_broken_replacement_is_reported_not_silent() -> None:
     assert [f.code for f in findings if f.kind == "grammar"] == ["grammar.agreement"]
 
 
-def test_voikko_grammar_errors_in_the_changed_sentence_are_reported() -> None:
-    text = "Palvelut eivät eivät riitä huumeita käyttäville ihmisille."
+def test_voikko_grammar_errors_the_change_brought_in_are_reported() -> None:
+    # Before: "Palvelut eivät riitä narkkareille ihmisille." The change doubled a word.
+    text = "Palvelut eivät riitä huumeita käyttäville ihmisille ihmisille."
     new = "huumeita käyttäville ihmisille"
     s = text.index(new)
     findings = check(text, "fi", changes=[(s, s + len(new), "narkkareille", new)])
     assert [f.code for f in findings if f.kind == "grammar"] == ["grammar.voikko"]
+
+
+def test_grammar_errors_the_sentence_had_before_are_not_blamed_on_the_change() -> None:
+    text = "Palvelut eivät eivät riitä huumeita käyttäville ihmisille"
+    new = "huumeita käyttäville ihmisille"
+    s = text.index(new)
+    findings = check(text, "fi", changes=[(s, s + len(new), "narkkareille", new)])
+    assert [f for f in findings if f.kind == "grammar"] == []
 
 
 def test_a_change_typed_over_is_not_checked() -> None:
