@@ -18,7 +18,7 @@ from . import inflect, morph
 from .inflect import Form
 from .lexicon import Entry
 from .messages import message
-from .text import Token
+from .text import WORD_RE, Token
 from .types import Replacement
 
 DELETE = frozenset({"(poista)", "(stryk)", "(remove)"})
@@ -244,11 +244,17 @@ def _fi_attrs(alt: str, form: Form) -> str | None:
     """The alternative's attributes without its head, agreeing with ``form`` ("huumeita
     käyttäviä" for a partitive plural); None when there are none or they cannot inflect."""
     parts = _np_words(alt)
-    if parts is None or parts[2] or len(parts[1]) < 2:
+    if parts is None or parts[2]:
         return None
     fixed, run, _ = parts
+    # "huumeita käyttävä ihminen" gives up its head noun; "psyykkisesti sairastunut" is an
+    # attribute as it stands.
+    head_is_noun = any(a.get("CLASS") == "nimisana" for a in morph.raw_analyze(run[-1]))
+    attrs = run[:-1] if head_is_noun else run
+    if not attrs:
+        return None
     words = list(fixed)
-    for w in run[:-1]:
+    for w in attrs:
         f = inflect.inflect(w, form.case, form.number)
         if f is None:
             return None
@@ -365,22 +371,35 @@ def _fi(
 
 
 def _continues_ok(text: str, end: int, form: Form) -> bool:
-    """A relative clause does not fit a genitive attribute ("narkkareiden palvelut")."""
-    return not (form.case == "omanto" and _continues(text, end))
+    """A relative clause does not fit a genitive before the noun it belongs to ("narkkareiden
+    palvelut"); after an object in the genitive ("näin narkkarin eilen") it does."""
+    if form.case != "omanto" or not _continues(text, end):
+        return True
+    rest = text[end:]
+    m = WORD_RE.match(text, end + len(rest) - len(rest.lstrip()))
+    if m is None:
+        return True
+    return not any(
+        a.get("CLASS") in inflect.NOMINALS for a in morph.raw_analyze(m.group(0).lower())
+    )
 
 
 def _attributive(word: str, nxt: str, form: Form) -> bool:
-    if not any(
-        a.get("CLASS") in ("laatusana", "nimisana_laatusana") for a in morph.raw_analyze(word)
-    ):
-        return False
+    """The flagged word stands before a noun in its own case and number ("hullu mies",
+    "mielisairas potilas"): a word put in its place would leave two noun phrases side by side.
+    A noun in the genitive before another is a possessor ("narkkarin äidin"), not this."""
     found = inflect.form_of(nxt)
     if found is None:
         return False
     _, nform = found
-    return (nform.case, nform.number) == (form.case, form.number) and any(
-        a.get("CLASS") == "nimisana" for a in morph.raw_analyze(nxt)
+    if (nform.case, nform.number) != (form.case, form.number):
+        return False
+    if not any(a.get("CLASS") == "nimisana" for a in morph.raw_analyze(nxt)):
+        return False
+    adjective = any(
+        a.get("CLASS") in ("laatusana", "nimisana_laatusana") for a in morph.raw_analyze(word)
     )
+    return adjective or form.case != "omanto"
 
 
 def _fi_modifier(
@@ -582,6 +601,25 @@ _EN_PLURAL = {
 _EN_VERB_PLURAL = {"uses": "use", "drinks": "drink", "was": "were", "is": "are", "has": "have"}
 
 
+# Words that may follow a noun used as a noun ("the addict was", "addicts who"); anything else
+# after the flagged word may be the noun it modifies ("alcoholic parents"): advice only.
+_EN_AFTER_NOUN = frozenset(
+    [
+        "is", "was", "are", "were", "has", "have", "had", "who", "that", "which", "and", "or",
+        "but", "in", "on", "at", "of", "to", "with", "for", "from", "by", "can", "could", "will",
+        "would", "should", "may", "might", "must", "need", "needs", "needed", "said", "says",
+        "get", "gets", "got", "do", "does", "did", "like", "as", "than", "too", "also", "often",
+        "still", "who's", "don't", "doesn't", "didn't", "can't", "won't", "isn't", "aren't",
+        "wasn't", "weren't", "deserve", "deserves", "want", "wants", "live", "lives", "use",
+        "uses", "die", "die", "died", "go", "goes", "went", "come", "comes", "came", "feel",
+        "feels", "felt", "become", "became", "seem", "seems", "seemed", "sleep", "sleeps",
+        "there", "here", "today", "yesterday", "tonight", "again", "now", "then", "last", "every",
+        "recently", "once", "never", "always", "when", "because", "if", "into", "about", "after",
+        "before", "without", "near", "outside", "inside", "around", "downtown", "anymore",
+    ]
+)  # fmt: skip
+
+
 def _en_plural(alt: str) -> str | None:
     words = alt.split()
     for i, w in enumerate(words):
@@ -616,6 +654,14 @@ def _en(
     plural = matched != entry.base and matched.endswith("s")
     k = _index(tokens, start)
     prev = tokens[k - 1] if k is not None and k > 0 else None
+    nxt = tokens[k + 1] if k is not None and k + 1 < len(tokens) else None
+    if (
+        nxt is not None
+        and nxt.sentence == tokens[k].sentence  # type: ignore[index]
+        and text[end : nxt.start] == " "
+        and nxt.lower not in _EN_AFTER_NOUN
+    ):
+        return out  # maybe an attribute ("alcoholic parents"): a noun phrase does not fit
     for alt in entry.alternatives:
         if alt in DELETE or "(" in alt:
             continue

@@ -60,6 +60,27 @@ def test_an_attributive_adjective_is_offered_for_removal() -> None:
     assert _applied("Näin hullun miehen eilen.") == ["Näin miehen eilen."]
 
 
+def test_a_noun_before_a_noun_in_its_case_is_treated_as_an_attribute() -> None:
+    assert _applied("Mielisairas potilas huusi.") == [
+        "Potilas huusi.",
+        "Potilas, jolla on mielenterveyden häiriö, huusi.",
+        "Psyykkisesti sairastunut potilas huusi.",
+    ]
+
+
+def test_a_genitive_possessor_keeps_the_noun_it_belongs_to() -> None:
+    assert _applied("Näin narkkarin äidin.") == ["Näin huumeita käyttävän ihmisen äidin."]
+    assert "Kaupungin ihmisten, jotka käyttävät huumeita, palvelut" not in " ".join(
+        _applied("Kaupungin narkkareiden palvelut ovat huonot.")
+    )
+
+
+def test_a_relative_clause_fits_after_a_genitive_object() -> None:
+    assert "Näin ihmisen, jolla on mielenterveyden häiriö, eilen." in _applied(
+        "Näin mielisairaan eilen."
+    )
+
+
 def test_an_insult_is_not_replaced_by_a_symptom() -> None:
     f = _stigma("Se kahjo huusi taas.")
     assert all("oireita" not in r.text for r in f.replacements)
@@ -104,6 +125,7 @@ def test_english_agrees_in_number_and_fixes_the_article() -> None:
 
 def test_an_english_adjective_gets_no_noun_pasted_in() -> None:
     assert _stigma("That was a crazy idea.", "en").replacements == []
+    assert _stigma("Addict parents need support.", "en").replacements == []
 
 
 def test_a_broken_replacement_is_reported_not_silent() -> None:
