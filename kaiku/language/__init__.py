@@ -129,7 +129,11 @@ _LITERAL = frozenset({"accessibility.hashtag_case", "spelling.unknown"})
 def _literal_replacements(f: Finding) -> Finding:
     if f.code not in _LITERAL or f.replacements or not f.suggestions:
         return f
-    reps = [Replacement(f.start, f.end, s, s, s) for s in f.suggestions]
+    cap = f.text[:1].isupper()
+    reps = [
+        Replacement(f.start, f.end, s[:1].upper() + s[1:] if cap else s, s, s)
+        for s in f.suggestions
+    ]
     return Finding(
         f.kind, f.code, f.start, f.end, f.text, f.severity, f.message, f.suggestions, f.source, reps
     )

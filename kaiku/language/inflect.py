@@ -268,6 +268,7 @@ def verb_plural(verb: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=20_000)
 def form_of(word: str) -> tuple[str, Form] | None:
     """The base form and the case, number, possessive and clitic of a nominal word, when all
     of Voikko's nominal readings agree; None when they do not ("pilvipäähän" is an illative
@@ -300,3 +301,7 @@ def form_of(word: str) -> tuple[str, Form] | None:
                     clitic = c
                     break
     return lemma, Form(case, number, poss or "", clitic)
+
+
+for _cached in (inflect, with_possessive, verb_plural, form_of):
+    morph.register_cache(_cached.cache_clear)

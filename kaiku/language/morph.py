@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -54,6 +55,13 @@ def set_fallback(*, enabled: bool | None) -> None:
 
 
 _generation = 0
+# Caches built on analyses elsewhere (inflected forms, replacements), cleared with these.
+_dependent_caches: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have ``clear`` run whenever the backend changes (Voikko on or off)."""
+    _dependent_caches.append(clear)
 
 
 def generation() -> int:
@@ -69,6 +77,8 @@ def clear_caches() -> None:
     grammar_errors.cache_clear()
     spell.cache_clear()
     suggest.cache_clear()
+    for clear in _dependent_caches:
+        clear()
 
 
 def _fallback_forced() -> bool:

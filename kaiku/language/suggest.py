@@ -11,6 +11,7 @@ advice: shown, never pasted into the text.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -149,7 +150,14 @@ def _capitalised(r: Replacement, text: str) -> Replacement:
 
 
 def _index(tokens: Sequence[Token], start: int) -> int | None:
-    return next((k for k, t in enumerate(tokens) if t.start == start), None)
+    """The token starting at ``start`` (tokens are in text order: a binary search)."""
+    k = bisect_left(tokens, start, key=lambda t: t.start)
+    return k if k < len(tokens) and tokens[k].start == start else None
+
+
+def _ending_at(tokens: Sequence[Token], end: int) -> Token | None:
+    k = bisect_left(tokens, end, key=lambda t: t.end)
+    return tokens[k] if k < len(tokens) and tokens[k].end == end else None
 
 
 def _continues(text: str, end: int) -> bool:
@@ -313,7 +321,7 @@ def _fi(
         if alt in DELETE:
             out += _delete(text, tokens, start, end, ui, alt)
     k = _index(tokens, start)
-    last = next((t for t in reversed(tokens) if t.end == end), None)
+    last = _ending_at(tokens, end)
     if k is None or last is None:
         return out
     word = tokens[k]
@@ -681,3 +689,7 @@ def _en(
                 continue
         out.append(Replacement(s, end, new, alt, new))
     return out
+
+
+for _cached in (_np_words, _fi_relative, _fi_attrs, _fi_np):
+    morph.register_cache(_cached.cache_clear)

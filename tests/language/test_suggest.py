@@ -104,6 +104,19 @@ def test_an_unknown_slang_word_gets_its_case_from_its_ending() -> None:
     )
 
 
+def test_without_voikko_a_finnish_suggestion_is_advice() -> None:
+    from kaiku.language import set_fallback
+
+    set_fallback(enabled=True)
+    try:
+        f = _stigma("Palvelut eivät riitä narkkareille ja muille.")
+        assert f.replacements == []
+        assert "huumeita käyttävä ihminen" in f.advice
+    finally:
+        set_fallback(enabled=None)
+    assert _stigma("Palvelut eivät riitä narkkareille ja muille.").replacements
+
+
 def test_swedish_agrees_in_number_and_definiteness() -> None:
     assert _applied("Knarkarna fick ingen hjälp.", "sv")[0] == (
         "Personerna som använder droger fick ingen hjälp."
