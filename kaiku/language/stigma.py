@@ -161,7 +161,7 @@ def check_stigma(
                 text[s:end],
                 severity,
                 message(msg_code, ui_lang, text=text[s:end]),
-                [*e.alternatives, *e.advice],
+                suggest.shown([*e.alternatives, *e.advice], text[s:end], ui_lang),
                 e.source,
                 suggest.replacements(text, tokens, s, end, e, ui_lang),
             )

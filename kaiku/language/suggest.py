@@ -24,6 +24,17 @@ from .types import Replacement
 
 DELETE = frozenset({"(poista)", "(stryk)", "(remove)"})
 
+
+def removal_label(word: str, ui: str) -> str:
+    """What a "(poista)" alternative says to the user: remove "idiootti"."""
+    return message("suggest.remove", ui, text=word)
+
+
+def shown(alternatives: Sequence[str], word: str, ui: str) -> list[str]:
+    """The lexicon's suggestions as the user reads them (a removal in words, not a marker)."""
+    return [removal_label(word, ui) if a in DELETE else a for a in alternatives]
+
+
 # Head nouns after which a participle attribute still describes a person: "narkkarikaveri"
 # becomes "huumeita käyttävä kaveri", but "narkkarikämppä" is a place, not a person, so it
 # gets advice only.
@@ -187,8 +198,8 @@ def _delete(
         return []
     if nxt.sentence != tokens[k].sentence or text[end : nxt.start].strip() != "":
         return []
-    label = message("suggest.remove", ui, text=text[start:end])
-    return [Replacement(start, nxt.end, nxt.text, alt, label)]
+    label = removal_label(text[start:end], ui)
+    return [Replacement(start, nxt.end, nxt.text, removal_label(text[start:end], ui), label)]
 
 
 # --- Finnish ------------------------------------------------------------------------------
