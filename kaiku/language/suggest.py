@@ -620,6 +620,11 @@ _EN_PLURAL = {
 _EN_VERB_PLURAL = {"uses": "use", "drinks": "drink", "was": "were", "is": "are", "has": "have"}
 
 
+# Entries that are adjectives as often as nouns: only these get the attribute guard below (a
+# plural such as "junkies" or a noun such as "addict" is not an attribute).
+_EN_ADJECTIVES = frozenset(
+    ["alcoholic", "crazy", "insane", "drunk", "psycho", "schizo", "handicapped", "lunatic"]
+)
 # Words that may follow a noun used as a noun ("the addict was", "addicts who"); anything else
 # after the flagged word may be the noun it modifies ("alcoholic parents"): advice only.
 _EN_AFTER_NOUN = frozenset(
@@ -663,11 +668,14 @@ def _en(
             out += _delete(text, tokens, start, end, ui, alt)
     matched = text[start:end].lower()
     if entry.is_phrase:
-        return out + [
-            Replacement(start, end, alt, alt, alt)
-            for alt in entry.alternatives
-            if alt not in DELETE and matched == entry.base
-        ]
+        for alt in entry.alternatives:
+            if alt in DELETE:
+                continue
+            if matched == entry.base:
+                out.append(Replacement(start, end, alt, alt, alt))
+            elif matched == entry.base + "s" and (many := _en_plural(alt)) is not None:
+                out.append(Replacement(start, end, many, alt, many))  # "drug users"
+        return out
     if matched.endswith(("'s", "\u2019s", "s'")):
         return out  # "an addict's family": rewording, not a swap
     plural = matched != entry.base and matched.endswith("s")
@@ -675,7 +683,9 @@ def _en(
     prev = tokens[k - 1] if k is not None and k > 0 else None
     nxt = tokens[k + 1] if k is not None and k + 1 < len(tokens) else None
     if (
-        nxt is not None
+        not plural
+        and entry.base in _EN_ADJECTIVES
+        and nxt is not None
         and nxt.sentence == tokens[k].sentence  # type: ignore[index]
         and text[end : nxt.start] == " "
         and nxt.lower not in _EN_AFTER_NOUN

@@ -138,7 +138,14 @@ def test_english_agrees_in_number_and_fixes_the_article() -> None:
 
 def test_an_english_adjective_gets_no_noun_pasted_in() -> None:
     assert _stigma("That was a crazy idea.", "en").replacements == []
-    assert _stigma("Addict parents need support.", "en").replacements == []
+    assert _stigma("Alcoholic parents need support.", "en").replacements == []
+    assert _applied("The junkies left.", "en") == ["The people who use drugs left."]
+
+
+def test_an_english_phrase_agrees_in_number() -> None:
+    assert _applied("Drug users need clean needles.", "en") == [
+        "People who use drugs need clean needles."
+    ]
 
 
 def test_a_broken_replacement_is_reported_not_silent() -> None:
