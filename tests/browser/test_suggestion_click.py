@@ -79,10 +79,14 @@ def test_a_suggestion_in_a_reply_draft_replaces_the_word(
     _click_and_see_the_sentence_fixed(page, "#id_text")
 
 
-def test_a_suggestion_on_the_edit_page_replaces_the_word(page: Any, members: Any, org: Any) -> None:
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_suggestion_on_the_edit_page_replaces_the_word(
+    page: Any, members: Any, org: Any, width: int
+) -> None:
     from kaiku.posts.models import Post
 
     post = Post.objects.create(organisation=org, text=TYPED, author=members["editor"])
+    page.set_viewport_size({"width": width, "height": 900})
     login(page, "editor")
     page.goto(page.base + f"/o/toivon-polku/posts/{post.public_id}/edit/")
     _click_and_see_the_sentence_fixed(page, "#id_text")
@@ -108,3 +112,22 @@ def test_a_compound_keeps_its_other_part_and_an_adjective_can_go(
         " === 'Mies tapasi huumeita käyttäviä kavereitaan.'"
     )
     page.locator("#check-results", has_text="Ei havaintoja").wait_for()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_swedish_suggestion_agrees_and_the_page_says_grammar_is_unchecked(
+    page: Any, members: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, "editor")
+    page.goto(page.base + "/o/toivon-polku/check/")
+    page.locator("#check-lang").select_option("sv")
+    page.locator("#check-text").fill("Knarkarna fick ingen hjälp.")
+    button = page.locator("#check-results button.suggestion", has_text="personerna som")
+    button.first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#check-text').value"
+        " === 'Personerna som använder droger fick ingen hjälp.'"
+    )
+    page.locator("#check-results .grammar-note", has_text="lue muutettu virke").wait_for()
+    assert_accessible(page)
