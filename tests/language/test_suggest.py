@@ -246,18 +246,21 @@ def _errors(sentence: str) -> int:
     return len(morph.grammar_errors(sentence, "fi"))
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     term=st.sampled_from(_terms()),
     case=st.sampled_from(CASES),
     number=st.sampled_from(["singular", "plural"]),
     template=st.sampled_from(TEMPLATES),
     clitic=st.sampled_from(["", "kin"]),
+    possessive=st.sampled_from(["", "3"]),
 )
 def test_every_one_click_replacement_keeps_case_and_number(
-    term: str, case: str, number: str, template: str, clitic: str
+    term: str, case: str, number: str, template: str, clitic: str, possessive: str
 ) -> None:
     form = inflect.inflect(term, case, number)
+    if form is not None and possessive:
+        form = inflect.with_possessive(form, term, case, number, possessive)
     if form is None:
         return  # Voikko has no such form of this word (a rare case of a rare word)
     form += clitic
