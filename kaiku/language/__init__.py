@@ -16,6 +16,7 @@ from .detect import detect_language
 from .lexicon import TermSpec, lexicon_for
 from .messages import CHANNEL_NAMES, UI_LANGS, message
 from .morph import set_fallback, status, voikko_available
+from .suggest import suicide as suggest_suicide
 from .text import tokenize
 from .types import SEVERITY_ORDER, Finding, Kind, Media, Replacement, Severity
 
@@ -116,7 +117,9 @@ def check(
         findings += readability.check_spelling(text, tokens, owned, name_tokens, ui)
     if changes:
         findings += grammar.check_changes(text, changes, lg, ui)
-    findings = [_literal_replacements(f) for f in findings]
+    findings = [
+        suggest_suicide.with_replacements(_literal_replacements(f), text, lg, ui) for f in findings
+    ]
     findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
     return findings
 

@@ -174,6 +174,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "remove “{text}”",
         "sv": "stryk ”{text}”",
     },
+    "suggest.append": {
+        "fi": "lisää loppuun: {text}",
+        "en": "add at the end: {text}",
+        "sv": "lägg till i slutet: {text}",
+    },
     "grammar.agreement": {
         "fi": "”{text}” ei ole samassa muodossa kuin korvattu ”{original}” ({form}). Tarkista, "
         "että virke on yhä kieliopillinen.",

@@ -131,3 +131,25 @@ def test_a_swedish_suggestion_agrees_and_the_page_says_grammar_is_unchecked(
     )
     page.locator("#check-results .grammar-note", has_text="lue muutettu virke").wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_help_line_button_adds_it_at_the_end_and_fits_the_phone(
+    page: Any, members: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, "editor")
+    page.goto(page.base + "/o/toivon-polku/posts/new/")
+    page.locator("#id_text").fill("Itsemurha on vakava asia.")
+    button = page.locator("#check-results button.suggestion", has_text="lisää loppuun")
+    button.wait_for()
+    _fits_width(page)
+    button.click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#id_text').value;"
+        " return v.startsWith('Itsemurha on vakava asia.\\n\\n') && v.includes('09 2525 0111'); }"
+    )
+    # The findings refresh: the help line is there, so nobody asks for it any more.
+    page.locator("#check-results .grammar-note").wait_for()
+    assert button.count() == 0
+    _fits_width(page)

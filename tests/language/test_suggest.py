@@ -266,7 +266,9 @@ def test_every_one_click_replacement_keeps_case_and_number(
     form += clitic
     text = template.format(w=form)
     text = text[0].upper() + text[1:]
-    stigma = [f for f in check(text, "fi") if f.kind == "stigma" and f.text.lower() == form]
+    stigma = [
+        f for f in check(text, "fi") if f.code.startswith("stigma.") and f.text.lower() == form
+    ]
     for f in stigma:
         for r in f.replacements:
             removal = r.alternative == "" or r.alternative.startswith("poista ")
@@ -286,3 +288,34 @@ def test_every_one_click_replacement_keeps_case_and_number(
             )
             assert not [g for g in after if g.code == "grammar.agreement"], (text, new_text)
             assert _errors(new_text) <= _errors(text), (text, new_text)
+
+
+def _suicide(text: str, code: str, lang: str = "fi") -> Finding:
+    return next(f for f in check(text, lang) if f.code == code)
+
+
+def test_the_help_line_is_added_at_the_end_not_pasted_over_the_word() -> None:
+    text = "Itsemurha on vakava asia."
+    f = _suicide(text, "suicide.helpline")
+    (r,) = f.replacements
+    new = text[: r.start] + r.text + text[r.end :]
+    assert new.startswith(text + "\n\n") and "09 2525 0111" in new
+    assert not [g for g in check(new, "fi") if g.code == "suicide.helpline"]
+
+
+def test_a_failed_suicide_becomes_an_attempt_in_the_case_it_stood_in() -> None:
+    text = "Hän teki epäonnistuneen itsemurhan."
+    f = _suicide(text, "suicide.success_framing")
+    assert [text[: r.start] + r.text + text[r.end :] for r in f.replacements] == [
+        "Hän teki itsemurhayrityksen."
+    ]
+    assert f.suggestions == ["itsemurhayritys"]
+    text = "Onnistunut itsemurha järkytti."
+    f = _suicide(text, "suicide.success_framing")
+    assert [r.text for r in f.replacements] == ["Itsemurha"]
+
+
+def test_a_framing_with_a_verb_in_it_is_advice() -> None:
+    f = _suicide("His suicide attempt failed.", "suicide.success_framing", "en")
+    assert f.replacements == []
+    assert _suicide("Ett misslyckat självmord.", "suicide.success_framing", "sv").replacements

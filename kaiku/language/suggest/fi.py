@@ -398,5 +398,17 @@ def _fi_phrase(
     return out
 
 
+def inflect_alternative(word: str, alt: str) -> str | None:
+    """``alt`` in the case and number of ``word`` ("epäonnistuneen itsemurhan" ->
+    "itsemurhayrityksen"), without a relative clause; None when Kaiku cannot be sure."""
+    found = inflect.form_of(word)
+    if found is None:
+        return None
+    built = _fi_np(alt, found[1])
+    if built is None or built[1]:
+        return None
+    return built[0]
+
+
 for _cached in (_np_words, _fi_relative, _fi_attrs, _fi_np):
     morph.register_cache(_cached.cache_clear)
