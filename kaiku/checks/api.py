@@ -15,6 +15,17 @@ class CheckIn(Schema):
     lang: str | None = None
     channels: list[str] = []
     organisation: str | None = None  # apply this organisation's own added and allowed words
+    # Replacements just applied, [start, end, original, new] with offsets in ``text``: the
+    # sentences they changed get a grammar check.
+    changes: list[tuple[int, int, str, str]] = []
+
+
+class ReplacementOut(Schema):
+    start: int
+    end: int
+    text: str
+    alternative: str
+    label: str
 
 
 class FindingOut(Schema):
@@ -27,6 +38,7 @@ class FindingOut(Schema):
     message: str
     suggestions: list[str]
     source: str
+    replacements: list[ReplacementOut] = []
 
 
 class CheckOut(Schema):
@@ -40,7 +52,11 @@ def check(request: HttpRequest, body: CheckIn) -> CheckOut:
     if body.organisation:
         org = api_membership(request, body.organisation, Perm.CHECK_TEXT).organisation
     lang = body.lang if body.lang in ("fi", "sv", "en") else None
-    findings = services.run_check(body.text[:100_000], lang=lang, channels=body.channels, org=org)
+    text = body.text[:100_000]
+    changes = [
+        c for c in body.changes[:10] if 0 <= c[0] <= c[1] <= len(text) and text[c[0] : c[1]] == c[3]
+    ]
+    findings = services.run_check(text, lang=lang, channels=body.channels, org=org, changes=changes)
     return CheckOut(
         findings=[FindingOut(**f.to_dict()) for f in findings],
         blocking=any(f.severity == "block" for f in findings),

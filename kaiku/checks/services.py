@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from kaiku import language
 from kaiku.checks.models import OrganisationTerm
@@ -52,6 +54,7 @@ def run_check(
     sent_texts: Mapping[str, str] | None = None,
     channel_limits: Mapping[str, int] | None = None,
     url_weights: Mapping[str, int] | None = None,
+    changes: Sequence[tuple[int, int, str, str]] = (),
 ) -> list[Any]:
     """The language check. ``sent_texts`` (per channel, the text as the platform receives
     it, link included), ``channel_limits`` and ``url_weights`` (an account's own limits) make
@@ -70,8 +73,46 @@ def run_check(
             sent_texts=sent_texts,
             channel_limits=channel_limits,
             url_weights=url_weights,
+            changes=changes,
             **_terms(org, lang),
         )
+    )
+
+
+def parse_changes(raw: str, text: str) -> list[tuple[int, int, str, str]]:
+    """The replacements the page just applied (a JSON list of [start, end, original, new],
+    offsets in code points of the new text). Malformed input or a change typed over since is
+    dropped: it only decides which sentences get a grammar check."""
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    out: list[tuple[int, int, str, str]] = []
+    for item in items if isinstance(items, list) else []:
+        if not (isinstance(item, list) and len(item) == 4):
+            continue
+        start, end, original, new = item
+        if not (isinstance(start, int) and isinstance(end, int)):
+            continue
+        if (
+            isinstance(original, str)
+            and isinstance(new, str)
+            and 0 <= start <= end <= len(text)
+            and text[start:end] == new
+        ):
+            out.append((start, end, original[:200], new))
+    return out[:10]
+
+
+def grammar_note(text: str, lang: str | None, changes: Sequence[Any]) -> str:
+    """What the page says about the grammar of a sentence a replacement changed."""
+    if not changes:
+        return ""
+    lang = lang or language.detect_language(text)
+    if lang == "fi" and language.voikko_available():
+        return str(_("The changed sentence was checked for grammar (Voikko)."))
+    return str(
+        _("Kaiku cannot check the grammar of this language: read the changed sentence through.")
     )
 
 

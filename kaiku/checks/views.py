@@ -21,9 +21,10 @@ from kaiku.posts.previews import check_inputs
 MAX_TEXT = 20_000
 
 
-def results_context(text: str, findings: list[object]) -> dict[str, object]:
+def results_context(text: str, findings: list[object], note: str = "") -> dict[str, object]:
     ordered = services.ordered(findings)
     return {
+        "grammar_note": note,
         "text": text,
         "findings": ordered,
         "segments": services.segments(text, ordered),
@@ -60,6 +61,7 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
         c for c in request.POST.get("channel_list", "").split(",") if c
     ]
     chosen = request.POST.getlist("accounts")
+    changes = services.parse_changes(request.POST.get("changes", ""), text)
     if text and chosen:
         # From the compose page: measure the text as each chosen account's platform gets it.
         accounts = list(
@@ -82,10 +84,16 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
             sent_texts=inputs.sent_texts,
             channel_limits=inputs.channel_limits,
             url_weights=inputs.url_weights,
+            changes=changes,
         ) + list(inputs.refusals)
     else:
-        findings = services.run_check(text, lang=lang, channels=channels, org=org) if text else []
-    return render(request, "checks/_results.html", results_context(text, findings))
+        findings = (
+            services.run_check(text, lang=lang, channels=channels, org=org, changes=changes)
+            if text
+            else []
+        )
+    note = services.grammar_note(text, lang, changes)
+    return render(request, "checks/_results.html", results_context(text, findings, note))
 
 
 @require(Perm.EDIT_POSTS)

@@ -11,19 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from . import access, length, morph, privacy, readability, stigma, suicide
+from . import access, grammar, length, morph, privacy, readability, stigma, suicide
 from .detect import detect_language
 from .lexicon import TermSpec, lexicon_for
 from .messages import CHANNEL_NAMES, UI_LANGS, message
 from .morph import set_fallback, status, voikko_available
+from .suggest import suicide as suggest_suicide
 from .text import tokenize
-from .types import SEVERITY_ORDER, Finding, Kind, Media, Severity
+from .types import SEVERITY_ORDER, Finding, Kind, Media, Replacement, Severity
 
 __all__ = [
     "LANGS",
     "Finding",
     "Kind",
     "Media",
+    "Replacement",
     "Severity",
     "TermSpec",
     "channels",
@@ -74,6 +76,7 @@ def check(
     channel_limits: Mapping[str, int] | None = None,
     url_weights: Mapping[str, int] | None = None,
     sent_texts: Mapping[str, str] | None = None,
+    changes: Sequence[tuple[int, int, str, str]] = (),
 ) -> list[Finding]:
     """Check a draft and return its findings, sorted by position.
 
@@ -84,7 +87,9 @@ def check(
     entries by base word. ``channel_limits`` overrides limits, e.g. ``{"mastodon": 1000}``,
     and ``url_weights`` the weight of a URL (a Mastodon instance's own). ``sent_texts`` gives,
     per channel, the text exactly as it is sent (with a link the platform gets appended): the
-    length is measured on it. Messages are in ``ui_lang`` (fi, en, sv).
+    length is measured on it. Messages are in ``ui_lang`` (fi, en, sv). ``changes`` lists the
+    replacements just applied, as (start, end, original, replacement) with start and end in
+    ``text``: the sentences they changed get a grammar check (Finnish, with Voikko).
     """
     lg = _lang(lang, text)
     ui = ui_lang if ui_lang in UI_LANGS else "fi"
@@ -110,8 +115,31 @@ def check(
         owned = [(f.start, f.end) for f in stigma_findings]
         name_tokens = {k for i, j in names for k in range(i, j)}
         findings += readability.check_spelling(text, tokens, owned, name_tokens, ui)
+    if changes:
+        findings += grammar.check_changes(text, changes, lg, ui)
+    findings = [
+        suggest_suicide.with_replacements(_literal_replacements(f), text, lg, ui) for f in findings
+    ]
     findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
     return findings
+
+
+# Findings whose suggestions are the exact new spelling of the span (a hashtag in CamelCase, a
+# spelling correction): each one is a replacement as it stands.
+_LITERAL = frozenset({"accessibility.hashtag_case", "spelling.unknown"})
+
+
+def _literal_replacements(f: Finding) -> Finding:
+    if f.code not in _LITERAL or f.replacements or not f.suggestions:
+        return f
+    cap = f.text[:1].isupper()
+    reps = [
+        Replacement(f.start, f.end, s[:1].upper() + s[1:] if cap else s, s, s)
+        for s in f.suggestions
+    ]
+    return Finding(
+        f.kind, f.code, f.start, f.end, f.text, f.severity, f.message, f.suggestions, f.source, reps
+    )
 
 
 def _length_findings(

@@ -117,6 +117,9 @@ class Entry:
     category: str
     stems: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()
+    # Shown as advice only, never as a one-click replacement: the wording changes the meaning
+    # or the grammar of the sentence around it (reviewed entry by entry).
+    advice: tuple[str, ...] = ()
     rationale: str = ""
     source: str = OWN
     severity: str = "warn"
@@ -158,6 +161,7 @@ def _entry_from(lang: str, raw: Mapping[str, Any], default_source: str = OWN) ->
         category=category,
         stems=stems,
         alternatives=tuple(str(a) for a in raw.get("alternatives", ())),
+        advice=tuple(str(a) for a in raw.get("advice", ())),
         rationale=str(raw.get("rationale", "")),
         source=str(raw.get("source", default_source)),
         severity=str(raw.get("severity", "warn")),

@@ -169,6 +169,45 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Unknown word “{text}”: check the spelling.",
         "sv": "Okänt ord ”{text}”: kontrollera stavningen.",
     },
+    "suggest.remove": {
+        "fi": "poista ”{text}”",
+        "en": "remove “{text}”",
+        "sv": "stryk ”{text}”",
+    },
+    "suggest.append": {
+        "fi": "lisää loppuun: {text}",
+        "en": "add at the end: {text}",
+        "sv": "lägg till i slutet: {text}",
+    },
+    "grammar.agreement": {
+        "fi": "”{text}” ei ole samassa muodossa kuin korvattu ”{original}” ({form}). Tarkista, "
+        "että virke on yhä kieliopillinen.",
+        "en": "“{text}” is not in the form of the replaced “{original}” ({form}). Check that "
+        "the sentence is still grammatical.",
+        "sv": "”{text}” har inte samma form som det ersatta ”{original}” ({form}). Kontrollera "
+        "att meningen fortfarande är grammatisk.",
+    },
+    "grammar.voikko": {
+        "fi": "Mahdollinen kielioppivirhe muutetussa virkkeessä: {description} (”{text}”).",
+        "en": "Possible grammar error in the changed sentence: {description} (“{text}”).",
+        "sv": "Möjligt grammatikfel i den ändrade meningen (”{text}”). Läs igenom den.",
+    },
+    "grammar.number.singular": {"fi": "yksikkö", "en": "singular", "sv": "singular"},
+    "grammar.number.plural": {"fi": "monikko", "en": "plural", "sv": "plural"},
+    "grammar.case.nimento": {"fi": "nominatiivi", "en": "nominative", "sv": "nominativ"},
+    "grammar.case.omanto": {"fi": "genetiivi", "en": "genitive", "sv": "genitiv"},
+    "grammar.case.osanto": {"fi": "partitiivi", "en": "partitive", "sv": "partitiv"},
+    "grammar.case.olento": {"fi": "essiivi", "en": "essive", "sv": "essiv"},
+    "grammar.case.tulento": {"fi": "translatiivi", "en": "translative", "sv": "translativ"},
+    "grammar.case.sisaolento": {"fi": "inessiivi", "en": "inessive", "sv": "inessiv"},
+    "grammar.case.sisaeronto": {"fi": "elatiivi", "en": "elative", "sv": "elativ"},
+    "grammar.case.sisatulento": {"fi": "illatiivi", "en": "illative", "sv": "illativ"},
+    "grammar.case.ulkoolento": {"fi": "adessiivi", "en": "adessive", "sv": "adessiv"},
+    "grammar.case.ulkoeronto": {"fi": "ablatiivi", "en": "ablative", "sv": "ablativ"},
+    "grammar.case.ulkotulento": {"fi": "allatiivi", "en": "allative", "sv": "allativ"},
+    "grammar.case.vajanto": {"fi": "abessiivi", "en": "abessive", "sv": "abessiv"},
+    "grammar.case.seuranto": {"fi": "komitatiivi", "en": "comitative", "sv": "komitativ"},
+    "grammar.case.keinonto": {"fi": "instruktiivi", "en": "instructive", "sv": "instruktiv"},
 }
 
 CHANNEL_NAMES: dict[str, str] = {

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -54,6 +55,13 @@ def set_fallback(*, enabled: bool | None) -> None:
 
 
 _generation = 0
+# Caches built on analyses elsewhere (inflected forms, replacements), cleared with these.
+_dependent_caches: list[Callable[[], None]] = []
+
+
+def register_cache(clear: Callable[[], None]) -> None:
+    """Have ``clear`` run whenever the backend changes (Voikko on or off)."""
+    _dependent_caches.append(clear)
 
 
 def generation() -> int:
@@ -65,8 +73,12 @@ def clear_caches() -> None:
     global _generation
     _generation += 1
     analyze.cache_clear()
+    raw_analyze.cache_clear()
+    grammar_errors.cache_clear()
     spell.cache_clear()
     suggest.cache_clear()
+    for clear in _dependent_caches:
+        clear()
 
 
 def _fallback_forced() -> bool:
@@ -184,6 +196,35 @@ def analyze(word: str) -> tuple[Analysis, ...]:
         a = _reduce(item, word)
         seen.setdefault((a.baseform, a.wclass, a.boundaries), a)
     return tuple(seen.values())
+
+
+@lru_cache(maxsize=50_000)
+def raw_analyze(word: str) -> tuple[dict[str, str], ...]:
+    """Voikko's own readings (BASEFORM, SIJAMUOTO, NUMBER, POSSESSIVE, PERSON...) for building
+    and verifying inflected forms; () when unknown. Callers must not modify the dicts."""
+    handle = _handle()
+    if handle is None or not word:
+        return ()
+    try:
+        return tuple(dict(item) for item in handle.analyze(word))
+    except Exception:  # a bad code point must not take the whole check down
+        return ()
+
+
+@lru_cache(maxsize=1_024)
+def grammar_errors(paragraph: str, ui_lang: str) -> tuple[tuple[int, int, str], ...]:
+    """Voikko's grammar checker on one paragraph: (start, length, description) per error.
+    Descriptions come in Finnish or English (Voikko has no Swedish ones)."""
+    handle = _handle()
+    if handle is None or not paragraph:
+        return ()
+    try:
+        # A draft being written often lacks its final full stop: not the change's fault.
+        handle.setAcceptUnfinishedParagraphsInGc(True)
+        errors = handle.grammarErrors(paragraph, "fi" if ui_lang == "fi" else "en")
+    except Exception:  # libvoikko raises its own errors on odd input; no check is no alarm
+        return ()
+    return tuple((e.startPos, e.errorLen, str(e.shortDescription)) for e in errors)
 
 
 @lru_cache(maxsize=100_000)

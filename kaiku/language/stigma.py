@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import morph
+from . import morph, suggest
 from .lexicon import Entry, Lexicon, match_fi, match_stem_suffix
 from .messages import message
 from .text import Token, inside, quoted_spans
@@ -161,8 +161,9 @@ def check_stigma(
                 text[s:end],
                 severity,
                 message(msg_code, ui_lang, text=text[s:end]),
-                list(e.alternatives),
+                suggest.shown([*e.alternatives, *e.advice], text[s:end], ui_lang),
                 e.source,
+                suggest.replacements(text, tokens, s, end, e, ui_lang),
             )
         )
     return findings

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -114,3 +115,45 @@ def test_the_live_check_says_a_henkilotunnus_must_be_removed(client_for: Any) ->
         "/o/toivon-polku/check/partial/", {"text": "Tilausnumero 131052-308U.", "lang": "fi"}
     )
     assert 'id="check-hetu"' not in plain.content.decode()
+
+
+def test_the_partial_offers_the_inflected_replacement_and_advice(client_for: Any) -> None:
+    html = (
+        client_for("editor")
+        .post("/o/toivon-polku/check/partial/", {"text": "Apua narkkareille.", "lang": "fi"})
+        .content.decode()
+    )
+    assert 'data-replacement="huumeita käyttäville ihmisille"' in html
+    assert 'data-replacement="huumeita käyttävä ihminen"' not in html
+
+
+def test_the_partial_checks_the_changed_sentence_and_says_so(client_for: Any) -> None:
+    text = "Apua huumeita käyttävä ihminen nyt."
+    change = json.dumps([[5, 30, "narkkareille", "huumeita käyttävä ihminen"]])
+    html = (
+        client_for("editor")
+        .post("/o/toivon-polku/check/partial/", {"text": text, "lang": "fi", "changes": change})
+        .content.decode()
+    )
+    assert "grammar-note" in html
+    assert "korvattu" in html  # the agreement warning, not a silent "no findings"
+
+
+def test_the_check_api_returns_replacements_and_checks_changes(client: Any, members: Any) -> None:
+    _, raw = ApiToken.issue(members["viewer"], "t")
+    text = "Apua huumeita käyttävä ihminen nyt."
+    response = client.post(
+        "/api/v1/check",
+        {"text": text, "lang": "fi", "changes": [[5, 30, "narkkareille", text[5:30]]]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert [f["code"] for f in response.json()["findings"]] == ["grammar.agreement"]
+    response = client.post(
+        "/api/v1/check",
+        {"text": "Apua narkkareille.", "lang": "fi"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    finding = response.json()["findings"][0]
+    assert finding["replacements"][0]["text"] == "huumeita käyttäville ihmisille"

@@ -29,6 +29,7 @@ def test_json_output_lists_findings_with_all_fields(
     block = next(d for d in data if d["code"] == "privacy.person_with_health")
     assert set(block) == {
         "kind", "code", "start", "end", "text", "severity", "message", "suggestions", "source",
+        "replacements",
     }  # fmt: skip
 
 

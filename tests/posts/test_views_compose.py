@@ -332,11 +332,12 @@ def test_the_compose_page_wires_the_live_check_to_the_check_partial(
     fake_account(org)
     html = client_for("editor").get(NEW).content.decode()
     assert 'hx-post="/o/toivon-polku/check/partial/"' in html
-    assert "keyup changed delay:400ms from:#id_text" in html
+    # "input", not "keyup": a clicked suggestion changes the text without a key.
+    assert "input changed delay:400ms from:#id_text" in html
     # The link and the chosen accounts too: the length is measured as each platform gets it.
     assert (
-        'hx-include="#id_text, #id_channel_list, #id_link, #id_image_count, [name=accounts]"'
-        in html
+        'hx-include="#id_text, #id_check_changes, #id_channel_list, #id_link, #id_image_count, '
+        '[name=accounts]"' in html
     )
     assert 'hx-target="#check-results"' in html
 

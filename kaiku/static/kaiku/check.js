@@ -1,8 +1,21 @@
-// Applying a suggestion: replace the span in the textarea and check again.
+// Applying a suggestion: replace the span in the textarea and check again. Used wherever
+// findings are shown (the check page, compose, edit, replies).
 // Offsets from the server are Python string indices (code points); JavaScript strings count
-// UTF-16 units, so the text is handled as an array of code points.
+// UTF-16 units, so the text is handled as an array of code points. The server builds the
+// replacement to fit the sentence (case, number, capital letter), so it goes in as it is.
+// The change is remembered in the [data-check-changes] field: the next check then also checks
+// the grammar of the changed sentence. Typing clears it.
 (function () {
   "use strict";
+  function changesField(input) {
+    var form = input.form;
+    return (form && form.querySelector("[data-check-changes]")) || document.querySelector("[data-check-changes]");
+  }
+  document.addEventListener("input", function (event) {
+    if (!event.isTrusted || !event.target.matches || !event.target.matches("[data-check-input]")) { return; }
+    var field = changesField(event.target);
+    if (field) { field.value = ""; }
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.suggestion");
     if (!button) { return; }
@@ -14,13 +27,15 @@
     var chars = Array.from(input.value);
     var replacement = button.dataset.replacement;
     var original = chars.slice(start, end).join("");
-    if (original && original[0] === original[0].toUpperCase() && original[0] !== original[0].toLowerCase()) {
-      replacement = replacement.charAt(0).toUpperCase() + replacement.slice(1);
-    }
     input.value = chars.slice(0, start).join("") + replacement + chars.slice(end).join("");
     input.focus();
     var caret = chars.slice(0, start).join("").length + replacement.length;
     input.setSelectionRange(caret, caret);
+    var field = changesField(input);
+    if (field) {
+      field.value = JSON.stringify([[start, start + Array.from(replacement).length, original, replacement]]);
+    }
     input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 })();
