@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from . import access, length, morph, privacy, readability, stigma, suicide
+from . import access, length, morph, privacy, readability, stigma, suicide, svmorph
 from .detect import detect_language
 from .lexicon import TermSpec, lexicon_for
 from .messages import CHANNEL_NAMES, UI_LANGS, message
-from .morph import set_fallback, status, voikko_available
+from .morph import set_fallback, voikko_available
 from .text import tokenize
 from .types import SEVERITY_ORDER, Finding, Kind, Media, Severity
 
@@ -47,6 +48,17 @@ SOURCE_LIMITS = {
     "linkedin": "LinkedIn Posts API: commentary in little text format, 3,000 characters",
     "facebook": "Facebook: 63,206-character posts",
 }
+
+
+def status() -> dict[str, Any]:
+    """The morphology backends for the UI: Voikko (Finnish) as ``voikko``/``backend``/``reason``,
+    and the Swedish hunspell dictionary as ``sv_dictionary`` and ``sv_reason``."""
+    out = morph.status()
+    sv = svmorph.status()
+    out["sv_dictionary"] = sv["sv_dictionary"]
+    out["sv_reason"] = sv["reason"]
+    return out
+
 
 count = length.count
 limit = length.limit

@@ -48,6 +48,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "“{text}” is quoted or discussed as a word: make sure the use is deliberate.",
         "sv": "”{text}” citeras eller diskuteras som ord: kontrollera att det är avsiktligt.",
     },
+    "stigma.named": {
+        "fi": "”{text}” on osa nimeä, teoksen nimeä, lakia tai historiallista yhteyttä tai "
+        "sanonta, joka ei koske kenenkään terveyttä: tarkista, että käyttö on tarkoituksellista.",
+        "en": "“{text}” is part of a name, a title, a law, a historical context or an idiom "
+        "about no one's health: make sure the use is deliberate.",
+        "sv": "”{text}” ingår i ett namn, en titel, en lag, ett historiskt sammanhang eller ett "
+        "uttryck som inte gäller någons hälsa: kontrollera att det är avsiktligt.",
+    },
     "suicide.method_detail": {
         "fi": "Itsemurhan tavan tai paikan kuvaaminen voi lisätä itsemurhia (mallioppiminen). "
         "Jätä yksityiskohta pois.",
