@@ -119,6 +119,10 @@ def _in_first_names(word: str) -> bool:
     names = first_names()
     if word in names:
         return True
+    if "-" in word:
+        # "Anna-Liisa", "Per-Olofs", "Marja-Leenalle": every part a given name, the last inflected.
+        parts = word.split("-")
+        return len(parts) == 2 and parts[0] in names and _in_first_names(parts[1])
     for suffix in ("'s", "\u2019s", "s", ":n", "n", "lle", "lla", "llä", "lta", "ltä", "sta", "stä",
                    "ssa", "ssä", "a", "ä", "ta", "tä", "ksi", "in", "na", "nä"):  # fmt: skip
         if word.endswith(suffix) and word[: -len(suffix)] in names:
@@ -168,7 +172,7 @@ def find_names(tokens: Sequence[Token], lang: str) -> list[tuple[int, int]]:
         if t.initial and common and not next_cap:
             i += 1
             continue
-        in_list = _in_first_names(t.text)
+        in_list = _in_first_names(t.text) or (lang == "fi" and _fi_given_name(t.text))
         if t.initial and not in_list and not next_cap and not honorific:
             i += 1
             continue
@@ -187,14 +191,154 @@ def find_names(tokens: Sequence[Token], lang: str) -> list[tuple[int, int]]:
             and not tokens[j].protected
             and tokens[j].lower not in markers
             and not (j + 1 < n and tokens[j + 1].lower in markers)
+            and not _acronym_compound(tokens[j].text)
         ):
             j += 1
-        if "-" in t.text and t.text.split("-")[-1].islower():
+        after = tokens[j] if j < n and tokens[j].sentence == t.sentence else None
+        if any(_org_compound(x.text) for x in (*tokens[i:j], *([after] if after else []))):
             i = j
-            continue  # "Aalto-yliopisto", "Aino-säätiö"
+            continue  # "Aalto-yliopisto", "Aino-säätiö", "Fredrika Bremer-förbundet"
+        if _named_after(tokens, i, j, lang):
+            i = j + 1
+            continue  # "Minna Canthin päivänä", "Elias Lönnrotin koulussa", "St Mary's Hospital"
         out.append((i, j))
         i = j
     return out
+
+
+def _acronym_compound(word: str) -> bool:
+    """ "HIV-diagnoosi", "ADHD-lääkitys": an acronym compound, not the next part of a name."""
+    head, _, tail = word.partition("-")
+    return bool(tail) and head.isupper() and len(head) > 1
+
+
+def _org_compound(word: str) -> bool:
+    """ "Aalto-yliopisto", "Bremer-förbundet": a name joined to a common noun is an organisation."""
+    head, _, tail = word.partition("-")
+    return bool(tail) and tail.islower() and head[:1].isupper() and not head.isupper()
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set from space-separated words (long closed lists read better as prose)."""
+    return frozenset(words.split())
+
+
+def _fi_given_name(word: str) -> bool:
+    """Voikko knows Finnish given names in every case ("Pekalle", "Mikon", "Juha-Pekan")."""
+    return any(a.wclass == "etunimi" for a in morph.analyze(word))
+
+
+# Words after a name that make it the name of a day, place, building, prize or organisation.
+_NAMED_FI = _wordset(
+    "päivä koulu lukio huvila talo sali puisto säätiö palkinto seura instituutti opisto katu "
+    "tie aukio museo kirjasto keskus sairaala rahasto stipendi mitali akatemia teatteri "
+    "kappeli kirkko silta tori ranta saari kartano kylä yliopisto liitto yhdistys juhla "
+    "viikko vuosi kilpailu rata polku"
+)
+_NAMED_SV = re.compile(
+    r"(?:dag|dagen|skola|skolan|gården|huset|hus|parken|stiftelsen|stiftelse|förbundet|"
+    r"föreningen|institutet|institut|priset|pris|sjukhuset|sjukhus|gatan|vägen|torget|"
+    r"museet|teatern|veckan|festen|fonden)$"
+)
+_NAMED_EN = _wordset(
+    "day school house foundation hospital trust centre center award prize street road "
+    "university college institute hall park memorial fund library museum theatre theater "
+    "bridge square society lecture week festival"
+)
+
+
+# After a lone given name only these make a name of an institution ("Auroran sairaala");
+# "Mikaelin torilla" and "Annan kotona" are about the person.
+_INSTITUTION = _wordset(
+    "sairaala koulu lukio säätiö yliopisto instituutti opisto liitto yhdistys seura rahasto "
+    "palkinto hospital school foundation university institute college trust award prize fund "
+    "sjukhus sjukhuset skola skolan stiftelsen stiftelse förbundet föreningen institutet"
+)
+
+
+def _named_after(tokens: Sequence[Token], i: int, j: int, lang: str) -> bool:
+    """A name followed by a word for a day, place or organisation names that, not a person
+    ("Minna Canthin päivänä", "Elias Lönnrotin koulussa", "St Mary's Hospital")."""
+    sent = tokens[i].sentence
+    lone_given = j - i == 1 and (
+        _in_first_names(tokens[i].text) or (lang == "fi" and _fi_given_name(tokens[i].text))
+    )
+    cands = [tokens[j - 1]] if j - i > 1 else []
+    if j < len(tokens) and tokens[j].sentence == sent:
+        cands.append(tokens[j])
+    for t in cands:
+        w = t.lower
+        if lang == "fi":
+            heads = {x for a in morph.analyze(w) for x in a.tails} | {w}
+        elif lang == "sv":
+            m = _NAMED_SV.search(w)
+            heads = {m.group(0), w} if m else set()
+        else:
+            heads = {w} & _NAMED_EN
+        if lone_given:
+            heads &= _INSTITUTION
+        elif lang == "fi":
+            heads &= _NAMED_FI
+        if heads:
+            return True
+    return False
+
+
+_PRONOUNS = {
+    "fi": _wordset("hän hänen häntä hänellä hänelle hänet hänestä häneltä hänessä häneen"),
+    "sv": _wordset("han hon hen hans hennes hens honom henne"),
+    "en": _wordset("he she his her him hers"),
+}
+# Verbs of weather and time after a sentence-initial "Lumi", "Tuuli", "Aamu", "Onni":
+# the word is the noun, not the given name.
+_NATURE_FI = _wordset(
+    "sataa tuulla puhaltaa paistaa alkaa valjeta koittaa sulaa tuiskuta kääntyä olla peittää "
+    "narskua kimaltaa"
+)
+
+
+def _ambiguous_initial_names(
+    tokens: Sequence[Token], lang: str, names: Sequence[tuple[int, int]]
+) -> list[int]:
+    """Sentence-initial words that are given names but also common nouns ("Onni", "Lumi",
+    "Aamu"): find_names leaves them out; in a health sentence they are taken as names unless
+    a verb of weather or time follows ("Lumi satoi", "Aamu alkoi")."""
+    if lang != "fi":
+        return []
+    taken = {k for i, j in names for k in range(i, j)}
+    out = []
+    for k, t in enumerate(tokens):
+        if not t.initial or k in taken or not _capitalised(t.text) or t.protected:
+            continue
+        if not (_in_first_names(t.text) or _fi_given_name(t.text)):
+            continue
+        if not any(a.wclass == "nimisana" for a in morph.analyze(t.text)):
+            continue  # only the truly ambiguous ones; find_names judged the others
+        if _named_after(tokens, k, k + 1, lang):
+            continue
+        nxt = (
+            tokens[k + 1] if k + 1 < len(tokens) and tokens[k + 1].sentence == t.sentence else None
+        )
+        if nxt is not None:
+            lemmas = {a.baseform for a in morph.analyze(nxt.lower)}
+            if lemmas & _NATURE_FI and not (lemmas & {"olla"} and _human_predicate(tokens, k)):
+                continue
+        out.append(k)
+    return out
+
+
+def _human_predicate(tokens: Sequence[Token], k: int) -> bool:
+    """ "Onni on A-klinikan asiakas": after "on", a client or health word makes it a person."""
+    sent = tokens[k].sentence
+    r = rules("fi")
+    rest = [t for t in tokens[k + 2 : k + 6] if t.sentence == sent]
+    return any(_is(r.client_fi, r.client_re, t) or _is(r.health_fi, r.health_re, t) for t in rest)
+
+
+def _name_email(text: str) -> bool:
+    """An address whose local part is a given name ("pekka.virtanen@", "johan.ek [at]")."""
+    local = re.split(r"\s*(?:@|\[at\]|\(at\)|\{at\}|\[ät\]|\(ät\))", text, maxsplit=1)[0]
+    return any(p.capitalize() in first_names() for p in re.split(r"[._-]", local) if p)
 
 
 # --- the check --------------------------------------------------------------------------
@@ -249,28 +393,58 @@ def check_privacy(
     by_sentence: dict[int, list[Token]] = {}
     for t in tokens:
         by_sentence.setdefault(t.sentence, []).append(t)
+    health_memo: dict[int, bool] = {}
+
+    def health_in(s_idx: int) -> bool:
+        if s_idx not in health_memo:
+            sent_tokens = by_sentence.get(s_idx, [])
+            if r.health_fi is not None:
+                health_set = r.health_fi
+                hit = any(t.lower in health_set for t in sent_tokens if not t.protected)
+            else:
+                ss, se = sentences[s_idx]
+                hit = (
+                    r.health_re is not None and r.health_re.search(text[ss:se].lower()) is not None
+                )
+            health_memo[s_idx] = hit
+        return health_memo[s_idx]
+
+    for k in _ambiguous_initial_names(tokens, lang, names):
+        if health_in(tokens[k].sentence) and not _professional(tokens, k, k + 1, r, text):
+            name_spans.append((tokens[k].start, tokens[k].end, k, k + 1))
+            add("privacy.name", tokens[k].start, tokens[k].end, "info", SOURCE_CONTACT)
+
     id_starts = sorted([s for s, _ in hetus] + [s for s, _ in phones + emails + addresses])
     name_starts = [s for s, *_ in name_spans]
+    reported: set[int] = set()
     for s_idx, (ss, se) in enumerate(sentences):
         # Cheap gate first: only a sentence with some identifier needs the health lookup.
+        if s_idx in reported:
+            continue
         if not any(ss <= s < se for s in id_starts) and not any(ss <= s < se for s in name_starts):
             continue
-        sent_tokens = by_sentence.get(s_idx, [])
         sentence = text[ss:se].lower()
-        if r.health_fi is not None:
-            health_set = r.health_fi
-            health = any(t.lower in health_set for t in sent_tokens if not t.protected)
-        else:
-            health = r.health_re is not None and r.health_re.search(sentence) is not None
-        if not health:
-            continue
-        identified = any(ss <= s < se for s, _ in hetus)
         personal_names = [
             k
             for k, (s, _e, _i, _j) in enumerate(name_spans)
             if ss <= s < se and k not in exempt_names
         ]
-        identified = identified or bool(personal_names)
+        named_emails = [(s, e) for s, e in emails if ss <= s < se and _name_email(text[s:e])]
+        if not health_in(s_idx):
+            # "Tapasin Mikaelin. Hän kertoi olleensa katkaisuhoidossa.": the next sentence
+            # speaks of the same person through a pronoun.
+            nxt = s_idx + 1
+            if (personal_names or named_emails) and nxt < len(sentences) and health_in(nxt):
+                head = by_sentence.get(nxt, [])[:4]
+                if any(t.lower in _PRONOUNS[lang] for t in head):
+                    end = sentences[nxt][1]
+                    while end > ss and text[end - 1].isspace():
+                        end -= 1
+                    add("privacy.person_with_health", ss, end, "block", SOURCE_GDPR)
+                    reported.add(nxt)
+            continue
+        identified = any(ss <= s < se for s, _ in hetus)
+        identified = identified or bool(personal_names) or bool(named_emails)
         contact = r.broad_contact_re.search(sentence) is not None
         has_exempt = any(
             ss <= s < se for k, (s, *_rest) in enumerate(name_spans) if k in exempt_names
@@ -309,6 +483,20 @@ def _professional(tokens: Sequence[Token], i: int, j: int, r: LangRules, text: s
         apposition and after is not None and _is(r.client_fi, r.client_re, after)
     ):
         return False
+    last = tokens[j - 1].text
+    if r.title_fi is None:
+        genitive = last.endswith(("'s", "\u2019s", "s"))
+    else:
+        genitive = last.endswith("n") and not last.endswith("nen")
+    if (
+        genitive
+        and after is not None
+        and not any(_is(r.title_fi, r.title_re, t) for t in before)
+        and (r.title_fi is None or any(a.wclass == "nimisana" for a in morph.analyze(after.lower)))
+        and after.start - tokens[j - 1].end <= 1
+        and _is(r.title_fi, r.title_re, after)
+    ):
+        return False  # "Annas terapeut", "Annan terapeutti": the person's own carer
     window = [
         t for t in (same(i - 1), same(i - 2), same(i - 3), same(j), same(j + 1), same(j + 2)) if t
     ]
