@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from . import access, length, morph, privacy, readability, stigma, suicide, svmorph
 from .detect import detect_language
 from .lexicon import TermSpec, lexicon_for
-from .messages import CHANNEL_NAMES, UI_LANGS, message
+from .messages import CHANNEL_NAMES, UI_LANGS, message, source_text
 from .morph import set_fallback, voikko_available
 from .text import tokenize
 from .types import SEVERITY_ORDER, Finding, Kind, Media, Severity
@@ -123,7 +124,12 @@ def check(
         name_tokens = {k for i, j in names for k in range(i, j)}
         findings += readability.check_spelling(text, tokens, owned, name_tokens, ui)
     findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
-    return findings
+    # Sources are written in English (the hetu law in Finnish); the source line is shown in
+    # the user's language.
+    return [
+        f if (src := source_text(f.source, ui)) == f.source else replace(f, source=src)
+        for f in findings
+    ]
 
 
 def _length_findings(
