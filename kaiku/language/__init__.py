@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from . import access, length, morph, privacy, readability, stigma, suicide, svmorph
@@ -126,10 +125,15 @@ def check(
     findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
     # Sources are written in English (the hetu law in Finnish); the source line is shown in
     # the user's language.
-    return [
-        f if (src := source_text(f.source, ui)) == f.source else replace(f, source=src)
-        for f in findings
-    ]
+    out = []
+    for f in findings:
+        src = source_text(f.source, ui)
+        if src != f.source:
+            # The constructor, not dataclasses.replace: this runs for most findings.
+            f = Finding(f.kind, f.code, f.start, f.end, f.text, f.severity, f.message,
+                        f.suggestions, src)  # fmt: skip
+        out.append(f)
+    return out
 
 
 def _length_findings(

@@ -6,6 +6,7 @@ Finnish is the primary language; the templates use ``str.format`` fields. Kept i
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 UI_LANGS = ("fi", "en", "sv")
@@ -294,6 +295,7 @@ SOURCES: dict[str, dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def source_text(source: str, ui_lang: str = "fi") -> str:
     """A finding's source line in ``ui_lang``; unknown parts are kept as they are."""
     if not source:

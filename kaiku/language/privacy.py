@@ -115,6 +115,7 @@ def _capitalised(word: str) -> bool:
     return len(word) > 1 and word[0].isupper() and not word.isupper()
 
 
+@lru_cache(maxsize=50_000)
 def _in_first_names(word: str) -> bool:
     names = first_names()
     if word in names:
@@ -306,14 +307,11 @@ def _ambiguous_initial_names(
     if lang != "fi":
         return []
     taken = {k for i, j in names for k in range(i, j)}
+    gen = morph.generation()
     out = []
     for k, t in enumerate(tokens):
-        if not t.initial or k in taken or not _capitalised(t.text) or t.protected:
+        if not t.initial or k in taken or t.protected or not _ambiguous_given(t.text, gen):
             continue
-        if not (_in_first_names(t.text) or _fi_given_name(t.text)):
-            continue
-        if not any(a.wclass == "nimisana" for a in morph.analyze(t.text)):
-            continue  # only the truly ambiguous ones; find_names judged the others
         if _named_after(tokens, k, k + 1, lang):
             continue
         nxt = (
@@ -325,6 +323,16 @@ def _ambiguous_initial_names(
                 continue
         out.append(k)
     return out
+
+
+@lru_cache(maxsize=20_000)
+def _ambiguous_given(word: str, gen: int) -> bool:
+    """A capitalised given name that is also a common noun ("Onni", "Lumi", "Päivin")."""
+    del gen  # only part of the cache key: the answer depends on the morphology backend
+    if not _capitalised(word) or not (_in_first_names(word) or _fi_given_name(word)):
+        return False
+    # Only the truly ambiguous ones; find_names judged the others.
+    return any(a.wclass == "nimisana" for a in morph.analyze(word))
 
 
 def _human_predicate(tokens: Sequence[Token], k: int) -> bool:
