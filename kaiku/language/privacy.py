@@ -508,6 +508,16 @@ def _professional(tokens: Sequence[Token], i: int, j: int, r: LangRules, text: s
     window = [
         t for t in (same(i - 1), same(i - 2), same(i - 3), same(j), same(j + 1), same(j + 2)) if t
     ]
+    # A title after the name counts unless a genitive name owns another noun first ("Timon
+    # lääkitys muutettiin psykiatrin vastaanotolla": the psychiatrist is not Timo).
+    owned = (
+        genitive
+        and after is not None
+        and after.start - tokens[j - 1].end <= 1
+        and not _is(r.title_fi, r.title_re, after)
+    )
+    if owned:
+        window = [t for t in window if t.start < tokens[i].start]
     if any(_is(r.title_fi, r.title_re, t) for t in window):
         return True
     if (

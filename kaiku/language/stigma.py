@@ -390,6 +390,12 @@ _PERSON_EN = _wordset(
     "cat fan"
 )
 _FI_COPULA = frozenset(["olla", "tulla"])
+_PERSON_SV = _wordset(
+    "hon han hen du jag ni vi de man kvinna kvinnan mannen kille killen tjej tjejen gubbe "
+    "gubben tant tanten granne grannen person personen människa människan typ typen lärare "
+    "chef chefen mamma pappa morsa farsa unge ungen"
+)
+_SV_BE = _wordset("är var blev blir bli vara varit")
 _EN_BE = _wordset("is are was were am be been 's 're 'm")
 _EN_MOVE = _wordset("go goes went gone drive drives driving drove")
 
@@ -429,6 +435,18 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
                 for b in subject
             )
         return True  # a noun: "hullut pitäisi", "joku hullu"
+    if lang == "sv":
+        if nxt is not None and nxt.lower in _PERSON_SV:
+            return True  # "en galen man"
+        if nxt is not None and nxt.lower in ("i", "på", "efter", "rolig", "roligt", "bra", "kul"):
+            return False  # "galen i fotboll", "galet roligt"
+        for k, b in enumerate(before):
+            if b.lower in _SV_BE:
+                subject = before[max(0, k - 2) : k]
+                return any(x.lower in _PERSON_SV or (x.text[:1].isupper() and not x.initial)
+                           for x in subject)  # fmt: skip
+        # As a noun: "de galna", "alla galna".
+        return bool(before) and before[-1].lower in ("de", "alla", "dessa", "några")
     if lang == "en":
         if nxt is not None and nxt.lower in _PERSON_EN:
             return True
