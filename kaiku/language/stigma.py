@@ -341,19 +341,19 @@ def _law_name(word: str, lang: str) -> bool:
 
 _HISTORY_RE = {
     "fi": re.compile(
-        r"\b(?:1[5-8]\d\d|19[0-7]\d)(?:-lu\w*)?\b|\b(?:vuosisad\w*|aikoinaan|ennen\s+vanhaan|"
+        r"\b(?:1[5-8]\d\d|19[0-7]\d)(?:-lu\w*)?\b|\b19\d0-lu\w*|\b(?:vuosisad\w*|aikoinaan|ennen\s+vanhaan|"
         r"entisaik\w*|historia\w*|kutsuttiin|"
         r"nimitettiin|tunnettiin|museo\w*|näyttely\w*)\b",
         re.I,
     ),
     "sv": re.compile(
-        r"\b(?:1[5-8]\d\d|19[0-7]\d)(?:-tal\w*)?\b|\b(?:århundrade\w*|förr|förr\s+i\s+tiden|"
+        r"\b(?:1[5-8]\d\d|19[0-7]\d)(?:-tal\w*)?\b|\b19\d0-tal\w*|\b(?:århundrade\w*|förr|förr\s+i\s+tiden|"
         r"historia\w*|historisk\w*|kallades|hette|tidigare|"
         r"museum\w*|utställning\w*)\b",
         re.I,
     ),
     "en": re.compile(
-        r"\b(?:1[5-8]\d\d|19[0-7]\d)s?\b|\b(?:centur\w*|formerly|once\s+known|historic\w*|"
+        r"\b(?:1[5-8]\d\d|19[0-7]\d)s?\b|\b19\d0s\b|\b(?:centur\w*|formerly|once\s+known|historic\w*|"
         r"were\s+called|was\s+called|known\s+as|"
         r"museum\w*|exhibition\w*|victorian)\b",
         re.I,
@@ -419,8 +419,8 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
     before = [tokens[k] for k in sent if k < idx]
     if lang == "fi":
         word = t.lower
-        if word.startswith("hullun") or word.endswith(("na", "nä", "ksi")):
-            return False  # "hullun hauska", "hulluna onnesta", "tulla hulluksi"
+        if word.startswith("hullun") or word.endswith(("na", "nä", "ksi", "ua")):
+            return False  # "hullun hauska", "hulluna onnesta", "tulla hulluksi", "oli hullua"
         if nxt is not None:
             cands = _fi_lemmas(nxt.lower)
             if cands & _PERSON_FI:
@@ -477,6 +477,8 @@ def _fi_wclasses(word: str) -> set[str]:
 # --- adjectives and participles used as nouns for people ---------------------------------
 
 _FI_VERBISH = frozenset(["teonsana", "kieltosana"])
+# Voikko files some of these as nouns ("muistisairas"); the lemma list decides, not the class.
+_FI_ADJ_CLASSES = frozenset(["laatusana", "nimisana", "nimisana_laatusana"])
 _FI_NOUNISH = frozenset(
     ["nimisana", "laatusana", "nimisana_laatusana", "lukusana", "etunimi", "sukunimi", "nimi"]
 )
@@ -551,7 +553,7 @@ def _nominal_fi(
         for e in entries:
             want = e.lemmas[0] if e.lemmas else frozenset()
             analyses = morph.analyze(t.lower)
-            if not any(a.baseform in want and a.wclass == "laatusana" for a in analyses):
+            if not any(a.baseform in want and a.wclass in _FI_ADJ_CLASSES for a in analyses):
                 continue
             if t.lower.endswith(("ksi", "na", "nä", "lta", "ltä")):
                 break  # "masentuneeksi", "masentuneena", "näyttää masentuneelta": a predicate
