@@ -119,7 +119,7 @@ def find_ibans(text: str) -> Iterator[tuple[int, int]]:
 
 
 _STREET = (
-    r"tie|katu|kuja|polku|väylä|raitti|kaari|rinne|ranta|tori|aukio|portti|puistikko|bulevardi|"
+    r"tie|katu|kuja|polku|väylä|raitti|kaari|rinne|ranta|tori|aukio|portti|puistikko|puisto|bulevardi|"
     r"esplanadi|gatan|vägen|gränd|stigen|torget|allén|backen|kajen|planen|leden|stranden|"
     r"esplanaden|road|street|avenue"
 )

@@ -252,8 +252,10 @@ _NAMED_EN = _wordset(
 # "Mikaelin torilla" and "Annan kotona" are about the person.
 _INSTITUTION = _wordset(
     "sairaala koulu lukio säätiö yliopisto instituutti opisto liitto yhdistys seura rahasto "
-    "palkinto hospital school foundation university institute college trust award prize fund "
-    "sjukhus sjukhuset skola skolan stiftelsen stiftelse förbundet föreningen institutet"
+    "palkinto teatteri museo kirjasto kirkko kappeli hospital school foundation university "
+    "institute college trust award prize fund theatre theater museum library church "
+    "sjukhus sjukhuset skola skolan stiftelsen stiftelse förbundet föreningen institutet "
+    "teatern museet biblioteket kyrkan"
 )
 
 
@@ -261,10 +263,18 @@ def _named_after(tokens: Sequence[Token], i: int, j: int, lang: str) -> bool:
     """A name followed by a word for a day, place or organisation names that, not a person
     ("Minna Canthin päivänä", "Elias Lönnrotin koulussa", "St Mary's Hospital")."""
     sent = tokens[i].sentence
+    # The last word of the span is a marker only in a possessive or "The"/"St" name ("St
+    # Mary's Hospital", "The Florence Nightingale Foundation"); "Lucy Hall" is a person.
+    first_prev = tokens[i - 1].lower.rstrip(".") if i > 0 and tokens[i - 1].sentence == sent else ""
+    absorbed = j - i > 1 and (
+        lang == "fi"
+        or first_prev in ("the", "st", "saint", "sankt")
+        or tokens[j - 2].text.endswith(("'s", "\u2019s", "s"))
+    )
     lone_given = j - i == 1 and (
         _in_first_names(tokens[i].text) or (lang == "fi" and _fi_given_name(tokens[i].text))
     )
-    cands = [tokens[j - 1]] if j - i > 1 else []
+    cands = [tokens[j - 1]] if absorbed else []
     if j < len(tokens) and tokens[j].sentence == sent:
         cands.append(tokens[j])
     for t in cands:
@@ -299,7 +309,7 @@ _NATURE_FI = _wordset(
 
 
 def _ambiguous_initial_names(
-    tokens: Sequence[Token], lang: str, names: Sequence[tuple[int, int]]
+    tokens: Sequence[Token], lang: str, names: Sequence[tuple[int, int]], text: str
 ) -> list[int]:
     """Sentence-initial words that are given names but also common nouns ("Onni", "Lumi",
     "Aamu"): find_names leaves them out; in a health sentence they are taken as names unless
@@ -319,7 +329,9 @@ def _ambiguous_initial_names(
         )
         if nxt is not None:
             lemmas = {a.baseform for a in morph.analyze(nxt.lower)}
-            if lemmas & _NATURE_FI and not (lemmas & {"olla"} and _human_predicate(tokens, k)):
+            if lemmas & _NATURE_FI and not (
+                lemmas & {"olla"} and _human_predicate(tokens, k, text)
+            ):
                 continue
         out.append(k)
     return out
@@ -335,11 +347,17 @@ def _ambiguous_given(word: str, gen: int) -> bool:
     return any(a.wclass == "nimisana" for a in morph.analyze(word))
 
 
-def _human_predicate(tokens: Sequence[Token], k: int) -> bool:
-    """ "Onni on A-klinikan asiakas": after "on", a client or health word makes it a person."""
+def _human_predicate(tokens: Sequence[Token], k: int, text: str) -> bool:
+    """ "Onni on A-klinikan asiakas": after "on", a client or health word in the same clause
+    makes it a person; "Ilona oli suuri, kun toipumisryhmä valmistui" is not."""
     sent = tokens[k].sentence
     r = rules("fi")
-    rest = [t for t in tokens[k + 2 : k + 6] if t.sentence == sent]
+    rest = []
+    for m in range(k + 2, min(len(tokens), k + 6)):
+        t = tokens[m]
+        if t.sentence != sent or "," in text[tokens[m - 1].end : t.start]:
+            break
+        rest.append(t)
     return any(_is(r.client_fi, r.client_re, t) or _is(r.health_fi, r.health_re, t) for t in rest)
 
 
@@ -417,7 +435,7 @@ def check_privacy(
             health_memo[s_idx] = hit
         return health_memo[s_idx]
 
-    for k in _ambiguous_initial_names(tokens, lang, names):
+    for k in _ambiguous_initial_names(tokens, lang, names, text):
         if health_in(tokens[k].sentence) and not _professional(tokens, k, k + 1, r, text):
             name_spans.append((tokens[k].start, tokens[k].end, k, k + 1))
             add("privacy.name", tokens[k].start, tokens[k].end, "info", SOURCE_CONTACT)
