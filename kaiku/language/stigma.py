@@ -396,6 +396,15 @@ _PERSON_SV = _wordset(
     "chef chefen mamma pappa morsa farsa unge ungen"
 )
 _SV_BE = _wordset("är var blev blir bli vara varit")
+# Words that may follow a predicate adjective; any other word right after it is what the
+# adjective intensifies or describes ("galet glad", "crazy happy", "crazy about").
+_SV_FUNCTION_WORDS = _wordset(
+    "och eller men som när om att nu idag igen också ju ändå alltså just så den det de där här då"
+)
+_EN_FUNCTION_WORDS = _wordset(
+    "and or but this that these those the a an to in on at with of by from as when if so "
+    "too now today again enough yet still then there here because while who which"
+)
 _EN_BE = _wordset("is are was were am be been 's 're 'm")
 _EN_MOVE = _wordset("go goes went gone drive drives driving drove")
 
@@ -419,8 +428,9 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
     before = [tokens[k] for k in sent if k < idx]
     if lang == "fi":
         word = t.lower
-        if word.startswith("hullun") or word.endswith(("na", "nä", "ksi", "ua")):
-            return False  # "hullun hauska", "hulluna onnesta", "tulla hulluksi", "oli hullua"
+        if word.startswith("hullun") or word.endswith(("na", "nä", "ksi", "ua", "inta", "intä")):
+            # "hullun hauska", "hulluna onnesta", "tulla hulluksi", "oli hullua", "hulluinta oli"
+            return False
         if nxt is not None:
             cands = _fi_lemmas(nxt.lower)
             if cands & _PERSON_FI:
@@ -438,8 +448,8 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
     if lang == "sv":
         if nxt is not None and nxt.lower in _PERSON_SV:
             return True  # "en galen man"
-        if nxt is not None and nxt.lower in ("i", "på", "efter", "rolig", "roligt", "bra", "kul"):
-            return False  # "galen i fotboll", "galet roligt"
+        if nxt is not None and nxt.lower not in _SV_FUNCTION_WORDS:
+            return False  # "galen i fotboll", "galet roligt", "galet glad": about no one
         for k, b in enumerate(before):
             if b.lower in _SV_BE:
                 subject = before[max(0, k - 2) : k]
@@ -450,14 +460,17 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
     if lang == "en":
         if nxt is not None and nxt.lower in _PERSON_EN:
             return True
-        if nxt is not None and nxt.lower in ("about", "for", "fun", "good", "busy", "idea"):
-            return False
+        if nxt is not None and nxt.lower not in _EN_FUNCTION_WORDS:
+            return False  # "crazy about", "crazy fun night", "crazy happy": about no one
         words = [b.lower for b in before]
         for k, w in enumerate(words):
             if w in _EN_MOVE:
                 return False  # "the crowd went mad", "drives me crazy"
             if w in _EN_BE:
                 return any(x in _PERSON_EN for x in words[max(0, k - 2) : k])
+            head, sep, tail = w.replace("\u2019", "'").partition("'")
+            if sep and tail in ("s", "re", "m"):
+                return head in _PERSON_EN  # "he's completely crazy", "you're insane"
         return False
     return True
 
