@@ -347,6 +347,21 @@ def _ambiguous_given(word: str, gen: int) -> bool:
     return any(a.wclass == "nimisana" for a in morph.analyze(word))
 
 
+def _after_client_word(
+    tokens: Sequence[Token], r: LangRules, name_spans: Sequence[tuple[int, int, int, int]]
+) -> list[int]:
+    taken = {k for *_x, i, j in name_spans for k in range(i, j)}
+    out = []
+    for k in range(1, len(tokens)):
+        t, prev = tokens[k], tokens[k - 1]
+        if k in taken or prev.sentence != t.sentence or t.protected or not _capitalised(t.text):
+            continue
+        if t.initial or not _is(r.client_fi, r.client_re, prev):
+            continue
+        out.append(k)
+    return out
+
+
 def _human_predicate(tokens: Sequence[Token], k: int, text: str) -> bool:
     """ "Onni on A-klinikan asiakas": after "on", a client or health word in the same clause
     makes it a person; "Ilona oli suuri, kun toipumisryhmä valmistui" is not."""
@@ -435,6 +450,11 @@ def check_privacy(
             health_memo[s_idx] = hit
         return health_memo[s_idx]
 
+    for k in _after_client_word(tokens, r, name_spans):
+        # "Vår klient Tobias", "asiakkaamme Jari": a capitalised word right after a client
+        # word is the client's name even when it is in no name list.
+        name_spans.append((tokens[k].start, tokens[k].end, k, k + 1))
+        add("privacy.name", tokens[k].start, tokens[k].end, "info", SOURCE_CONTACT)
     for k in _ambiguous_initial_names(tokens, lang, names, text):
         if health_in(tokens[k].sentence) and not _professional(tokens, k, k + 1, r, text):
             name_spans.append((tokens[k].start, tokens[k].end, k, k + 1))
