@@ -556,6 +556,15 @@ def _professional(tokens: Sequence[Token], i: int, j: int, r: LangRules, text: s
     )
     if owned:
         window = [t for t in window if t.start < tokens[i].start]
+    if r.title_fi is not None:
+        # A verb of a role before the name has the name as its object ("Esittelemme Pasin",
+        # "Haastattelimme Sirpaa"); only after the name is it the person's own role.
+        window = [
+            t
+            for t in window
+            if t.start > tokens[i].start
+            or not any(a.wclass == "teonsana" for a in morph.analyze(t.lower))
+        ]
     if any(_is(r.title_fi, r.title_re, t) for t in window):
         return True
     if (
