@@ -347,19 +347,55 @@ def _ambiguous_given(word: str, gen: int) -> bool:
     return any(a.wclass == "nimisana" for a in morph.analyze(word))
 
 
+# Words that introduce a person by name: "Kiitos Jonnalle", "Tack Alexander", "Thanks,
+# Jordan", "This is Maya", "Meet Harriet", "Tässä on Mira", "Här är Moa".
+_INTRO = {
+    "fi": _wordset("kiitos kiitokset onnea onnittelut esittelemme tapasimme tavattiin"),
+    "sv": _wordset("tack grattis möt träffade intervjuade"),
+    "en": _wordset("thanks thank congratulations meet met interviewed welcome"),
+}
+# "This is Maya", "Tässä on Mira", "Här är Moa": the copula introduces only after these.
+_INTRO_COPULA = {"is": ("this", "here"), "on": ("tässä", "täällä"), "är": ("här", "det")}
+
+
 def _after_client_word(
-    tokens: Sequence[Token], r: LangRules, name_spans: Sequence[tuple[int, int, int, int]]
+    tokens: Sequence[Token],
+    r: LangRules,
+    name_spans: Sequence[tuple[int, int, int, int]],
+    lang: str,
+    text: str,
 ) -> list[int]:
+    """Capitalised words that must be names by what comes before: a client word ("vår klient
+    Tobias") or a word that introduces a person ("Thanks, Jordan", "This is Maya")."""
     taken = {k for *_x, i, j in name_spans for k in range(i, j)}
     out = []
     for k in range(1, len(tokens)):
         t, prev = tokens[k], tokens[k - 1]
         if k in taken or prev.sentence != t.sentence or t.protected or not _capitalised(t.text):
             continue
-        if t.initial or not _is(r.client_fi, r.client_re, prev):
-            continue
-        out.append(k)
+        nxt = (
+            tokens[k + 1] if k + 1 < len(tokens) and tokens[k + 1].sentence == t.sentence else None
+        )
+        if t.initial or (nxt is not None and _capitalised(nxt.text)):
+            continue  # a two-word capitalised run is find_names' to judge
+        gap = text[prev.end : t.start].strip()
+        if _is(r.client_fi, r.client_re, prev) and not gap:
+            out.append(k)
+        elif gap in ("", ",") and _in_intro_position(tokens, k):
+            before = tokens[k - 2].lower if k >= 2 and tokens[k - 2].sentence == t.sentence else ""
+            if prev.lower in _INTRO[lang] or before in _INTRO_COPULA.get(prev.lower, ()):
+                out.append(k)
     return out
+
+
+def _in_intro_position(tokens: Sequence[Token], k: int) -> bool:
+    """The introducing word is near the start of its sentence ("Thanks, Jordan, for...",
+    "This is Maya."), not a verb deep inside one."""
+    sent = tokens[k].sentence
+    start = k
+    while start > 0 and tokens[start - 1].sentence == sent:
+        start -= 1
+    return k - start <= 3
 
 
 def _human_predicate(tokens: Sequence[Token], k: int, text: str) -> bool:
@@ -450,7 +486,7 @@ def check_privacy(
             health_memo[s_idx] = hit
         return health_memo[s_idx]
 
-    for k in _after_client_word(tokens, r, name_spans):
+    for k in _after_client_word(tokens, r, name_spans, lang, text):
         # "Vår klient Tobias", "asiakkaamme Jari": a capitalised word right after a client
         # word is the client's name even when it is in no name list.
         name_spans.append((tokens[k].start, tokens[k].end, k, k + 1))
@@ -543,9 +579,14 @@ def _professional(tokens: Sequence[Token], i: int, j: int, r: LangRules, text: s
         and _is(r.title_fi, r.title_re, after)
     ):
         return False  # "Annas terapeut", "Annan terapeutti": the person's own carer
-    window = [
-        t for t in (same(i - 1), same(i - 2), same(i - 3), same(j), same(j + 1), same(j + 2)) if t
-    ]
+    # After the name only the next word (or the one after an article) is its title: "Maija
+    # Meikäläinen, toiminnanjohtaja", "Jane Doe, the director"; "Natalie Cole sees a
+    # therapist" is about Natalie's health.
+    nxt_word = same(j)
+    after_title = [nxt_word] if nxt_word is not None else []
+    if nxt_word is not None and nxt_word.lower in ("the", "a", "an", "our", "vår", "vårt"):
+        after_title += [t for t in (same(j + 1),) if t is not None]
+    window = [t for t in (same(i - 1), same(i - 2), same(i - 3), *after_title) if t]
     # A title after the name counts unless a genitive name owns another noun first ("Timon
     # lääkitys muutettiin psykiatrin vastaanotolla": the psychiatrist is not Timo).
     owned = (

@@ -28,6 +28,18 @@ DISCLOSURES = [
     ("Lucy Brown joined the group in spring. She has an eating disorder.", "en"),
     ("Our client lives at 12 North Street, Flat 4, Leeds LS1 4AB.", "en"),
     ("Email james.miller [at] example.com, he talks about his recovery from addiction.", "en"),
+    # names no list knows, told by what introduces them
+    ("Vår klient Eskilander berättar om sin väg ur beroendet.", "sv"),
+    ("Thanks, Zebulon, for talking so openly about your ADHD.", "en"),
+    ("This is Quilla. She has been in therapy for two years.", "en"),
+    # a role word that is not the person's own role
+    ("Natalie Cole sees a therapist every week.", "en"),
+    ("Esittelemme Pasin. Hän on ollut kuivilla kaksi vuotta alkoholismin jälkeen.", "fi"),
+    # general health data, not only mental health and substance use
+    ("Megan Bell has been signed off work with burnout and anxiety.", "en"),
+    ("Riikka Mäkelä on ollut sairauslomalla uupumuksen takia.", "fi"),
+    ("Jenny Åberg går i samtalsterapi varje vecka.", "sv"),
+    ("Kiitos Jonnalle, joka puhui rohkeasti ADHD:staan.", "fi"),
 ]
 
 NOT_DISCLOSURES = [
@@ -41,6 +53,8 @@ NOT_DISCLOSURES = [
     ("Psykiatern Anders Lund föreläser om depression på torsdag.", "sv"),
     ("St Mary's Hospital has a new detox unit.", "en"),
     ("The Martin Luther King Day event focuses on mental health.", "en"),
+    ("Psychotherapist Laura Bell gives a talk on anxiety.", "en"),
+    ("The venue is Kallio, next to the detox unit.", "en"),
 ]
 
 
