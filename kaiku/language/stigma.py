@@ -452,6 +452,8 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
     if lang == "sv":
         if nxt is not None and nxt.lower in _PERSON_SV:
             return True  # "en galen man"
+        if t.lower.endswith("a") and before and before[-1].lower in ("de", "alla", "dessa"):
+            return True  # "de galna på avdelningen": a noun for people
         if nxt is not None and nxt.lower not in _SV_FUNCTION_WORDS:
             return False  # "galen i fotboll", "galet roligt", "galet glad": about no one
         for k, b in enumerate(before):
@@ -462,7 +464,8 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
         # As a noun: "de galna", "alla galna".
         return bool(before) and before[-1].lower in ("de", "alla", "dessa", "några")
     if lang == "en":
-        if nxt is not None and nxt.lower in _PERSON_EN:
+        if t.lower.endswith("ies") or (nxt is not None and nxt.lower in _PERSON_EN):
+            return True  # "the crazies", "a crazy man"
             return True
         if nxt is not None and nxt.lower not in _EN_FUNCTION_WORDS:
             return False  # "crazy about", "crazy fun night", "crazy happy": about no one
