@@ -453,6 +453,14 @@ def _sv_modifier(word: str, lex: Lexicon) -> Entry | None:
 
 
 def _match_stem_suffix(word: str, lex: Lexicon) -> Entry | None:
+    found = _match_whole(word, lex)
+    if found is None and "-" in word:
+        # "ex-addict", "f.d.-missbrukare": the label is the last part.
+        found = _match_whole(word.rsplit("-", 1)[1], lex)
+    return found
+
+
+def _match_whole(word: str, lex: Lexicon) -> Entry | None:
     default = _SV_SUFFIXES if lex.lang == "sv" else _EN_SUFFIXES
     for stem in _stems_at(word, 0, lex):
         e = lex.by_stem[stem]

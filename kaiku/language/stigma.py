@@ -410,7 +410,7 @@ _EN_FUNCTION_WORDS = _wordset(
     "too now today again enough yet still then there here because while who which"
 )
 _EN_BE = _wordset("is are was were am be been 's 're 'm")
-_EN_MOVE = _wordset("go goes went gone drive drives driving drove")
+_EN_MOVE = _wordset("go goes going went gone drive drives driving drove")
 
 
 def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang: str) -> bool:
@@ -470,9 +470,9 @@ def _about_person(text: str, tokens: Sequence[Token], start: int, end: int, lang
         if nxt is not None and nxt.lower not in _EN_FUNCTION_WORDS:
             return False  # "crazy about", "crazy fun night", "crazy happy": about no one
         words = [b.lower for b in before]
+        if any(w in _EN_MOVE for w in words):
+            return False  # "the crowd went mad", "drives me crazy", "I'm going crazy"
         for k, w in enumerate(words):
-            if w in _EN_MOVE:
-                return False  # "the crowd went mad", "drives me crazy"
             if w in _EN_BE:
                 return any(x in _PERSON_EN for x in words[max(0, k - 2) : k])
             head, sep, tail = w.replace("\u2019", "'").partition("'")
