@@ -304,7 +304,7 @@ _PRONOUNS = {
 # the word is the noun, not the given name.
 _NATURE_FI = _wordset(
     "sataa tuulla puhaltaa paistaa alkaa valjeta koittaa sulaa tuiskuta kääntyä olla peittää "
-    "narskua kimaltaa"
+    "narskua kimaltaa potkia potkaista suosia hymyillä"
 )
 
 
