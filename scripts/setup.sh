@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libvoikko1 voikko-fi gettext; do have_deb "$pkg" || need_apt+=("$pkg"); done
+# hunspell-sv: the Swedish dictionary the language check reads for compounds and verb forms.
+for pkg in libvoikko1 voikko-fi hunspell-sv gettext; do have_deb "$pkg" || need_apt+=("$pkg"); done
 if [ "${KAIKU_SETUP_TEST:-0}" = 1 ]; then
   for pkg in postgresql chromium nginx-light; do have_deb "$pkg" || need_apt+=("$pkg"); done
 fi
@@ -20,7 +21,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
   else
     echo "setup: WARNING: missing Debian packages: ${need_apt[*]}" >&2
-    echo "setup: install them (sudo apt-get install ${need_apt[*]}); without Voikko the" >&2
+    echo "setup: install them (sudo apt-get install ${need_apt[*]}); without Voikko or hunspell-sv the" >&2
     echo "setup: language check runs on its simpler fallback and says so." >&2
   fi
 fi

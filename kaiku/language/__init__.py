@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from . import access, grammar, length, morph, privacy, readability, stigma, suicide
+from . import access, grammar, length, morph, privacy, readability, stigma, suicide, svmorph
 from .detect import detect_language
 from .lexicon import TermSpec, lexicon_for
-from .messages import CHANNEL_NAMES, UI_LANGS, message
-from .morph import set_fallback, status, voikko_available
+from .messages import CHANNEL_NAMES, UI_LANGS, message, source_text
+from .morph import set_fallback, voikko_available
 from .suggest import suicide as suggest_suicide
 from .text import tokenize
 from .types import SEVERITY_ORDER, Finding, Kind, Media, Replacement, Severity
@@ -49,6 +50,17 @@ SOURCE_LIMITS = {
     "linkedin": "LinkedIn Posts API: commentary in little text format, 3,000 characters",
     "facebook": "Facebook: 63,206-character posts",
 }
+
+
+def status() -> dict[str, Any]:
+    """The morphology backends for the UI: Voikko (Finnish) as ``voikko``/``backend``/``reason``,
+    and the Swedish hunspell dictionary as ``sv_dictionary`` and ``sv_reason``."""
+    out = morph.status()
+    sv = svmorph.status()
+    out["sv_dictionary"] = sv["sv_dictionary"]
+    out["sv_reason"] = sv["reason"]
+    return out
+
 
 count = length.count
 limit = length.limit
@@ -121,7 +133,17 @@ def check(
         suggest_suicide.with_replacements(_literal_replacements(f), text, lg, ui) for f in findings
     ]
     findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity], f.kind, f.end))
-    return findings
+    # Sources are written in English (the hetu law in Finnish); the source line is shown in
+    # the user's language.
+    out = []
+    for f in findings:
+        src = source_text(f.source, ui)
+        if src != f.source:
+            # The constructor, not dataclasses.replace: this runs for most findings.
+            f = Finding(f.kind, f.code, f.start, f.end, f.text, f.severity, f.message,
+                        f.suggestions, src, f.replacements)  # fmt: skip
+        out.append(f)
+    return out
 
 
 # Findings whose suggestions are the exact new spelling of the span (a hashtag in CamelCase, a

@@ -63,9 +63,21 @@ def find_phones(text: str, region: str = "FI") -> Iterator[tuple[int, int]]:
             yield m.start(), m.start() + len(cand)
 
 
+# "nimi [at] esimerkki.fi", "nimi(at)esimerkki.fi", "namn [at] exempel.se": written to fool
+# harvesters, still an address that identifies its owner.
+DISGUISED_EMAIL_RE = re.compile(
+    r"(?<![\w.+-])[\w.+-]+\s*(?:\[at\]|\(at\)|\{at\}|\[ät\]|\(ät\)|\[a\]|\(a\)|\[@\]|\(@\))\s*"
+    r"[a-z0-9-]+(?:\s*(?:\.|\[dot\]|\(dot\)|\[piste\]|\(piste\))\s*[a-z0-9-]+)*"
+    r"\s*(?:\.|\[dot\]|\(dot\)|\[piste\]|\(piste\))\s*[a-z]{2,}\b",
+    re.I,
+)
+
+
 def find_emails(text: str) -> Iterator[tuple[int, int]]:
-    for m in EMAIL_RE.finditer(text):
-        yield m.span()
+    spans = [m.span() for m in EMAIL_RE.finditer(text)]
+    if "[" in text or "(" in text or "{" in text:
+        spans += [m.span() for m in DISGUISED_EMAIL_RE.finditer(text)]
+    yield from sorted(spans)
 
 
 _IBAN_RE = re.compile(
@@ -107,14 +119,29 @@ def find_ibans(text: str) -> Iterator[tuple[int, int]]:
 
 
 _STREET = (
-    r"tie|katu|kuja|polku|väylä|raitti|kaari|rinne|ranta|tori|aukio|portti|puistikko|bulevardi|"
-    r"esplanadi|katu|gatan|vägen|gränd|stigen|torget|allén|backen|kajen|planen|road|street|avenue"
+    r"tie|katu|kuja|polku|väylä|raitti|kaari|rinne|ranta|tori|aukio|portti|puistikko|puisto|bulevardi|"
+    r"esplanadi|gatan|vägen|gränd|stigen|torget|allén|backen|kajen|planen|leden|stranden|"
+    r"esplanaden|road|street|avenue"
 )
+# A direction word may come first ("Pohjoinen Rautatiekatu", "Norra Esplanaden"); staircase and
+# flat ("3 B 14", "12 as. 4"), then a postcode and town may follow ("00100 Helsinki").
+_DIRECTION = (
+    r"(?:(?:Pohjoinen|Eteläinen|Itäinen|Läntinen|Norra|Södra|Östra|Västra|Stora|Lilla)\s+)?"
+)
+_POSTCODE = r"(?:,?\s+\d{5}\s+[A-ZÅÄÖ][a-zåäö]+)?"
 _ADDRESS_RE = re.compile(
-    rf"\b([A-ZÅÄÖ][a-zåäöé-]*(?:{_STREET}))\s+(\d{{1,4}}(?:\s?[a-h])?(?:\s?[A-H]\s?\d{{1,3}}|\s?(?:as\.?|lh\.?|bst\.?)\s?\d{{1,3}})?)(?![\d,.]\d)"
+    rf"\b{_DIRECTION}([A-ZÅÄÖ][a-zåäöé-]*(?:{_STREET})|Esplanad(?:en|i)?|Bulevardi|Boulevarden)\s+(\d{{1,4}}(?:\s?[a-h])?(?:\s?[A-H]\s?\d{{1,3}}|\s?(?:as\.?|lh\.?|bst\.?)\s?\d{{1,3}})?)(?![\d,.]\d){_POSTCODE}"
+)
+# English order: number first ("12 North Street, Flat 4, Leeds LS1 4AB").
+_EN_ADDRESS_RE = re.compile(
+    r"\b\d{1,4}[a-z]?\s+(?:(?:North|South|East|West|Upper|Lower|Old|New)\s+)?[A-Z][a-z]+"
+    r"(?:\s+[A-Z][a-z]+)?\s+(?:Street|Road|Avenue|Lane|Close|Way|Drive|Crescent|Place|Terrace|"
+    r"Gardens|Grove|Court|Row|Square)\b(?:,?\s+(?:Flat|Apt\.?|Apartment|Unit)\s+\d{1,4}[A-Z]?)?"
+    r"(?:,\s+[A-Z][a-z]+(?:\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?)?"
 )
 
 
 def find_addresses(text: str) -> Iterator[tuple[int, int]]:
-    for m in _ADDRESS_RE.finditer(text):
-        yield m.span()
+    spans = [m.span() for m in _ADDRESS_RE.finditer(text)]
+    spans += [m.span() for m in _EN_ADDRESS_RE.finditer(text)]
+    yield from sorted(spans)

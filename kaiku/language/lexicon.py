@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from . import morph
+from . import morph, svmorph
 
 CATEGORIES = ("slur", "label", "outdated", "moralising", "sensational", "suicide_wording")
 OWN = "Kaiku (own judgement)"
@@ -123,7 +123,7 @@ class Entry:
     rationale: str = ""
     source: str = OWN
     severity: str = "warn"
-    modifier: bool = False  # fi: also match as a first compound part (narkkarikämppä)
+    modifier: bool = False  # also match as a first compound part (narkkarikämppä, knarkarpappa)
     head: bool = False  # sv: also match as the last compound part
     suffixes: frozenset[str] | None = None  # sv/en: override the suffix list
     exclude: tuple[re.Pattern[str], ...] = ()  # checked at the word's start in the text
@@ -131,6 +131,8 @@ class Entry:
     pattern: re.Pattern[str] | None = None  # phrases (and the fi phrase fallback)
     trigger: tuple[str, ...] = ()  # fi phrases: cheap substrings that must occur first
     nen: bool = False
+    historical: bool = False  # an official name of its time: only a note in a historical context
+    figurative: bool = False  # also an everyday intensifier: an alarm only about a person
 
     @property
     def code(self) -> str:
@@ -173,6 +175,8 @@ def _entry_from(lang: str, raw: Mapping[str, Any], default_source: str = OWN) ->
         pattern=re.compile(str(pattern), re.IGNORECASE) if pattern is not None else None,
         trigger=trigger,
         nen=base.endswith("nen") and lang == "fi",
+        historical=bool(raw.get("historical", False)),
+        figurative=bool(raw.get("figurative", False)),
     )
 
 
@@ -193,6 +197,7 @@ class Lexicon:
     phrases: list[Entry] = field(default_factory=list)
     prefilter: re.Pattern[str] = field(default_factory=lambda: re.compile(r"(?!x)x"))
     stem_re: re.Pattern[str] = field(default_factory=lambda: re.compile(r"(?!x)x"))
+    allowed: frozenset[str] = frozenset()  # base words the organisation allows
 
     def __post_init__(self) -> None:
         words: set[str] = set()
@@ -217,6 +222,14 @@ def base_entries(lang: str) -> tuple[Entry, ...]:
     path = resources.files("kaiku.language").joinpath("data", f"stigma_{lang}.toml")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return tuple(_entry_from(lang, raw) for raw in data.get("term", ()))
+
+
+@lru_cache(maxsize=8)
+def adjective_entries(lang: str) -> tuple[Entry, ...]:
+    """Adjectives that are labels only when used as nouns for people (``[[adjective]]``)."""
+    path = resources.files("kaiku.language").joinpath("data", f"stigma_{lang}.toml")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return tuple(_entry_from(lang, raw) for raw in data.get("adjective", ()))
 
 
 TermSpec = str | Mapping[str, Any]
@@ -283,7 +296,7 @@ def _lexicon_cached(
     if lex is None:
         entries = [*(_extra_entry(lang, s) for s in specs), *base_entries(lang)]
         entries = [e for e in entries if e.base not in allowed]
-        lex = Lexicon(lang, entries)
+        lex = Lexicon(lang, entries, allowed=allowed)
         if len(_LEX_CACHE) > 256:
             _LEX_CACHE.clear()
             _FI_CACHE.clear()
@@ -381,7 +394,8 @@ def _modifier_compound(piece: str, lex: Lexicon) -> Entry | None:
 
 
 def _stems_at(piece: str, pos: int, lex: Lexicon) -> list[str]:
-    return [s for s in lex.by_stem if piece.startswith(s, pos)]
+    # Longest first: "mielisairaala" is the hospital entry, not "mielisairaa" + an ending.
+    return sorted((s for s in lex.by_stem if piece.startswith(s, pos)), key=len, reverse=True)
 
 
 def _known_prefix(prefix: str) -> bool:
@@ -409,12 +423,57 @@ def match_stem_suffix(word: str, lex: Lexicon) -> Entry | None:
     return result
 
 
+# Heads that make a Swedish compound the name of a service, law or field rather than a label
+# for people: "missbrukarvård" and "narkomanvård" are (older) names of care, not of anyone.
+SV_SERVICE_HEADS = frozenset(
+    [
+        "vård", "omsorg", "lag", "politik", "behandling", "enhet", "forskning", "mottagning",
+        "klinik", "anstalt", "arbete", "förening", "organisation", "förbund", "rörelse",
+        "problematik", "tjänst", "service", "utredning", "kommitté", "stiftelse",
+    ]
+)  # fmt: skip
+
+
+def _sv_modifier(word: str, lex: Lexicon) -> Entry | None:
+    """A Swedish compound whose first part is a ``modifier`` stem (knarkar+pappa,
+    missbrukar+familjen): with the hunspell dictionary the rest must be a Swedish word, without
+    it at least three letters; a service head (missbrukarvården) is not a label."""
+    for stem in _stems_at(word, 0, lex):
+        e = lex.by_stem[stem]
+        if not e.modifier or len(word) - len(stem) < 3:
+            continue
+        rest = word[len(stem) :].lstrip("-")
+        if svmorph.available():
+            head = svmorph.split_compound(word, stem)
+            if head is None:
+                continue
+            heads = {b for b, _ in svmorph.bases(head)} | {head}
+        else:
+            heads = {rest, rest.rstrip("nas")}
+        if any(h in SV_SERVICE_HEADS or h.endswith(tuple(SV_SERVICE_HEADS)) for h in heads):
+            continue
+        return e
+    return None
+
+
 def _match_stem_suffix(word: str, lex: Lexicon) -> Entry | None:
+    found = _match_whole(word, lex)
+    if found is None and "-" in word:
+        # "ex-addict", "f.d.-missbrukare": the label is the last part.
+        found = _match_whole(word.rsplit("-", 1)[1], lex)
+    return found
+
+
+def _match_whole(word: str, lex: Lexicon) -> Entry | None:
     default = _SV_SUFFIXES if lex.lang == "sv" else _EN_SUFFIXES
     for stem in _stems_at(word, 0, lex):
         e = lex.by_stem[stem]
         if word[len(stem) :] in (e.suffixes if e.suffixes is not None else default):
             return e
+    if lex.lang == "sv":
+        mod = _sv_modifier(word, lex)
+        if mod is not None:
+            return mod
     for pos in range(3, len(word)):
         for stem in _stems_at(word, pos, lex):
             e = lex.by_stem[stem]

@@ -6,6 +6,7 @@ Finnish is the primary language; the templates use ``str.format`` fields. Kept i
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 UI_LANGS = ("fi", "en", "sv")
@@ -47,6 +48,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "tarkoituksellista.",
         "en": "“{text}” is quoted or discussed as a word: make sure the use is deliberate.",
         "sv": "”{text}” citeras eller diskuteras som ord: kontrollera att det är avsiktligt.",
+    },
+    "stigma.named": {
+        "fi": "”{text}” on osa nimeä, teoksen nimeä, lakia tai historiallista yhteyttä tai "
+        "sanonta, joka ei koske kenenkään terveyttä: tarkista, että käyttö on tarkoituksellista.",
+        "en": "“{text}” is part of a name, a title, a law, a historical context or an idiom "
+        "about no one's health: make sure the use is deliberate.",
+        "sv": "”{text}” ingår i ett namn, en titel, en lag, ett historiskt sammanhang eller ett "
+        "uttryck som inte gäller någons hälsa: kontrollera att det är avsiktligt.",
     },
     "suicide.method_detail": {
         "fi": "Itsemurhan tavan tai paikan kuvaaminen voi lisätä itsemurhia (mallioppiminen). "
@@ -231,3 +240,107 @@ def message(code: str, ui_lang: str = "fi", **fields: Any) -> str:
         return template.format(**fields)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# Source lines of findings, kept in English in the code and the lexicons (the canonical form,
+# also what an organisation's own list is stored under) and shown in the user's language.
+# A source that is several parts joined by "; " is translated part by part; a source not
+# listed here (an organisation's own wording) is shown as it is.
+SOURCES: dict[str, dict[str, str]] = {
+    "Kaiku (own judgement)": {"fi": "Kaiku (oma arvio)", "sv": "Kaiku (egen bedömning)"},
+    "Organisation's own list": {
+        "fi": "Organisaation oma luettelo",
+        "sv": "Organisationens egen lista",
+    },
+    "Kaiku (own judgement on what identifies)": {
+        "fi": "Kaiku (oma arvio siitä, mikä tunnistaa henkilön)",
+        "sv": "Kaiku (egen bedömning av vad som identifierar en person)",
+    },
+    "EU GDPR Art. 9 (health data)": {
+        "fi": "EU:n yleinen tietosuoja-asetus, 9 artikla (terveystiedot)",
+        "sv": "EU:s dataskyddsförordning, artikel 9 (hälsouppgifter)",
+    },
+    "Tietosuojalaki 1050/2018 29 § (henkilötunnus)": {
+        "en": "Finnish Data Protection Act 1050/2018, section 29 (personal identity code)",
+        "sv": "Dataskyddslagen 1050/2018 29 § (personbeteckning)",
+    },
+    "GDPR Art. 87": {
+        "fi": "EU:n yleinen tietosuoja-asetus, 87 artikla",
+        "sv": "EU:s dataskyddsförordning, artikel 87",
+    },
+    "WHO: Preventing suicide \u2013 a resource for media professionals (2023)": {
+        "fi": "WHO: itsemurhien ehkäisyn opas mediassa työskenteleville (Preventing suicide, 2023)",
+        "sv": "WHO: guide för mediearbetare om att förebygga självmord (Preventing suicide, 2023)",
+    },
+    "MIELI ry": {"sv": "MIELI rf", "en": "MIELI Mental Health Finland"},
+    "NIDA: Words Matter": {
+        "fi": "NIDA (Yhdysvaltain huumetutkimuslaitos): Words Matter -kieliopas",
+        "sv": "NIDA (amerikanska narkotikaforskningsinstitutet): språkguiden Words Matter",
+    },
+    "Mindframe (Everymind) language guidance": {
+        "fi": "Mindframe (Everymind): kieliohjeet",
+        "sv": "Mindframe (Everymind): språkriktlinjer",
+    },
+    "Rosa's Law (US Public Law 111-256, 2010)": {
+        "fi": "Rosan laki (Yhdysvallat, Public Law 111-256, 2010)",
+        "sv": "Rosas lag (USA, Public Law 111-256, 2010)",
+    },
+    "Kehitysvammaliitto (suositeltavat termit)": {
+        "en": "Kehitysvammaliitto, Finnish Association on Intellectual and Developmental "
+        "Disabilities (recommended terms)",
+        "sv": "Kehitysvammaliitto (rekommenderade termer)",
+    },
+    "WCAG 2.2 success criterion 1.1.1 Non-text Content": {
+        "fi": "WCAG 2.2 -onnistumiskriteeri 1.1.1 Ei-tekstuaalinen sisältö",
+        "sv": "WCAG 2.2 framgångskriterium 1.1.1 Icke-textbaserat innehåll",
+    },
+    "Wiio (1968), simple readability formula for Finnish": {
+        "fi": "Wiio (1968), suomen kielen yksinkertainen luettavuuskaava",
+        "sv": "Wiio (1968), enkel läsbarhetsformel för finska",
+    },
+    "Kaiku (own judgement), following plain-language advice for short sentences": {
+        "fi": "Kaiku (oma arvio) selkeän kielen ohjeen mukaan: lyhyet virkkeet",
+        "sv": "Kaiku (egen bedömning) enligt klarspråksrådet om korta meningar",
+    },
+    "Voikko spell checker": {"fi": "Voikko-oikoluku", "sv": "Stavningskontrollen Voikko"},
+    "X developer docs: counting characters (twitter-text v3)": {
+        "fi": "X:n kehittäjäohjeet: merkkien laskeminen (twitter-text v3)",
+        "sv": "X:s utvecklardokumentation: teckenräkning (twitter-text v3)",
+    },
+    "Bluesky app.bsky.feed.post lexicon: text maxGraphemes 300": {
+        "fi": "Blueskyn app.bsky.feed.post-määrittely: teksti enintään 300 merkkiä (grafeemia)",
+        "sv": "Blueskys definition app.bsky.feed.post: text högst 300 tecken (grafem)",
+    },
+    "Mastodon docs: statuses (500 by default; URLs count 23)": {
+        "fi": "Mastodonin ohjeet: julkaisut (oletuksena 500 merkkiä, linkki lasketaan 23 merkiksi)",
+        "sv": "Mastodons dokumentation: inlägg (500 tecken som standard, en länk räknas som 23)",
+    },
+    "Threads: 500-character limit": {
+        "fi": "Threads: enintään 500 merkkiä",
+        "sv": "Threads: högst 500 tecken",
+    },
+    "Instagram: 2,200-character captions, 5 hashtags (from December 2025)": {
+        "fi": "Instagram: kuvateksti enintään 2 200 merkkiä, 5 aihetunnistetta (joulukuusta 2025)",
+        "sv": "Instagram: bildtext högst 2 200 tecken och 5 hashtaggar (från december 2025)",
+    },
+    "LinkedIn Posts API: commentary in little text format, 3,000 characters": {
+        "fi": "LinkedInin Posts API: teksti little text -muodossa, enintään 3 000 merkkiä",
+        "sv": "LinkedIns Posts API: text i little text-format, högst 3 000 tecken",
+    },
+    "Facebook: 63,206-character posts": {
+        "fi": "Facebook: julkaisu enintään 63 206 merkkiä",
+        "sv": "Facebook: inlägg högst 63 206 tecken",
+    },
+}
+
+
+@lru_cache(maxsize=1024)
+def source_text(source: str, ui_lang: str = "fi") -> str:
+    """A finding's source line in ``ui_lang``; unknown parts are kept as they are."""
+    if not source:
+        return source
+    whole = SOURCES.get(source)
+    if whole is not None:
+        return whole.get(ui_lang, source)
+    parts = source.split("; ")
+    return "; ".join(SOURCES.get(p, {}).get(ui_lang, p) for p in parts)

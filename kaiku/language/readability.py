@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import morph
+from .lexicon import FI_END_RE
 from .messages import message
 from .text import Token
 from .types import Finding
@@ -150,6 +151,40 @@ def check_readability(
     return out
 
 
+# Everyday words of the social and health sector that Voikko does not know: abbreviations
+# (hetu, sote), names of national services (Sekasin, Tukinet) and common loans (chat).
+EVERYDAY = frozenset(
+    [
+        "hetu", "sote", "hyte", "stea", "thl", "kela", "kanta", "omakanta", "sekasin", "tukinet",
+        "chat", "insta", "työkkäri", "ehyt", "mieli", "päihdelinkki", "omaolo", "apotti",
+        "vamos", "ohjaamo", "typ", "te", "ely", "avi", "valvira", "fimea", "hus", "tays", "oys",
+        "kys", "tyks", "aa", "na", "al-anon", "a-kilta", "a-klinikka", "mtkl", "ehkäisevä",
+    ]
+)  # fmt: skip
+_ACRONYM_RE = re.compile(r"[A-ZÅÄÖ]{2,}(?::?[a-zåäö]{1,5})?")
+
+
+def everyday_word(word: str) -> bool:
+    """An everyday abbreviation or service name, inflected ("hetun", "sotessa", "STEA:n",
+    "HUSin"), or a hyphen compound of known parts ("NA-ryhmä", "Sekasin-chat", "TE-toimisto")."""
+    if _ACRONYM_RE.fullmatch(word):
+        return True
+    low = word.lower()
+    if low in EVERYDAY:
+        return True
+    for base in EVERYDAY:
+        if low.startswith(base) and len(base) >= 3:
+            rest = low[len(base) :].lstrip(":")
+            if FI_END_RE.fullmatch(rest):
+                return True
+    if "-" in word:
+        parts = [x for x in word.split("-") if x]
+        return len(parts) > 1 and all(
+            morph.spell(x) or everyday_word(x) or x.isupper() for x in parts
+        )
+    return False
+
+
 def check_spelling(
     text: str,
     tokens: Sequence[Token],
@@ -176,6 +211,8 @@ def check_spelling(
             continue  # "3:ssa", "-klinikka" continuations
         if text[t.end : t.end + 1] == "." and spell(t.text + "."):
             continue  # abbreviations: "puh.", "esim."
+        if everyday_word(t.text):
+            continue
         out.append(
             Finding(
                 "spelling",

@@ -32,7 +32,11 @@ class Rules:
     solution_re: re.Pattern[str]
     negation_re: re.Pattern[str]
     help_re: re.Pattern[str]
-    trigger_re: re.Pattern[str]
+    trigger: tuple[str, ...]
+    self_method_re: re.Pattern[str]
+    deed_re: re.Pattern[str]
+    death_re: re.Pattern[str]
+    death_method_re: re.Pattern[str]
 
 
 @lru_cache(maxsize=4)
@@ -55,7 +59,11 @@ def rules(lang: str) -> Rules:
         rx("solution"),
         rx("negation"),
         rx("help"),
-        rx("trigger"),
+        tuple(str(w) for w in d["trigger"]),
+        rx("self_method"),
+        rx("deed"),
+        rx("death"),
+        rx("death_method"),
     )
 
 
@@ -68,7 +76,7 @@ def check_suicide(
 ) -> list[Finding]:
     r = rules(lang)
     lowered = text.lower()
-    if r.trigger_re.search(lowered) is None:
+    if not any(w in lowered for w in r.trigger):
         return []
     out: list[Finding] = []
 
@@ -102,6 +110,12 @@ def check_suicide(
         ]
         mentions += [(ss + m.start(), ss + m.end()) for m in r.mention_re.finditer(sent)]
         if not mentions:
+            told = _told_without_the_word(r, sent, sent_tokens)
+            if told is not None:
+                # A self-inflicted death told by its method: the method is the detail to drop.
+                add("suicide.method_detail", ss + told[0], ss + told[1], "warn")
+                if first_mention is None:
+                    first_mention = (ss + told[0], ss + told[1])
             continue
         mentions.sort()
         if first_mention is None:
@@ -126,6 +140,24 @@ def check_suicide(
     if first_mention is not None and r.help_re.search(lowered) is None:
         add("suicide.helpline", first_mention[0], first_mention[1], "info", SOURCE_HELP)
     return out
+
+
+def _told_without_the_word(
+    r: Rules, sent: str, sent_tokens: Sequence[Token]
+) -> tuple[int, int] | None:
+    """The span of the method when a sentence tells of a self-inflicted death through its
+    verbs: a reflexive method verb ("hirttäytyi", "hängde sig", "shot herself"), or a deed, a
+    method or place word and a death together ("hyppäsi katolta ja kuoli", "jumped from the
+    bridge and died"). Prevention sentences ("suoja-aidat ehkäisevät") are left alone."""
+    m = r.self_method_re.search(sent)
+    if m is not None:
+        return None if _prevention(r, sent, sent_tokens) else m.span()
+    if r.death_re.search(sent) is None or r.deed_re.search(sent) is None:
+        return None
+    places = [x.span() for x in r.death_method_re.finditer(sent)]
+    if not places or _prevention(r, sent, sent_tokens):
+        return None
+    return places[0][0], places[-1][1]
 
 
 def _prevention(r: Rules, sent: str, sent_tokens: Sequence[Token]) -> bool:

@@ -66,6 +66,8 @@ class FiWordSet:
         return self._surface(word)
 
     def _surface(self, word: str) -> bool:
+        if ":" in word and word.split(":", 1)[0] in self._all:
+            return True  # "adhd:staan", "hiv:n": an abbreviation with a colon ending
         for piece in word.split("-") if "-" in word else (word,):
             if self.surface_prefixes and piece.startswith(self.surface_prefixes):
                 return True

@@ -119,11 +119,14 @@ def test_organisation_can_add_a_term() -> None:
 def test_organisation_can_add_a_term_with_details() -> None:
     spec = {"base": "luuseri", "category": "slur", "alternatives": ["ihminen"]}
     f = next(f for f in check("Luuserit mukaan!", "fi", extra_terms=[spec]))
+    # The source line is in the user's language (Finnish by default).
     assert (f.code, f.suggestions, f.source) == (
         "stigma.slur",
         ["ihminen"],
-        "Organisation's own list",
+        "Organisaation oma luettelo",
     )
+    f = next(f for f in check("Luuserit mukaan!", "fi", extra_terms=[spec], ui_lang="en"))
+    assert f.source == "Organisation's own list"
 
 
 def test_organisation_can_allow_a_base_word() -> None:
