@@ -87,9 +87,14 @@ def _setup_feed(count: int, parts: int) -> dict[str, Any]:
     Post.objects.update(scheduled_at=now)
     Delivery.objects.update(due_at=now)
     if parts > 1:
-        for delivery in Delivery.objects.all():
+        from kaiku.posts import engine, gate
+
+        for delivery in Delivery.objects.select_related("post", "account"):
             delivery.parts = [f"{delivery.post.text} Osa {i + 1}." for i in range(parts)]
-            delivery.save(update_fields=["parts"])
+            # Threads written here stand for threads the safety gate checked (as the
+            # services stamp them when they schedule).
+            delivery.gate_stamp = gate.stamp(engine.outgoing_for(delivery))
+            delivery.save(update_fields=["parts", "gate_stamp"])
     from kaiku.jobs.models import Job
 
     Job.objects.filter(unique_key__startswith="publish:").update(run_at=now)

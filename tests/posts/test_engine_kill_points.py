@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
-from kaiku.posts import engine, services
+from kaiku.posts import engine, gate, services
 from kaiku.posts.models import Delivery, FeedEntry, Post
 
 pytestmark = pytest.mark.django_db
@@ -137,9 +137,11 @@ def _example(
     deliveries = Delivery.objects.filter(post__in=posts)
     deliveries.update(due_at=now)
     if threads:  # the one-by-one way, a part at a time
-        for delivery in deliveries.filter(post=posts[1]):
+        for delivery in deliveries.filter(post=posts[1]).select_related("post", "account"):
             delivery.parts = [f"Esimerkki {example}: osa {i}." for i in (1, 2)]
-            delivery.save(update_fields=["parts"])
+            # A thread written here stands for one the safety gate checked.
+            delivery.gate_stamp = gate.stamp(engine.outgoing_for(delivery))
+            delivery.save(update_fields=["parts", "gate_stamp"])
     Job.objects.filter(unique_key__startswith="publish:").update(run_at=now)
 
     for kill_at, sweep in zip(kills, sweeps, strict=False):

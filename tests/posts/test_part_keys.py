@@ -93,7 +93,7 @@ def test_deliveries_claimed_in_batches_at_one_instant_never_share_a_record_key(
     ids = _deliveries(org, bluesky, count)
     used: list[str] = []
     for start in range(0, len(ids), batch):
-        runs = engine._claim_clean(ids[start : start + batch])
+        runs = engine._claim_clean(engine._clean_candidates(ids[start : start + batch]), {})
         assert len(runs) == len(ids[start : start + batch])
         used += [run.connector._rkey(run.outgoing, 0) for run in runs]  # type: ignore[attr-defined]
     assert len(used) == count
