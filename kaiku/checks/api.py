@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import StrictInt, StrictStr
 
 from kaiku.checks import services
 from kaiku.organisations.api import api_membership
@@ -16,8 +17,9 @@ class CheckIn(Schema):
     channels: list[str] = []
     organisation: str | None = None  # apply this organisation's own added and allowed words
     # Replacements just applied, [start, end, original, new] with offsets in ``text``: the
-    # sentences they changed get a grammar check.
-    changes: list[tuple[int, int, str, str]] = []
+    # sentences they changed get a grammar check. Strict: the document says integers and
+    # strings, so ``false`` or ``"3"`` is refused (422), not read as 0 or 3.
+    changes: list[tuple[StrictInt, StrictInt, StrictStr, StrictStr]] = []
 
 
 class ReplacementOut(Schema):
