@@ -44,7 +44,7 @@ def main() -> None:
 
     from kaiku.accounts.models import User
     from kaiku.organisations.models import Membership, Organisation
-    from kaiku.watch import rank
+    from kaiku.watch.ingest import rank
     from kaiku.watch.models import Item, ItemSource, ItemTopic, Source
     from kaiku.watch.topics import seed_topics
 

@@ -1,7 +1,7 @@
 """The digest: one ranked list across all sources, and the e-mail digest.
 
 The rank (relevance × recency × engagement × source weight) is stored on each item; see
-kaiku.watch.rank for the formula and for how the stored key stays current. A page is then a
+kaiku.watch.ingest.rank for the formula and for how the stored key stays current. A page is then a
 scan of the (organisation, rank_key) index, so it costs about the same with 1,000 or 100,000
 items stored, and every item takes part in the ranking.
 """
@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaiku.organisations.models import Membership, Organisation
+from kaiku.watch.ingest.rank import rank_time, score
 from kaiku.watch.models import Item, ItemState, ItemTopic, Source, Topic
-from kaiku.watch.rank import rank_time, score
 from kaiku.watch.services import search_items
 
 PAGE_SIZE = 25

@@ -12,8 +12,8 @@ from django.utils import timezone
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater, enqueue, handler
 from kaiku.organisations.models import Organisation
+from kaiku.watch.ingest.pipeline import poll_one
 from kaiku.watch.models import Source
-from kaiku.watch.polling import poll_one
 from kaiku.watch.services import schedule_due
 from kaiku.watch.topics import rescore
 

@@ -166,7 +166,7 @@ class Item(models.Model):
     guid = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True)
     canonical_url = models.CharField(max_length=2000, blank=True)
-    # Merge keys (kaiku.watch.sanitize.merge_key): of canonical_url, indexable whatever the
+    # Merge keys (kaiku.watch.ingest.sanitize.merge_key): of canonical_url, indexable whatever the
     # URL's length, and of the normalised title and text; "" when there is none.
     url_hash = models.CharField(max_length=16, blank=True)
     content_hash = models.CharField(max_length=16, blank=True)
@@ -186,7 +186,7 @@ class Item(models.Model):
     # "platform:handle" strings of mentioned or boosted accounts, for discovery.
     mentioned_accounts = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
-    # The digest's rank and its two inputs that live in other tables (kaiku.watch.rank): the
+    # The digest's rank and its two inputs that live in other tables (kaiku.watch.ingest.rank): the
     # sum of the enabled topics' scores and the highest weight among the item's sources.
     topic_points = models.FloatField(default=0.0)
     source_weight = models.FloatField(default=1.0)
@@ -211,8 +211,8 @@ class Item(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The key from this row's own columns; topic links and sources are other tables,
-        # whose writers call kaiku.watch.rank.refresh.
-        from kaiku.watch import rank
+        # whose writers call kaiku.watch.ingest.rank.refresh.
+        from kaiku.watch.ingest import rank
 
         self.rank_key = rank.key(
             self.topic_points,

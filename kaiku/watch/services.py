@@ -2,7 +2,7 @@
 
 Sources: ``add_source``, ``watch_settings``, ``import_bluesky_list``,
 ``import_mastodon_accounts``, ``import_mastodon_list``, ``starter_sources`` /
-``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from ``kaiku.watch.polling``),
+``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from ``kaiku.watch.ingest.pipeline``),
 ``schedule_due``. Items: ``items_for``, ``search_items``, ``set_item_state``. Topics:
 ``seed_topics``, ``topic_matches``, ``rescore`` (from ``kaiku.watch.topics``). OPML lives in
 ``kaiku.watch.opml``.
@@ -23,10 +23,12 @@ from django.utils import timezone
 
 from kaiku.organisations.models import Organisation
 from kaiku.safetext import strip_unsafe
-from kaiku.watch.analysis import guess_language, text_lemmas
 from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import Fetcher
+from kaiku.watch.ingest.analysis import guess_language, text_lemmas
+from kaiku.watch.ingest.pipeline import RunSummary, poll_one, run_once
+from kaiku.watch.ingest.rank import items_of_source, refresh
 from kaiku.watch.models import (
     DEFAULT_POLL_SECONDS,
     MIN_POLL_SECONDS,
@@ -36,8 +38,6 @@ from kaiku.watch.models import (
     Topic,
     WatchSettings,
 )
-from kaiku.watch.polling import RunSummary, poll_one, run_once
-from kaiku.watch.rank import items_of_source, refresh
 from kaiku.watch.sources import NewSource, source_type
 from kaiku.watch.sources.bluesky import list_members, list_uri_from
 from kaiku.watch.sources.x import plan_refusal
@@ -306,7 +306,7 @@ def add_starter_sources(organisation: Organisation) -> list[AddedSource]:
 def schedule_due(now: datetime | None = None) -> int:
     """Enqueue one ``watch.poll`` job per due source (at most one open job per source)."""
     from kaiku.jobs.services import enqueue
-    from kaiku.watch.polling import due_sources
+    from kaiku.watch.ingest.pipeline import due_sources
 
     count = 0
     for source_id in due_sources(now).values_list("id", flat=True):

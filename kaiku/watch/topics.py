@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.utils.text import slugify
 
 from kaiku.organisations.models import Organisation
-from kaiku.watch.analysis import TopicMatcher, TopicSpec, text_lemmas
+from kaiku.watch.ingest.analysis import TopicMatcher, TopicSpec, text_lemmas
+from kaiku.watch.ingest.rank import refresh_organisation
 from kaiku.watch.models import Item, ItemTopic, Topic
-from kaiku.watch.rank import refresh_organisation
 
 SEED_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

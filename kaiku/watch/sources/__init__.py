@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kaiku.watch.errors import SourceRefused, WatchError
-from kaiku.watch.parse import Entry, looks_like_html, parse_feed
+from kaiku.watch.ingest.parse import Entry, looks_like_html, parse_feed
 
 if TYPE_CHECKING:
     from kaiku.watch.fetch import Fetcher

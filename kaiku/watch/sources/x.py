@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 
 from kaiku.watch.errors import X_POST_READ_USD, SourceRefused, WatchError
-from kaiku.watch.parse import Entry, parse_date
+from kaiku.watch.ingest.parse import Entry, parse_date
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 
 API = "https://api.x.com/2"

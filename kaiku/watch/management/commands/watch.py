@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from kaiku.organisations.models import Organisation
 from kaiku.watch import opml, services
 from kaiku.watch.errors import WatchError
+from kaiku.watch.ingest.pipeline import RunSummary
 from kaiku.watch.models import Source, SourceKind
-from kaiku.watch.polling import RunSummary
 
 
 class Command(BaseCommand):
