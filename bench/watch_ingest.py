@@ -195,9 +195,9 @@ def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
 
     call_command("migrate", verbosity=0)
     from kaiku.organisations.models import Organisation
+    from kaiku.watch.features.topics import seed_topics
     from kaiku.watch.ingest.pipeline import run_once
     from kaiku.watch.models import Item, Source
-    from kaiku.watch.topics import seed_topics
 
     org = Organisation.objects.create(name="Bench ry", slug="bench")
     seed_topics(org)

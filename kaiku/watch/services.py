@@ -2,10 +2,10 @@
 
 Sources: ``add_source``, ``watch_settings``, ``import_bluesky_list``,
 ``import_mastodon_accounts``, ``import_mastodon_list``, ``starter_sources`` /
-``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from ``kaiku.watch.ingest.pipeline``),
-``schedule_due``. Items: ``items_for``, ``search_items``, ``set_item_state``. Topics:
-``seed_topics``, ``topic_matches``, ``rescore`` (from ``kaiku.watch.topics``). OPML lives in
-``kaiku.watch.opml``.
+``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from
+``kaiku.watch.ingest.pipeline``), ``schedule_due``. Items: ``items_for``, ``search_items``,
+``set_item_state``. Topics: ``seed_topics``, ``topic_matches``, ``rescore`` (from
+``kaiku.watch.features.topics``). OPML lives in ``kaiku.watch.features.opml``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.safetext import strip_unsafe
 from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
 from kaiku.watch.errors import SourceRefused, WatchError
+from kaiku.watch.features.topics import rescore, seed_topics, topic_matches
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import guess_language, text_lemmas
 from kaiku.watch.ingest.pipeline import RunSummary, poll_one, run_once
@@ -41,7 +42,6 @@ from kaiku.watch.models import (
 from kaiku.watch.sources import NewSource, source_type
 from kaiku.watch.sources.bluesky import list_members, list_uri_from
 from kaiku.watch.sources.x import plan_refusal
-from kaiku.watch.topics import rescore, seed_topics, topic_matches
 
 __all__ = [
     "AddedSource",

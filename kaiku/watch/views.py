@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.watch import debate, digest, discovery
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features import debate, digest, discovery
 from kaiku.watch.forms import DigestEmailForm
 from kaiku.watch.models import Item, Source, SourceKind, Topic
 from kaiku.watch.services import set_item_state

@@ -19,6 +19,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch import services
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features.opml import export_opml, import_opml
 from kaiku.watch.forms import (
     AddSourceForm,
     BlueskyListForm,
@@ -27,7 +28,6 @@ from kaiku.watch.forms import (
     OpmlImportForm,
 )
 from kaiku.watch.models import Source
-from kaiku.watch.opml import export_opml, import_opml
 
 
 def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> dict[str, Any]:

@@ -10,12 +10,12 @@ import pytest
 from django.utils import timezone
 
 from kaiku.watch import services
+from kaiku.watch.features.topics import matcher_for, rescore
 from kaiku.watch.ingest import rank
 from kaiku.watch.ingest.parse import Entry
 from kaiku.watch.ingest.prepare import prepare
 from kaiku.watch.ingest.store import store
 from kaiku.watch.models import Item, ItemSource, Topic
-from kaiku.watch.topics import matcher_for, rescore
 from tests.watch.test_views import link_topic, make_item, make_source
 
 pytestmark = pytest.mark.django_db

@@ -34,6 +34,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features.topics import matcher_for
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
 from kaiku.watch.ingest.prepare import (
@@ -45,7 +46,6 @@ from kaiku.watch.ingest.prepare import (
 from kaiku.watch.ingest.store import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
-from kaiku.watch.topics import matcher_for
 
 logger = logging.getLogger(__name__)
 
