@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.crypto import EncryptedTextField
 from kaiku.organisations.models import Organisation
+from kaiku.watch.errors import render_error
+from kaiku.watch.sources import source_type
 
 DEFAULT_POLL_SECONDS = 3600
 MIN_POLL_SECONDS = 300
@@ -127,8 +129,6 @@ class Source(models.Model):
 
     @property
     def platform(self) -> str:
-        from kaiku.watch.sources import source_type
-
         return source_type(self.kind).platform
 
     @property
@@ -139,8 +139,6 @@ class Source(models.Model):
         """The latest error in the active language ("" when the last poll went well)."""
         if not self.last_error_code:
             return self.last_error
-        from kaiku.watch.errors import render_error
-
         return render_error(self.last_error_code, self.last_error_params)
 
     def error_message_in(self, language: str) -> str:
@@ -210,17 +208,10 @@ class Item(models.Model):
         return self.title or self.text[:80] or self.guid
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # The key from this row's own columns; topic links and sources are other tables,
-        # whose writers call kaiku.watch.ingest.rank.refresh.
-        from kaiku.watch.ingest import rank
-
-        self.rank_key = rank.key(
-            self.topic_points,
-            self.engagement_total,
-            self.source_weight,
-            self.published_at,
-            self.fetched_at,
-        )
+        # rank_key follows this row's own columns: the rank stage sets it in a pre_save
+        # receiver (kaiku.watch.ingest.rank.keep_key_in_step, connected in WatchConfig.ready),
+        # so the model knows no ranking. A partial save must write it too. Topic links and
+        # sources are other tables, whose writers call kaiku.watch.ingest.rank.refresh.
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "rank_key"}

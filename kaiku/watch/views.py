@@ -22,6 +22,7 @@ from kaiku.watch.features import debate, digest, discovery
 from kaiku.watch.forms import DigestEmailForm
 from kaiku.watch.models import Item, Source, SourceKind, Topic
 from kaiku.watch.services import set_item_state
+from kaiku.watch.sources import source_type
 
 
 def _can(request: HttpRequest, perm: Perm) -> bool:
@@ -56,8 +57,6 @@ def _filters(request: HttpRequest, org: Organisation) -> digest.Filters:
 
 
 def _platforms() -> dict[str, str]:
-    from kaiku.watch.sources import source_type
-
     names = {
         "feed": _("Feeds and websites"),
         "youtube": "YouTube",

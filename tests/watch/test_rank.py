@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from kaiku.watch import services
-from kaiku.watch.features.topics import matcher_for, rescore
+from kaiku.watch.features.topics import rescore
 from kaiku.watch.ingest import rank
+from kaiku.watch.ingest.matcher import matcher_for
 from kaiku.watch.ingest.parse import Entry
 from kaiku.watch.ingest.prepare import prepare
 from kaiku.watch.ingest.store import store

@@ -34,9 +34,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from kaiku.watch.errors import WatchError
-from kaiku.watch.features.topics import matcher_for
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
+from kaiku.watch.ingest.matcher import matcher_for
 from kaiku.watch.ingest.prepare import (
     lower_priority,
     read_and_prepare,

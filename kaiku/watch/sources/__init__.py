@@ -135,6 +135,8 @@ class SourceType(Protocol):
 
 
 def _registry() -> dict[str, SourceType]:
+    # Inside the function: each reader module imports this package (its interface), so the
+    # package can only load them once it is itself loaded.
     from kaiku.watch.sources import bluesky, feed, mastodon, x, youtube
 
     types: list[SourceType] = [

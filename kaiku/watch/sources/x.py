@@ -88,6 +88,8 @@ def entry_from_post(raw: Any, users: dict[str, str]) -> Entry | None:
 
 
 def _require(ctx: PollContext) -> dict[str, str]:
+    # Inside the function: the models import this package's registry (Source.platform), so
+    # a reader that imports the models at the top would close a circle through it.
     from kaiku.watch.models import X_PLANS_THAT_READ
 
     if ctx.x_plan not in X_PLANS_THAT_READ:
