@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.crypto import EncryptedTextField
 from kaiku.organisations.models import Organisation
 from kaiku.watch.errors import render_error
-from kaiku.watch.sources import source_type
 
 DEFAULT_POLL_SECONDS = 3600
 MIN_POLL_SECONDS = 300
@@ -126,10 +125,6 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.identifier or self.url
-
-    @property
-    def platform(self) -> str:
-        return source_type(self.kind).platform
 
     @property
     def poll_delta(self) -> timedelta:

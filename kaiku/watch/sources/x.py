@@ -22,6 +22,7 @@ from django.conf import settings
 
 from kaiku.watch.errors import X_POST_READ_USD, SourceRefused, WatchError
 from kaiku.watch.ingest.parse import Entry, parse_date
+from kaiku.watch.models import X_PLANS_THAT_READ
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 
 API = "https://api.x.com/2"
@@ -88,10 +89,6 @@ def entry_from_post(raw: Any, users: dict[str, str]) -> Entry | None:
 
 
 def _require(ctx: PollContext) -> dict[str, str]:
-    # Inside the function: the models import this package's registry (Source.platform), so
-    # a reader that imports the models at the top would close a circle through it.
-    from kaiku.watch.models import X_PLANS_THAT_READ
-
     if ctx.x_plan not in X_PLANS_THAT_READ:
         raise plan_refusal()
     if not ctx.x_bearer_token:
