@@ -44,9 +44,9 @@ def main() -> None:
 
     from kaiku.accounts.models import User
     from kaiku.organisations.models import Membership, Organisation
-    from kaiku.watch import rank
+    from kaiku.watch.features.topics import seed_topics
+    from kaiku.watch.ingest import rank
     from kaiku.watch.models import Item, ItemSource, ItemTopic, Source
-    from kaiku.watch.topics import seed_topics
 
     print(f"database: {connection.settings_dict['NAME']}")
     rng = random.Random(7)

@@ -6,8 +6,8 @@ Generates FEEDS RSS feeds of ITEMS items each (Finnish and English text about th
 summaries with links, some with scripts to strip), serves them from a local threaded HTTP
 server, and ingests them twice, each in a fresh subprocess with its own database:
 
-1. Kaiku: ``kaiku.watch.polling.run_once`` with sanitising (nh3), language detection, lemmas,
-   topic matching (the six seeded topics) and the stigma check on, into SQLite.
+1. Kaiku: ``kaiku.watch.ingest.pipeline.run_once`` with sanitising (nh3), language detection,
+   lemmas, topic matching (the six seeded topics) and the stigma check on, into SQLite.
 2. reader (``pip install reader sgmllib3k``, bench-only dependencies): ``update_feeds`` on
    the same feeds.
 
@@ -195,9 +195,9 @@ def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
 
     call_command("migrate", verbosity=0)
     from kaiku.organisations.models import Organisation
+    from kaiku.watch.features.topics import seed_topics
+    from kaiku.watch.ingest.pipeline import run_once
     from kaiku.watch.models import Item, Source
-    from kaiku.watch.polling import run_once
-    from kaiku.watch.topics import seed_topics
 
     org = Organisation.objects.create(name="Bench ry", slug="bench")
     seed_topics(org)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from kaiku.accounts.models import User
 from kaiku.organisations.models import Membership, Organisation
 from kaiku.organisations.roles import Role
-from kaiku.watch.topics import seed_topics
+from kaiku.watch.features.topics import seed_topics
 
 DEMO_ORGANISATION = "Toivon Polku ry"
 DEMO_SLUG = "toivon-polku"

@@ -12,8 +12,8 @@ from ninja.errors import HttpError
 from kaiku.organisations.api import api_membership
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.watch import digest
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features import digest
 from kaiku.watch.models import DEFAULT_POLL_SECONDS, Source, Topic
 from kaiku.watch.services import add_source, remove_source
 

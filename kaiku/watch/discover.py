@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import Fetcher
-from kaiku.watch.parse import decode, looks_like_html, parse_feed
+from kaiku.watch.ingest.parse import decode, looks_like_html, parse_feed
 
 FEED_TYPES = {
     "application/rss+xml": "RSS",

@@ -10,8 +10,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.organisations.models import Organisation
+from kaiku.watch.features.topics import topic_slug
 from kaiku.watch.models import MIN_POLL_SECONDS, SourceKind, Topic
-from kaiku.watch.topics import topic_slug
 
 INTERVAL_CHOICES = (
     (900, _("every 15 minutes")),

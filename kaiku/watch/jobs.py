@@ -12,18 +12,13 @@ from django.utils import timezone
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater, enqueue, handler
 from kaiku.organisations.models import Organisation
+from kaiku.watch.features.digest import send_due_digests
+from kaiku.watch.features.topics import rescore
+from kaiku.watch.ingest.pipeline import poll_one
 from kaiku.watch.models import Source
-from kaiku.watch.polling import poll_one
 from kaiku.watch.services import schedule_due
-from kaiku.watch.topics import rescore
 
 SCHEDULE_EVERY = timedelta(seconds=60)
-SCHEDULE_KEY = "watch.schedule"
-
-
-def ensure_schedule() -> None:
-    """Start the periodic schedule job unless one is open already."""
-    enqueue("watch.schedule", {}, unique_key=SCHEDULE_KEY)
 
 
 @handler("watch.schedule")
@@ -49,15 +44,13 @@ def poll(payload: dict[str, Any]) -> None:
     poll_one(source)
 
 
-# --- the e-mail digest (kaiku.watch.digest) ------------------------------------------------------
+# --- the e-mail digest (kaiku.watch.features.digest) ----------------------------------------------
 from kaiku.jobs.services import periodic  # noqa: E402
 
 
 @periodic("watch.email_digest", timedelta(hours=1))
 def email_digest(payload: dict[str, Any]) -> None:
     """Hourly: e-mail the members whose daily or weekly watch digest is due."""
-    from kaiku.watch.digest import send_due_digests
-
     send_due_digests()
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.crypto import EncryptedTextField
 from kaiku.organisations.models import Organisation
+from kaiku.watch.errors import render_error
 
 DEFAULT_POLL_SECONDS = 3600
 MIN_POLL_SECONDS = 300
@@ -126,12 +127,6 @@ class Source(models.Model):
         return self.title or self.identifier or self.url
 
     @property
-    def platform(self) -> str:
-        from kaiku.watch.sources import source_type
-
-        return source_type(self.kind).platform
-
-    @property
     def poll_delta(self) -> timedelta:
         return timedelta(seconds=max(self.poll_interval, MIN_POLL_SECONDS))
 
@@ -139,8 +134,6 @@ class Source(models.Model):
         """The latest error in the active language ("" when the last poll went well)."""
         if not self.last_error_code:
             return self.last_error
-        from kaiku.watch.errors import render_error
-
         return render_error(self.last_error_code, self.last_error_params)
 
     def error_message_in(self, language: str) -> str:
@@ -166,7 +159,7 @@ class Item(models.Model):
     guid = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True)
     canonical_url = models.CharField(max_length=2000, blank=True)
-    # Merge keys (kaiku.watch.sanitize.merge_key): of canonical_url, indexable whatever the
+    # Merge keys (kaiku.watch.ingest.sanitize.merge_key): of canonical_url, indexable whatever the
     # URL's length, and of the normalised title and text; "" when there is none.
     url_hash = models.CharField(max_length=16, blank=True)
     content_hash = models.CharField(max_length=16, blank=True)
@@ -186,7 +179,7 @@ class Item(models.Model):
     # "platform:handle" strings of mentioned or boosted accounts, for discovery.
     mentioned_accounts = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
-    # The digest's rank and its two inputs that live in other tables (kaiku.watch.rank): the
+    # The digest's rank and its two inputs that live in other tables (kaiku.watch.ingest.rank): the
     # sum of the enabled topics' scores and the highest weight among the item's sources.
     topic_points = models.FloatField(default=0.0)
     source_weight = models.FloatField(default=1.0)
@@ -210,17 +203,10 @@ class Item(models.Model):
         return self.title or self.text[:80] or self.guid
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # The key from this row's own columns; topic links and sources are other tables,
-        # whose writers call kaiku.watch.rank.refresh.
-        from kaiku.watch import rank
-
-        self.rank_key = rank.key(
-            self.topic_points,
-            self.engagement_total,
-            self.source_weight,
-            self.published_at,
-            self.fetched_at,
-        )
+        # rank_key follows this row's own columns: the rank stage sets it in a pre_save
+        # receiver (kaiku.watch.ingest.rank.keep_key_in_step, connected in WatchConfig.ready),
+        # so the model knows no ranking. A partial save must write it too. Topic links and
+        # sources are other tables, whose writers call kaiku.watch.ingest.rank.refresh.
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "rank_key"}

@@ -2,10 +2,11 @@
 
 Sources: ``add_source``, ``watch_settings``, ``import_bluesky_list``,
 ``import_mastodon_accounts``, ``import_mastodon_list``, ``starter_sources`` /
-``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from ``kaiku.watch.polling``),
-``schedule_due``. Items: ``items_for``, ``search_items``, ``set_item_state``. Topics:
-``seed_topics``, ``topic_matches``, ``rescore`` (from ``kaiku.watch.topics``). OPML lives in
-``kaiku.watch.opml``.
+``add_starter_sources``. Polling: ``run_once``, ``poll_one`` (from
+``kaiku.watch.ingest.pipeline``), ``schedule_due``. Items: ``items_for``, ``search_items``
+(from ``kaiku.watch.features.digest``), ``set_item_state``. Topics: ``seed_topics``,
+``topic_matches``, ``rescore`` (from ``kaiku.watch.features.topics``). OPML lives in
+``kaiku.watch.features.opml``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kaiku.jobs.services import enqueue
 from kaiku.organisations.models import Organisation
 from kaiku.safetext import strip_unsafe
-from kaiku.watch.analysis import guess_language, text_lemmas
 from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
 from kaiku.watch.errors import SourceRefused, WatchError
+from kaiku.watch.features.digest import search_items
+from kaiku.watch.features.topics import rescore, seed_topics, topic_matches
 from kaiku.watch.fetch import Fetcher
+from kaiku.watch.ingest.pipeline import RunSummary, due_sources, poll_one, run_once
+from kaiku.watch.ingest.rank import items_of_source, refresh
 from kaiku.watch.models import (
     DEFAULT_POLL_SECONDS,
     MIN_POLL_SECONDS,
@@ -36,12 +41,9 @@ from kaiku.watch.models import (
     Topic,
     WatchSettings,
 )
-from kaiku.watch.polling import RunSummary, poll_one, run_once
-from kaiku.watch.rank import items_of_source, refresh
 from kaiku.watch.sources import NewSource, source_type
 from kaiku.watch.sources.bluesky import list_members, list_uri_from
 from kaiku.watch.sources.x import plan_refusal
-from kaiku.watch.topics import rescore, seed_topics, topic_matches
 
 __all__ = [
     "AddedSource",
@@ -136,8 +138,6 @@ def _seed_on_first_use(organisation: Organisation) -> None:
 def _create(
     organisation: Organisation, new: NewSource, *, title: str, weight: float, interval: int
 ) -> tuple[Source, bool]:
-    from kaiku.watch.jobs import ensure_schedule
-
     ensure_schedule()
     _seed_on_first_use(organisation)
     try:
@@ -303,11 +303,16 @@ def add_starter_sources(organisation: Organisation) -> list[AddedSource]:
 # --- scheduling ------------------------------------------------------------------------------
 
 
+SCHEDULE_KEY = "watch.schedule"
+
+
+def ensure_schedule() -> None:
+    """Start the periodic schedule job (``kaiku.watch.jobs.schedule``) unless one is open."""
+    enqueue("watch.schedule", {}, unique_key=SCHEDULE_KEY)
+
+
 def schedule_due(now: datetime | None = None) -> int:
     """Enqueue one ``watch.poll`` job per due source (at most one open job per source)."""
-    from kaiku.jobs.services import enqueue
-    from kaiku.watch.polling import due_sources
-
     count = 0
     for source_id in due_sources(now).values_list("id", flat=True):
         enqueue("watch.poll", {"source_id": source_id}, unique_key=f"watch.poll:{source_id}")
@@ -336,16 +341,6 @@ def items_for(
         items = items.filter(platform=platform)
     if since is not None:
         items = items.filter(Q(published_at__gte=since) | Q(fetched_at__gte=since))
-    return items.order_by("-published_at", "-id")
-
-
-def search_items(organisation: Organisation, query: str) -> QuerySet[Item]:
-    """Items whose lemmas contain every word of ``query`` in base form ("hyvinvointialueilla"
-    finds items about "hyvinvointialue"); falls back to the text for words with no lemma."""
-    lang = guess_language(query)
-    items = Item.objects.filter(organisation=organisation)
-    for lemma in text_lemmas(query, lang)[:10]:
-        items = items.filter(Q(lemmas__contains=f" {lemma} ") | Q(text__icontains=lemma))
     return items.order_by("-published_at", "-id")
 
 

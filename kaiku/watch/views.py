@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.watch import debate, digest, discovery
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features import debate, digest, discovery
 from kaiku.watch.forms import DigestEmailForm
 from kaiku.watch.models import Item, Source, SourceKind, Topic
 from kaiku.watch.services import set_item_state
+from kaiku.watch.sources import source_type
 
 
 def _can(request: HttpRequest, perm: Perm) -> bool:
@@ -56,8 +57,6 @@ def _filters(request: HttpRequest, org: Organisation) -> digest.Filters:
 
 
 def _platforms() -> dict[str, str]:
-    from kaiku.watch.sources import source_type
-
     names = {
         "feed": _("Feeds and websites"),
         "youtube": "YouTube",

@@ -19,6 +19,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch import services
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features.opml import export_opml, import_opml
 from kaiku.watch.forms import (
     AddSourceForm,
     BlueskyListForm,
@@ -27,7 +28,7 @@ from kaiku.watch.forms import (
     OpmlImportForm,
 )
 from kaiku.watch.models import Source
-from kaiku.watch.opml import export_opml, import_opml
+from kaiku.watch.sources import source_type
 
 
 def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
@@ -39,6 +40,8 @@ def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> d
     can_manage = bool(request.membership.can(Perm.MANAGE_WATCH))  # type: ignore[attr-defined]
     return {
         "sources": sources,
+        # Each source with its platform, from the readers' registry (the model knows none).
+        "source_rows": [(s, source_type(s.kind).platform) for s in sources],
         "can_manage": can_manage,
         "add_form": forms.get("add_form") or AddSourceForm(),
         "opml_form": forms.get("opml_form") or OpmlImportForm(),

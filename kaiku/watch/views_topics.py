@@ -21,10 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.watch.features.topics import seed_topics
 from kaiku.watch.forms import EditTopicForm, TopicForm, name_taken
 from kaiku.watch.jobs import request_rescore, rescore_pending
 from kaiku.watch.models import Topic
-from kaiku.watch.topics import seed_topics
 
 
 def _topics_context(

@@ -71,9 +71,9 @@ def feeds() -> Any:
 def test_the_watch_from_opml_import_to_a_reply_draft(
     page: Any, members: Any, org: Any, feeds: FeedServer, tmp_path: Path
 ) -> None:
+    from kaiku.watch.features.topics import seed_topics
+    from kaiku.watch.ingest.pipeline import poll_one
     from kaiku.watch.models import Item, ItemSource, Source
-    from kaiku.watch.polling import poll_one
-    from kaiku.watch.topics import seed_topics
 
     seed_topics(org)
     # This test reads the UI in English (the topics test reads it in Finnish, as a user would

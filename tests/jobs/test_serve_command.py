@@ -129,8 +129,8 @@ def test_create_demo_is_idempotent_and_gives_a_new_password_each_time() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_organisation_has_the_watchs_default_topics_once() -> None:
+    from kaiku.watch.features.topics import SEED_TOPICS
     from kaiku.watch.models import Topic
-    from kaiku.watch.topics import SEED_TOPICS
 
     org, _username, _password = create_demo()
     create_demo()

@@ -12,7 +12,7 @@ import pytest
 
 from kaiku.language import detect as detect_module
 from kaiku.language import detect_language, text
-from kaiku.watch import analysis
+from kaiku.watch.ingest import analysis
 
 EVAL_SET = Path(__file__).with_name("eval_set.jsonl")
 # Letters, digits, separators, and characters where \w, isalpha and case rules disagree.

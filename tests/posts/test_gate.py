@@ -33,7 +33,7 @@ from kaiku.posts.models import (
     PostImage,
     PublishedPart,
 )
-from kaiku.watch.debate import compose_links
+from kaiku.watch.features.debate import compose_links
 from kaiku.watch.models import Item
 from tests.posts.conftest import settle
 from tests.posts.view_helpers import FakeConnector, fake_account, install_fake, png_bytes

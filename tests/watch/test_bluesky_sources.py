@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from kaiku.watch import services
+from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, WatchSettings
-from kaiku.watch.polling import run_once
 from tests.bluesky_local.fixtures import LocalAccount, LocalNetwork
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from kaiku.watch import digest, rank
+from kaiku.watch.features import digest
+from kaiku.watch.ingest import rank
 from kaiku.watch.models import Topic
 from tests.watch.test_views import link_topic, make_item, make_source
 

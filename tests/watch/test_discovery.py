@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kaiku.watch import discovery
+from kaiku.watch.features import discovery
 from kaiku.watch.models import Source
 from tests.watch.test_views import make_item, make_source
 

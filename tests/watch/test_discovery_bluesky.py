@@ -9,7 +9,7 @@ import pytest
 from kaiku.channels.bluesky import client as bsky
 from kaiku.channels.bluesky.connector import BlueskyConnector
 from kaiku.posts.models import ChannelAccount
-from kaiku.watch import discovery
+from kaiku.watch.features import discovery
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

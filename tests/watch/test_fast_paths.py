@@ -13,8 +13,8 @@ from pathlib import Path
 import nh3
 import pytest
 
-from kaiku.watch import analysis, parse, sanitize
-from kaiku.watch.sanitize import _squash, content_hash, text_of
+from kaiku.watch.ingest import analysis, parse, sanitize
+from kaiku.watch.ingest.sanitize import _squash, content_hash, text_of
 
 EVAL_SET = Path(__file__).parents[1] / "language" / "eval_set.jsonl"
 
@@ -189,7 +189,7 @@ def test_content_hash_of_squashed_text_is_the_hash_of_the_text_squashed_again() 
 def test_prepared_items_come_back_from_a_worker_process_exactly_as_they_left() -> None:
     from datetime import UTC, datetime, timedelta, timezone
 
-    from kaiku.watch.prepare import PreparedItem, pack, unpack
+    from kaiku.watch.ingest.prepare import PreparedItem, pack, unpack
 
     rng = random.Random(11)
     helsinki = timezone(timedelta(hours=2))
@@ -277,7 +277,7 @@ def test_a_document_that_could_declare_an_entity_takes_the_defused_parser(
 def test_a_decisive_opening_gives_the_language_the_first_thousand_characters_give() -> None:
     """Texts of one language, 300 to 3,000 characters, from the language library's sentences."""
     from kaiku.language import detect_language
-    from kaiku.watch.analysis import OPENING_CHARS, guess_language
+    from kaiku.watch.ingest.analysis import OPENING_CHARS, guess_language
 
     rows = [json.loads(line) for line in EVAL_SET.open(encoding="utf-8")]
     by_language: dict[str, list[str]] = {}

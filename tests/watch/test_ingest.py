@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone, translation
 
 from kaiku.watch import services
+from kaiku.watch.ingest.pipeline import run_once
+from kaiku.watch.ingest.sanitize import canonical_url, clean_html
 from kaiku.watch.models import Item, ItemSource, ItemTopic, Source, Topic
-from kaiku.watch.polling import run_once
-from kaiku.watch.sanitize import canonical_url, clean_html
 from tests.watch.server import CORPUS, FeedServer
 
 pytestmark = pytest.mark.django_db

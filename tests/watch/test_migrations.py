@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from kaiku.watch.sanitize import content_hash, merge_key
+from kaiku.watch.ingest.sanitize import content_hash, merge_key
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ def test_items_stored_before_the_rank_key_get_theirs(org: Any) -> None:
 
     from django.utils import timezone
 
-    from kaiku.watch import rank
+    from kaiku.watch.ingest import rank
 
     before = ("watch", "0003_short_merge_keys")
     executor = MigrationExecutor(connection)

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kaiku.watch import opml, services
+from kaiku.watch import services
+from kaiku.watch.features import opml
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
 from tests.watch.server import CORPUS, FeedServer
 
@@ -115,8 +116,8 @@ def test_cli_refusals_are_command_errors(org: Any) -> None:
 def test_the_first_source_brings_the_default_topics_and_later_ones_do_not(
     org: Any, feeds: FeedServer
 ) -> None:
+    from kaiku.watch.features.topics import SEED_TOPICS
     from kaiku.watch.models import Topic
-    from kaiku.watch.topics import SEED_TOPICS
 
     assert not Topic.objects.filter(organisation=org).exists()
     services.add_source(org, feeds.add("/eka.xml", (CORPUS / "rss_fi.xml").read_bytes()))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kaiku.watch.errors import WatchError
-from kaiku.watch.parse import decode, parse_date, parse_feed
+from kaiku.watch.ingest.parse import decode, parse_date, parse_feed
 from tests.watch.server import CORPUS
 
 

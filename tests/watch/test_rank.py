@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from kaiku.watch import rank, services
-from kaiku.watch.ingest import store
+from kaiku.watch import services
+from kaiku.watch.features.topics import rescore
+from kaiku.watch.ingest import rank
+from kaiku.watch.ingest.matcher import matcher_for
+from kaiku.watch.ingest.parse import Entry
+from kaiku.watch.ingest.prepare import prepare
+from kaiku.watch.ingest.store import store
 from kaiku.watch.models import Item, ItemSource, Topic
-from kaiku.watch.parse import Entry
-from kaiku.watch.prepare import prepare
-from kaiku.watch.topics import matcher_for, rescore
 from tests.watch.test_views import link_topic, make_item, make_source
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db.models import Count
 
+from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, Source
-from kaiku.watch.polling import run_once
 from tests.watch.corpus_gen import cases, install
 from tests.watch.server import FeedServer
 

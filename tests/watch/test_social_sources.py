@@ -14,8 +14,8 @@ import pytest
 from django.utils import timezone
 
 from kaiku.watch import services
+from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
-from kaiku.watch.polling import run_once
 from kaiku.watch.sources.bluesky import entry_from_feed_item
 from kaiku.watch.sources.mastodon import entry_from_status
 from tests.servers.mastodon_server import MastodonServer, start_server

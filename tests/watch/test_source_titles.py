@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from kaiku.watch import opml, services
+from kaiku.watch import services
+from kaiku.watch.features import opml
 from kaiku.watch.models import Source
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,15 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 
-from kaiku.watch import ingest, polling, services
+from kaiku.watch import services
 from kaiku.watch.fetch import Fetcher
-from kaiku.watch.ingest import store
+from kaiku.watch.ingest import pipeline
+from kaiku.watch.ingest import store as store_stage
+from kaiku.watch.ingest.parse import Entry
+from kaiku.watch.ingest.pipeline import context_for, poll_and_prepare, run_once
+from kaiku.watch.ingest.prepare import PreparedItem, prepare
+from kaiku.watch.ingest.store import store
 from kaiku.watch.models import Item, ItemSource, Source
-from kaiku.watch.parse import Entry
-from kaiku.watch.polling import context_for, poll_and_prepare, run_once
-from kaiku.watch.prepare import PreparedItem, prepare
 from kaiku.watch.sources import SourceSnapshot
 from tests.watch.server import CORPUS, FeedServer
 
@@ -68,14 +70,14 @@ def test_a_failed_write_leaves_no_items_and_is_recorded_on_its_source(
     org: Any, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = services.add_source(org, feeds.add("/a.xml", (CORPUS / "rss_fi.xml").read_bytes()))
-    real = ingest.rows_insert
+    real = store_stage.rows_insert
 
     def failing(model: Any, *args: Any, **kw: Any) -> None:
         real(model, *args, **kw)
         if model is ItemSource:  # the items are written, their links fail
             raise DatabaseError("disk I/O error")
 
-    monkeypatch.setattr(ingest, "rows_insert", failing)
+    monkeypatch.setattr(store_stage, "rows_insert", failing)
     summary = run_once()
     assert len(summary.errors) == 1
     assert Item.objects.count() == 0 and ItemSource.objects.count() == 0
@@ -97,8 +99,8 @@ def test_sources_recorded_together_keep_their_failures_apart(
             raise DatabaseError("disk I/O error")
         return stored
 
-    monkeypatch.setattr(polling, "store", failing_for_the_second)
-    reports = polling.record_many(outcomes)
+    monkeypatch.setattr(pipeline, "store", failing_for_the_second)
+    reports = pipeline.record_many(outcomes)
     assert [bool(r.error) for r in reports] == [False, True, False]
     linked = set(ItemSource.objects.values_list("source_id", flat=True))
     assert linked == {sources[0].pk, sources[2].pk}
@@ -115,7 +117,7 @@ def test_a_source_deleted_while_it_was_read_is_reported_and_the_rest_recorded(
         ctx = context_for(org.pk, fetcher)
         outcomes = [poll_and_prepare(SourceSnapshot.of(s), ctx, None) for s in sources]
     sources[0].delete()
-    reports = polling.record_many(outcomes)
+    reports = pipeline.record_many(outcomes)
     assert [r.error for r in reports] == ["deleted", ""]
     assert reports[1].new > 0
     assert set(ItemSource.objects.values_list("source_id", flat=True)) == {sources[1].pk}

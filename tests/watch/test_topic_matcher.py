@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kaiku.watch.analysis import TopicMatcher, TopicSpec
+from kaiku.watch.ingest.analysis import TopicMatcher, TopicSpec
 
 
 def _matcher() -> TopicMatcher:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from kaiku.jobs.models import Job
 from kaiku.jobs.worker import claim, execute, run_due_jobs, run_job_now
 from kaiku.watch import jobs
+from kaiku.watch.features.topics import SEED_TOPICS
 from kaiku.watch.forms import parse_keywords
 from kaiku.watch.models import Item, ItemTopic, Topic
-from kaiku.watch.topics import SEED_TOPICS
 
 pytestmark = pytest.mark.django_db
 

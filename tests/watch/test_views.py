@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kaiku.watch import rank
+from kaiku.watch.ingest import rank
 from kaiku.watch.models import Item, ItemSource, ItemState, ItemTopic, Source, Topic
 
 pytestmark = pytest.mark.django_db

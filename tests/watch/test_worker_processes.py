@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from kaiku.watch import services
+from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, ItemTopic, Source
-from kaiku.watch.polling import run_once
 from tests.watch.server import CORPUS, FeedServer
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_a_youtube_channel_is_the_author_handle_of_its_videos(
 def test_the_parse_processes_run_below_the_writers_priority() -> None:
     import os
 
-    from kaiku.watch.polling import PARSE_NICENESS, parse_processes
+    from kaiku.watch.ingest.pipeline import PARSE_NICENESS, parse_processes
 
     mine = os.nice(0)
     with parse_processes(1) as pool:

@@ -4,8 +4,8 @@ from django.db import migrations, models
 
 
 def compute_keys(apps, schema_editor):
-    """Give every stored item the key the digest now sorts by (kaiku.watch.rank)."""
-    from kaiku.watch.rank import refresh_with
+    """Give every stored item the key the digest now sorts by (kaiku.watch.ingest.rank)."""
+    from kaiku.watch.ingest.rank import refresh_with
 
     item = apps.get_model("watch", "Item")
     ids = list(item.objects.order_by().values_list("id", flat=True))

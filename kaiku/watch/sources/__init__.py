@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kaiku.watch.errors import SourceRefused, WatchError
-from kaiku.watch.parse import Entry, looks_like_html, parse_feed
+from kaiku.watch.ingest.parse import Entry, looks_like_html, parse_feed
 
 if TYPE_CHECKING:
     from kaiku.watch.fetch import Fetcher
@@ -135,6 +135,8 @@ class SourceType(Protocol):
 
 
 def _registry() -> dict[str, SourceType]:
+    # Inside the function: each reader module imports this package (its interface), so the
+    # package can only load them once it is itself loaded.
     from kaiku.watch.sources import bluesky, feed, mastodon, x, youtube
 
     types: list[SourceType] = [

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import Fetcher
-from kaiku.watch.parse import Entry, parse_date
+from kaiku.watch.ingest.parse import Entry, parse_date
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 
 PAGE = 50

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import check_url
-from kaiku.watch.parse import Entry, parse_date
+from kaiku.watch.ingest.parse import Entry, parse_date
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 
 PAGE = 40

@@ -21,7 +21,8 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 
 from kaiku.watch.errors import X_POST_READ_USD, SourceRefused, WatchError
-from kaiku.watch.parse import Entry, parse_date
+from kaiku.watch.ingest.parse import Entry, parse_date
+from kaiku.watch.models import X_PLANS_THAT_READ
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 
 API = "https://api.x.com/2"
@@ -88,8 +89,6 @@ def entry_from_post(raw: Any, users: dict[str, str]) -> Entry | None:
 
 
 def _require(ctx: PollContext) -> dict[str, str]:
-    from kaiku.watch.models import X_PLANS_THAT_READ
-
     if ctx.x_plan not in X_PLANS_THAT_READ:
         raise plan_refusal()
     if not ctx.x_bearer_token:

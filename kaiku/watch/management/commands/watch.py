@@ -18,10 +18,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from kaiku.organisations.models import Organisation
-from kaiku.watch import opml, services
+from kaiku.watch import services
 from kaiku.watch.errors import WatchError
+from kaiku.watch.features import opml
+from kaiku.watch.ingest.pipeline import RunSummary
 from kaiku.watch.models import Source, SourceKind
-from kaiku.watch.polling import RunSummary
 
 
 class Command(BaseCommand):

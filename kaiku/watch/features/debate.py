@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaiku.organisations.models import Organisation
-from kaiku.watch.digest import Epoch
+from kaiku.watch.features.digest import Epoch
 from kaiku.watch.models import Item, Topic
 
 SOCIAL_PLATFORMS = ("mastodon", "bluesky", "x")

@@ -1,7 +1,7 @@
 """The digest: one ranked list across all sources, and the e-mail digest.
 
 The rank (relevance × recency × engagement × source weight) is stored on each item; see
-kaiku.watch.rank for the formula and for how the stored key stays current. A page is then a
+kaiku.watch.ingest.rank for the formula and for how the stored key stays current. A page is then a
 scan of the (organisation, rank_key) index, so it costs about the same with 1,000 or 100,000
 items stored, and every item takes part in the ranking.
 """
@@ -19,6 +19,7 @@ from django.db.models import (
     FloatField,
     Func,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
 )
@@ -28,9 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaiku.organisations.models import Membership, Organisation
+from kaiku.watch.ingest.analysis import guess_language, text_lemmas
+from kaiku.watch.ingest.rank import rank_time, score
 from kaiku.watch.models import Item, ItemState, ItemTopic, Source, Topic
-from kaiku.watch.rank import rank_time, score
-from kaiku.watch.services import search_items
 
 PAGE_SIZE = 25
 SEARCH_POOL = 3000
@@ -135,6 +136,16 @@ class DigestPage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+def search_items(organisation: Organisation, query: str) -> QuerySet[Item]:
+    """Items whose lemmas contain every word of ``query`` in base form ("hyvinvointialueilla"
+    finds items about "hyvinvointialue"); falls back to the text for words with no lemma."""
+    lang = guess_language(query)
+    items = Item.objects.filter(organisation=organisation)
+    for lemma in text_lemmas(query, lang)[:10]:
+        items = items.filter(Q(lemmas__contains=f" {lemma} ") | Q(text__icontains=lemma))
+    return items.order_by("-published_at", "-id")
 
 
 def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> QuerySet[Item]:

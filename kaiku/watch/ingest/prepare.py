@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
-from kaiku.watch.analysis import TopicMatcher, analyse
-from kaiku.watch.parse import Entry
-from kaiku.watch.sanitize import (
+from kaiku.watch.ingest.analysis import TopicMatcher, analyse
+from kaiku.watch.ingest.parse import Entry
+from kaiku.watch.ingest.sanitize import (
     canonical_url,
     clean_html,
     content_hash,

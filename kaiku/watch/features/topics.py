@@ -11,9 +11,10 @@ from __future__ import annotations
 from django.utils.text import slugify
 
 from kaiku.organisations.models import Organisation
-from kaiku.watch.analysis import TopicMatcher, TopicSpec, text_lemmas
+from kaiku.watch.ingest.analysis import TopicMatcher, text_lemmas
+from kaiku.watch.ingest.matcher import matcher_for
+from kaiku.watch.ingest.rank import refresh_organisation
 from kaiku.watch.models import Item, ItemTopic, Topic
-from kaiku.watch.rank import refresh_organisation
 
 SEED_TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -88,19 +89,6 @@ def seed_topics(organisation: Organisation) -> list[Topic]:
     ]
     Topic.objects.bulk_create(created)
     return created
-
-
-def topic_specs(organisation_id: int) -> list[TopicSpec]:
-    return [
-        TopicSpec(pk, name, tuple(str(k) for k in keywords if isinstance(k, str)))
-        for pk, name, keywords in Topic.objects.filter(
-            organisation_id=organisation_id, enabled=True
-        ).values_list("id", "name", "keywords")
-    ]
-
-
-def matcher_for(organisation_id: int) -> TopicMatcher:
-    return TopicMatcher(topic_specs(organisation_id))
 
 
 def topic_matches(item: Item, matcher: TopicMatcher | None = None) -> list[tuple[Topic, float]]:

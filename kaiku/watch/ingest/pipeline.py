@@ -33,19 +33,19 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
-from kaiku.watch.analysis import TopicMatcher
 from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
-from kaiku.watch.ingest import PreparedItem, StoreResult, store
-from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.prepare import (
+from kaiku.watch.ingest.analysis import TopicMatcher
+from kaiku.watch.ingest.matcher import matcher_for
+from kaiku.watch.ingest.prepare import (
     lower_priority,
     read_and_prepare,
     read_and_prepare_packed,
     unpack,
 )
+from kaiku.watch.ingest.store import PreparedItem, StoreResult, store
+from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
-from kaiku.watch.topics import matcher_for
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ item rather than a pool of the newest.
 The key's inputs change in few places, and each calls ``refresh``: the ingest (new items get
 their key as they are inserted; a known item seen through one more source, or with new
 engagement counts, is refreshed), re-matching topics, and a source's weight changing or the
-source being removed. ``Item.save`` keeps the key in step with the item's own columns.
+source being removed. ``keep_key_in_step`` (a pre_save receiver, connected in
+``WatchConfig.ready``) keeps the key in step with the item's own columns when an item is saved.
 
 The time is the publication time, but never later than when Kaiku first fetched the item: a
 feed that dates its entries in the future must not pin them to the top of the digest.
@@ -28,6 +29,12 @@ import math
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
+
+from django.db import connection
+from django.db.models import Max, Sum
+from django.db.models.signals import pre_save
+
+from kaiku.watch.models import Item, ItemSource, ItemTopic
 
 HALF_LIFE_HOURS = 36.0
 DECAY_PER_SECOND = math.log(2) / (HALF_LIFE_HOURS * 3600)
@@ -90,16 +97,11 @@ def _chunks(values: list[int]) -> Iterator[list[int]]:
 def refresh(item_ids: Iterable[int]) -> int:
     """Recompute topic points, best source weight and rank key of these items from their topic
     links and sources. Returns how many items were updated."""
-    from kaiku.watch.models import Item, ItemSource, ItemTopic
-
     return refresh_with(Item, ItemSource, ItemTopic, item_ids)
 
 
 def refresh_with(item: Any, item_source: Any, item_topic: Any, item_ids: Iterable[int]) -> int:
     """``refresh`` with the models given (the migration that added the key passes its own)."""
-    from django.db import connection
-    from django.db.models import Max, Sum
-
     ids = sorted(set(item_ids))
     table = connection.ops.quote_name(item._meta.db_table)
     updated = 0
@@ -140,8 +142,6 @@ def refresh_with(item: Any, item_source: Any, item_topic: Any, item_ids: Iterabl
 
 
 def refresh_organisation(organisation_id: int) -> int:
-    from kaiku.watch.models import Item
-
     ids = list(
         Item.objects.filter(organisation_id=organisation_id).order_by().values_list("id", flat=True)
     )
@@ -149,8 +149,22 @@ def refresh_organisation(organisation_id: int) -> int:
 
 
 def items_of_source(source_id: int) -> list[int]:
-    from kaiku.watch.models import ItemSource
-
     return list(
         ItemSource.objects.filter(source_id=source_id).order_by().values_list("item_id", flat=True)
     )
+
+
+def keep_key_in_step(sender: type[Item], instance: Item, **kwargs: Any) -> None:
+    """Before an item is saved: its key from its own columns (``Item.save`` writes the key on a
+    partial save too)."""
+    instance.rank_key = key(
+        instance.topic_points,
+        instance.engagement_total,
+        instance.source_weight,
+        instance.published_at,
+        instance.fetched_at,
+    )
+
+
+def connect() -> None:
+    pre_save.connect(keep_key_in_step, sender=Item, dispatch_uid="watch.rank.keep_key_in_step")

@@ -8,7 +8,7 @@ the canonical URL (tracking parameters stripped) and the content hash (normalise
 text). A merged item gains an ItemSource row for the new source; nothing else changes but
 its engagement, which is refreshed when the platform reports new counts. New items get their
 digest rank key as they are inserted; merged items whose sources or counts changed have theirs
-refreshed (kaiku.watch.rank).
+refreshed (kaiku.watch.ingest.rank).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 
 from kaiku.rows import insert as rows_insert
-from kaiku.watch import rank
+from kaiku.watch.ingest import rank
+from kaiku.watch.ingest.prepare import PreparedItem, prepare
 from kaiku.watch.models import Item, ItemSource, ItemTopic, Source
-from kaiku.watch.prepare import PreparedItem, prepare
 
 __all__ = ["PreparedItem", "StoreResult", "prepare", "store"]
 
