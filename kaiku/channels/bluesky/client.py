@@ -26,6 +26,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.tid import is_tid as is_tid  # re-exported: the TID helpers' old home
 from kaiku.channels.tid import make_tid
 from kaiku.channels.tid import new_tid as new_tid
@@ -445,10 +446,11 @@ class BlueskyClient:
                 content=content,
                 headers=headers,
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise BlueskyError(0, "NetworkError", str(exc) or nsid, permanent=False) from exc
         except httpx.TransportError as exc:
-            # Sent, but no answer: a write may have been applied. Callers reconcile (by
+            if transport.nothing_sent(exc):
+                raise BlueskyError(0, "NetworkError", str(exc) or nsid, permanent=False) from exc
+            # Any other failure counts as sent without an answer (stricter than
+            # transport.network_error: a write may have been applied). Callers reconcile (by
             # record key) before trying again.
             error = BlueskyError(0, "NoResponse", str(exc) or nsid, permanent=False)
             error.unknown_outcome = method == "POST"

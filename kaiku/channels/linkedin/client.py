@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.linkedin.models import (
     DUPLICATE_RE,
@@ -239,21 +240,10 @@ class LinkedInClient:
         if versioned:
             all_headers["LinkedIn-Version"] = self.version
             all_headers["X-Restli-Protocol-Version"] = RESTLI_PROTOCOL
-        try:
+        with transport.mapped_errors(unsafe=unsafe, target=url):
             response = self._http.request(
                 method, url, json=json, data=data, content=content, headers=all_headers
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or url) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            # The request left (at least partly) and no answer came back.
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or url) from exc
         if response.is_success or response.status_code in ok:
             return response
         raise error_from_response(
@@ -269,10 +259,7 @@ class LinkedInClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- OAuth 2.0 ----------------------------------------------------------------------------
 

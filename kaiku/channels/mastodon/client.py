@@ -14,9 +14,6 @@ Rate limits: https://docs.joinmastodon.org/api/rate-limits/
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -25,7 +22,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from kaiku import http, http_lite
+from kaiku import http_lite
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.mastodon.models import (
     AppCredentials,
@@ -58,14 +56,6 @@ _AUTH_403 = ("authorized scopes", "access token", "login", "suspended", "disable
 
 
 # --- OAuth helpers ----------------------------------------------------------------------------
-
-
-def pkce_pair() -> tuple[str, str]:
-    """A PKCE (RFC 7636, S256) code verifier and its challenge. Mastodon >= 4.3 checks them;
-    older servers ignore the parameters, so sending them is always safe."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def normalise_instance_url(value: str) -> str:
@@ -249,7 +239,8 @@ class MastodonClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if auth and self._token:
             all_headers["Authorization"] = f"Bearer {self._token}"
-        try:
+        # The instance address comes from a person: a malformed one is PERMANENT.
+        with transport.mapped_errors(unsafe=unsafe, target=path, invalid_url="invalid_instance"):
             response = self._http.request(
                 method,
                 path,
@@ -258,20 +249,6 @@ class MastodonClient:
                 files=files,
                 headers=all_headers,
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise ChannelError(Failure.PERMANENT, "invalid_instance", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # Nothing reached the server.
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            # The request left (at least partly) and no answer came back.
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.rate_limit = rate_limit_from(response.headers)
         if response.is_success or response.status_code in ok:
             return response
@@ -279,10 +256,7 @@ class MastodonClient:
 
     @staticmethod
     def _json(response: http_lite.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- apps and OAuth -------------------------------------------------------------------
 

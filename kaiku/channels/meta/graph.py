@@ -22,6 +22,7 @@ import httpx
 from django.core.exceptions import ImproperlyConfigured
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.meta.models import (
     ContainerStatus,
@@ -251,7 +252,8 @@ class GraphClient:
                 form = {**(form or {}), "access_token": self.token}
             else:
                 query["access_token"] = self.token
-        try:
+        # A malformed address (an account's own graph_url, a paging link) is PERMANENT.
+        with transport.mapped_errors(unsafe=unsafe, target=path, invalid_url="invalid"):
             response = self._http.request(
                 method,
                 self.url(path),
@@ -260,18 +262,6 @@ class GraphClient:
                 files=files,
                 headers=headers,
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise ChannelError(Failure.PERMANENT, "invalid", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.usage = parse_usage(response.headers)
         try:
             body: Any = response.json()

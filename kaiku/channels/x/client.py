@@ -13,9 +13,7 @@ Rate limits: https://docs.x.com/x-api/fundamentals/rate-limits (``x-rate-limit-l
 from __future__ import annotations
 
 import base64
-import hashlib
 import math
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from urllib.parse import urlencode
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.x.models import (
     Media,
@@ -66,13 +65,6 @@ ONE_SHOT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/bmp"
 # 403 texts (Problem ``detail``) that say what is wrong with the post, not with the token.
 DUPLICATE_MARKER = "duplicate content"
 REPLY_MARKERS = ("only reply to or quote", "summoned", "where you are mentioned")
-
-
-def pkce_pair() -> tuple[str, str]:
-    """A PKCE (RFC 7636, S256) code verifier and its challenge."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 # --- errors at the edge -----------------------------------------------------------------------
@@ -236,20 +228,10 @@ class XClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if auth and self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
-        try:
+        with transport.mapped_errors(unsafe=unsafe, target=path):
             response = self._http.request(
                 method, path, params=params, json=json, data=data, files=files, headers=all_headers
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.rate_limit = rate_limit_from(response.headers)
         if response.is_success or response.status_code in ok:
             return response
@@ -257,10 +239,7 @@ class XClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- OAuth 2.0 with PKCE ----------------------------------------------------------------
 

@@ -1,0 +1,103 @@
+"""The one place where a network failure becomes a ``ChannelError``, shared by every client.
+
+Both ways out (``kaiku.http``'s httpx client and ``kaiku.http_lite``) raise httpx's exception
+types, so one mapping serves them all. What matters for publishing exactly once is whether the
+request may have reached the platform:
+
+- ``BlockedAddress``: the address policy refused the host before any connection: PERMANENT
+  ``blocked_address`` (asking again cannot help).
+- ``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``: no connection, so nothing was sent:
+  TRANSIENT ``network``, even for a request that creates something.
+- Any other timeout, ``NetworkError`` (a read or write broke off) and ``RemoteProtocolError``:
+  the request left, at least partly, and no answer came back. For a request that creates
+  something (``unsafe``) that is UNKNOWN_OUTCOME ``timeout``: the engine reconciles before
+  any retry, which is what keeps a post from going out twice. Otherwise TRANSIENT ``network``.
+- Any other transport error: TRANSIENT ``network``.
+
+Per client differences are parameters, not copies: ``invalid_url`` (Mastodon's instance address
+and Meta's container URLs come from people, so a malformed one is PERMANENT with that code;
+where it is None, ``UnsupportedProtocol`` stays a transport error like any other and
+``InvalidURL`` is not caught).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+import httpx
+
+from kaiku import http
+from kaiku.channels.base import ChannelError, Failure
+
+# No connection was made: whatever the request was, the platform has not seen it.
+NOT_SENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+# The request left (at least partly) and the answer was lost.
+ANSWER_LOST: tuple[type[httpx.TransportError], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+def nothing_sent(exc: httpx.TransportError) -> bool:
+    """True when ``exc`` says the platform cannot have seen the request (no connection)."""
+    return isinstance(exc, NOT_SENT)
+
+
+def network_error(
+    exc: httpx.TransportError | httpx.InvalidURL,
+    *,
+    unsafe: bool,
+    target: str,
+    invalid_url: str | None = None,
+) -> ChannelError:
+    """The ``ChannelError`` for a request that raised ``exc`` (see the module's docstring).
+
+    ``unsafe``: the request creates something on the platform. ``target``: the path or URL,
+    the detail when the exception has no words of its own."""
+    if isinstance(exc, http.BlockedAddress):
+        return ChannelError(Failure.PERMANENT, "blocked_address", str(exc))
+    if invalid_url is not None and isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return ChannelError(Failure.PERMANENT, invalid_url, str(exc))
+    if isinstance(exc, httpx.InvalidURL):
+        # Not a transport error: only ``mapped_errors`` with ``invalid_url`` catches it.
+        raise TypeError("InvalidURL is mapped only with an invalid_url code") from exc
+    if nothing_sent(exc):
+        return ChannelError(Failure.TRANSIENT, "network", str(exc) or target)
+    if isinstance(exc, ANSWER_LOST):
+        failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
+        code = "timeout" if unsafe else "network"
+        return ChannelError(failure, code, f"{type(exc).__name__}: {exc}")
+    return ChannelError(Failure.TRANSIENT, "network", str(exc) or target)
+
+
+@contextmanager
+def mapped_errors(*, unsafe: bool, target: str, invalid_url: str | None = None) -> Iterator[None]:
+    """Run one request; a network failure in it is raised as ``network_error``'s answer."""
+    caught: tuple[type[Exception], ...] = (httpx.TransportError,)
+    if invalid_url is not None:
+        caught = (httpx.TransportError, httpx.InvalidURL)
+    try:
+        yield
+    except caught as exc:
+        assert isinstance(exc, httpx.TransportError | httpx.InvalidURL)
+        raise network_error(exc, unsafe=unsafe, target=target, invalid_url=invalid_url) from exc
+
+
+class JSONResponse(Protocol):
+    def json(self) -> object: ...
+
+
+def json_body(response: JSONResponse, bad_response: Callable[[str], ChannelError]) -> object:
+    """The decoded JSON of an answer; one that is not JSON raises the platform's
+    ``bad_response("non-JSON answer")`` (TRANSIENT ``unexpected``)."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise bad_response("non-JSON answer") from exc
