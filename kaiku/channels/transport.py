@@ -14,6 +14,10 @@ request may have reached the platform:
   any retry, which is what keeps a post from going out twice. Otherwise TRANSIENT ``network``.
 - Any other transport error: TRANSIENT ``network``.
 
+Also here: JSON decoding and the parts of rate-limit headers that every platform spells alike
+(the server's ``Date``, whole-number headers, ``Retry-After``). What the numbers mean stays
+with each platform's client.
+
 Per client differences are parameters, not copies: ``invalid_url`` (Mastodon's instance address
 and Meta's container URLs come from people, so a malformed one is PERMANENT with that code;
 where it is None, ``UnsupportedProtocol`` stays a transport error like any other and
@@ -22,8 +26,10 @@ where it is None, ``UnsupportedProtocol`` stays a transport error like any other
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
@@ -101,3 +107,43 @@ def json_body(response: JSONResponse, bad_response: Callable[[str], ChannelError
         return response.json()
     except ValueError as exc:
         raise bad_response("non-JSON answer") from exc
+
+
+# --- rate-limit headers ---------------------------------------------------------------------
+
+
+def server_now(headers: Mapping[str, str]) -> datetime:
+    """The server's clock (its ``Date`` header) when it sent one, else ours: a reset time in a
+    header is in the server's time."""
+    value = headers.get("date")
+    if value:
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)
+
+
+def header_int(headers: Mapping[str, str], name: str) -> int | None:
+    """A header that holds a whole number (``x-rate-limit-remaining``), or None."""
+    value = headers.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def retry_after(value: str, now: datetime | None = None, *, http_date: bool = True) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: seconds, or (unless ``http_date`` is off,
+    for platforms that document only seconds) an HTTP date against ``now`` (by default our
+    clock). Never negative; None when there is none or it cannot be read."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        if not http_date:
+            return None
+    try:
+        # A date without a zone ("-0000") is naive: the subtraction refuses it, as None.
+        return max(0.0, (parsedate_to_datetime(value) - (now or datetime.now(UTC))).total_seconds())
+    except (TypeError, ValueError):
+        return None

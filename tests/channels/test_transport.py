@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -179,3 +180,40 @@ def test_a_post_that_never_connected_is_transient_even_if_unsafe(
 ) -> None:
     error = send(closed_port(), unsafe=True)
     assert (error.failure, error.code) == NOT_SENT
+
+
+# --- rate-limit headers ------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "http_date", "seconds"),
+    [
+        ("", True, None),
+        ("17", True, 17.0),
+        (" 2.5 ", False, 2.5),
+        ("-5", True, 0.0),
+        ("Sun, 06 Dec 2026 21:01:00 GMT", True, 60.0),
+        ("Sun, 06 Dec 2026 20:59:00 GMT", True, 0.0),
+        ("Sun, 06 Dec 2026 21:01:00 GMT", False, None),
+        ("Sun, 06 Dec 2026 21:01:00 -0000", True, None),
+        ("soon", True, None),
+    ],
+)
+def test_retry_after_reads_seconds_and_http_dates(
+    value: str, http_date: bool, seconds: float | None
+) -> None:
+    assert transport.retry_after(value, NOW, http_date=http_date) == seconds
+
+
+def test_server_now_is_the_date_header_else_our_clock() -> None:
+    sent = httpx.Headers({"Date": "Sun, 06 Dec 2026 21:00:00 GMT"})
+    assert transport.server_now(sent) == NOW
+    before = datetime.now(UTC)
+    assert before <= transport.server_now(httpx.Headers({"Date": "garbage"})) <= datetime.now(UTC)
+
+
+def test_header_int_takes_only_whole_numbers() -> None:
+    headers = httpx.Headers({"a": " 42 ", "b": "-1", "c": "1.5"})
+    assert [transport.header_int(headers, n) for n in "abcd"] == [42, None, None, None]

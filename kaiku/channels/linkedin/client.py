@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -120,15 +119,9 @@ def retry_after_from(headers: httpx.Headers, now: datetime | None = None) -> flo
     """Retry-After when one is sent (not documented for LinkedIn), else until midnight UTC when
     the daily limits reset, at most ``MAX_RATE_LIMIT_WAIT``."""
     now = now or datetime.now(UTC)
-    value = headers.get("retry-after", "").strip()
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-            except (TypeError, ValueError):
-                pass
+    seconds = transport.retry_after(headers.get("retry-after", ""), now)
+    if seconds is not None:
+        return seconds
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     return min(max((midnight - now).total_seconds(), 1.0), MAX_RATE_LIMIT_WAIT)
 

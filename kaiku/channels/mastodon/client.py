@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -76,26 +74,11 @@ def normalise_instance_url(value: str) -> str:
 # --- errors at the edge -----------------------------------------------------------------------
 
 
-def _server_now(headers: httpx.Headers) -> datetime:
-    """The server's clock (Date header) when it sent one: X-RateLimit-Reset is in its time."""
-    value = headers.get("date")
-    if value:
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)
-
-
 def rate_limit_from(headers: httpx.Headers) -> RateLimit:
-    def integer(name: str) -> int | None:
-        value = headers.get(name, "").strip()
-        return int(value) if value.isdigit() else None
-
     reset = headers.get("x-ratelimit-reset")
     return RateLimit(
-        limit=integer("x-ratelimit-limit"),
-        remaining=integer("x-ratelimit-remaining"),
+        limit=transport.header_int(headers, "x-ratelimit-limit"),
+        remaining=transport.header_int(headers, "x-ratelimit-remaining"),
         reset=parse_iso(reset) if reset else None,
     )
 
@@ -103,22 +86,13 @@ def rate_limit_from(headers: httpx.Headers) -> RateLimit:
 def retry_after_from(headers: httpx.Headers) -> float | None:
     """Seconds to wait: X-RateLimit-Reset (an ISO 8601 time) against the server's Date, else
     Retry-After (seconds or an HTTP date)."""
-    now = _server_now(headers)
+    # X-RateLimit-Reset is in the server's time.
+    now = transport.server_now(headers)
     reset = headers.get("x-ratelimit-reset")
     moment = parse_iso(reset) if reset else None
     if moment is not None:
         return max(0.0, (moment - now).total_seconds())
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    return transport.retry_after(headers.get("retry-after", ""), now)
 
 
 def error_text(response: http_lite.Response) -> str:

@@ -17,7 +17,6 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -70,40 +69,21 @@ REPLY_MARKERS = ("only reply to or quote", "summoned", "where you are mentioned"
 # --- errors at the edge -----------------------------------------------------------------------
 
 
-def _server_now(headers: httpx.Headers) -> datetime:
-    value = headers.get("date")
-    if value:
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)
-
-
-def _integer(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def rate_limit_from(headers: httpx.Headers) -> RateLimit:
     return RateLimit(
-        limit=_integer(headers, "x-rate-limit-limit"),
-        remaining=_integer(headers, "x-rate-limit-remaining"),
-        reset=_integer(headers, "x-rate-limit-reset"),
+        limit=transport.header_int(headers, "x-rate-limit-limit"),
+        remaining=transport.header_int(headers, "x-rate-limit-remaining"),
+        reset=transport.header_int(headers, "x-rate-limit-reset"),
     )
 
 
 def retry_after_from(headers: httpx.Headers) -> float | None:
     """Seconds to wait: ``x-rate-limit-reset`` (epoch seconds) against the server's Date (the
     reset is in X's clock), else Retry-After in seconds."""
-    reset = _integer(headers, "x-rate-limit-reset")
+    reset = transport.header_int(headers, "x-rate-limit-reset")
     if reset is not None:
-        return max(0.0, reset - _server_now(headers).timestamp())
-    value = headers.get("retry-after", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+        return max(0.0, reset - transport.server_now(headers).timestamp())
+    return transport.retry_after(headers.get("retry-after", ""), http_date=False)
 
 
 def error_text(response: httpx.Response) -> tuple[str, str]:
