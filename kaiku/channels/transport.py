@@ -96,6 +96,17 @@ def mapped_errors(*, unsafe: bool, target: str, invalid_url: str | None = None) 
         raise network_error(exc, unsafe=unsafe, target=target, invalid_url=invalid_url) from exc
 
 
+# A gateway in front of the platform answered for it (502 Bad Gateway, 504 Gateway Timeout):
+# the platform may have acted on the request, so for one that creates something the outcome is
+# unknown. A 500 or 503 comes from the platform itself and is left to each client.
+GATEWAY_LOST = frozenset({502, 504})
+
+
+def gateway_lost(status: int) -> bool:
+    """True when ``status`` says the answer was lost between the platform and us."""
+    return status in GATEWAY_LOST
+
+
 class JSONResponse(Protocol):
     def json(self) -> object: ...
 

@@ -217,3 +217,8 @@ def test_server_now_is_the_date_header_else_our_clock() -> None:
 def test_header_int_takes_only_whole_numbers() -> None:
     headers = httpx.Headers({"a": " 42 ", "b": "-1", "c": "1.5"})
     assert [transport.header_int(headers, n) for n in "abcd"] == [42, None, None, None]
+
+
+@pytest.mark.parametrize(("status", "lost"), [(502, True), (504, True), (500, False), (503, False)])
+def test_only_a_gateways_answer_counts_as_a_lost_one(status: int, lost: bool) -> None:
+    assert transport.gateway_lost(status) is lost

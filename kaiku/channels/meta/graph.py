@@ -168,7 +168,7 @@ def error_from(
         return err(
             Failure.RATE_LIMITED, "rate_limited", usage.regain_seconds or DEFAULT_RETRY_AFTER
         )
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status == 408:
         return err(Failure.TRANSIENT, "server_error")

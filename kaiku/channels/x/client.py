@@ -130,7 +130,7 @@ def error_from_response(
         return err(Failure.PERMANENT, "forbidden")
     if status == 429:
         return err(Failure.RATE_LIMITED, "rate_limited", retry_after_from(response.headers))
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status in (408, 409, 425):
         return err(Failure.TRANSIENT, "server_error", retry_after_from(response.headers))
