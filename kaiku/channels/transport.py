@@ -18,10 +18,12 @@ Also here: JSON decoding and the parts of rate-limit headers that every platform
 (the server's ``Date``, whole-number headers, ``Retry-After``). What the numbers mean stays
 with each platform's client.
 
-Per client differences are parameters, not copies: ``invalid_url`` (Mastodon's instance address
-and Meta's container URLs come from people, so a malformed one is PERMANENT with that code;
-where it is None, ``UnsupportedProtocol`` stays a transport error like any other and
-``InvalidURL`` is not caught).
+Per client differences are parameters, not copies: ``invalid_url`` gives a malformed address
+a PERMANENT code (Mastodon: the instance a person typed, "invalid_instance"; Meta: whole URLs
+such as an account's own graph_url, "invalid"); where it is None (X, LinkedIn, whose addresses
+are fixed), ``UnsupportedProtocol`` stays a transport error like any other and ``InvalidURL``
+is not caught. The Bluesky client keeps its own error type and a stricter rule on top of
+``nothing_sent``: every transport error but a failed connection counts as maybe sent.
 """
 
 from __future__ import annotations
