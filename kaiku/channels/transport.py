@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Generic, Protocol, Self, TypeVar
 
 import httpx
 
@@ -107,6 +107,28 @@ GATEWAY_LOST = frozenset({502, 504})
 def gateway_lost(status: int) -> bool:
     """True when ``status`` says the answer was lost between the platform and us."""
     return status in GATEWAY_LOST
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+H = TypeVar("H", bound=Closable)
+
+
+class OwnsHTTP(Generic[H]):
+    """A platform client over one HTTP client (``_http``), closed with it; a context manager."""
+
+    _http: H
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class JSONResponse(Protocol):

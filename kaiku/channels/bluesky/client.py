@@ -397,7 +397,7 @@ def _iso(moment: datetime) -> str:
 # --- the client --------------------------------------------------------------------------------
 
 
-class BlueskyClient:
+class BlueskyClient(transport.OwnsHTTP[httpx.Client]):
     """One PDS (or entryway, like https://bsky.social). Calls that act as an account take its
     `Session`; keep sessions in a `SessionKeeper` so they are refreshed, not re-created."""
 
@@ -411,15 +411,6 @@ class BlueskyClient:
         self.pds_url = pds_url.rstrip("/")
         # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
         self._http = http.client(base_url=self.pds_url, transport=transport, timeout=timeout)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> BlueskyClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _xrpc(
         self,

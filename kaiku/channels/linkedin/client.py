@@ -181,7 +181,7 @@ def error_from_response(
 # --- the client -------------------------------------------------------------------------------
 
 
-class LinkedInClient:
+class LinkedInClient(transport.OwnsHTTP[httpx.Client]):
     """LinkedIn as one member (``token``). ``transport``/``timeout`` are for tests."""
 
     def __init__(
@@ -202,15 +202,6 @@ class LinkedInClient:
         self._token = token
         # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
         self._http = http.client(transport=transport, timeout=timeout)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> LinkedInClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _request(
         self,

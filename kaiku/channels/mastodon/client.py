@@ -152,7 +152,7 @@ def error_from_response(
 # --- the client -------------------------------------------------------------------------------
 
 
-class MastodonClient:
+class MastodonClient(transport.OwnsHTTP[http_lite.Client]):
     """One Mastodon instance, optionally as one user (``token``).
 
     ``timeout`` is for tests; everything goes through kaiku.http_lite (kaiku.http's policy).
@@ -184,12 +184,6 @@ class MastodonClient:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
-
-    def __enter__(self) -> MastodonClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _request(
         self,

@@ -179,7 +179,7 @@ def error_from(
     return err(Failure.PERMANENT, refused)
 
 
-class GraphClient:
+class GraphClient(transport.OwnsHTTP[httpx.Client]):
     """One Graph host (``base_url`` includes the version) as one token.
 
     ``transport``/``timeout`` are for tests; everything goes through kaiku.http. The token is
@@ -207,15 +207,6 @@ class GraphClient:
         self._http = http.client(transport=transport, timeout=timeout)
         self._sleep = sleep
         self.usage = Usage()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GraphClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def url(self, path: str) -> str:
         return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"

@@ -151,7 +151,7 @@ def _start_time(moment: datetime) -> str:
 # --- the client -------------------------------------------------------------------------------
 
 
-class XClient:
+class XClient(transport.OwnsHTTP[httpx.Client]):
     """X API v2, optionally as one user (``token``).
 
     ``transport`` and ``timeout`` are for tests; everything else goes through kaiku.http.
@@ -175,15 +175,6 @@ class XClient:
         self._media_max_wait = media_max_wait
         self._sleep = sleep
         self.rate_limit: RateLimit | None = None
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> XClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _request(
         self,
