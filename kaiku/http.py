@@ -3,9 +3,22 @@ loopback, link-local and cloud-metadata addresses (in every spelling) unless
 ``KAIKU_ALLOW_PRIVATE_ADDRESSES`` is on. A host name is resolved once, checked, and only the
 checked addresses are connected to, so a second DNS answer cannot smuggle in another one.
 
-Connectors take an ``httpx.Client`` from ``client()``; the Mastodon connector uses
-``kaiku.http_lite`` and the field watch its own fetcher, both on ``allowed_addresses()``. Tests
-point connectors at servers on 127.0.0.1 with the setting on.
+One policy, three clients: each exists for a reason of its own, and all three take the policy
+from here (``allowed_addresses()`` or ``PinnedBackend``, ``USER_AGENT``, the limits below):
+
+- ``client()`` (httpx): the default, for every platform client (X, LinkedIn, Meta's Graph API,
+  Bluesky) and anything else. No redirects unless asked, at most ``MAX_REDIRECTS``, each target
+  checked again; ``DEFAULT_TIMEOUT``.
+- ``kaiku.http_lite`` (http.client, kept-alive): only for the Mastodon client, whose publishing
+  is the hot path, where httpx costs about three times the CPU per request. Same addresses,
+  User-Agent and timeout; no redirects; answers over ``MAX_ANSWER_BYTES`` are refused.
+- ``kaiku.watch.fetch.Fetcher``: only for the field watch, which reads feeds from anyone and so
+  is stricter: a total deadline per fetch, a size cap on the inflated body, conditional GET. It
+  connects through a ``PinnedBackend`` subclass (``guarded_transport(backend=...)``).
+
+All three raise httpx's exception types, so ``kaiku.channels.transport`` maps a failure to a
+``ChannelError`` the same way whichever client sent the request. Tests point clients at servers
+on 127.0.0.1 with the setting on.
 """
 
 from __future__ import annotations
@@ -31,6 +44,8 @@ redact.install()
 USER_AGENT = f"Kaiku/{__version__} (+https://kaiku.invalid/bot)"
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 MAX_REDIRECTS = 5
+# An API answer larger than this is refused (kaiku.http_lite; the watch has its own, smaller).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 class BlockedAddress(httpx.TransportError):
@@ -168,11 +183,12 @@ class PinnedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-def guarded_transport(**kw: Any) -> httpx.HTTPTransport:
-    """An httpx transport that connects only to addresses the policy allows."""
+def guarded_transport(*, backend: PinnedBackend | None = None, **kw: Any) -> httpx.HTTPTransport:
+    """An httpx transport that connects only to addresses the policy allows (through
+    ``backend``, a ``PinnedBackend`` by default)."""
     transport = httpx.HTTPTransport(**kw)
     # httpx has no public hook for the network backend; the pool keeps it here.
-    transport._pool._network_backend = PinnedBackend()
+    transport._pool._network_backend = backend or PinnedBackend()
     return transport
 
 

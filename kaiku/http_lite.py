@@ -31,9 +31,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from kaiku.http import DEFAULT_TIMEOUT, USER_AGENT, _tls, allowed_addresses
+from kaiku.http import DEFAULT_TIMEOUT, MAX_ANSWER_BYTES, USER_AGENT, _tls, allowed_addresses
 
-MAX_BODY = 32 * 1024 * 1024  # an API answer larger than this is refused
+MAX_BODY = MAX_ANSWER_BYTES  # kaiku.http's limit for an API answer
 MAX_IDLE = 16  # kept-alive connections per origin
 
 FormData = Mapping[str, str | Sequence[str]]

@@ -45,7 +45,7 @@ from kaiku.watch.errors import WatchError
 
 DEADLINE_SECONDS = 15.0
 MAX_BYTES = 5 * 1024 * 1024
-MAX_REDIRECTS = 5
+MAX_REDIRECTS = http.MAX_REDIRECTS
 RETRY_AFTER_CAP = 24 * 3600.0
 READ_CHUNK = 64 * 1024
 FEED_ACCEPT = (
@@ -311,12 +311,11 @@ class Fetcher:
         self.deadline = deadline if deadline is not None else deadline_seconds()
         self.limit = limit if limit is not None else max_bytes()
         self.redirects = redirects
-        transport = httpx.HTTPTransport(
+        transport = http.guarded_transport(
+            backend=PinnedBackend(),
             retries=0,
             limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
         )
-        # httpx has no public hook for the network backend; the pool keeps it here.
-        transport._pool._network_backend = PinnedBackend()
         self._client = httpx.Client(
             transport=transport,
             trust_env=False,  # a proxy from the environment would bypass the pinned addresses

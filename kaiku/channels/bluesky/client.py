@@ -26,6 +26,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.tid import is_tid as is_tid  # re-exported: the TID helpers' old home
 from kaiku.channels.tid import make_tid
 from kaiku.channels.tid import new_tid as new_tid
@@ -396,7 +397,7 @@ def _iso(moment: datetime) -> str:
 # --- the client --------------------------------------------------------------------------------
 
 
-class BlueskyClient:
+class BlueskyClient(transport.OwnsHTTP[httpx.Client]):
     """One PDS (or entryway, like https://bsky.social). Calls that act as an account take its
     `Session`; keep sessions in a `SessionKeeper` so they are refreshed, not re-created."""
 
@@ -410,15 +411,6 @@ class BlueskyClient:
         self.pds_url = pds_url.rstrip("/")
         # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
         self._http = http.client(base_url=self.pds_url, transport=transport, timeout=timeout)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> BlueskyClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _xrpc(
         self,
@@ -445,10 +437,11 @@ class BlueskyClient:
                 content=content,
                 headers=headers,
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise BlueskyError(0, "NetworkError", str(exc) or nsid, permanent=False) from exc
         except httpx.TransportError as exc:
-            # Sent, but no answer: a write may have been applied. Callers reconcile (by
+            if transport.nothing_sent(exc):
+                raise BlueskyError(0, "NetworkError", str(exc) or nsid, permanent=False) from exc
+            # Any other failure counts as sent without an answer (stricter than
+            # transport.network_error: a write may have been applied). Callers reconcile (by
             # record key) before trying again.
             error = BlueskyError(0, "NoResponse", str(exc) or nsid, permanent=False)
             error.unknown_outcome = method == "POST"

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.linkedin.models import (
     DUPLICATE_RE,
@@ -119,15 +119,9 @@ def retry_after_from(headers: httpx.Headers, now: datetime | None = None) -> flo
     """Retry-After when one is sent (not documented for LinkedIn), else until midnight UTC when
     the daily limits reset, at most ``MAX_RATE_LIMIT_WAIT``."""
     now = now or datetime.now(UTC)
-    value = headers.get("retry-after", "").strip()
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-            except (TypeError, ValueError):
-                pass
+    seconds = transport.retry_after(headers.get("retry-after", ""), now)
+    if seconds is not None:
+        return seconds
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
     return min(max((midnight - now).total_seconds(), 1.0), MAX_RATE_LIMIT_WAIT)
 
@@ -173,7 +167,7 @@ def error_from_response(
         return err(Failure.PERMANENT, "needs_approval" if organization else "forbidden")
     if status == 429:
         return err(Failure.RATE_LIMITED, "rate_limited", retry_after_from(response.headers))
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status in (408, 409):
         return err(Failure.TRANSIENT, "server_error")
@@ -187,7 +181,7 @@ def error_from_response(
 # --- the client -------------------------------------------------------------------------------
 
 
-class LinkedInClient:
+class LinkedInClient(transport.OwnsHTTP[httpx.Client]):
     """LinkedIn as one member (``token``). ``transport``/``timeout`` are for tests."""
 
     def __init__(
@@ -208,15 +202,6 @@ class LinkedInClient:
         self._token = token
         # kaiku.http: Kaiku's network policy (no private addresses unless allowed, one UA).
         self._http = http.client(transport=transport, timeout=timeout)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> LinkedInClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _request(
         self,
@@ -239,21 +224,10 @@ class LinkedInClient:
         if versioned:
             all_headers["LinkedIn-Version"] = self.version
             all_headers["X-Restli-Protocol-Version"] = RESTLI_PROTOCOL
-        try:
+        with transport.mapped_errors(unsafe=unsafe, target=url):
             response = self._http.request(
                 method, url, json=json, data=data, content=content, headers=all_headers
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or url) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            # The request left (at least partly) and no answer came back.
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or url) from exc
         if response.is_success or response.status_code in ok:
             return response
         raise error_from_response(
@@ -269,10 +243,7 @@ class LinkedInClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- OAuth 2.0 ----------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -39,6 +38,7 @@ from urllib.parse import unquote
 import httpx
 from django.utils.translation import gettext_noop as N_
 
+from kaiku.channels import oauth
 from kaiku.channels.base import (
     AccountSetup,
     ChannelError,
@@ -211,7 +211,7 @@ class LinkedInConnector(Connector):
             raise ChannelError(Failure.PERMANENT, "api_version", check_version(version) or "")
         page = parse_page(data.get("page", ""))
         scopes = ORGANIZATION_SCOPES if page else PERSON_SCOPES
-        oauth_state = secrets.token_urlsafe(24)
+        oauth_state = oauth.new_state()
         with cls._client(version=version) as client:
             url = client.authorize_url(client_id, callback_url, state=oauth_state, scopes=scopes)
         return Redirect(
@@ -232,21 +232,17 @@ class LinkedInConnector(Connector):
     def finish_connect(
         cls, state: Mapping[str, Any], query: Mapping[str, str], callback_url: str
     ) -> AccountSetup:
-        if query.get("error"):
+        def refused(refusal: oauth.Refusal) -> ChannelError:
             # e.g. user_cancelled_authorize / user_cancelled_login (authorization code flow)
-            detail = html.unescape(query.get("error_description") or query["error"])
-            if query["error"] == "unauthorized_scope_error" and state.get("target") == ORGANIZATION:
+            detail = html.unescape(refusal.detail)
+            if refusal.error == "unauthorized_scope_error" and state.get("target") == ORGANIZATION:
                 # 'Scope &quot;w_organization_social&quot; is not authorized for your
                 # application' (as public reports quote it; not in the docs): the app has not
                 # (yet) got the Community Management API product.
-                raise ChannelError(Failure.PERMANENT, "needs_approval", detail)
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", detail)
-        expected = str(state.get("oauth_state") or "")
-        if not expected or not secrets.compare_digest(expected, query.get("state", "")):
-            raise ChannelError(Failure.PERMANENT, "state_mismatch", "OAuth state differs")
-        code = query.get("code", "")
-        if not code:
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", "no code")
+                return ChannelError(Failure.PERMANENT, "needs_approval", detail)
+            return ChannelError(Failure.PERMANENT, "authorization_denied", detail)
+
+        code = oauth.checked_code(state, query, on_refusal=refused)
         version = str(state.get("version") or default_version())
         client_id = str(state["client_id"])
         client_secret = str(state["client_secret"])

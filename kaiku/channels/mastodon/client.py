@@ -14,18 +14,14 @@ Rate limits: https://docs.joinmastodon.org/api/rate-limits/
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from kaiku import http, http_lite
+from kaiku import http_lite
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.mastodon.models import (
     AppCredentials,
@@ -60,14 +56,6 @@ _AUTH_403 = ("authorized scopes", "access token", "login", "suspended", "disable
 # --- OAuth helpers ----------------------------------------------------------------------------
 
 
-def pkce_pair() -> tuple[str, str]:
-    """A PKCE (RFC 7636, S256) code verifier and its challenge. Mastodon >= 4.3 checks them;
-    older servers ignore the parameters, so sending them is always safe."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 def normalise_instance_url(value: str) -> str:
     """``mastodon.social``, ``https://mastodon.social/`` and ``https://Mastodon.social/@x`` all
     become ``https://mastodon.social``. Raises ChannelError(PERMANENT) when it is no URL."""
@@ -86,26 +74,11 @@ def normalise_instance_url(value: str) -> str:
 # --- errors at the edge -----------------------------------------------------------------------
 
 
-def _server_now(headers: httpx.Headers) -> datetime:
-    """The server's clock (Date header) when it sent one: X-RateLimit-Reset is in its time."""
-    value = headers.get("date")
-    if value:
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)
-
-
 def rate_limit_from(headers: httpx.Headers) -> RateLimit:
-    def integer(name: str) -> int | None:
-        value = headers.get(name, "").strip()
-        return int(value) if value.isdigit() else None
-
     reset = headers.get("x-ratelimit-reset")
     return RateLimit(
-        limit=integer("x-ratelimit-limit"),
-        remaining=integer("x-ratelimit-remaining"),
+        limit=transport.header_int(headers, "x-ratelimit-limit"),
+        remaining=transport.header_int(headers, "x-ratelimit-remaining"),
         reset=parse_iso(reset) if reset else None,
     )
 
@@ -113,22 +86,13 @@ def rate_limit_from(headers: httpx.Headers) -> RateLimit:
 def retry_after_from(headers: httpx.Headers) -> float | None:
     """Seconds to wait: X-RateLimit-Reset (an ISO 8601 time) against the server's Date, else
     Retry-After (seconds or an HTTP date)."""
-    now = _server_now(headers)
+    # X-RateLimit-Reset is in the server's time.
+    now = transport.server_now(headers)
     reset = headers.get("x-ratelimit-reset")
     moment = parse_iso(reset) if reset else None
     if moment is not None:
         return max(0.0, (moment - now).total_seconds())
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    return transport.retry_after(headers.get("retry-after", ""), now)
 
 
 def error_text(response: http_lite.Response) -> str:
@@ -170,7 +134,7 @@ def error_from_response(
         return err(Failure.PERMANENT, "forbidden")
     if status == 429:
         return err(Failure.RATE_LIMITED, "rate_limited", retry_after_from(response.headers))
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status in (408, 409, 425):
         # 409: Mastodon is still handling the same Idempotency-Key; asking again is safe.
@@ -188,7 +152,7 @@ def error_from_response(
 # --- the client -------------------------------------------------------------------------------
 
 
-class MastodonClient:
+class MastodonClient(transport.OwnsHTTP[http_lite.Client]):
     """One Mastodon instance, optionally as one user (``token``).
 
     ``timeout`` is for tests; everything goes through kaiku.http_lite (kaiku.http's policy).
@@ -221,12 +185,6 @@ class MastodonClient:
         if self._owns_http:
             self._http.close()
 
-    def __enter__(self) -> MastodonClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _request(
         self,
         method: str,
@@ -249,7 +207,8 @@ class MastodonClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if auth and self._token:
             all_headers["Authorization"] = f"Bearer {self._token}"
-        try:
+        # The instance address comes from a person: a malformed one is PERMANENT.
+        with transport.mapped_errors(unsafe=unsafe, target=path, invalid_url="invalid_instance"):
             response = self._http.request(
                 method,
                 path,
@@ -258,20 +217,6 @@ class MastodonClient:
                 files=files,
                 headers=all_headers,
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise ChannelError(Failure.PERMANENT, "invalid_instance", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # Nothing reached the server.
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            # The request left (at least partly) and no answer came back.
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.rate_limit = rate_limit_from(response.headers)
         if response.is_success or response.status_code in ok:
             return response
@@ -279,10 +224,7 @@ class MastodonClient:
 
     @staticmethod
     def _json(response: http_lite.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- apps and OAuth -------------------------------------------------------------------
 

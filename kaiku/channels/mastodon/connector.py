@@ -23,7 +23,6 @@ over: "not found" is safe here, since the send that follows carries this deliver
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
@@ -34,6 +33,7 @@ import httpx
 from django.utils.translation import gettext_noop as N_
 
 from kaiku import http_lite
+from kaiku.channels import oauth
 from kaiku.channels.base import (
     Account,
     AccountSetup,
@@ -50,7 +50,6 @@ from kaiku.channels.mastodon.client import (
     MAX_PAGE,
     MastodonClient,
     normalise_instance_url,
-    pkce_pair,
 )
 from kaiku.channels.mastodon.models import (
     DEFAULT_CHARACTERS_PER_URL,
@@ -157,8 +156,9 @@ class MastodonConnector(Connector):
         (the session), never in a cookie or URL.
         """
         instance = normalise_instance_url(data.get("instance", ""))
-        oauth_state = secrets.token_urlsafe(24)
-        verifier, challenge = pkce_pair()
+        oauth_state = oauth.new_state()
+        # Mastodon >= 4.3 checks PKCE; older servers ignore the parameters, so always send them.
+        verifier, challenge = oauth.pkce_pair()
         with cls._client(instance) as client:
             app = client.register_app(CLIENT_NAME, callback_url, website=CLIENT_WEBSITE)
             url = client.authorize_url(
@@ -184,16 +184,8 @@ class MastodonConnector(Connector):
     def finish_connect(
         cls, state: Mapping[str, Any], query: Mapping[str, str], callback_url: str
     ) -> AccountSetup:
-        if query.get("error"):
-            # https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (e.g. access_denied)
-            detail = query.get("error_description") or query["error"]
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", detail)
-        expected = str(state.get("oauth_state") or "")
-        if not expected or not secrets.compare_digest(expected, query.get("state", "")):
-            raise ChannelError(Failure.PERMANENT, "state_mismatch", "OAuth state differs")
-        code = query.get("code", "")
-        if not code:
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", "no code")
+        # An ``error`` such as access_denied (RFC 6749 section 4.1.2.1), the state, the code.
+        code = oauth.checked_code(state, query)
         instance = str(state["instance"])
         with cls._client(instance) as client:
             token = client.obtain_token(

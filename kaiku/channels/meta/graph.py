@@ -22,6 +22,7 @@ import httpx
 from django.core.exceptions import ImproperlyConfigured
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.meta.models import (
     ContainerStatus,
@@ -167,7 +168,7 @@ def error_from(
         return err(
             Failure.RATE_LIMITED, "rate_limited", usage.regain_seconds or DEFAULT_RETRY_AFTER
         )
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status == 408:
         return err(Failure.TRANSIENT, "server_error")
@@ -178,7 +179,7 @@ def error_from(
     return err(Failure.PERMANENT, refused)
 
 
-class GraphClient:
+class GraphClient(transport.OwnsHTTP[httpx.Client]):
     """One Graph host (``base_url`` includes the version) as one token.
 
     ``transport``/``timeout`` are for tests; everything goes through kaiku.http. The token is
@@ -206,15 +207,6 @@ class GraphClient:
         self._http = http.client(transport=transport, timeout=timeout)
         self._sleep = sleep
         self.usage = Usage()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GraphClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def url(self, path: str) -> str:
         return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
@@ -251,7 +243,8 @@ class GraphClient:
                 form = {**(form or {}), "access_token": self.token}
             else:
                 query["access_token"] = self.token
-        try:
+        # A malformed address (an account's own graph_url, a paging link) is PERMANENT.
+        with transport.mapped_errors(unsafe=unsafe, target=path, invalid_url="invalid"):
             response = self._http.request(
                 method,
                 self.url(path),
@@ -260,18 +253,6 @@ class GraphClient:
                 files=files,
                 headers=headers,
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise ChannelError(Failure.PERMANENT, "invalid", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.usage = parse_usage(response.headers)
         try:
             body: Any = response.json()

@@ -7,14 +7,15 @@ Mastodon's client secret does, and is kept with the account's encrypted credenti
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext_noop as N_
 
+from kaiku.channels import oauth
 from kaiku.channels.base import ChannelError, ConnectField, Failure
+from kaiku.channels.oauth import new_state as new_state  # the shared one, for the connectors
 
 APP_FIELDS: tuple[ConnectField, ...] = (
     ConnectField(
@@ -29,10 +30,6 @@ APP_FIELDS: tuple[ConnectField, ...] = (
         help=N_("On the same page; press Show. Kaiku keeps it encrypted."),
     ),
 )
-
-
-def new_state() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def app_credentials(data: Mapping[str, str]) -> tuple[str, str]:
@@ -54,14 +51,6 @@ def checked_code(state: Mapping[str, Any], query: Mapping[str, str]) -> str:
 
     Facebook sends ``error_reason``/``error_description`` when the person cancels
     (https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow)."""
-    if query.get("error") or query.get("error_reason"):
-        detail = query.get("error_description") or query.get("error_reason") or query["error"]
-        raise ChannelError(Failure.PERMANENT, "authorization_denied", detail)
-    expected = str(state.get("oauth_state") or "")
-    if not expected or not secrets.compare_digest(expected, query.get("state", "")):
-        raise ChannelError(Failure.PERMANENT, "state_mismatch", "OAuth state differs")
-    code = query.get("code", "")
-    if not code:
-        raise ChannelError(Failure.PERMANENT, "authorization_denied", "no code")
+    code = oauth.checked_code(state, query, error_keys=("error_reason", "error"))
     # Facebook appends "#_=_" to the redirect; a browser drops the fragment, a copy may not.
     return code.removesuffix("#_=_")

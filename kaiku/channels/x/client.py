@@ -13,19 +13,17 @@ Rate limits: https://docs.x.com/x-api/fundamentals/rate-limits (``x-rate-limit-l
 from __future__ import annotations
 
 import base64
-import hashlib
 import math
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from kaiku import http
+from kaiku.channels import transport
 from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.x.models import (
     Media,
@@ -68,50 +66,24 @@ DUPLICATE_MARKER = "duplicate content"
 REPLY_MARKERS = ("only reply to or quote", "summoned", "where you are mentioned")
 
 
-def pkce_pair() -> tuple[str, str]:
-    """A PKCE (RFC 7636, S256) code verifier and its challenge."""
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 # --- errors at the edge -----------------------------------------------------------------------
-
-
-def _server_now(headers: httpx.Headers) -> datetime:
-    value = headers.get("date")
-    if value:
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC)
-
-
-def _integer(headers: httpx.Headers, name: str) -> int | None:
-    value = headers.get(name, "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def rate_limit_from(headers: httpx.Headers) -> RateLimit:
     return RateLimit(
-        limit=_integer(headers, "x-rate-limit-limit"),
-        remaining=_integer(headers, "x-rate-limit-remaining"),
-        reset=_integer(headers, "x-rate-limit-reset"),
+        limit=transport.header_int(headers, "x-rate-limit-limit"),
+        remaining=transport.header_int(headers, "x-rate-limit-remaining"),
+        reset=transport.header_int(headers, "x-rate-limit-reset"),
     )
 
 
 def retry_after_from(headers: httpx.Headers) -> float | None:
     """Seconds to wait: ``x-rate-limit-reset`` (epoch seconds) against the server's Date (the
     reset is in X's clock), else Retry-After in seconds."""
-    reset = _integer(headers, "x-rate-limit-reset")
+    reset = transport.header_int(headers, "x-rate-limit-reset")
     if reset is not None:
-        return max(0.0, reset - _server_now(headers).timestamp())
-    value = headers.get("retry-after", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+        return max(0.0, reset - transport.server_now(headers).timestamp())
+    return transport.retry_after(headers.get("retry-after", ""), http_date=False)
 
 
 def error_text(response: httpx.Response) -> tuple[str, str]:
@@ -158,7 +130,7 @@ def error_from_response(
         return err(Failure.PERMANENT, "forbidden")
     if status == 429:
         return err(Failure.RATE_LIMITED, "rate_limited", retry_after_from(response.headers))
-    if status in (502, 504) and unsafe:
+    if unsafe and transport.gateway_lost(status):
         return err(Failure.UNKNOWN_OUTCOME, "timeout")
     if status >= 500 or status in (408, 409, 425):
         return err(Failure.TRANSIENT, "server_error", retry_after_from(response.headers))
@@ -179,7 +151,7 @@ def _start_time(moment: datetime) -> str:
 # --- the client -------------------------------------------------------------------------------
 
 
-class XClient:
+class XClient(transport.OwnsHTTP[httpx.Client]):
     """X API v2, optionally as one user (``token``).
 
     ``transport`` and ``timeout`` are for tests; everything else goes through kaiku.http.
@@ -204,15 +176,6 @@ class XClient:
         self._sleep = sleep
         self.rate_limit: RateLimit | None = None
 
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> XClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _request(
         self,
         method: str,
@@ -236,20 +199,10 @@ class XClient:
         all_headers = {"Accept": "application/json", **(headers or {})}
         if auth and self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
-        try:
+        with transport.mapped_errors(unsafe=unsafe, target=path):
             response = self._http.request(
                 method, path, params=params, json=json, data=data, files=files, headers=all_headers
             )
-        except http.BlockedAddress as exc:
-            raise ChannelError(Failure.PERMANENT, "blocked_address", str(exc)) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            failure = Failure.UNKNOWN_OUTCOME if unsafe else Failure.TRANSIENT
-            code = "timeout" if unsafe else "network"
-            raise ChannelError(failure, code, f"{type(exc).__name__}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise ChannelError(Failure.TRANSIENT, "network", str(exc) or path) from exc
         self.rate_limit = rate_limit_from(response.headers)
         if response.is_success or response.status_code in ok:
             return response
@@ -257,10 +210,7 @@ class XClient:
 
     @staticmethod
     def _json(response: httpx.Response) -> object:
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise bad_response("non-JSON answer") from exc
+        return transport.json_body(response, bad_response)
 
     # --- OAuth 2.0 with PKCE ----------------------------------------------------------------
 

@@ -39,7 +39,6 @@ Enterprise or Public Utility app, which the rule does not cover, sets the accoun
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -49,6 +48,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from django.utils.translation import gettext_noop as N_
 
+from kaiku.channels import oauth
 from kaiku.channels.base import (
     AccountSetup,
     ChannelError,
@@ -62,7 +62,7 @@ from kaiku.channels.base import (
     Redirect,
 )
 from kaiku.channels.x import text as xtext
-from kaiku.channels.x.client import API_URL, AUTH_URL, MAX_PAGE, XClient, pkce_pair
+from kaiku.channels.x.client import API_URL, AUTH_URL, MAX_PAGE, XClient
 from kaiku.channels.x.models import Token, Tweet
 from kaiku.language.text import url_spans
 
@@ -188,8 +188,8 @@ class XConnector(Connector):
         client_id = data.get("client_id", "").strip()
         if not client_id:
             raise ChannelError(Failure.PERMANENT, "invalid", "the app's Client ID is missing")
-        oauth_state = secrets.token_urlsafe(24)
-        verifier, challenge = pkce_pair()
+        oauth_state = oauth.new_state()
+        verifier, challenge = oauth.pkce_pair()
         url = XClient.authorize_url(
             cls.auth_url, client_id, callback_url, state=oauth_state, code_challenge=challenge
         )
@@ -208,16 +208,8 @@ class XConnector(Connector):
     def finish_connect(
         cls, state: Mapping[str, Any], query: Mapping[str, str], callback_url: str
     ) -> AccountSetup:
-        if query.get("error"):
-            # https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (e.g. access_denied)
-            detail = query.get("error_description") or query["error"]
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", detail)
-        expected = str(state.get("oauth_state") or "")
-        if not expected or not secrets.compare_digest(expected, query.get("state", "")):
-            raise ChannelError(Failure.PERMANENT, "state_mismatch", "OAuth state differs")
-        code = query.get("code", "")
-        if not code:
-            raise ChannelError(Failure.PERMANENT, "authorization_denied", "no code")
+        # An ``error`` such as access_denied (RFC 6749 section 4.1.2.1), the state, the code.
+        code = oauth.checked_code(state, query)
         client_id = str(state["client_id"])
         client_secret = str(state.get("client_secret") or "")
         now = datetime.now(UTC)
