@@ -168,8 +168,21 @@ def mint_part_keys(deliveries: list[Delivery]) -> None:
         if len(keys) < wanted:
             delivery.part_keys = keys + clock.many(wanted - len(keys))
             minted.append(delivery)
-    if minted:
-        Delivery.objects.bulk_update(minted, ["part_keys"])
+    if not minted:
+        return
+    # One executemany of a plain UPDATE: bulk_update's CASE over the rows cost about half a
+    # millisecond per delivery, a quarter of what the whole batch path spends on one.
+    field = Delivery._meta.get_field("part_keys")
+    ops = connection.ops
+    table = ops.quote_name(Delivery._meta.db_table)
+    assert field.column is not None  # a concrete field
+    key_column = ops.quote_name(field.column)
+    sql = f"UPDATE {table} SET {key_column} = %s WHERE {ops.quote_name('id')} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [(field.get_db_prep_save(d.part_keys, connection), d.pk) for d in minted],
+        )
 
 
 @handler(PUBLISH_JOB)
