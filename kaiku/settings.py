@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "kaiku.organisations",
     "kaiku.jobs",
     "kaiku.posts",
+    "kaiku.calendar",
+    "kaiku.site",
     "kaiku.checks",
     "kaiku.watch",
 ]

@@ -8,7 +8,6 @@ in the same transaction that moves the delivery on: the ledger is how "exactly o
 from __future__ import annotations
 
 import json
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -349,44 +348,3 @@ class PostingSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.weekday} {self.time}"
-
-
-def _feed_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def new_feed_token() -> str:
-    return _feed_token()
-
-
-class CalendarFeed(models.Model):
-    """The secret address of an organisation's schedule as iCalendar."""
-
-    organisation = models.OneToOneField(
-        Organisation, on_delete=models.CASCADE, related_name="calendar_feed"
-    )
-    token = models.CharField(max_length=64, unique=True, default=_feed_token)
-
-    def __str__(self) -> str:
-        return f"calendar of {self.organisation}"
-
-
-class FeedEntry(models.Model):
-    """A post on the organisation's own public feed (the "feed" channel)."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="feed_entries"
-    )
-    key = models.CharField(max_length=64, unique=True)  # the delivery key and part: idempotent
-    text = models.TextField()
-    link = models.URLField(blank=True, max_length=1000)
-    image = models.CharField(max_length=500, blank=True)
-    image_alt = models.TextField(blank=True)
-    published_at = ClampedDateTimeField(default=timezone.now, db_index=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-published_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.text[:60]

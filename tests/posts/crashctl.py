@@ -131,7 +131,8 @@ def _times() -> dict[str, Any]:
 
 
 def _report() -> dict[str, Any]:
-    from kaiku.posts.models import Delivery, FeedEntry, PublishedPart
+    from kaiku.posts.models import Delivery, PublishedPart
+    from kaiku.site.models import FeedEntry
 
     states: dict[str, int] = {}
     for d in Delivery.objects.all():
@@ -220,7 +221,8 @@ def _setup_bluesky(
 
 
 def _report_bluesky() -> dict[str, Any]:
-    from kaiku.posts.models import Delivery, FeedEntry, PublishedPart
+    from kaiku.posts.models import Delivery, PublishedPart
+    from kaiku.site.models import FeedEntry
 
     states: dict[str, int] = {}
     for d in Delivery.objects.all():

@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kaiku.organisations.models import AuditEvent, Membership, Organisation
-from kaiku.posts.models import Delivery, FeedEntry, Post
+from kaiku.posts.models import Delivery, Post
+from kaiku.site.models import FeedEntry
 from tests.conftest import make_user
 from tests.posts.conftest import settle
 from tests.posts.view_helpers import install_fake, png_bytes

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kaiku.posts import calendar_services as cs
+from kaiku.calendar import services as cs
 from kaiku.posts.models import ChannelAccount, Delivery, PostingSlot
 from tests.posts.test_calendar_views import hel, schedule
 

@@ -12,10 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kaiku.calendar.models import CalendarFeed
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
-from kaiku.posts.models import CalendarFeed, ChannelAccount, Delivery, Post, PostingSlot
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PostingSlot
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
 from kaiku.posts import engine, services
-from kaiku.posts.models import Delivery, FeedEntry, Post
+from kaiku.posts.models import Delivery, Post
+from kaiku.site.models import FeedEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from django.core.files.base import ContentFile
 from kaiku.channels.bluesky import client as bsky
 from kaiku.channels.bluesky.connector import BlueskyConnector
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, Delivery, FeedEntry, PostImage
+from kaiku.posts.models import ChannelAccount, Delivery, PostImage
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import settle
 from tests.posts.test_engine_every_connector import PNG
 from tests.servers.harness import HARNESSES, Harness, harness

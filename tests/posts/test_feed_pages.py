@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from kaiku.posts.models import ChannelAccount, Post, PostImage
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import run_jobs
 from tests.posts.view_helpers import png_bytes
 

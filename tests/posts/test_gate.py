@@ -25,14 +25,8 @@ from kaiku.accounts.models import ApiToken
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import images, services
-from kaiku.posts.models import (
-    ChannelAccount,
-    Delivery,
-    FeedEntry,
-    Post,
-    PostImage,
-    PublishedPart,
-)
+from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage, PublishedPart
+from kaiku.site.models import FeedEntry
 from kaiku.watch.debate import compose_links
 from kaiku.watch.models import Item
 from tests.posts.conftest import settle

@@ -48,7 +48,8 @@ def test_scheduled_deliveries_are_stamped_unless_their_words_are_flagged(
     executor.migrate(executor.loader.graph.leaf_nodes())
 
     from kaiku.posts import engine, gate
-    from kaiku.posts.models import Delivery, FeedEntry
+    from kaiku.posts.models import Delivery
+    from kaiku.site.models import FeedEntry
 
     for pk in made.values():
         engine.schedule_delivery(Delivery.objects.get(pk=pk))

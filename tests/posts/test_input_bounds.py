@@ -322,7 +322,7 @@ def test_moving_a_post_in_the_calendar_out_of_range_is_refused(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from kaiku.posts import calendar_services as cs
+    from kaiku.calendar import services as cs
     from tests.posts.test_calendar_views import hel, schedule
 
     post = schedule(org, members["editor"], feed_account, hel(2030, 5, 1, 9, 0))

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import kaiku.crypto
+import kaiku.calendar.models
 import kaiku.posts.models
 import uuid
 from django.conf import settings
@@ -23,7 +24,7 @@ class Migration(migrations.Migration):
             name='CalendarFeed',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=kaiku.posts.models._feed_token, max_length=64, unique=True)),
+                ('token', models.CharField(default=kaiku.calendar.models._feed_token, max_length=64, unique=True)),
                 ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to='organisations.organisation')),
             ],
         ),

@@ -28,8 +28,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from kaiku.organisations.models import Organisation
-from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from kaiku.posts.models import ChannelAccount, Post, PostImage
 from kaiku.safetext import strip_unsafe
+from kaiku.site.models import FeedEntry
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
