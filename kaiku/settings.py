@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "kaiku.organisations",
     "kaiku.jobs",
     "kaiku.posts",
+    "kaiku.connections",
+    "kaiku.publishing",
     "kaiku.calendar",
     "kaiku.site",
     "kaiku.checks",

@@ -24,12 +24,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaiku.calendar import services as cs
 from kaiku.calendar.models import CalendarFeed
+from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.organisations import audit
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts.forms import zone
-from kaiku.posts.models import ChannelAccount, Post, PostingSlot
+from kaiku.posts.models import Post
 
 
 def _zone(request: HttpRequest) -> ZoneInfo:

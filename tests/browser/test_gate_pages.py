@@ -36,7 +36,7 @@ def _fits(page: Any) -> None:
 
 
 def _feed_account(org: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kaiku.calendar import services as cs
-from kaiku.posts.models import ChannelAccount, Delivery, PostingSlot
+from kaiku.connections.models import ChannelAccount, PostingSlot
+from kaiku.publishing.models import Delivery
 from tests.posts.test_calendar_views import hel, schedule
 
 pytestmark = pytest.mark.django_db

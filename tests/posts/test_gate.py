@@ -22,10 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaiku.accounts.models import ApiToken
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import images, services
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage, PublishedPart
+from kaiku.posts.models import Post, PostImage
+from kaiku.publishing.models import Delivery, PublishedPart
 from kaiku.site.models import FeedEntry
 from kaiku.watch.debate import compose_links
 from kaiku.watch.models import Item

@@ -47,8 +47,9 @@ def test_scheduled_deliveries_are_stamped_unless_their_words_are_flagged(
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    from kaiku.posts import engine, gate
-    from kaiku.posts.models import Delivery
+    from kaiku.posts import gate
+    from kaiku.publishing import engine
+    from kaiku.publishing.models import Delivery
     from kaiku.site.models import FeedEntry
 
     for pk in made.values():

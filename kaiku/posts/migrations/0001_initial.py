@@ -5,6 +5,7 @@ import django.utils.timezone
 import kaiku.crypto
 import kaiku.calendar.models
 import kaiku.posts.models
+import kaiku.publishing.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -60,7 +61,7 @@ class Migration(migrations.Migration):
                 ('text_override', models.TextField(blank=True)),
                 ('parts', models.JSONField(blank=True, default=list)),
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('unconfirmed', 'Unconfirmed'), ('cancelled', 'Cancelled')], default='draft', max_length=16)),
-                ('key', models.CharField(default=kaiku.posts.models._delivery_key, max_length=32, unique=True)),
+                ('key', models.CharField(default=kaiku.publishing.models._delivery_key, max_length=32, unique=True)),
                 ('due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('attempts', models.PositiveIntegerField(default=0)),
                 ('publishing_since', models.DateTimeField(blank=True, null=True)),
