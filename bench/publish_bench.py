@@ -43,8 +43,11 @@ from datetime import timedelta
 import django; django.setup()
 from django.utils import timezone
 from kaiku.organisations.models import Organisation
-from kaiku.posts.models import ChannelAccount, Delivery, Post
-from kaiku.posts import engine, gate
+from kaiku.connections.models import ChannelAccount
+from kaiku.publishing.models import Delivery
+from kaiku.posts.models import Post
+from kaiku.publishing import engine
+from kaiku.posts import gate
 from kaiku.jobs.models import Job
 url, n = sys.argv[1], int(sys.argv[2])
 org = Organisation.objects.create(name="Bench ry", slug="bench")
@@ -86,7 +89,7 @@ print(json.dumps({}))
 REPORT = r"""
 import json
 import django; django.setup()
-from kaiku.posts.models import Delivery
+from kaiku.publishing.models import Delivery
 rows = list(Delivery.objects.values_list("state", "due_at", "published_at"))
 retried = Delivery.objects.filter(attempts__gt=1).count()
 late = [(p - d).total_seconds() for s, d, p in rows if s == "published"]

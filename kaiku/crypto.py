@@ -136,13 +136,17 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
 
     descriptor_class = _SecretAttribute
 
-    def __init__(self, *args: Any, row_key: str = "pk", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, row_key: str = "pk", context: str = "", **kwargs: Any) -> None:
         self.row_key = row_key
+        # The associated data of every stored value: the model's label and the field's name,
+        # unless given. A model that moves to another app gives its old one here, or every
+        # stored secret would stop decrypting. Not part of the schema either.
+        self.fixed_context = context
         super().__init__(*args, **kwargs)
 
     def contribute_to_class(self, cls: Any, name: str, private_only: bool = False) -> None:  # noqa: FBT001, FBT002
         super().contribute_to_class(cls, name, private_only=private_only)
-        self.context = f"{cls._meta.label_lower}.{name}"
+        self.context = self.fixed_context or f"{cls._meta.label_lower}.{name}"
 
     def row_of(self, instance: Any) -> object:
         row = getattr(instance, self.row_key)

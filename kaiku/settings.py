@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "kaiku.organisations",
     "kaiku.jobs",
     "kaiku.posts",
+    "kaiku.connections",
+    "kaiku.publishing",
+    "kaiku.calendar",
+    "kaiku.site",
     "kaiku.checks",
     "kaiku.watch",
 ]

@@ -35,6 +35,9 @@ step "ruff"
 step "mypy --strict kaiku"
 .venv/bin/mypy --strict kaiku || fail "mypy"
 
+step "import contracts (lint-imports)"
+.venv/bin/lint-imports || fail "lint-imports"
+
 step "tests on SQLite"
 run_pytest sqlite .venv/bin/pytest -q -m "not browser" -p no:cacheprovider
 

@@ -1,7 +1,7 @@
 """The one small interface every platform implements.
 
 A connector knows one platform's HTTP API and nothing of Django's models: the publishing engine
-(kaiku.posts.engine) hands it plain data and gets plain data or a ``ChannelError`` back. Adding
+(kaiku.publishing.engine) hands it plain data and gets plain data or a ``ChannelError`` back. Adding
 a platform is a new package under kaiku/channels/ and one line in kaiku/channels/registry.py.
 """
 

@@ -11,11 +11,11 @@ from kaiku import language
 from kaiku.checks import services
 from kaiku.checks.forms import TermForm
 from kaiku.checks.models import OrganisationTerm
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts.models import ChannelAccount
 from kaiku.posts.previews import check_inputs
 
 MAX_TEXT = 20_000

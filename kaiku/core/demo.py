@@ -80,8 +80,9 @@ DEMO_POSTS = (
 
 
 def _demo_posts(org: Organisation) -> None:
+    from kaiku.connections.models import ChannelAccount
     from kaiku.posts import services
-    from kaiku.posts.models import ChannelAccount, Post
+    from kaiku.posts.models import Post
 
     feed, _created = ChannelAccount.objects.get_or_create(
         organisation=org,

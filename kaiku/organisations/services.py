@@ -82,7 +82,7 @@ def remove_member(membership: Membership, request: HttpRequest) -> None:
     membership.delete()
     # The calendar's secret address went with the person who left: it gets a new one, and the
     # old one stops answering. The members who stay see the new one on the calendar page.
-    from kaiku.posts.models import CalendarFeed, new_feed_token
+    from kaiku.calendar.models import CalendarFeed, new_feed_token
 
     rotated = CalendarFeed.objects.filter(organisation=membership.organisation).update(
         token=new_feed_token()

@@ -17,6 +17,7 @@ from ninja.responses import Status
 from pydantic import AfterValidator, WithJsonSchema
 
 from kaiku.accounts.models import User
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.api import api_membership
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
@@ -30,7 +31,8 @@ from kaiku.posts.forms import (
     web_address,
     zone,
 )
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 
 router = Router(tags=["posts"])
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaiku import language
-from kaiku.posts.models import ChannelAccount
+from kaiku.connections.models import ChannelAccount
 from kaiku.safetext import unsafe_characters
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import ConnectField
 from kaiku.channels.registry import connector_class
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
 from kaiku.posts import bounds
 from kaiku.posts.errors import error_message
-from kaiku.posts.models import ChannelAccount, Post
+from kaiku.posts.models import Post
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_ZONE = "Europe/Helsinki"

@@ -17,8 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kaiku.channels.base import OutgoingPost
+from kaiku.connections.models import ChannelAccount
 from kaiku.language import ids
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 
 # Why the engine refuses a delivery (Delivery.last_error_code; see kaiku.posts.errors).
 HETU = "gate_hetu"

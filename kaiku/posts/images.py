@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from kaiku.posts.models import ChannelAccount, Post, PostImage
+from kaiku.connections.models import ChannelAccount
+from kaiku.posts.models import Post, PostImage
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kaiku import language
 from kaiku.channels.base import Connector, OutgoingImage, OutgoingPost
+from kaiku.connections.models import ChannelAccount
 from kaiku.language.types import Finding
 from kaiku.posts.errors import error_message
-from kaiku.posts.models import ChannelAccount
 from kaiku.posts.threads import split_thread
 
 # A thread is split without a cap so that the preview can show what does not fit.

@@ -15,11 +15,14 @@ from django.utils import timezone
 from kaiku import language
 from kaiku.accounts.models import User
 from kaiku.checks.services import run_check
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.services import reviewers
-from kaiku.posts import engine, gate, images, previews
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+from kaiku.posts import gate, images, previews
+from kaiku.posts.models import Post, PostImage
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 
 
 class ReviewError(Exception):

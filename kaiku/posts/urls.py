@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kaiku.posts import views, views_channels, views_compose
+from kaiku.connections import views as views_channels
+from kaiku.posts import views, views_compose
 
 app_name = "posts"
 urlpatterns = [

@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import engine, services
+from kaiku.posts import services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+from kaiku.posts.models import Post, PostImage
 from kaiku.posts.views_compose import (
     gate_rows,
     get_post,
@@ -31,6 +32,8 @@ from kaiku.posts.views_compose import (
     text_label,
     user_zone,
 )
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 
 LIST_LIMIT = 50
 SENT_LIMIT = 20

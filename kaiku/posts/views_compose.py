@@ -19,12 +19,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import gate, images, linkcards, previews, services
 from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
 

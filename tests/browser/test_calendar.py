@@ -31,7 +31,7 @@ def _static_files(settings: Any) -> None:
 
 @pytest.fixture
 def account(org: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,
@@ -64,7 +64,7 @@ def scheduled(org: Any, members: Any, account: Any, when: datetime) -> Any:
 
 
 def due_at(post: Any) -> datetime:
-    from kaiku.posts.models import Delivery
+    from kaiku.publishing.models import Delivery
 
     due = Delivery.objects.get(post=post).due_at
     assert due is not None
@@ -137,7 +137,7 @@ def test_the_move_form_works_without_dragging(
 def test_the_week_view_shows_hours_and_slots_and_is_accessible(
     page: Any, org: Any, members: Any, account: Any
 ) -> None:
-    from kaiku.posts.models import PostingSlot
+    from kaiku.connections.models import PostingSlot
 
     first = month_ahead()
     monday = first + timedelta(days=(7 - first.weekday()) % 7)
@@ -163,7 +163,7 @@ def test_the_week_view_shows_hours_and_slots_and_is_accessible(
 def test_the_slots_page_adds_a_slot_and_is_accessible(
     page: Any, org: Any, members: Any, account: Any
 ) -> None:
-    from kaiku.posts.models import PostingSlot
+    from kaiku.connections.models import PostingSlot
 
     login(page, "editor")
     page.goto(page.base + f"/o/{org.slug}/calendar/")

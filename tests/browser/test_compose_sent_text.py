@@ -24,7 +24,7 @@ def _fits_width(page: Any) -> None:
 
 
 def _x_account(org: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     # Only the compose page is used: the preview renders the text locally, no X request.
     return ChannelAccount.objects.create(
@@ -66,7 +66,8 @@ def test_the_preview_and_check_count_the_link_x_appends_and_split_the_post(
 def test_a_reply_the_channel_cannot_publish_is_refused_with_the_reason(
     page: Any, members: Any, org: Any, width: int
 ) -> None:
-    from kaiku.posts.models import ChannelAccount, Post
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.posts.models import Post
 
     feed = ChannelAccount.objects.create(
         organisation=org,

@@ -65,7 +65,7 @@ def test_the_connect_form_sends_the_admin_to_the_platform_with_our_callback(
 def test_connecting_mastodon_registers_kaiku_and_comes_back_connected(
     page: Any, members: Any, settings: Any, live_server: Any
 ) -> None:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
     from tests.servers.mastodon_server import start_server
 
     settings.PUBLIC_URL = live_server.url  # the callback the instance sends the browser back to

@@ -36,7 +36,7 @@ def _fits(page: Any) -> None:
 
 
 def _feed_account(org: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,
@@ -50,7 +50,8 @@ def _feed_account(org: Any) -> Any:
 def test_a_variants_finding_shows_on_compose_and_review_and_the_reviewer_approves_it(
     sized: Any, members: Any, org: Any
 ) -> None:
-    from kaiku.posts.models import FeedEntry, Post
+    from kaiku.posts.models import Post
+    from kaiku.site.models import FeedEntry
 
     page = sized
     account = _feed_account(org)

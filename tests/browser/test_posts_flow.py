@@ -26,7 +26,7 @@ def _run_due_jobs() -> int:
 
 
 def _feed_account(org: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,
@@ -94,7 +94,8 @@ def test_an_editor_connects_the_feed_writes_a_post_and_sees_it_on_the_public_fee
 def test_a_failed_delivery_shows_its_reason_and_retry_publishes_it(
     page: Any, members: Any, org: Any
 ) -> None:
-    from kaiku.posts.models import Delivery, Post
+    from kaiku.posts.models import Post
+    from kaiku.publishing.models import Delivery
 
     account = _feed_account(org)
     post = Post.objects.create(
@@ -126,7 +127,8 @@ def test_a_failed_delivery_shows_its_reason_and_retry_publishes_it(
 
 
 def test_a_reviewer_approves_a_post_from_the_review_list(page: Any, members: Any, org: Any) -> None:
-    from kaiku.posts.models import Delivery, Post
+    from kaiku.posts.models import Post
+    from kaiku.publishing.models import Delivery
 
     account = _feed_account(org)
     post = Post.objects.create(

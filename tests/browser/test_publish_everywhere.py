@@ -28,7 +28,8 @@ def test_one_post_goes_out_once_to_the_own_feed_and_to_bluesky(
 ) -> None:
     from kaiku.jobs.models import Job
     from kaiku.jobs.worker import run_due_jobs
-    from kaiku.posts.models import Delivery, FeedEntry
+    from kaiku.publishing.models import Delivery
+    from kaiku.site.models import FeedEntry
 
     local = bluesky_pds.create_account("retki")
     login(page, "editor")

@@ -53,7 +53,7 @@ expected-statuses = ["2xx", "400", "401", "403", "404", "422"]
 def test_schemathesis_finds_the_api_keeps_its_document(
     live_server: Any, members: Any, org: Any, tmp_path: Path, request: Any
 ) -> None:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     feed_account = ChannelAccount.objects.create(
         organisation=org, platform="feed", handle=org.slug, settings={"organisation": org.slug}

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from kaiku import crypto
-from kaiku.posts.models import ChannelAccount
+from kaiku.connections.models import ChannelAccount
 from kaiku.watch.models import WatchSettings
 
 

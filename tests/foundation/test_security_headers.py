@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kaiku.posts.models import ChannelAccount
+from kaiku.connections.models import ChannelAccount
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "/o/toivon-polku/"

@@ -11,7 +11,7 @@ from tests.jobs.conftest import procs, sqlite_template  # noqa: F401
 
 @pytest.fixture
 def feed_account(org: Any, members: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,
@@ -64,7 +64,7 @@ def mastodon_account(mastodon_server: Any, org: Any, monkeypatch: pytest.MonkeyP
     import httpx
 
     from kaiku.channels.mastodon.connector import MastodonConnector
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     monkeypatch.setattr(MastodonConnector, "timeout", httpx.Timeout(5.0, read=1.0))
     token = mastodon_server.issue_token()

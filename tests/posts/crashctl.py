@@ -23,9 +23,9 @@ def _setup(url: str, token: str, count: int) -> dict[str, Any]:
     from django.test import RequestFactory
 
     from kaiku.accounts.models import User
+    from kaiku.connections.models import ChannelAccount
     from kaiku.organisations.models import Membership, Organisation
     from kaiku.posts import services
-    from kaiku.posts.models import ChannelAccount
 
     org = Organisation.objects.create(name="Kaatumistesti ry", slug="kaatumistesti")
     user = User.objects.create_user("kirjoittaja", password="kaatumistesti-salasana")
@@ -61,9 +61,11 @@ def _setup_feed(count: int, parts: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from kaiku.accounts.models import User
+    from kaiku.connections.models import ChannelAccount
     from kaiku.organisations.models import Membership, Organisation
     from kaiku.posts import services
-    from kaiku.posts.models import ChannelAccount, Delivery, Post
+    from kaiku.posts.models import Post
+    from kaiku.publishing.models import Delivery
 
     org = Organisation.objects.create(name="Toistuvat ry", slug="toistuvat")
     user = User.objects.create_user("kirjoittaja", password="kaatumistesti-salasana")
@@ -87,7 +89,8 @@ def _setup_feed(count: int, parts: int) -> dict[str, Any]:
     Post.objects.update(scheduled_at=now)
     Delivery.objects.update(due_at=now)
     if parts > 1:
-        from kaiku.posts import engine, gate
+        from kaiku.posts import gate
+        from kaiku.publishing import engine
 
         for delivery in Delivery.objects.select_related("post", "account"):
             delivery.parts = [f"{delivery.post.text} Osa {i + 1}." for i in range(parts)]
@@ -119,7 +122,7 @@ def _posts() -> dict[str, Any]:
 
 
 def _times() -> dict[str, Any]:
-    from kaiku.posts.models import Delivery
+    from kaiku.publishing.models import Delivery
 
     return {
         "deliveries": [
@@ -136,7 +139,8 @@ def _times() -> dict[str, Any]:
 
 
 def _report() -> dict[str, Any]:
-    from kaiku.posts.models import Delivery, FeedEntry, PublishedPart
+    from kaiku.publishing.models import Delivery, PublishedPart
+    from kaiku.site.models import FeedEntry
 
     states: dict[str, int] = {}
     for d in Delivery.objects.all():
@@ -179,9 +183,10 @@ def _setup_bluesky(
 
     from kaiku.accounts.models import User
     from kaiku.channels.bluesky.connector import BlueskyConnector
+    from kaiku.connections.models import ChannelAccount
     from kaiku.organisations.models import Membership, Organisation
     from kaiku.posts import services
-    from kaiku.posts.models import ChannelAccount, PostImage
+    from kaiku.posts.models import PostImage
     from tests.channels.bluesky.test_bluesky_live import png
 
     org = Organisation.objects.create(name="Kaatumistesti ry", slug="kaatumistesti")
@@ -225,7 +230,8 @@ def _setup_bluesky(
 
 
 def _report_bluesky() -> dict[str, Any]:
-    from kaiku.posts.models import Delivery, FeedEntry, PublishedPart
+    from kaiku.publishing.models import Delivery, PublishedPart
+    from kaiku.site.models import FeedEntry
 
     states: dict[str, int] = {}
     for d in Delivery.objects.all():

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from kaiku.accounts.models import ApiToken
-from kaiku.posts.models import Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs
 from tests.posts.view_helpers import fake_account, install_fake
 

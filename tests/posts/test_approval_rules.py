@@ -13,7 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from kaiku.organisations.models import AuditEvent, Membership, Organisation
-from kaiku.posts.models import Delivery, FeedEntry, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
+from kaiku.site.models import FeedEntry
 from tests.conftest import make_user
 from tests.posts.conftest import settle
 from tests.posts.view_helpers import install_fake, png_bytes
@@ -203,7 +205,7 @@ def test_a_name_with_a_health_finding_is_approved_with_a_recorded_reason(
 
 @pytest.fixture
 def alone(db: Any) -> tuple[Organisation, Client, Any]:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     org = Organisation.objects.create(name="Yksin ry", slug="yksin", self_review_wait_minutes=45)
     user = make_user("ainoa")

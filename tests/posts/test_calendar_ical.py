@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
-from kaiku.posts import calendar_services as cs
+from kaiku.calendar import services as cs
+from kaiku.calendar.models import CalendarFeed
+from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.posts.models import CalendarFeed, ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 from tests.posts.test_calendar_views import hel, schedule
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kaiku.calendar.models import CalendarFeed
 from kaiku.organisations.models import Membership
-from kaiku.posts.models import CalendarFeed
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kaiku.posts import calendar_services as cs
-from kaiku.posts.models import ChannelAccount, Delivery, PostingSlot
+from kaiku.calendar import services as cs
+from kaiku.connections.models import ChannelAccount, PostingSlot
+from kaiku.publishing.models import Delivery
 from tests.posts.test_calendar_views import hel, schedule
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kaiku.calendar.models import CalendarFeed
+from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
-from kaiku.posts.models import CalendarFeed, ChannelAccount, Delivery, Post, PostingSlot
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
-from kaiku.posts import engine, services
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
+from kaiku.posts import services
+from kaiku.posts.models import Post
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery, PublishedPart
 from tests.posts.conftest import run_jobs, settle
 from tests.posts.view_helpers import stamp_as_checked
 

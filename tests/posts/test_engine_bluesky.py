@@ -16,8 +16,11 @@ from kaiku.channels import tid
 from kaiku.channels.base import LinkCard, OutgoingImage, OutgoingPost
 from kaiku.channels.bluesky import client as bsky
 from kaiku.channels.bluesky.connector import BlueskyConnector
-from kaiku.posts import engine, services
-from kaiku.posts.models import ChannelAccount, Delivery, PostImage, PublishedPart
+from kaiku.connections.models import ChannelAccount
+from kaiku.posts import services
+from kaiku.posts.models import PostImage
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery, PublishedPart
 from tests.channels.bluesky.test_bluesky_live import png
 from tests.posts.conftest import run_jobs, settle
 

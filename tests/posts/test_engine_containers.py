@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kaiku.posts.models import Delivery
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs, settle
 from tests.posts.test_engine_found_is_ours import _send
 from tests.servers.harness import Harness, harness

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from kaiku.posts import engine, services
-from kaiku.posts.models import ChannelAccount, Delivery
+from kaiku.connections.models import ChannelAccount
+from kaiku.posts import services
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs, settle
 from tests.servers.harness import HARNESSES, Harness, harness
 

@@ -10,10 +10,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
-from kaiku.posts import engine, services
+from kaiku.posts import services
 from kaiku.posts.errors import error_message
-from kaiku.posts.models import ChannelAccount, Delivery, PublishedPart
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery, PublishedPart
 from tests.posts.conftest import run_jobs, settle
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from kaiku.jobs.models import Job
 from kaiku.posts import services
-from kaiku.posts.models import Delivery, FeedEntry, Post, PublishedPart
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery, PublishedPart
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db

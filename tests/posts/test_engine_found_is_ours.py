@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kaiku.posts import services
-from kaiku.posts.models import Delivery
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs, settle
 from tests.posts.test_engine_every_connector import PNG
 from tests.servers.harness import HARNESSES, Harness, harness

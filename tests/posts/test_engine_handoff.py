@@ -13,8 +13,9 @@ from django.utils import timezone
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import RetryLater
-from kaiku.posts import engine, services
-from kaiku.posts.models import Delivery
+from kaiku.posts import services
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

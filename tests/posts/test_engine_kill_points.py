@@ -25,8 +25,11 @@ from hypothesis import strategies as st
 
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
-from kaiku.posts import engine, gate, services
-from kaiku.posts.models import Delivery, FeedEntry, Post
+from kaiku.posts import gate, services
+from kaiku.posts.models import Post
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
+from kaiku.site.models import FeedEntry
 
 pytestmark = pytest.mark.django_db
 

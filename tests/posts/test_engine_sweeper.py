@@ -14,8 +14,10 @@ from django.utils import timezone
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
-from kaiku.posts import engine, services
-from kaiku.posts.models import Delivery, Post, PublishedPart
+from kaiku.posts import services
+from kaiku.posts.models import Post
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery, PublishedPart
 from tests.posts.conftest import run_jobs, settle
 
 pytestmark = pytest.mark.django_db

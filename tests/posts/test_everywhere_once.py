@@ -14,8 +14,11 @@ from django.core.files.base import ContentFile
 
 from kaiku.channels.bluesky import client as bsky
 from kaiku.channels.bluesky.connector import BlueskyConnector
+from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, Delivery, FeedEntry, PostImage
+from kaiku.posts.models import PostImage
+from kaiku.publishing.models import Delivery
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import settle
 from tests.posts.test_engine_every_connector import PNG
 from tests.servers.harness import HARNESSES, Harness, harness

@@ -12,8 +12,10 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from kaiku.posts.models import Post, PostImage
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import run_jobs
 from tests.posts.view_helpers import png_bytes
 

@@ -15,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaiku.posts.models import FeedEntry
+from kaiku.site.models import FeedEntry
 
 pytestmark = pytest.mark.django_db
 

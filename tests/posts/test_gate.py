@@ -22,17 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaiku.accounts.models import ApiToken
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import images, services
-from kaiku.posts.models import (
-    ChannelAccount,
-    Delivery,
-    FeedEntry,
-    Post,
-    PostImage,
-    PublishedPart,
-)
+from kaiku.posts.models import Post, PostImage
+from kaiku.publishing.models import Delivery, PublishedPart
+from kaiku.site.models import FeedEntry
 from kaiku.watch.features.debate import compose_links
 from kaiku.watch.models import Item
 from tests.posts.conftest import settle

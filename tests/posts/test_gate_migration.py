@@ -47,8 +47,10 @@ def test_scheduled_deliveries_are_stamped_unless_their_words_are_flagged(
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    from kaiku.posts import engine, gate
-    from kaiku.posts.models import Delivery, FeedEntry
+    from kaiku.posts import gate
+    from kaiku.publishing import engine
+    from kaiku.publishing.models import Delivery
+    from kaiku.site.models import FeedEntry
 
     for pk in made.values():
         engine.schedule_delivery(Delivery.objects.get(pk=pk))

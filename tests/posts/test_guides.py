@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kaiku.posts.guides import render
+from kaiku.connections.guides import render
 
 
 def test_guides_render_headings_lists_links_and_escape_markup() -> None:

@@ -15,7 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kaiku.accounts.models import ApiToken
-from kaiku.posts.models import Delivery, Post, PostImage
+from kaiku.posts.models import Post, PostImage
+from kaiku.publishing.models import Delivery
 from tests.posts.view_helpers import fake_account, install_fake, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -297,7 +298,7 @@ def test_reply_to_is_taken_only_as_an_http_address(
 
 
 def test_an_https_reply_to_is_kept(client_for: Any, org: Any) -> None:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     # A Mastodon account: a reply to a fediverse post can go there (the own feed cannot reply).
     mastodon = ChannelAccount.objects.create(
@@ -322,7 +323,7 @@ def test_moving_a_post_in_the_calendar_out_of_range_is_refused(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from kaiku.posts import calendar_services as cs
+    from kaiku.calendar import services as cs
     from tests.posts.test_calendar_views import hel, schedule
 
     post = schedule(org, members["editor"], feed_account, hel(2030, 5, 1, 9, 0))

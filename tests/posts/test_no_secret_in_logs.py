@@ -17,8 +17,9 @@ from django.contrib.sessions.models import Session
 from kaiku.channels.base import Account, ChannelError
 from kaiku.channels.facebook.connector import FacebookConnector
 from kaiku.channels.threads.connector import ThreadsConnector
+from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, Delivery
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs, settle
 from tests.servers.meta_api import THREADS_USER_ID
 from tests.servers.meta_server import MetaServer, start_server

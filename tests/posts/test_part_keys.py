@@ -18,9 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaiku.channels import tid
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
-from kaiku.posts import engine, gate
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts import gate
+from kaiku.posts.models import Post
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 
 INSTANT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 INSTANT_US = int(INSTANT.timestamp()) * 1_000_000
@@ -175,11 +178,16 @@ def test_the_migration_keeps_the_old_keys_of_bluesky_deliveries_already_attempte
 ) -> None:
     """A delivery attempted before the upgrade may have a record at its old derived key: it
     must go on looking there (and writing there), or a retry would post a second time."""
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
     from kaiku.channels.bluesky.client import deterministic_tid
 
     migration = importlib.import_module("kaiku.posts.migrations.0003_bluesky_part_keys")
+    # The models as that migration sees them (Delivery has since moved to kaiku.publishing).
+    apps = (
+        MigrationExecutor(connection).loader.project_state(("posts", "0003_bluesky_part_keys")).apps
+    )
     attempted, fresh = _deliveries(org, bluesky, 2)
     Delivery.objects.filter(pk=attempted).update(
         state=Delivery.State.UNCONFIRMED, first_attempt_at=INSTANT, parts=["a", "b"]

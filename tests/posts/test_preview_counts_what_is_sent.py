@@ -16,8 +16,9 @@ from kaiku.channels.base import Account
 from kaiku.channels.instagram.connector import InstagramConnector
 from kaiku.channels.threads.connector import ThreadsConnector
 from kaiku.channels.x.connector import XConnector
-from kaiku.posts import previews, services, tokens
-from kaiku.posts.models import Delivery
+from kaiku.connections import tokens
+from kaiku.posts import previews, services
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import settle
 from tests.servers.mastodon_harness import MastodonHarness
 from tests.servers.mastodon_text import count_characters

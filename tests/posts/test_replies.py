@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, Delivery, FeedEntry, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
+from kaiku.site.models import FeedEntry
 from tests.posts.conftest import settle
 from tests.servers.harness import Harness, harness
 from tests.servers.mastodon_harness import MastodonHarness

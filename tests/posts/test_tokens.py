@@ -9,10 +9,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from kaiku.connections.models import ChannelAccount
+from kaiku.connections.tokens import renew_expiring
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import ensure_periodic
-from kaiku.posts.models import ChannelAccount
-from kaiku.posts.tokens import renew_expiring
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from kaiku.connections import services as channel_services
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import AuditEvent
-from kaiku.posts import channel_services
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 from tests.posts.view_helpers import fake_account, install_fake
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from kaiku.jobs.models import Job
 from kaiku.posts import linkcards
-from kaiku.posts.models import Delivery, Post, PostImage
+from kaiku.posts.models import Post, PostImage
+from kaiku.publishing.models import Delivery
 from tests.posts.view_helpers import fake_account, install_fake, jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -490,7 +491,8 @@ def test_sent_post_time_in_the_message_is_local(client_for: Any, feed_account: A
 def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
     client_for: Any, members: Any, org: Any
 ) -> None:
-    from kaiku.posts.models import ChannelAccount, Post
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.posts.models import Post
 
     # A Mastodon account: a reply to a fediverse post can go there (the own feed cannot reply).
     mastodon = ChannelAccount.objects.create(
@@ -529,7 +531,8 @@ def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
 def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reason(
     client_for: Any, members: Any, org: Any, platform: str, url: str, reason: str
 ) -> None:
-    from kaiku.posts.models import ChannelAccount, Post
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.posts.models import Post
 
     account = ChannelAccount.objects.create(
         organisation=org,
@@ -559,7 +562,8 @@ def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reaso
 def test_a_reply_to_a_post_of_the_channel_s_own_platform_is_saved(
     client_for: Any, members: Any, org: Any, platform: str, url: str
 ) -> None:
-    from kaiku.posts.models import ChannelAccount, Post
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.posts.models import Post
 
     account = ChannelAccount.objects.create(
         organisation=org, platform=platform, handle="@toivonpolku"

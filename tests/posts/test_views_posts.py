@@ -11,11 +11,13 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
-from kaiku.posts.models import ChannelAccount, Delivery, Post
+from kaiku.posts.models import Post
 from kaiku.posts.views import dashboard_alerts
+from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs
 from tests.posts.view_helpers import fake_account, install_fake, stamp_as_checked
 

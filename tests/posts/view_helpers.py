@@ -103,7 +103,7 @@ def install_fake(monkeypatch: Any, *, broken: bool = False) -> None:
 
 
 def fake_account(org: Any, **kw: Any) -> Any:
-    from kaiku.posts.models import ChannelAccount
+    from kaiku.connections.models import ChannelAccount
 
     return ChannelAccount.objects.create(
         organisation=org,
@@ -144,8 +144,9 @@ def jpeg_bytes() -> bytes:
 def stamp_as_checked(delivery: Any) -> None:
     """A delivery a test writes straight to the database stands for one the safety gate
     checked: stamp its outgoing texts as the services do (kaiku.posts.services._schedule)."""
-    from kaiku.posts import engine, gate
-    from kaiku.posts.models import Delivery
+    from kaiku.posts import gate
+    from kaiku.publishing import engine
+    from kaiku.publishing.models import Delivery
 
     delivery = Delivery.objects.select_related("post", "account").get(pk=delivery.pk)
     stamp = gate.stamp(engine.outgoing_for(delivery))

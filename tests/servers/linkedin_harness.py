@@ -32,7 +32,7 @@ class LinkedInHarness:
 
     def make_account(self, org: Any) -> Any:
         from kaiku.channels.linkedin.client import DEFAULT_VERSION
-        from kaiku.posts.models import ChannelAccount
+        from kaiku.connections.models import ChannelAccount
 
         assert self.server is not None
         account = ChannelAccount(

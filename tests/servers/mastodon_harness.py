@@ -26,7 +26,7 @@ class MastodonHarness:
         self.server.stop()
 
     def make_account(self, org: Any) -> Any:
-        from kaiku.posts.models import ChannelAccount
+        from kaiku.connections.models import ChannelAccount
 
         assert self.server is not None
         account = ChannelAccount(

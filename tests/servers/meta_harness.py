@@ -46,7 +46,7 @@ class _MetaHarness:
         monkeypatch.setattr(cls, "poll_max_wait", 2.0)
 
     def _account(self, org: Any, handle: str, settings: dict[str, Any], token: str) -> Any:
-        from kaiku.posts.models import ChannelAccount
+        from kaiku.connections.models import ChannelAccount
 
         account = ChannelAccount(
             organisation=org, platform=self.platform, handle=handle, settings=settings

@@ -31,7 +31,7 @@ class XHarness:
         self.server.stop()
 
     def make_account(self, org: Any) -> Any:
-        from kaiku.posts.models import ChannelAccount
+        from kaiku.connections.models import ChannelAccount
 
         assert self.server is not None
         access, refresh = self.server.issue_tokens()

@@ -56,7 +56,7 @@ class FeedConnector(Connector):
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
-        from kaiku.posts.models import FeedEntry
+        from kaiku.site.models import FeedEntry
 
         self.reply_target(post)  # the feed has no replies: refused, never a post of its own
         image = post.images[0] if post.images and index == 0 else None
@@ -78,7 +78,7 @@ class FeedConnector(Connector):
     def reconcile(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
     ) -> PublishedPart | None:
-        from kaiku.posts.models import FeedEntry
+        from kaiku.site.models import FeedEntry
 
         entry = FeedEntry.objects.filter(key=f"{post.key}-{index}").first()
         return PublishedPart(index, str(entry.pk), self._url(entry.pk)) if entry else None
@@ -86,7 +86,7 @@ class FeedConnector(Connector):
     def delete(self, remote_id: str) -> None:
         from django.utils import timezone
 
-        from kaiku.posts.models import FeedEntry
+        from kaiku.site.models import FeedEntry
 
         updated = FeedEntry.objects.filter(pk=int(remote_id)).update(deleted_at=timezone.now())
         if not updated:

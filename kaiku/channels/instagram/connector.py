@@ -92,7 +92,7 @@ def _user_credentials(token: Token, *, app_id: str, app_secret: str) -> dict[str
         "token_kind": "user",
         "app_id": app_id,
         "app_secret": app_secret,
-        # kaiku.posts.tokens reads this to move the account's expires_at after a renewal.
+        # kaiku.connections.tokens reads this to move the account's expires_at after a renewal.
         "expires_at": (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(),
     }
 

@@ -5,7 +5,7 @@ token ahead of time.
 Tokens (https://developers.facebook.com/docs/threads/get-started/long-lived-tokens/): the
 code gives a one-hour token, exchanged at once for a 60-day one; a long-lived token at least
 24 hours old can be refreshed for another 60 days, and one not refreshed in 60 days is gone.
-Kaiku renews ``renew_before_days`` ahead (the daily job in kaiku.posts.tokens) and saves the
+Kaiku renews ``renew_before_days`` ahead (the daily job in kaiku.connections.tokens) and saves the
 new token through ``save_credentials`` before anything else, so a rotated token is never lost.
 
 Exactly once: ``threads_publish`` has no idempotency key, so the container about to be
@@ -476,6 +476,6 @@ def _expiry(expires_in: int | None) -> datetime | None:
 def _credentials(token: str, expires: datetime | None) -> dict[str, Any]:
     credentials: dict[str, Any] = {"access_token": token}
     if expires is not None:
-        # kaiku.posts.tokens reads this to move the account's expires_at after a renewal.
+        # kaiku.connections.tokens reads this to move the account's expires_at after a renewal.
         credentials["expires_at"] = expires.isoformat()
     return credentials

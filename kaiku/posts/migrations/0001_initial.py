@@ -3,7 +3,9 @@
 import django.db.models.deletion
 import django.utils.timezone
 import kaiku.crypto
+import kaiku.calendar.models
 import kaiku.posts.models
+import kaiku.publishing.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -23,7 +25,7 @@ class Migration(migrations.Migration):
             name='CalendarFeed',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=kaiku.posts.models._feed_token, max_length=64, unique=True)),
+                ('token', models.CharField(default=kaiku.calendar.models._feed_token, max_length=64, unique=True)),
                 ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to='organisations.organisation')),
             ],
         ),
@@ -59,7 +61,7 @@ class Migration(migrations.Migration):
                 ('text_override', models.TextField(blank=True)),
                 ('parts', models.JSONField(blank=True, default=list)),
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('approved', 'Approved'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('unconfirmed', 'Unconfirmed'), ('cancelled', 'Cancelled')], default='draft', max_length=16)),
-                ('key', models.CharField(default=kaiku.posts.models._delivery_key, max_length=32, unique=True)),
+                ('key', models.CharField(default=kaiku.publishing.models._delivery_key, max_length=32, unique=True)),
                 ('due_at', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('attempts', models.PositiveIntegerField(default=0)),
                 ('publishing_since', models.DateTimeField(blank=True, null=True)),

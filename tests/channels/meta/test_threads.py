@@ -189,8 +189,8 @@ def test_delete_and_insights(
 
 @pytest.mark.django_db
 def test_daily_job_renews_a_token_two_weeks_before_it_expires(meta: MetaServer, org: Any) -> None:
-    from kaiku.posts.models import ChannelAccount
-    from kaiku.posts.tokens import renew_expiring
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.connections.tokens import renew_expiring
 
     soon = datetime.now(UTC) + timedelta(days=10)
     account = ChannelAccount(

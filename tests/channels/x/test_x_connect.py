@@ -14,7 +14,7 @@ from kaiku.channels.base import ChannelError, Failure, Redirect
 from kaiku.channels.registry import connector_class
 from kaiku.channels.x.client import SCOPES
 from kaiku.channels.x.connector import XConnector
-from kaiku.posts.guides import guide
+from kaiku.connections.guides import guide
 from tests.channels.x.conftest import FastX
 from tests.servers.x_server import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, USER_ID, XServer
 

@@ -19,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ChannelError, Redirect
+from kaiku.connections import guides
+from kaiku.connections import services as channel_services
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import channel_services, guides
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import connect_form
-from kaiku.posts.models import ChannelAccount
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def _page(
         )
     return render(
         request,
-        "posts/channels.html",
+        "connections/channels.html",
         {
             "accounts": [
                 {
@@ -256,4 +257,4 @@ def setup_guide(request: HttpRequest, org: Organisation, name: str) -> HttpRespo
         for p in channel_services.available_platforms()
         if p.connector is not None and p.connector.setup_guide == name
     ]
-    return render(request, "posts/guide.html", {"guide": html, "callbacks": callbacks})
+    return render(request, "connections/guide.html", {"guide": html, "callbacks": callbacks})

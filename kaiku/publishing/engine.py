@@ -45,6 +45,7 @@ from kaiku.channels.base import (
 from kaiku.channels.base import (
     PublishedPart as Part,
 )
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.jobs.services import (
     CURRENT_WORKER,
@@ -57,10 +58,12 @@ from kaiku.jobs.services import (
     periodic,
 )
 from kaiku.organisations import audit
-from kaiku.posts import gate, notify
+from kaiku.posts import gate
 from kaiku.posts.errors import error_message
 from kaiku.posts.media import signed_url
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PublishedPart
+from kaiku.posts.models import Post
+from kaiku.publishing import notify
+from kaiku.publishing.models import Delivery, PublishedPart
 
 log = logging.getLogger(__name__)
 

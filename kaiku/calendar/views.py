@@ -22,13 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kaiku.calendar import services as cs
+from kaiku.calendar.models import CalendarFeed
+from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.organisations import audit
 from kaiku.organisations.access import require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import calendar_services as cs
 from kaiku.posts.forms import zone
-from kaiku.posts.models import CalendarFeed, ChannelAccount, Post, PostingSlot
+from kaiku.posts.models import Post
 
 
 def _zone(request: HttpRequest) -> ZoneInfo:

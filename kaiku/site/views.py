@@ -27,9 +27,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
-from kaiku.posts.models import ChannelAccount, FeedEntry, Post, PostImage
+from kaiku.posts.models import Post, PostImage
 from kaiku.safetext import strip_unsafe
+from kaiku.site.models import FeedEntry
 
 PAGE_SIZE = 20
 FEED_SIZE = 50

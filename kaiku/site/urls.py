@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kaiku.posts import feed_views
+from kaiku.site import views as feed_views
 
 app_name = "feed"
 urlpatterns = [

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Role
-from kaiku.posts.models import ChannelAccount, Delivery
+from kaiku.publishing.models import Delivery
 
 
 def _recipients(org: Organisation) -> dict[str, list[str]]:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from kaiku.channels.base import ChannelError
+from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.services import periodic
-from kaiku.posts import notify
-from kaiku.posts.models import ChannelAccount
+from kaiku.publishing import notify
 
 log = logging.getLogger(__name__)
 WARN_DAYS = 7

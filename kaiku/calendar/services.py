@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.organisations.models import Organisation
 from kaiku.posts import bounds, services
 from kaiku.posts.forms import (
@@ -31,7 +32,8 @@ from kaiku.posts.forms import (
     local_to_aware,
     zone,
 )
-from kaiku.posts.models import ChannelAccount, Delivery, Post, PostingSlot
+from kaiku.posts.models import Post
+from kaiku.publishing.models import Delivery
 
 # Organisations have no time-zone setting yet: slots and series follow the server's zone,
 # which is also the zone the worker uses when it schedules the next post of a series.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kaiku.posts import calendar_views as views
+from kaiku.calendar import views
 
 app_name = "calendar"
 urlpatterns = [

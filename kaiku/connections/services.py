@@ -23,10 +23,11 @@ from kaiku import crypto
 from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ConnectField, Connector
 from kaiku.channels.registry import connector_class, platforms
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
-from kaiku.posts import engine
-from kaiku.posts.models import ChannelAccount, Delivery
+from kaiku.publishing import engine
+from kaiku.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
 
