@@ -54,7 +54,9 @@ def foreign(members: dict[str, Any]) -> dict[str, Any]:
     """One object of each kind in the outsider's organisation."""
     from kaiku.checks.models import OrganisationTerm
     from kaiku.organisations.models import Invitation, Membership, Organisation
-    from kaiku.posts.models import ChannelAccount, Delivery, Post, PostImage
+    from kaiku.connections.models import ChannelAccount
+    from kaiku.posts.models import Post, PostImage
+    from kaiku.publishing.models import Delivery
     from kaiku.watch.models import Item, Source, Topic
 
     other = Organisation.objects.get(slug="muu-yhdistys")
