@@ -4,6 +4,7 @@ and how each kind of failure is told apart (nothing sent / answer lost)."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -244,6 +245,16 @@ class RawServer:
         with conn:
             while b"\r\n\r\n" not in self.received:
                 self.received += conn.recv(65536)
+            # The body too: closing with unread bytes makes the kernel answer with a reset,
+            # and the client would see "connection reset" instead of the behaviour under test.
+            head, _, body = self.received.partition(b"\r\n\r\n")
+            length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+            while length and len(body) < int(length.group(1)):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+                self.received += chunk
             if self.behaviour == "close":
                 return
             if self.behaviour == "hang":

@@ -53,8 +53,8 @@ API_ROUTES = _api_org_routes()
 def foreign(members: dict[str, Any]) -> dict[str, Any]:
     """One object of each kind in the outsider's organisation."""
     from kaiku.checks.models import OrganisationTerm
-    from kaiku.organisations.models import Invitation, Membership, Organisation
     from kaiku.connections.models import ChannelAccount
+    from kaiku.organisations.models import Invitation, Membership, Organisation
     from kaiku.posts.models import Post, PostImage
     from kaiku.publishing.models import Delivery
     from kaiku.watch.models import Item, Source, Topic
