@@ -53,7 +53,6 @@ from kaiku.channels.base import (
 )
 from kaiku.channels.instagram import client as ig
 from kaiku.channels.meta import reconcile as rec
-from kaiku.channels.meta.graph import GraphClient
 from kaiku.channels.meta.models import Page, RemotePost, Token, TokenInfo, parse_token
 from kaiku.channels.meta.pages import PageLoginConnector
 from kaiku.language.text import HASHTAG_RE, MENTION_RE
@@ -110,9 +109,10 @@ def caption_for(post: OutgoingPost, index: int) -> str:
     return text
 
 
-class InstagramConnector(PageLoginConnector):
+class InstagramConnector(rec.KeptContainers, PageLoginConnector):
     platform: ClassVar[str] = "instagram"
     label: ClassVar[str] = "Instagram"
+    container_fields = ig.CONTAINER_FIELDS  # what rec.KeptContainers asks of a container
     scopes: ClassVar[tuple[str, ...]] = SCOPES
     page_fields: ClassVar[str] = (
         "id,name,access_token,tasks,instagram_business_account{id,username}"
@@ -341,24 +341,6 @@ class InstagramConnector(PageLoginConnector):
                 raise rec.published_but_unlisted(container)
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
-
-    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
-        """The container an earlier attempt of this part made and did not publish, if it can
-        still be published; "" when there is none. One that says PUBLISHED is never sent
-        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
-        container, same = self._kept(post, index)
-        if not container:
-            return ""
-        status = rec.container_status(graph, container, ig.CONTAINER_FIELDS)
-        if status == "PUBLISHED":
-            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
-        # One made with other words (the post was edited since) is left to expire.
-        return container if same and status in rec.REUSABLE else ""
-
-    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
-        """The container kept for this part, and whether it was made with this content."""
-        handle = self.account.pending(post.key, index)
-        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
 
     def _made_with(self, post: OutgoingPost, index: int) -> str:
         images = (f"{i.name or i.path.name}|{i.alt_text}" for i in post.images)

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from kaiku.channels.base import ChannelError, Failure
+from kaiku.channels.base import Account, ChannelError, Failure, OutgoingPost
 from kaiku.channels.meta.graph import GraphClient
 from kaiku.channels.meta.models import (
     PostPage,
@@ -124,3 +124,34 @@ def published_but_unlisted(container_id: str) -> ChannelError:
         "unexpected",
         f"container {container_id} is published, but its post is not listed yet",
     )
+
+
+class KeptContainers:
+    """The part of a two-step connector (Instagram, Threads) that finds the media container an
+    earlier attempt kept (``Account.pending``) and decides whether it may be published now.
+    The connector says what a part is made with (``_made_with``) and which status fields its
+    host answers (``container_fields``)."""
+
+    account: Account
+    container_fields: str
+
+    def _made_with(self, post: OutgoingPost, index: int) -> str:
+        raise NotImplementedError
+
+    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
+        """The container kept for this part, and whether it was made with this content."""
+        handle = self.account.pending(post.key, index)
+        return read_kept(handle, self._made_with(post, index)) if handle else ("", False)
+
+    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
+        """The container an earlier attempt of this part made and did not publish, if it can
+        still be published; "" when there is none. One that says PUBLISHED is never sent
+        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
+        container, same = self._kept(post, index)
+        if not container:
+            return ""
+        status = container_status(graph, container, self.container_fields)
+        if status == "PUBLISHED":
+            raise published_but_unlisted(container) if same else changed_since(container)
+        # One made with other words (the post was edited since) is left to expire.
+        return container if same and status in REUSABLE else ""

@@ -91,9 +91,10 @@ def links_in(text: str, attachment: str) -> int:
     return len(urls)
 
 
-class ThreadsConnector(Connector):
+class ThreadsConnector(rec.KeptContainers, Connector):
     platform: ClassVar[str] = "threads"
     label: ClassVar[str] = "Threads"
+    container_fields = th.CONTAINER_FIELDS  # what rec.KeptContainers asks of a container
     replies: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
@@ -424,24 +425,6 @@ class ThreadsConnector(Connector):
                 raise rec.published_but_unlisted(container)
             return None
         return PublishedPart(index=index, remote_id=found.id, url=found.url)
-
-    def _reusable_container(self, graph: GraphClient, post: OutgoingPost, index: int) -> str:
-        """The container an earlier attempt of this part made and did not publish, if it can
-        still be published; "" when there is none. One that says PUBLISHED is never sent
-        again: UNKNOWN_OUTCOME, so that the engine reconciles instead."""
-        container, same = self._kept(post, index)
-        if not container:
-            return ""
-        status = rec.container_status(graph, container, th.CONTAINER_FIELDS)
-        if status == "PUBLISHED":
-            raise rec.published_but_unlisted(container) if same else rec.changed_since(container)
-        # One made with other words (the post was edited since) is left to expire.
-        return container if same and status in rec.REUSABLE else ""
-
-    def _kept(self, post: OutgoingPost, index: int) -> tuple[str, bool]:
-        """The container kept for this part, and whether it was made with this content."""
-        handle = self.account.pending(post.key, index)
-        return rec.read_kept(handle, self._made_with(post, index)) if handle else ("", False)
 
     def _made_with(self, post: OutgoingPost, index: int) -> str:
         images = post.images if index == 0 else ()
