@@ -28,6 +28,12 @@ if [ -x scripts/bluesky-local.sh ]; then
   bluesky_pid=$!
 fi
 
+# pytest-xdist: one test process per core (at least two: many tests wait on sockets and
+# subprocesses rather than the CPU). Tests that share the local Bluesky network stay on one
+# worker (tests/conftest.py marks them as one xdist group).
+workers=${KAIKU_TEST_WORKERS:-$(( $(nproc) > 2 ? $(nproc) : 2 ))}
+parallel=(-n "$workers" --dist loadgroup)
+
 step "ruff"
 .venv/bin/ruff check kaiku tests bench || fail "ruff check"
 .venv/bin/ruff format --check kaiku tests bench || fail "ruff format"
@@ -39,7 +45,7 @@ step "import contracts (lint-imports)"
 .venv/bin/lint-imports || fail "lint-imports"
 
 step "tests on SQLite"
-run_pytest sqlite .venv/bin/pytest -q -m "not browser" -p no:cacheprovider
+run_pytest sqlite .venv/bin/pytest -q -m "not browser" -p no:cacheprovider "${parallel[@]}"
 
 if [ -n "$bluesky_pid" ]; then
   step "local Bluesky network (setup, in the background since the start)"
@@ -51,10 +57,10 @@ step "the tests that use the database, again on PostgreSQL"
 # The others (clients against their servers, parsers, the language library) do not depend on
 # the database and have just run: tests/conftest.py leaves them out of this pass.
 KAIKU_DATABASE_TESTS_ONLY=1 run_pytest postgres bash scripts/with-postgres.sh .venv/bin/pytest \
-  -q -m "not browser" -p no:cacheprovider --ignore=tests/language
+  -q -m "not browser" -p no:cacheprovider --ignore=tests/language "${parallel[@]}"
 
 step "browser tests (Chromium)"
-run_pytest browser .venv/bin/pytest -q -m browser -p no:cacheprovider
+run_pytest browser .venv/bin/pytest -q -m browser -p no:cacheprovider "${parallel[@]}"
 
 .venv/bin/python - "$results" "$start" <<'PY'
 import sys, time, pathlib, xml.etree.ElementTree as ET

@@ -56,6 +56,11 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         item.path for item in items if _BLUESKY_FIXTURES & set(getattr(item, "fixturenames", ()))
     }
     items.sort(key=lambda item: item.path in late)  # stable: the order within stays
+    # Under pytest-xdist (`--dist loadgroup`, scripts/test.sh) those files go to one worker
+    # together, so that one worker, not every worker, starts the local Bluesky network.
+    for item in items:
+        if item.path in late:
+            item.add_marker(pytest.mark.xdist_group("bluesky-local"))
     if os.environ.get("KAIKU_DATABASE_TESTS_ONLY") != "1":
         return
     keep, drop = [], []
