@@ -36,12 +36,12 @@ class Harness(Protocol):
 
 
 HARNESSES = {
-    "mastodon": "tests.servers.mastodon_harness:MastodonHarness",
-    "facebook": "tests.servers.meta_harness:FacebookHarness",
-    "instagram": "tests.servers.meta_harness:InstagramHarness",
-    "threads": "tests.servers.meta_harness:ThreadsHarness",
-    "x": "tests.servers.x_harness:XHarness",
-    "linkedin": "tests.servers.linkedin_harness:LinkedInHarness",
+    "mastodon": "tests.channels.mastodon.harness:MastodonHarness",
+    "facebook": "tests.channels.meta.harness:FacebookHarness",
+    "instagram": "tests.channels.meta.harness:InstagramHarness",
+    "threads": "tests.channels.meta.harness:ThreadsHarness",
+    "x": "tests.channels.x.harness:XHarness",
+    "linkedin": "tests.channels.linkedin.harness:LinkedInHarness",
 }
 
 

@@ -13,7 +13,7 @@ from kaiku.channels.base import ChannelError, Failure, OutgoingPost
 from kaiku.channels.linkedin.client import MAX_RATE_LIMIT_WAIT, retry_after_from
 from kaiku.channels.linkedin.connector import LinkedInConnector
 from tests.channels.linkedin.conftest import make_connector
-from tests.servers.linkedin_server import LinkedInServer
+from tests.channels.linkedin.server import LinkedInServer
 
 MakePost = Callable[..., OutgoingPost]
 

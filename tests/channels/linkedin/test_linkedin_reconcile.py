@@ -9,7 +9,7 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, OutgoingImage, OutgoingPost
 from kaiku.channels.linkedin.connector import LinkedInConnector
-from tests.servers.linkedin_server import LinkedInServer, Reply, fixture
+from tests.channels.linkedin.server import LinkedInServer, Reply, fixture
 
 MakePost = Callable[..., OutgoingPost]
 TEXT = "Syksyn vertaisryhmät (avoin kaikille) alkavat #vertaistuki"

@@ -9,7 +9,7 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, OutgoingImage, OutgoingPost
 from tests.channels.mastodon.conftest import FastMastodon
-from tests.servers.mastodon_server import MastodonServer
+from tests.channels.mastodon.server import MastodonServer
 
 MakePost = Callable[..., OutgoingPost]
 

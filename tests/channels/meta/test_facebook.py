@@ -10,9 +10,9 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, Redirect
 from kaiku.channels.facebook.connector import SCOPES, FacebookConnector
+from tests.channels.meta.api import PAGE_ID, PAGE_NAME
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import PAGE_ID, PAGE_NAME
-from tests.servers.meta_server import MetaServer, Reply
+from tests.channels.meta.server import MetaServer, Reply
 
 FEED = f"/v26.0/{PAGE_ID}/feed"
 CB = CALLBACK.format(platform="facebook")
@@ -220,7 +220,7 @@ def test_documented_error_objects_are_mapped_by_their_code(
     failure: Failure,
     code: str,
 ) -> None:
-    from tests.servers.meta_api import fixture
+    from tests.channels.meta.api import fixture
 
     meta.script(f"POST {FEED}", [Reply(400, fixture(fixture_name))])
 

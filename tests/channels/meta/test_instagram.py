@@ -8,9 +8,9 @@ import pytest
 
 from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.instagram.connector import SCOPES, InstagramConnector
+from tests.channels.meta.api import IG_USER_ID, PAGE_ID
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import IG_USER_ID, PAGE_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 PUBLISH = f"/v26.0/{IG_USER_ID}/media_publish"
 CB = CALLBACK.format(platform="instagram")

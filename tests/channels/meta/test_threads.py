@@ -9,9 +9,9 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, PublishedPart, Redirect
 from kaiku.channels.threads.connector import SCOPES, ThreadsConnector
+from tests.channels.meta.api import THREADS_USER_ID
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import THREADS_USER_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 PUBLISH = f"/v1.0/{THREADS_USER_ID}/threads_publish"
 CB = CALLBACK.format(platform="threads")

@@ -10,7 +10,7 @@ import pytest
 from kaiku.channels.base import ChannelError, Failure, OutgoingPost
 from kaiku.channels.x.client import XClient
 from tests.channels.x.conftest import FastX
-from tests.servers.x_server import Reply, XServer
+from tests.channels.x.server import Reply, XServer
 
 Make = Callable[..., OutgoingPost]
 

@@ -22,7 +22,7 @@ In a test::
 
 Standalone (for crash tests with real worker processes)::
 
-    python -m tests.servers.mastodon_server --port 0 --state /tmp/m.json --token T
+    python -m tests.channels.mastodon.server --port 0 --state /tmp/m.json --token T
 
 prints ``READY http://127.0.0.1:PORT`` once listening, keeps its state (statuses, tokens,
 idempotency keys) in the JSON file across restarts, stops on SIGTERM/SIGINT, and takes control
@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.mastodon_api import (
+from tests.channels.mastodon.api import (
     ApiRequest,
     ApiResponse,
     MastodonApi,

@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from tests.servers.wire import read_body
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "linkedin" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "linkedin" / "fixtures"
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 MEMBER = "vaz8tJ1Aah"

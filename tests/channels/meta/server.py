@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.meta_api import (
+from tests.channels.meta.api import (
     GRAPH_VERSION,
     PAGE_ID,
     THREADS_VERSION,

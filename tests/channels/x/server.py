@@ -68,7 +68,7 @@ from twitter_text import extract_urls_with_indices, parse_tweet
 
 from tests.servers.wire import read_body
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "x" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "x" / "fixtures"
 ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 CLIENT_ID = "a2Fpa3UtdGVzdC1hcHA6MTpjaQ"
 CLIENT_SECRET = "kaiku-test-client-secret"

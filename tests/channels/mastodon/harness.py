@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers.mastodon_server import MastodonServer, start_server
+from tests.channels.mastodon.server import MastodonServer, start_server
 
 
 class MastodonHarness:
