@@ -6,6 +6,9 @@ OAuth dialogs on 127.0.0.1, with scripted failures.
     ...
     server.stop()
 
+The threads, the scripting and the record of requests come from tests/servers/base.py, shared
+by every local server; what is this platform's is its answers.
+
 ``script(route, responses)`` makes the next requests to ``route`` ("METHOD /path"; ``{name}``
 segments match any one segment) answer, in order, with:
 
@@ -23,15 +26,9 @@ segments match any one segment) answer, in order, with:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
-import sys
-import threading
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,22 +41,13 @@ from tests.channels.meta.api import (
     MetaApi,
     fixture,
 )
+from tests.servers.base import Reply as Reply  # the tests script Reply from here
+from tests.servers.base import Scripted, ScriptedHandler, ScriptedServer, with_headers
 from tests.servers.wire import multipart, read_body
 
-ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 SECRET_PARAMS = frozenset(
     {"access_token", "client_secret", "code", "fb_exchange_token", "input_token", "refresh_token"}
 )
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Scripted = int | str | Reply
 
 
 @dataclass
@@ -77,79 +65,28 @@ def route_pattern(route_path: str) -> re.Pattern[str]:
     return re.compile("/" + "/".join(parts))
 
 
-class _Script:
-    def __init__(self, route: str, responses: list[Scripted]) -> None:
-        method, _, path = route.strip().rpartition(" ")
-        self.method = method.upper() or None
-        self.pattern = route_pattern(path)
-        self.queue: deque[Scripted] = deque(responses)
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            bool(self.queue)
-            and self.method in (None, method)
-            and bool(self.pattern.fullmatch(path))
-        )
-
-
-class MetaServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class MetaServer(ScriptedServer[Seen]):
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__((host, port), _Handler)
-        self.base_url = f"http://{host}:{self.server_address[1]}"
+        super().__init__(_Handler, host, port)
         self.graph_url = f"{self.base_url}/{GRAPH_VERSION}"
         self.dialog_url = f"{self.graph_url}/dialog/oauth"
         self.threads_graph_url = f"{self.base_url}/{THREADS_VERSION}"
         self.threads_authorize_url = f"{self.base_url}/oauth/authorize"
         self.api = MetaApi(self.base_url)
-        self.stopping = threading.Event()
-        self.hang_seconds = 30.0
-        self.requests: list[Seen] = []
+        self.lock = self.api.lock
         self.query_secrets: list[tuple[str, str]] = []
-        self._scripts: list[_Script] = []
-        self._thread: threading.Thread | None = None
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
+    def route_pattern(self, path: str) -> re.Pattern[str]:
+        return route_pattern(path)
 
-    def script(self, route: str, responses: list[Scripted]) -> None:
-        for item in responses:
-            if isinstance(item, str) and item not in ACTIONS:
-                raise ValueError(f"unknown scripted action {item!r}; one of {sorted(ACTIONS)}")
-        with self.api.lock:
-            self._scripts.append(_Script(route, responses))
+    def handle_api(self, req: ApiRequest) -> ApiResponse:
+        return self.api.handle(req)
 
-    def clear_scripts(self) -> None:
-        with self.api.lock:
-            self._scripts.clear()
+    def error_answer(self, status: int, req: ApiRequest) -> ApiResponse:
+        return self.scripted_error(status, req)
 
-    def requests_to(self, method: str, path: str) -> list[Seen]:
-        pattern = route_pattern(path)
-        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
-
-    def next_scripted(self, method: str, path: str) -> Scripted | None:
-        with self.api.lock:
-            for script in self._scripts:
-                if script.matches(method, path):
-                    return script.queue.popleft()
-        return None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def reply_body(self, status: int, req: ApiRequest) -> Any:
+        return fixture("error_100_invalid.json")
 
     def scripted_error(self, status: int, req: ApiRequest) -> ApiResponse:
         if status == 401:
@@ -183,26 +120,11 @@ def start_server(**knobs: Any) -> MetaServer:
     return server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
-    # client's delayed ACK hold each answer back by about 40 ms.
-    disable_nagle_algorithm = True
+class _Handler(ScriptedHandler):
+    json_type = "application/json; charset=UTF-8"
     server: MetaServer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
+    def read_request(self) -> ApiRequest:
         parts = urlsplit(self.path)
         raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
@@ -220,39 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
             req.form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
         elif content_type.startswith("multipart/form-data"):
             req.form, req.files = multipart(raw, content_type)
+        return req
+
+    def seen(self, req: ApiRequest) -> Seen:
         args = {k: v[0] for k, v in {**req.query, **req.form}.items() if k != "access_token"}
-        self.server.requests.append(Seen(req.method, req.path, args))
+        return Seen(req.method, req.path, args)
 
-        scripted = self.server.next_scripted(req.method, req.path)
-        if scripted in ("hang", "drop"):
-            self._vanish(hang=scripted == "hang")
-            return
-        if isinstance(scripted, int):
-            response = self.server.scripted_error(scripted, req)
-        elif isinstance(scripted, Reply):
-            body = scripted.body if scripted.body is not None else fixture("error_100_invalid.json")
-            response = ApiResponse(scripted.status, body, dict(scripted.headers))
-        else:
-            response = self.server.api.handle(req)
-        if scripted in ("hang_after_apply", "drop_after_apply"):
-            self._vanish(hang=scripted == "hang_after_apply")
-            return
-        self._send(response, {**self.server.api.usage_headers(req), **response.headers})
-
-    def _vanish(self, *, hang: bool) -> None:
-        self.close_connection = True
-        if hang:
-            self.server.stopping.wait(self.server.hang_seconds)
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, response: ApiResponse, headers: dict[str, str]) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        if response.body is not None:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    def answer(self, req: ApiRequest, scripted: Scripted | None) -> ApiResponse:
+        """The app's and the business's usage headers on every answer, a scripted one too."""
+        return with_headers(super().answer(req, scripted), self.server.api.usage_headers(req))
