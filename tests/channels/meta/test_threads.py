@@ -110,7 +110,7 @@ def test_used_up_quota_is_refused_as_rate_limited(
         (401, Failure.AUTH),
         (429, Failure.RATE_LIMITED),
         (500, Failure.UNKNOWN_OUTCOME),
-        ("hang_after_apply", Failure.UNKNOWN_OUTCOME),
+        ("drop_after_apply", Failure.UNKNOWN_OUTCOME),
         (400, Failure.PERMANENT),
     ],
 )
@@ -134,7 +134,7 @@ def test_reconcile_finds_a_lost_reply_under_its_parent_only(
 ) -> None:
     post = make_post("Alku", "Jatko", created_at=datetime.now(UTC))
     first = threads.publish_part(post, 0, [])
-    meta.script(f"POST {PUBLISH}", ["hang_after_apply"])
+    meta.script(f"POST {PUBLISH}", ["drop_after_apply"])
     with pytest.raises(ChannelError):
         threads.publish_part(post, 1, [first])
 
