@@ -10,7 +10,7 @@ first, ``limit`` and ``max_id``), which the engine reads to reconcile a lost ans
 ``GET /__bench/stats`` reports what arrived: requests, statuses created, and duplicates (the
 same text created twice).
 
-The full API double in ``tests/servers/mastodon_server.py`` runs a thread per connection and
+The full API double in ``tests/channels/mastodon/server.py`` runs a thread per connection and
 does far more per request; the bench uses this one so that what it measures is Kaiku's engine,
 not the test double (``--endpoint full`` in publish_bench.py measures with that one instead).
 It is one asyncio process with keep-alive and nothing else.

@@ -180,9 +180,8 @@ def run(
         local = pds.create_account("bench")
         account = [local.handle, local.password]
     else:
-        command = (
-            ["-m", "tests.servers.mastodon_server"] if endpoint == "full" else ["bench/endpoint.py"]
-        )
+        full = ["-m", "tests.channels.mastodon.server"]
+        command = full if endpoint == "full" else ["bench/endpoint.py"]
         server = subprocess.Popen(
             [sys.executable, *command, "--port", "0", "--token", TOKEN],
             env=env,

@@ -66,7 +66,7 @@ def test_connecting_mastodon_registers_kaiku_and_comes_back_connected(
     page: Any, members: Any, settings: Any, live_server: Any
 ) -> None:
     from kaiku.connections.models import ChannelAccount
-    from tests.servers.mastodon_server import start_server
+    from tests.channels.mastodon.server import start_server
 
     settings.PUBLIC_URL = live_server.url  # the callback the instance sends the browser back to
     server, base_url = start_server()

@@ -51,7 +51,7 @@ def settle(rounds: int = 20) -> None:
 
 @pytest.fixture
 def mastodon_server() -> Any:
-    from tests.servers.mastodon_server import start_server
+    from tests.channels.mastodon.server import start_server
 
     server, _ = start_server()
     server.hang_seconds = 3.0

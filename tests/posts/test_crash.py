@@ -45,7 +45,7 @@ def _ctl(procs: Procs, *args: str) -> dict[str, Any]:
 def _start_server(procs: Procs, state: Path) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "tests.servers.mastodon_server", "--port", "0"),
+            *(sys.executable, "-m", "tests.channels.mastodon.server", "--port", "0"),
             *("--state", str(state), "--token", TOKEN),
         ],
         cwd=ROOT,

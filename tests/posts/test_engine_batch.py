@@ -143,7 +143,7 @@ def test_lost_answers_in_a_batch_are_reconciled_never_sent_twice(
     org: Any, members: Any, mastodon_account: Any, mastodon_server: Any, rf_request: Any
 ) -> None:
     mastodon_server.api.idempotency_window = 0  # prove the engine, not the server's key
-    mastodon_server.script("POST /api/v1/statuses", ["hang_after_apply", "hang"])
+    mastodon_server.script("POST /api/v1/statuses", ["drop_after_apply", "drop"])
     deliveries = _due(org, members, mastodon_account, rf_request, 5)
     run_jobs()
     for delivery in deliveries:

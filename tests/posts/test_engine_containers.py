@@ -29,7 +29,7 @@ def test_a_lost_publish_request_publishes_the_kept_container_once(
     platform: Harness, org: Any, members: Any, rf_request: Any
 ) -> None:
     account = platform.make_account(org)
-    platform.script_publish(["hang"])
+    platform.script_publish(["drop"])
     delivery = _send(org, members, account, rf_request)
     run_jobs()
     delivery.refresh_from_db()

@@ -96,7 +96,7 @@ def test_an_unknown_outcome_is_reconciled_not_retried_blindly(
     platform: Harness, org: Any, members: Any, rf_request: Any
 ) -> None:
     account = platform.make_account(org)
-    platform.script_publish(["hang_after_apply"])
+    platform.script_publish(["drop_after_apply"])
     delivery = _send(org, members, account, rf_request)
     run_jobs()
     delivery.refresh_from_db()
@@ -111,7 +111,7 @@ def test_a_request_lost_before_it_arrived_is_published_after_reconciling(
     platform: Harness, org: Any, members: Any, rf_request: Any
 ) -> None:
     account = platform.make_account(org)
-    platform.script_publish(["hang"])
+    platform.script_publish(["drop"])
     delivery = _send(org, members, account, rf_request)
     run_jobs()
     assert platform.published_texts() == []

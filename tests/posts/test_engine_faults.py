@@ -92,7 +92,7 @@ def test_a_lost_answer_is_reconciled_and_never_published_twice(
     org: Any, members: Any, mastodon_account: Any, mastodon_server: Any, rf_request: Any
 ) -> None:
     mastodon_server.api.idempotency_window = 0  # prove the engine, not the server's key
-    mastodon_server.script("POST /api/v1/statuses", ["hang_after_apply"])
+    mastodon_server.script("POST /api/v1/statuses", ["drop_after_apply"])
     delivery = _send(org, members, mastodon_account, rf_request)
     run_jobs()
     delivery.refresh_from_db()
@@ -108,7 +108,7 @@ def test_a_lost_answer_is_reconciled_and_never_published_twice(
 def test_a_dropped_request_that_never_arrived_is_published_after_reconciling(
     org: Any, members: Any, mastodon_account: Any, mastodon_server: Any, rf_request: Any
 ) -> None:
-    mastodon_server.script("POST /api/v1/statuses", ["hang"])
+    mastodon_server.script("POST /api/v1/statuses", ["drop"])
     delivery = _send(org, members, mastodon_account, rf_request)
     run_jobs()
     delivery.refresh_from_db()

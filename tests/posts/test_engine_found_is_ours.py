@@ -78,7 +78,7 @@ def test_a_lost_answer_never_takes_another_deliverys_post_with_the_same_text(
     settle()
     # The second one's request is lost before it arrives: nothing of it is out there, and its
     # reconcile finds only the first one's post with the very same text.
-    platform.script_publish(["hang"])
+    platform.script_publish(["drop"])
     second = _send(org, members, account, rf_request)
     run_jobs()
     second.refresh_from_db()

@@ -20,9 +20,9 @@ from kaiku.channels.threads.connector import ThreadsConnector
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
 from kaiku.publishing.models import Delivery
+from tests.channels.meta.api import THREADS_USER_ID
+from tests.channels.meta.server import MetaServer, start_server
 from tests.posts.conftest import run_jobs, settle
-from tests.servers.meta_api import THREADS_USER_ID
-from tests.servers.meta_server import MetaServer, start_server
 
 pytestmark = pytest.mark.django_db
 

@@ -19,11 +19,11 @@ from kaiku.channels.x.connector import XConnector
 from kaiku.connections import tokens
 from kaiku.posts import previews, services
 from kaiku.publishing.models import Delivery
+from tests.channels.mastodon.harness import MastodonHarness
+from tests.channels.mastodon.text import count_characters
+from tests.channels.meta.harness import InstagramHarness, ThreadsHarness
+from tests.channels.x.harness import XHarness
 from tests.posts.conftest import settle
-from tests.servers.mastodon_harness import MastodonHarness
-from tests.servers.mastodon_text import count_characters
-from tests.servers.meta_harness import InstagramHarness, ThreadsHarness
-from tests.servers.x_harness import XHarness
 
 pytestmark = pytest.mark.django_db
 

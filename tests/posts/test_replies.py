@@ -14,10 +14,10 @@ from kaiku.posts import services
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
 from kaiku.site.models import FeedEntry
+from tests.channels.mastodon.harness import MastodonHarness
+from tests.channels.meta.harness import ThreadsHarness
 from tests.posts.conftest import settle
 from tests.servers.harness import Harness, harness
-from tests.servers.mastodon_harness import MastodonHarness
-from tests.servers.meta_harness import ThreadsHarness
 
 pytestmark = pytest.mark.django_db
 

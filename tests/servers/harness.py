@@ -24,8 +24,10 @@ class Harness(Protocol):
 
     def script_publish(self, responses: list[int | str]) -> None:
         """The next publish requests answer with these, in order: an HTTP status (429 with the
-        platform's own rate-limit headers, 500, 401 as an expired token), ``"hang"`` (never
-        answers, nothing done) or ``"hang_after_apply"`` (the post IS made, no answer).
+        platform's own rate-limit headers, 500, 401 as an expired token), ``"drop"`` (nothing
+        done, the connection closed without an answer), ``"drop_after_apply"`` (the post IS
+        made, then the same), or ``"hang"`` / ``"hang_after_apply"`` (the same, but the
+        connection is held until the client's read timeout: slow, for timeout tests only).
         Replaces whatever was scripted before; ``[]`` clears it."""
 
     def published_texts(self) -> list[str]:
@@ -36,12 +38,12 @@ class Harness(Protocol):
 
 
 HARNESSES = {
-    "mastodon": "tests.servers.mastodon_harness:MastodonHarness",
-    "facebook": "tests.servers.meta_harness:FacebookHarness",
-    "instagram": "tests.servers.meta_harness:InstagramHarness",
-    "threads": "tests.servers.meta_harness:ThreadsHarness",
-    "x": "tests.servers.x_harness:XHarness",
-    "linkedin": "tests.servers.linkedin_harness:LinkedInHarness",
+    "mastodon": "tests.channels.mastodon.harness:MastodonHarness",
+    "facebook": "tests.channels.meta.harness:FacebookHarness",
+    "instagram": "tests.channels.meta.harness:InstagramHarness",
+    "threads": "tests.channels.meta.harness:ThreadsHarness",
+    "x": "tests.channels.x.harness:XHarness",
+    "linkedin": "tests.channels.linkedin.harness:LinkedInHarness",
 }
 
 

@@ -3,9 +3,9 @@ own (issue 13.9): checked here on the cases where a count by Kaiku's rules went 
 
 from __future__ import annotations
 
-from tests.servers.mastodon_text import count_characters
-from tests.servers.meta_api import threads_length, threads_links
-from tests.servers.x_server import XServer, start_server
+from tests.channels.mastodon.text import count_characters
+from tests.channels.meta.api import threads_length, threads_links
+from tests.channels.x.server import XServer, start_server
 
 
 def test_threads_counts_an_emoji_as_its_utf8_bytes() -> None:

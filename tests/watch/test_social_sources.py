@@ -18,7 +18,7 @@ from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
 from kaiku.watch.sources.bluesky import entry_from_feed_item
 from kaiku.watch.sources.mastodon import entry_from_status
-from tests.servers.mastodon_server import MastodonServer, start_server
+from tests.channels.mastodon.server import MastodonServer, start_server
 from tests.watch.server import FeedServer
 
 pytestmark = pytest.mark.django_db

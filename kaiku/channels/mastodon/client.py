@@ -1,6 +1,6 @@
 """A small synchronous Mastodon REST client, for connecting, publishing and reading.
 
-Works against any Mastodon instance (and the local test server in tests/servers/, same code
+Works against any Mastodon instance (and the local server of tests/channels/mastodon/, same code
 path), over ``kaiku.http_lite``: publishing many posts at once is bound by the HTTP client's
 own processor time, and that client costs a third of httpx's. Responses become the dataclasses
 of models.py; every failure becomes a ``ChannelError`` whose ``Failure`` tells the publishing

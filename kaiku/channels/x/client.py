@@ -2,7 +2,7 @@
 
 Responses become the dataclasses of models.py; every failure becomes a ``ChannelError`` whose
 ``Failure`` tells the publishing engine what to do next. The base URLs default to X's and are
-overridable (the local test server in tests/servers/x_server.py answers the same paths).
+overridable (the local test server in tests/channels/x/server.py answers the same paths).
 
 API reference: https://docs.x.com/x-api/introduction
 Errors: https://docs.x.com/x-api/fundamentals/response-codes-and-errors

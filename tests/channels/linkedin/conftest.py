@@ -12,7 +12,7 @@ import pytest
 from kaiku.channels.base import Account, OutgoingImage, OutgoingPost
 from kaiku.channels.linkedin.client import DEFAULT_VERSION, ORGANIZATION_SCOPES, PERSON_SCOPES
 from kaiku.channels.linkedin.connector import LinkedInConnector
-from tests.servers.linkedin_server import ORG_URN, PERSON_URN, LinkedInServer, start_server
+from tests.channels.linkedin.server import ORG_URN, PERSON_URN, LinkedInServer, start_server
 
 # The smallest valid PNG (1x1, transparent).
 PNG = bytes.fromhex(

@@ -13,7 +13,7 @@ from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.linkedin.client import ORGANIZATION_SCOPES, PERSON_SCOPES
 from kaiku.channels.linkedin.connector import LinkedInConnector, parse_page
 from tests.channels.linkedin.conftest import CALLBACK, make_connector
-from tests.servers.linkedin_server import ORG_URN, PERSON_URN, LinkedInServer
+from tests.channels.linkedin.server import ORG_URN, PERSON_URN, LinkedInServer
 
 ORG_APP = {"client_id": "kaiku-org-app", "client_secret": "org-app-secret"}
 PROFILE_APP = {"client_id": "kaiku-profile-app", "client_secret": "profile-app-secret"}

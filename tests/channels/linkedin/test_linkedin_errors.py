@@ -13,7 +13,7 @@ from kaiku.channels.base import ChannelError, Failure, OutgoingPost
 from kaiku.channels.linkedin.client import MAX_RATE_LIMIT_WAIT, retry_after_from
 from kaiku.channels.linkedin.connector import LinkedInConnector
 from tests.channels.linkedin.conftest import make_connector
-from tests.servers.linkedin_server import LinkedInServer
+from tests.channels.linkedin.server import LinkedInServer
 
 MakePost = Callable[..., OutgoingPost]
 
@@ -79,13 +79,20 @@ def test_a_502_after_sending_a_post_is_an_unknown_outcome(
 
 @pytest.mark.parametrize("action", ["hang", "hang_after_apply"])
 def test_a_read_timeout_after_the_post_was_sent_is_an_unknown_outcome(
-    linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost, action: str
+    linkedin: LinkedInServer,
+    page: LinkedInConnector,
+    make_post: MakePost,
+    action: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A real read timeout, made short: the post is the only request, and it never answers.
+    monkeypatch.setattr(type(page), "timeout", httpx.Timeout(5.0, read=0.2))
     linkedin.script("POST /rest/posts", [action])
 
     error = publish_error(page, make_post("Hei"))
 
     assert (error.failure, error.code) == (Failure.UNKNOWN_OUTCOME, "timeout")
+    assert [(r.method, r.path) for r in linkedin.requests] == [("POST", "/rest/posts")]
 
 
 def test_a_403_for_a_page_means_linkedin_has_not_approved_the_app(

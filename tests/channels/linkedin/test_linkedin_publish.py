@@ -9,7 +9,7 @@ import pytest
 from kaiku.channels.base import ChannelError, LinkCard, OutgoingImage, OutgoingPost
 from kaiku.channels.linkedin.connector import LinkedInConnector
 from tests.channels.linkedin.conftest import PNG
-from tests.servers.linkedin_server import ORG_URN, PERSON_URN, LinkedInServer
+from tests.channels.linkedin.server import ORG_URN, PERSON_URN, LinkedInServer
 
 MakePost = Callable[..., OutgoingPost]
 MakeImage = Callable[[str], OutgoingImage]

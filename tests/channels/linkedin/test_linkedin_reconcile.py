@@ -9,7 +9,7 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, OutgoingImage, OutgoingPost
 from kaiku.channels.linkedin.connector import LinkedInConnector
-from tests.servers.linkedin_server import LinkedInServer, Reply, fixture
+from tests.channels.linkedin.server import LinkedInServer, Reply, fixture
 
 MakePost = Callable[..., OutgoingPost]
 TEXT = "Syksyn vertaisryhmät (avoin kaikille) alkavat #vertaistuki"
@@ -23,7 +23,7 @@ def test_reconcile_finds_a_post_made_before_the_answer_was_lost(
     linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost
 ) -> None:
     post = make_post(TEXT, created_at=now())
-    linkedin.script("POST /rest/posts", ["hang_after_apply"])
+    linkedin.script("POST /rest/posts", ["drop_after_apply"])
     with pytest.raises(ChannelError):
         page.publish_part(post, 0, [])
     posts_before = len(linkedin.requests_to("POST", "/rest/posts"))
@@ -43,7 +43,7 @@ def test_reconcile_finds_nothing_when_the_request_never_arrived(
     linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost
 ) -> None:
     post = make_post(TEXT, created_at=now())
-    linkedin.script("POST /rest/posts", ["hang"])
+    linkedin.script("POST /rest/posts", ["drop"])
     with pytest.raises(ChannelError):
         page.publish_part(post, 0, [])
 
@@ -115,7 +115,7 @@ def test_a_profile_that_cannot_list_its_posts_relies_on_the_duplicate_answer(
     linkedin: LinkedInServer, profile: LinkedInConnector, make_post: MakePost
 ) -> None:
     post = make_post(TEXT, created_at=now())
-    linkedin.script("POST /rest/posts", ["hang_after_apply"])
+    linkedin.script("POST /rest/posts", ["drop_after_apply"])
     with pytest.raises(ChannelError):
         profile.publish_part(post, 0, [])
 
@@ -164,7 +164,7 @@ def test_reconcile_finds_a_lost_image_post_and_a_lost_article_post(
         make_post("Linkin kanssa", link=card.url, link_card=card, created_at=now()),
     ]
     for post in posts:
-        linkedin.script("POST /rest/posts", ["hang_after_apply"])
+        linkedin.script("POST /rest/posts", ["drop_after_apply"])
         with pytest.raises(ChannelError):
             page.publish_part(post, 0, [])
 

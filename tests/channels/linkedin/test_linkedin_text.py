@@ -10,7 +10,7 @@ from kaiku.channels.base import OutgoingPost
 from kaiku.channels.linkedin.connector import LinkedInConnector
 from kaiku.channels.linkedin.models import escape_little, little_to_plain, to_little
 from kaiku.language import count
-from tests.servers.linkedin_server import LinkedInServer, render_little
+from tests.channels.linkedin.server import LinkedInServer, render_little
 
 FINNISH = (
     "Vertaistukiryhmä (avoin kaikille) alkaa ti 3.9. klo 17–19!\n"

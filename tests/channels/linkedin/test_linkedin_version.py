@@ -12,7 +12,7 @@ from kaiku.channels.base import ChannelError, Failure, OutgoingPost
 from kaiku.channels.linkedin.client import DEFAULT_VERSION, check_version
 from kaiku.channels.linkedin.connector import LinkedInConnector
 from tests.channels.linkedin.conftest import CALLBACK, make_connector
-from tests.servers.linkedin_server import LinkedInServer
+from tests.channels.linkedin.server import LinkedInServer
 
 TODAY = date(2026, 11, 25)
 

@@ -10,7 +10,7 @@ import pytest
 
 from kaiku.channels.base import Account, OutgoingImage, OutgoingPost
 from kaiku.channels.mastodon.connector import MastodonConnector
-from tests.servers.mastodon_server import MastodonServer, start_server
+from tests.channels.mastodon.server import MastodonServer, start_server
 
 # The smallest valid PNG (1x1, transparent), with a CR LF pair in it on purpose.
 PNG = bytes.fromhex(

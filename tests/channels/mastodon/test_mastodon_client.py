@@ -20,8 +20,8 @@ from kaiku.channels.mastodon.models import (
     parse_instance,
     parse_status,
 )
-from tests.servers.mastodon_api import fixture
-from tests.servers.mastodon_server import MastodonServer
+from tests.channels.mastodon.api import fixture
+from tests.channels.mastodon.server import MastodonServer
 
 
 def headers(**values: str) -> httpx.Headers:

@@ -10,7 +10,7 @@ import pytest
 from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.mastodon.client import SCOPES
 from tests.channels.mastodon.conftest import FastMastodon
-from tests.servers.mastodon_server import MastodonServer
+from tests.channels.mastodon.server import MastodonServer
 
 CALLBACK = "https://kaiku.example/channels/connect/mastodon/callback"
 

@@ -15,7 +15,7 @@ from kaiku.channels.base import (
     PublishedPart,
 )
 from tests.channels.mastodon.conftest import FastMastodon
-from tests.servers.mastodon_server import MastodonServer, Reply
+from tests.channels.mastodon.server import MastodonServer, Reply
 
 MakePost = Callable[..., OutgoingPost]
 

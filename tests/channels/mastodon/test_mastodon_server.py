@@ -22,7 +22,7 @@ def standalone(state: Path, *extra: str) -> Iterator[str]:
     process = subprocess.Popen(
         [
             sys.executable,
-            *("-m", "tests.servers.mastodon_server", "--port", "0", "--state", str(state)),
+            *("-m", "tests.channels.mastodon.server", "--port", "0", "--state", str(state)),
             *("--token", "crash-token", *extra),
         ],
         cwd=ROOT,

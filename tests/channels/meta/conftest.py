@@ -13,8 +13,8 @@ from kaiku.channels.base import Account, OutgoingImage, OutgoingPost, Redirect
 from kaiku.channels.facebook.connector import FacebookConnector
 from kaiku.channels.instagram.connector import InstagramConnector
 from kaiku.channels.threads.connector import ThreadsConnector
-from tests.servers.meta_api import IG_USER_ID, PAGE_ID, THREADS_USER_ID
-from tests.servers.meta_server import MetaServer, start_server
+from tests.channels.meta.api import IG_USER_ID, PAGE_ID, THREADS_USER_ID
+from tests.channels.meta.server import MetaServer, start_server
 
 CALLBACK = "https://kaiku.example/o/toivon-polku/channels/{platform}/callback/"
 TIMEOUT = httpx.Timeout(5.0, read=1.0)

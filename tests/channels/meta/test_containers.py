@@ -11,9 +11,9 @@ import pytest
 from kaiku.channels.base import ChannelError, Connector, Failure
 from kaiku.channels.instagram.connector import InstagramConnector
 from kaiku.channels.threads.connector import ThreadsConnector
+from tests.channels.meta.api import IG_USER_ID, THREADS_USER_ID
 from tests.channels.meta.conftest import MakeImage, MakePost
-from tests.servers.meta_api import IG_USER_ID, THREADS_USER_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 IG_PUBLISH = f"/v26.0/{IG_USER_ID}/media_publish"
 TH_PUBLISH = f"/v1.0/{THREADS_USER_ID}/threads_publish"

@@ -6,15 +6,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from kaiku.channels.base import ChannelError, Failure, Redirect
 from kaiku.channels.facebook.connector import SCOPES, FacebookConnector
+from tests.channels.meta.api import PAGE_ID, PAGE_NAME
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import PAGE_ID, PAGE_NAME
-from tests.servers.meta_server import MetaServer, Reply
+from tests.channels.meta.server import MetaServer, Reply
 
 FEED = f"/v26.0/{PAGE_ID}/feed"
+QUICK_READ_TIMEOUT = httpx.Timeout(5.0, read=0.2)
 CB = CALLBACK.format(platform="facebook")
 
 
@@ -220,7 +222,7 @@ def test_documented_error_objects_are_mapped_by_their_code(
     failure: Failure,
     code: str,
 ) -> None:
-    from tests.servers.meta_api import fixture
+    from tests.channels.meta.api import fixture
 
     meta.script(f"POST {FEED}", [Reply(400, fixture(fixture_name))])
 
@@ -245,8 +247,13 @@ def test_usage_at_100_percent_stops_the_next_post_before_it_is_sent(
 
 
 def test_read_timeout_after_the_post_is_sent_is_an_unknown_outcome(
-    meta: MetaServer, facebook: FacebookConnector, make_post: MakePost
+    meta: MetaServer,
+    facebook: FacebookConnector,
+    make_post: MakePost,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A real read timeout, made short: the post is the only request, and it never answers.
+    monkeypatch.setattr(type(facebook), "timeout", QUICK_READ_TIMEOUT)
     meta.script(f"POST {FEED}", ["hang_after_apply"])
 
     with pytest.raises(ChannelError) as caught:
@@ -254,6 +261,7 @@ def test_read_timeout_after_the_post_is_sent_is_an_unknown_outcome(
 
     assert (caught.value.failure, caught.value.code) == (Failure.UNKNOWN_OUTCOME, "timeout")
     assert len(meta.api.posts) == 1
+    assert [(r.method, r.path) for r in meta.requests] == [("POST", FEED)]
 
 
 # --- reconciling, deleting, counts -------------------------------------------------------------
@@ -263,7 +271,7 @@ def test_reconcile_finds_the_post_made_before_the_answer_was_lost(
     meta: MetaServer, facebook: FacebookConnector, make_post: MakePost
 ) -> None:
     post = make_post("Vain kerran", created_at=datetime.now(UTC))
-    meta.script(f"POST {FEED}", ["hang_after_apply"])
+    meta.script(f"POST {FEED}", ["drop_after_apply"])
     with pytest.raises(ChannelError):
         facebook.publish_part(post, 0, [])
 

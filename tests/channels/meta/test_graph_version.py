@@ -12,9 +12,9 @@ from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.facebook.connector import FacebookConnector
 from kaiku.channels.meta import graph
 from kaiku.channels.meta.graph import GRAPH_VERSION, check_graph_version
+from tests.channels.meta.api import PAGE_ID
 from tests.channels.meta.conftest import CALLBACK, TIMEOUT, MakePost, follow_dialog
-from tests.servers.meta_api import PAGE_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 CB = CALLBACK.format(platform="facebook")
 

@@ -8,9 +8,9 @@ import pytest
 
 from kaiku.channels.base import Account, ChannelError, Failure, Redirect
 from kaiku.channels.instagram.connector import SCOPES, InstagramConnector
+from tests.channels.meta.api import IG_USER_ID, PAGE_ID
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import IG_USER_ID, PAGE_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 PUBLISH = f"/v26.0/{IG_USER_ID}/media_publish"
 CB = CALLBACK.format(platform="instagram")
@@ -202,7 +202,7 @@ def test_lost_publish_answer_is_unknown_and_reconcile_finds_the_media(
     meta: MetaServer, instagram: InstagramConnector, make_post: MakePost, png: MakeImage
 ) -> None:
     post = make_post("Kerran vain", images=(png("Kuva"),), created_at=datetime.now(UTC))
-    meta.script(f"POST {PUBLISH}", ["hang_after_apply"])
+    meta.script(f"POST {PUBLISH}", ["drop_after_apply"])
 
     with pytest.raises(ChannelError) as caught:
         instagram.publish_part(post, 0, [])
@@ -216,7 +216,7 @@ def test_reconcile_finds_nothing_when_publishing_never_arrived(
     meta: MetaServer, instagram: InstagramConnector, make_post: MakePost, png: MakeImage
 ) -> None:
     post = make_post("Ei perillä", images=(png("Kuva"),), created_at=datetime.now(UTC))
-    meta.script(f"POST {PUBLISH}", ["hang"])
+    meta.script(f"POST {PUBLISH}", ["drop"])
 
     with pytest.raises(ChannelError):
         instagram.publish_part(post, 0, [])

@@ -9,9 +9,9 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure, PublishedPart, Redirect
 from kaiku.channels.threads.connector import SCOPES, ThreadsConnector
+from tests.channels.meta.api import THREADS_USER_ID
 from tests.channels.meta.conftest import CALLBACK, MakeImage, MakePost, follow_dialog
-from tests.servers.meta_api import THREADS_USER_ID
-from tests.servers.meta_server import MetaServer
+from tests.channels.meta.server import MetaServer
 
 PUBLISH = f"/v1.0/{THREADS_USER_ID}/threads_publish"
 CB = CALLBACK.format(platform="threads")
@@ -110,7 +110,7 @@ def test_used_up_quota_is_refused_as_rate_limited(
         (401, Failure.AUTH),
         (429, Failure.RATE_LIMITED),
         (500, Failure.UNKNOWN_OUTCOME),
-        ("hang_after_apply", Failure.UNKNOWN_OUTCOME),
+        ("drop_after_apply", Failure.UNKNOWN_OUTCOME),
         (400, Failure.PERMANENT),
     ],
 )
@@ -134,7 +134,7 @@ def test_reconcile_finds_a_lost_reply_under_its_parent_only(
 ) -> None:
     post = make_post("Alku", "Jatko", created_at=datetime.now(UTC))
     first = threads.publish_part(post, 0, [])
-    meta.script(f"POST {PUBLISH}", ["hang_after_apply"])
+    meta.script(f"POST {PUBLISH}", ["drop_after_apply"])
     with pytest.raises(ChannelError):
         threads.publish_part(post, 1, [first])
 

@@ -12,7 +12,7 @@ import pytest
 
 from kaiku.channels.base import Account, OutgoingImage, OutgoingPost
 from kaiku.channels.x.connector import XConnector
-from tests.servers.x_server import (
+from tests.channels.x.server import (
     CLIENT_ID,
     CLIENT_SECRET,
     USER_ID,

@@ -16,7 +16,7 @@ from kaiku.channels.x.client import SCOPES
 from kaiku.channels.x.connector import XConnector
 from kaiku.connections.guides import guide
 from tests.channels.x.conftest import FastX
-from tests.servers.x_server import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, USER_ID, XServer
+from tests.channels.x.server import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, USER_ID, XServer
 
 CALLBACK = "https://kaiku.example/o/toivon-polku/channels/x/callback/"
 

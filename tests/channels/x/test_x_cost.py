@@ -8,7 +8,7 @@ from typing import Any
 
 from kaiku.channels.base import OutgoingImage, OutgoingPost
 from tests.channels.x.conftest import FastX, make_account
-from tests.servers.x_server import XServer
+from tests.channels.x.server import XServer
 
 Make = Callable[..., OutgoingPost]
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from kaiku.channels.base import ChannelError, Failure, OutgoingPost
 from kaiku.channels.x.client import XClient
 from tests.channels.x.conftest import FastX
-from tests.servers.x_server import Reply, XServer
+from tests.channels.x.server import Reply, XServer
 
 Make = Callable[..., OutgoingPost]
+QUICK_READ_TIMEOUT = httpx.Timeout(5.0, read=0.2)
 
 
 def fail(connector: FastX, post: OutgoingPost) -> ChannelError:
@@ -76,8 +78,10 @@ def test_a_gateway_error_on_create_is_an_unknown_outcome(
 
 
 def test_a_read_timeout_after_the_post_was_sent_is_an_unknown_outcome(
-    connector: FastX, x: XServer, make_post: Make
+    connector: FastX, x: XServer, make_post: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A real read timeout, made short: the post is the only request, and it never answers.
+    monkeypatch.setattr(FastX, "timeout", QUICK_READ_TIMEOUT)
     x.script("POST /2/tweets", ["hang_after_apply"])
 
     error = fail(connector, make_post("Hei"))
@@ -85,15 +89,20 @@ def test_a_read_timeout_after_the_post_was_sent_is_an_unknown_outcome(
     assert error.failure is Failure.UNKNOWN_OUTCOME
     assert error.code == "timeout"
     assert x.texts() == ["Hei"]
+    assert [(r.method, r.path) for r in x.requests] == [("POST", "/2/tweets")]
 
 
-def test_a_timeout_while_reading_is_transient(connector: FastX, x: XServer) -> None:
+def test_a_timeout_while_reading_is_transient(
+    connector: FastX, x: XServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FastX, "timeout", QUICK_READ_TIMEOUT)  # the only request; it hangs
     x.script("GET /2/users/me", ["hang"])
 
     with pytest.raises(ChannelError) as caught:
         connector.verify()
 
     assert caught.value.failure is Failure.TRANSIENT
+    assert [(r.method, r.path) for r in x.requests] == [("GET", "/2/users/me")]
 
 
 def test_401_is_auth_after_one_refresh(connector: FastX, x: XServer, make_post: Make) -> None:

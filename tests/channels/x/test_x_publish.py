@@ -11,7 +11,7 @@ import pytest
 from kaiku.channels.base import ChannelError, Failure, OutgoingImage, OutgoingPost, PublishedPart
 from kaiku.channels.x.connector import tweet_id_from
 from tests.channels.x.conftest import FastX, make_account
-from tests.servers.x_server import XServer
+from tests.channels.x.server import XServer
 
 Make = Callable[..., OutgoingPost]
 

@@ -9,7 +9,7 @@ import pytest
 
 from kaiku.channels.base import ChannelError, OutgoingImage, OutgoingPost
 from tests.channels.x.conftest import FastX
-from tests.servers.x_server import XServer
+from tests.channels.x.server import XServer
 
 Make = Callable[..., OutgoingPost]
 

@@ -9,7 +9,7 @@ import pytest
 
 from kaiku.channels.base import ChannelError, Failure
 from tests.channels.x.conftest import FastX, make_account
-from tests.servers.x_server import XServer
+from tests.channels.x.server import XServer
 
 
 def test_a_token_about_to_expire_is_refreshed_first_and_the_rotated_pair_saved(

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from tests.servers.meta_api import IG_USER_ID, PAGE_ID, THREADS_USER_ID
-from tests.servers.meta_server import MetaServer, start_server
+from tests.channels.meta.api import IG_USER_ID, PAGE_ID, THREADS_USER_ID
+from tests.channels.meta.server import MetaServer, start_server
 
 
 class _MetaHarness:

@@ -9,6 +9,9 @@ In a test::
     assert len(server.statuses) == 1
     server.stop()
 
+The threads, the scripting and the record of requests come from tests/servers/base.py, shared
+by every local server; what is this platform's is its answers.
+
 ``script(route, responses)`` makes the next requests to ``route`` ("METHOD /path" or "/path",
 ``:id`` segments allowed) answer, in order, with:
 
@@ -22,7 +25,7 @@ In a test::
 
 Standalone (for crash tests with real worker processes)::
 
-    python -m tests.servers.mastodon_server --port 0 --state /tmp/m.json --token T
+    python -m tests.channels.mastodon.server --port 0 --state /tmp/m.json --token T
 
 prints ``READY http://127.0.0.1:PORT`` once listening, keeps its state (statuses, tokens,
 idempotency keys) in the JSON file across restarts, stops on SIGTERM/SIGINT, and takes control
@@ -38,21 +41,18 @@ requests (no auth, loopback only):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import re
 import signal
-import socket
 import sys
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.mastodon_api import (
+from tests.channels.mastodon.api import (
     ApiRequest,
     ApiResponse,
     MastodonApi,
@@ -60,9 +60,9 @@ from tests.servers.mastodon_api import (
     iso_us,
     route_pattern,
 )
+from tests.servers.base import Reply, Scripted, ScriptedHandler, ScriptedServer, with_headers
 from tests.servers.wire import multipart, read_body
 
-ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
 # Knobs of the server itself: ``latency`` (seconds a POST /api/v1/statuses takes, half before
 # the status is created and half after, so that a killed client can die on either side) and
 # ``rate_limit`` (requests per token and period).
@@ -83,18 +83,6 @@ KNOBS = frozenset(
 
 
 @dataclass
-class Reply:
-    """A scripted answer. ``body=None`` means the documented Error body for ``status``."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Scripted = int | str | Reply
-
-
-@dataclass
 class Seen:
     """One request as the server saw it (for assertions such as "reconcile never POSTs")."""
 
@@ -104,53 +92,24 @@ class Seen:
     form: dict[str, list[str]]
 
 
-class _Script:
-    def __init__(self, route: str, responses: list[Scripted]) -> None:
-        method, _, path = route.strip().rpartition(" ")
-        self.method = method.upper() or None
-        self.pattern = route_pattern(path)
-        self.queue: deque[Scripted] = deque(responses)
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            bool(self.queue)
-            and (self.method in (None, method))
-            and bool(self.pattern.fullmatch(path))
-        )
-
-
-class MastodonServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-answer (a killed worker) is expected, not an error."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
+class MastodonServer(ScriptedServer[Seen]):
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, *, state_file: Path | None = None
     ) -> None:
-        super().__init__((host, port), _Handler)
-        self.base_url = f"http://{host}:{self.server_address[1]}"
+        super().__init__(_Handler, host, port)
         self.api = MastodonApi(self.base_url, state_file=state_file)
-        self.stopping = threading.Event()
-        self.hang_seconds = 30.0  # how long "hang" holds the connection at most
+        self.lock = self.api.lock
         self.rate_limit = 300  # per token (or client address) and period, as documented
         self.latency = 0.0
         self.rate_period = 300.0
         self.rate_reset = 60.0  # seconds until reset announced by a scripted 429
-        self.requests: list[Seen] = []
         # Status creations being answered right now: in all, and per Idempotency-Key (one
         # delivery's part); the most seen at once of each.
         self.in_flight = 0
         self.in_flight_by_key: dict[str, int] = {}
         self.max_in_flight = 0
         self.max_in_flight_one_key = 0
-        self._scripts: list[_Script] = []
         self._buckets: dict[str, list[float]] = {}  # key -> [count, period end]
-        self._thread: threading.Thread | None = None
 
     # --- the test-facing API ----------------------------------------------------------------
 
@@ -161,38 +120,19 @@ class MastodonServer(ThreadingHTTPServer):
     def issue_token(self, username: str = "toivonpolku", **kw: Any) -> str:
         return self.api.issue_token(username, **kw)
 
-    def script(self, route: str, responses: list[Scripted]) -> None:
-        for item in responses:
-            if isinstance(item, str) and item not in ACTIONS:
-                raise ValueError(f"unknown scripted action {item!r}; one of {sorted(ACTIONS)}")
-        with self.api.lock:
-            self._scripts.append(_Script(route, responses))
-
-    def requests_to(self, method: str, path: str) -> list[Seen]:
-        pattern = route_pattern(path)
-        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+    def route_pattern(self, path: str) -> re.Pattern[str]:
+        return route_pattern(path)
 
     # --- used by the handler ------------------------------------------------------------------
 
-    def next_scripted(self, method: str, path: str) -> Scripted | None:
-        with self.api.lock:
-            for script in self._scripts:
-                if script.matches(method, path):
-                    return script.queue.popleft()
-        return None
+    def handle_api(self, req: ApiRequest) -> ApiResponse:
+        return self.api.handle(req)
+
+    def error_answer(self, status: int, req: ApiRequest) -> ApiResponse:
+        return ApiResponse(status, error_body(status, req.path))
+
+    def reply_body(self, status: int, req: ApiRequest) -> Any:
+        return error_body(status, req.path)
 
     def flight(self, key: str, step: int) -> None:
         with self.api.lock:
@@ -278,31 +218,15 @@ def _json_form(body: Any) -> dict[str, list[str]]:
     return form
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like a real server behind nginx
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
-    # client's delayed ACK hold each answer back by about 40 ms.
-    disable_nagle_algorithm = True
+class _Handler(ScriptedHandler):
     server: MastodonServer
     server_version = "Mastodon"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet in tests
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
     def do_PUT(self) -> None:
-        self._serve()
+        self.serve()
 
-    def _serve(self) -> None:
+    def read_request(self) -> ApiRequest | None:
         parts = urlsplit(self.path)
         raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
@@ -313,82 +237,56 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             client=self.client_address[0],
         )
-        json_body: Any = None
+        self.json_body: Any = None
         if content_type.startswith("application/x-www-form-urlencoded"):
             req.form = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
         elif content_type.startswith("multipart/form-data"):
             req.form, req.files = multipart(raw, content_type)
         elif content_type.startswith("application/json") and raw:
             try:
-                json_body = json.loads(raw)
+                self.json_body = json.loads(raw)
             except ValueError:
-                self._send(ApiResponse(400, {"error": "Invalid JSON"}), {})
-                return
-            req.form = _json_form(json_body)
+                self.send_answer(ApiResponse(400, {"error": "Invalid JSON"}))
+                return None
+            req.form = _json_form(self.json_body)
+        return req
 
+    def seen(self, req: ApiRequest) -> Seen:
+        return Seen(req.method, req.path, req.headers, req.form)
+
+    def dispatch(self, req: ApiRequest) -> None:
+        """Control requests (standalone mode) are not the API's; creating a status is counted
+        while it is being answered."""
         if req.path.startswith("/__control/"):
-            self._send(self.server.control(req, json_body), {})
+            self.send_answer(self.server.control(req, self.json_body))
             return
-        self.server.requests.append(Seen(req.method, req.path, req.headers, req.form))
         creating = req.method == "POST" and req.path == "/api/v1/statuses"
         key = req.headers.get("idempotency-key", "")
         if creating:
             self.server.flight(key, +1)
         try:
-            self._answer(req)
+            super().dispatch(req)
         finally:
             if creating:
                 self.server.flight(key, -1)
 
-    def _answer(self, req: ApiRequest) -> None:
-        scripted = self.server.next_scripted(req.method, req.path)
-        if scripted in ("hang", "drop"):
-            self._vanish(hang=scripted == "hang")
-            return
+    def answer(self, req: ApiRequest, scripted: Scripted | None) -> ApiResponse:
+        """X-RateLimit-* on every answer, a scripted one too; 429 past the limit; the
+        ``latency`` knob around creating a status."""
         bucket = f"token:{req.token}" if req.token else f"ip:{req.client}"
         exhausted = scripted == 429 or (isinstance(scripted, Reply) and scripted.status == 429)
         rate, over = self.server.rate_headers(bucket, exhausted=exhausted)
-        if isinstance(scripted, int):
-            response = ApiResponse(scripted, error_body(scripted, req.path))
-        elif isinstance(scripted, Reply):
-            body = scripted.body
-            if body is None:
-                body = error_body(scripted.status, req.path)
-            response = ApiResponse(scripted.status, body, dict(scripted.headers))
-        elif over:
-            response = ApiResponse(429, error_body(429))
-        else:
-            slow = (
-                self.server.latency > 0 and req.method == "POST" and req.path == "/api/v1/statuses"
-            )
-            if slow:
-                time.sleep(self.server.latency / 2)
-            response = self.server.api.handle(req)
-            if slow:
-                time.sleep(self.server.latency / 2)
-        if scripted in ("hang_after_apply", "drop_after_apply"):
-            self._vanish(hang=scripted == "hang_after_apply")
-            return
-        self._send(response, rate)
-
-    def _vanish(self, *, hang: bool) -> None:
-        """No answer at all: wait for the client to give up (hang) or close at once (drop)."""
-        self.close_connection = True
-        if hang:
-            self.server.stopping.wait(self.server.hang_seconds)
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, response: ApiResponse, rate: dict[str, str]) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        if response.body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        for name, value in {**rate, **response.headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        if isinstance(scripted, int | Reply):
+            return with_headers(super().answer(req, scripted), rate)
+        if over:
+            return with_headers(ApiResponse(429, error_body(429)), rate)
+        slow = self.server.latency > 0 and req.method == "POST" and req.path == "/api/v1/statuses"
+        if slow:
+            time.sleep(self.server.latency / 2)
+        response = super().answer(req, scripted)
+        if slow:
+            time.sleep(self.server.latency / 2)
+        return with_headers(response, rate)
 
 
 # --- standalone --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The Graph API (Facebook Pages, Instagram) and the Threads API behind the local Meta server:
-in-memory state and one function per endpoint. No HTTP here (tests/servers/meta_server.py).
+in-memory state and one function per endpoint. No HTTP here (tests/channels/meta/server.py).
 
 Shapes come from kaiku/channels/meta/fixtures/*.json (see its README for the sources). Paths:
 ``/{version}/...`` is graph.facebook.com, ``/{version}/dialog/oauth`` is www.facebook.com's
@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from twitter_text import extract_emojis_with_indices, extract_urls
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "meta" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "meta" / "fixtures"
 # The Graph API versions this server answers, as Meta keeps each version for about two years
 # after the next one (https://developers.facebook.com/docs/graph-api/changelog). Its own list,
 # not Kaiku's setting: a version Kaiku would send that Meta no longer serves is refused.

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers.mastodon_server import MastodonServer, start_server
+from tests.channels.mastodon.server import MastodonServer, start_server
 
 
 class MastodonHarness:
@@ -42,8 +42,7 @@ class MastodonHarness:
 
     def script_publish(self, responses: list[int | str]) -> None:
         assert self.server is not None
-        with self.server.api.lock:
-            self.server._scripts.clear()
+        self.server.clear_scripts()
         if responses:
             self.server.script("POST /api/v1/statuses", list(responses))
 

@@ -33,6 +33,9 @@ kaiku/channels/x/fixtures/ (taken from docs.x.com), and behaviour follows the do
   on every API answer; 429 with the documented body past ``rate_limit`` requests per token,
   route and 15 minutes.
 
+The threads, the scripting and the record of requests come from tests/servers/base.py, shared
+by every local server; what is this platform's is its answers.
+
 ``script(route, responses)`` makes the next requests to ``route`` ("METHOD /path", ``:id``
 segments allowed) answer, in order, with: an int (that status and the documented body; nothing
 applied; 429 comes with ``x-rate-limit-remaining: 0`` and a reset ``rate_reset`` s away; 401 as
@@ -44,32 +47,35 @@ the client gives up), ``"drop"`` (nothing applied, connection closed), ``"hang_a
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import html
 import json
 import re
 import secrets
-import socket
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from twitter_text import extract_urls_with_indices, parse_tweet
 
+from tests.servers.base import (
+    Answer,
+    Reply,
+    Scripted,
+    ScriptedHandler,
+    ScriptedServer,
+    colon_route,
+    with_headers,
+)
 from tests.servers.wire import read_body
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "x" / "fixtures"
-ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "x" / "fixtures"
 CLIENT_ID = "a2Fpa3UtdGVzdC1hcHA6MTpjaQ"
 CLIENT_SECRET = "kaiku-test-client-secret"
 PUBLIC_CLIENT_ID = "a2Fpa3UtcHVibGljOjE6Y2k"
@@ -95,21 +101,7 @@ def error_body(status: int, route: str = "") -> dict[str, Any]:
     return {"title": title, "type": "about:blank", "status": status, "detail": title}
 
 
-def route_pattern(path: str) -> re.Pattern[str]:
-    parts = [r"([^/]+)" if part.startswith(":") else re.escape(part) for part in path.split("/")]
-    return re.compile("/".join(parts))
-
-
-@dataclass
-class Reply:
-    """A scripted answer. ``body=None`` means the documented body for ``status``."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Scripted = int | str | Reply
+route_pattern = colon_route
 
 
 @dataclass
@@ -132,13 +124,6 @@ class Request:
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-@dataclass
-class Answer:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class ApiError(Exception):
     def __init__(self, status: int, body: Any = None) -> None:
         super().__init__(status)
@@ -146,33 +131,11 @@ class ApiError(Exception):
         self.body = body if body is not None else error_body(status)
 
 
-class _Script:
-    def __init__(self, route: str, responses: list[Scripted]) -> None:
-        method, _, path = route.strip().rpartition(" ")
-        self.method = method.upper() or None
-        self.pattern = route_pattern(path)
-        self.queue: deque[Scripted] = deque(responses)
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            bool(self.queue)
-            and self.method in (None, method)
-            and bool(self.pattern.fullmatch(path))
-        )
-
-
-class XServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class XServer(ScriptedServer["Request"]):
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__((host, port), _Handler)
-        self.base_url = f"http://{host}:{self.server_address[1]}"
-        self.lock = threading.RLock()
-        self.stopping = threading.Event()
+        super().__init__(_Handler, host, port)
         self.clock: Callable[[], float] = time.time
-        # Knobs tests may turn.
-        self.hang_seconds = 30.0
+        # Knobs tests may turn (and ``hang_seconds``).
         self.access_ttl = 7200
         self.rotate_refresh = True
         self.authorize_as = USERNAME
@@ -191,11 +154,8 @@ class XServer(ThreadingHTTPServer):
         self.refresh: dict[str, dict[str, Any]] = {}
         self.tweets: list[dict[str, Any]] = []  # oldest first; internal fields start with "_"
         self.media: dict[str, dict[str, Any]] = {}
-        self.requests: list[Request] = []
-        self._scripts: list[_Script] = []
         self._buckets: dict[str, list[float]] = {}
         self._next_id = int(self.clock() * 1000 - 1288834974657) << 22
-        self._thread: threading.Thread | None = None
         self.add_user(USERNAME, "Toivon Polku ry", user_id=USER_ID)
 
     # --- the test-facing API ----------------------------------------------------------------
@@ -243,51 +203,6 @@ class XServer(ThreadingHTTPServer):
         with self.lock:
             return [t for t in self.tweets if t["author_id"] == USER_ID]
 
-    def script(self, route: str, responses: list[Scripted]) -> None:
-        for item in responses:
-            if isinstance(item, str) and item not in ACTIONS:
-                raise ValueError(f"unknown scripted action {item!r}; one of {sorted(ACTIONS)}")
-        with self.lock:
-            self._scripts.append(_Script(route, responses))
-
-    def clear_scripts(self) -> None:
-        with self.lock:
-            self._scripts.clear()
-
-    def requests_to(self, method: str, path: str) -> list[Request]:
-        pattern = route_pattern(path)
-        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-answer (a timed-out read) is expected, not an error."""
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-    # --- used by the handler ------------------------------------------------------------------
-
-    def next_scripted(self, method: str, path: str) -> Scripted | None:
-        with self.lock:
-            for item in self._scripts:
-                if item.matches(method, path):
-                    return item.queue.popleft()
-        return None
-
     def rate_headers(self, key: str, *, exhausted: bool) -> tuple[dict[str, str], bool]:
         now = self.clock()
         with self.lock:
@@ -307,7 +222,13 @@ class XServer(ThreadingHTTPServer):
         }
         return headers, over
 
-    def handle(self, req: Request) -> Answer:
+    def error_answer(self, status: int, req: Request) -> Answer:
+        return Answer(status, error_body(status))
+
+    def reply_body(self, status: int, req: Request) -> Any:
+        return error_body(status)
+
+    def handle_api(self, req: Request) -> Answer:
         routes: list[tuple[str, str, Callable[..., Answer]]] = [
             ("GET", "/i/oauth2/authorize", self.authorize),
             ("POST", "/2/oauth2/token", self.token),
@@ -794,28 +715,12 @@ def _multipart(
     return form, files
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
-    # client's delayed ACK hold each answer back by about 40 ms.
-    disable_nagle_algorithm = True
+class _Handler(ScriptedHandler):
     server: XServer
     server_version = "tsa_b"  # what api.x.com calls itself
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
+    def read_request(self) -> Request | None:
         parts = urlsplit(self.path)
         raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
@@ -833,46 +738,16 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 req.json = json.loads(raw)
             except ValueError:
-                self._send(Answer(400, error_body(400)), {})
-                return
-        with self.server.lock:
-            self.server.requests.append(req)
-        scripted = self.server.next_scripted(req.method, req.path)
-        if scripted in ("hang", "drop"):
-            self._vanish(hang=scripted == "hang")
-            return
+                self.send_answer(Answer(400, error_body(400)))
+                return None
+        return req
+
+    def answer(self, req: Request, scripted: Scripted | None) -> Answer:
+        """X's rate-limit headers on every API answer, a scripted one too; 429 past the limit."""
         api = req.path.startswith("/2/") and req.path != "/2/oauth2/token"
         exhausted = scripted == 429 or (isinstance(scripted, Reply) and scripted.status == 429)
         key = f"{req.bearer or self.client_address[0]} {req.method} {req.path}"
         rate, over = self.server.rate_headers(key, exhausted=exhausted) if api else ({}, False)
-        if isinstance(scripted, int):
-            answer = Answer(scripted, error_body(scripted))
-        elif isinstance(scripted, Reply):
-            body = error_body(scripted.status) if scripted.body is None else scripted.body
-            answer = Answer(scripted.status, body, dict(scripted.headers))
-        elif over:
-            answer = Answer(429, error_body(429))
-        else:
-            answer = self.server.handle(req)
-        if scripted in ("hang_after_apply", "drop_after_apply"):
-            self._vanish(hang=scripted == "hang_after_apply")
-            return
-        self._send(answer, rate)
-
-    def _vanish(self, *, hang: bool) -> None:
-        self.close_connection = True
-        if hang:
-            self.server.stopping.wait(self.server.hang_seconds)
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, answer: Answer, rate: dict[str, str]) -> None:
-        payload = b"" if answer.body is None else json.dumps(answer.body).encode("utf-8")
-        self.send_response(answer.status)
-        if answer.body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        for name, value in {**rate, **answer.headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        if over and not isinstance(scripted, int | Reply):
+            return with_headers(Answer(429, error_body(429)), rate)
+        return with_headers(super().answer(req, scripted), rate)

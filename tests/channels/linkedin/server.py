@@ -16,6 +16,9 @@ repeated post, 403 for a page the app or member may not act for. It keeps each p
 ``commentary`` and renders it as LinkedIn shows it (``visible_text``): an unescaped reserved
 character cuts the text there, as LinkedIn silently does.
 
+The threads, the scripting and the record of requests come from tests/servers/base.py, shared
+by every local server; what is this platform's is its answers.
+
 ``script(route, responses)`` makes the next requests to ``route`` ("METHOD /path", ``*`` for one
 path segment; URNs in paths are matched decoded) answer, in order, with: an int (that status
 and its documented body, nothing applied), ``Reply(status, body, headers)``, ``"hang"`` / ``"drop"``
@@ -25,25 +28,21 @@ and its documented body, nothing applied), ``Reply(status, body, headers)``, ``"
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import secrets
-import socket
-import sys
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from tests.servers.base import Answer, ScriptedHandler, ScriptedServer
+from tests.servers.base import Reply as Reply  # the tests script Reply from here
 from tests.servers.wire import read_body
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "linkedin" / "fixtures"
-ACTIONS = frozenset({"hang", "drop", "hang_after_apply", "drop_after_apply"})
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "linkedin" / "fixtures"
 RESERVED = frozenset("|{}@[]()<>#\\*_~")
 MEMBER = "vaz8tJ1Aah"
 ORGANIZATION_ID = "2414183"
@@ -132,19 +131,7 @@ def error_body(status: int, message: str = "") -> dict[str, Any]:
 
 
 @dataclass
-class Reply:
-    """A scripted answer. ``body=None`` means the documented error body for ``status``."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+class Response(Answer):
     redirect: str = ""
 
 
@@ -159,34 +146,9 @@ class Seen:
     body: Any
 
 
-Scripted = int | str | Reply
-
-
-class _Script:
-    def __init__(self, route: str, responses: list[Scripted]) -> None:
-        method, _, path = route.strip().rpartition(" ")
-        self.method = method.upper() or None
-        self.pattern = re.compile(re.escape(path).replace(r"\*", "[^/]+"))
-        self.queue: deque[Scripted] = deque(responses)
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            bool(self.queue)
-            and self.method in (None, method)
-            and bool(self.pattern.fullmatch(path))
-        )
-
-
-class LinkedInServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class LinkedInServer(ScriptedServer[Seen]):
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__((host, port), _Handler)
-        self.base_url = f"http://{host}:{self.server_address[1]}"
-        self.lock = threading.RLock()
-        self.stopping = threading.Event()
-        self.hang_seconds = 30.0
+        super().__init__(_Handler, host, port)
         # Versions LinkedIn answers for (inclusive, YYYYMM); others get 426.
         self.oldest_version = "202512"
         self.newest_version = "202611"
@@ -219,10 +181,7 @@ class LinkedInServer(ThreadingHTTPServer):
         self.posts: list[dict[str, Any]] = []
         self.images: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, str] = {}
-        self.requests: list[Seen] = []
-        self._scripts: list[_Script] = []
         self._next_id = 7141138937766391808
-        self._thread: threading.Thread | None = None
 
     # --- the test-facing API ----------------------------------------------------------------
 
@@ -266,20 +225,9 @@ class LinkedInServer(ThreadingHTTPServer):
         with self.lock:
             self.tokens[token]["expires"] = 0.0
 
-    def script(self, route: str, responses: list[Scripted]) -> None:
-        for item in responses:
-            if isinstance(item, str) and item not in ACTIONS:
-                raise ValueError(f"unknown scripted action {item!r}; one of {sorted(ACTIONS)}")
-        with self.lock:
-            self._scripts.append(_Script(route, responses))
-
-    def clear_scripts(self) -> None:
-        with self.lock:
-            self._scripts.clear()
-
-    def requests_to(self, method: str, path: str) -> list[Seen]:
-        pattern = re.compile(re.escape(path).replace(r"\*", "[^/]+"))
-        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
+    def route_pattern(self, path: str) -> re.Pattern[str]:
+        """``*`` stands for one path segment (URNs in paths are matched decoded)."""
+        return re.compile(re.escape(path).replace(r"\*", "[^/]+"))
 
     def live_posts(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -288,30 +236,11 @@ class LinkedInServer(ThreadingHTTPServer):
     def visible_texts(self) -> list[str]:
         return [render_little(p["commentary"]) for p in self.live_posts()]
 
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+    def error_answer(self, status: int, req: Seen) -> Response:
+        return Response(status, error_body(status))
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.shutdown()
-        self.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # a client that gave up mid-answer is expected
-        super().handle_error(request, client_address)
-
-    def next_scripted(self, method: str, path: str) -> Scripted | None:
-        with self.lock:
-            for script in self._scripts:
-                if script.matches(method, path):
-                    return script.queue.popleft()
-        return None
+    def reply_body(self, status: int, req: Seen) -> Any:
+        return error_body(status)
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -667,30 +596,15 @@ def start_server() -> LinkedInServer:
 # --- the wire ----------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
-    # client's delayed ACK hold each answer back by about 40 ms.
-    disable_nagle_algorithm = True
+class _Handler(ScriptedHandler):
+    json_type = "application/json"
     server: LinkedInServer
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
     def do_PUT(self) -> None:
-        self._serve()
+        self.serve()
 
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
+    def read_request(self) -> Seen | None:
         parts = urlsplit(self.path)
         raw = read_body(self)
         content_type = self.headers.get("Content-Type", "")
@@ -699,52 +613,22 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 body = json.loads(raw)
             except ValueError:
-                self._send(Response(400, error_body(400, "Invalid JSON")))
-                return
+                self.send_answer(Response(400, error_body(400, "Invalid JSON")))
+                return None
         elif content_type.startswith("application/x-www-form-urlencoded"):
             body = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
-        req = Seen(
+        return Seen(
             method=self.command,
             path=unquote(parts.path),
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
-        with self.server.lock:
-            self.server.requests.append(req)
-        scripted = self.server.next_scripted(req.method, req.path)
-        if scripted in ("hang", "drop"):
-            self._vanish(hang=scripted == "hang")
-            return
-        if isinstance(scripted, int):
-            response = Response(scripted, error_body(scripted))
-        elif isinstance(scripted, Reply):
-            body = scripted.body if scripted.body is not None else error_body(scripted.status)
-            response = Response(scripted.status, body, dict(scripted.headers))
-        else:
-            response = self.server.handle_api(req)
-        if scripted in ("hang_after_apply", "drop_after_apply"):
-            self._vanish(hang=scripted == "hang_after_apply")
-            return
-        self._send(response)
 
-    def _vanish(self, *, hang: bool) -> None:
-        self.close_connection = True
-        if hang:
-            self.server.stopping.wait(self.server.hang_seconds)
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, response: Response) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-        self.send_response(response.status)
-        if response.redirect:
-            self.send_header("Location", response.redirect)
-        if response.body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("x-li-format", "json")
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    def answer_headers(self, answer: Response) -> Iterable[tuple[str, str]]:
+        if getattr(answer, "redirect", ""):
+            yield "Location", answer.redirect
+        if answer.body is not None:
+            yield "Content-Type", self.json_type
+        yield "x-li-format", "json"
+        yield from answer.headers.items()

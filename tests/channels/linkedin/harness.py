@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers.linkedin_server import ORG_URN, LinkedInServer, start_server
+from tests.channels.linkedin.server import ORG_URN, LinkedInServer, start_server
 
 SCOPES = ("r_organization_social", "rw_organization_admin", "w_organization_social")
 

@@ -3,7 +3,7 @@
 Shapes come from kaiku/channels/mastodon/fixtures/*.json (taken from docs.joinmastodon.org);
 behaviour follows the docs: https://docs.joinmastodon.org/methods/ (statuses, media, apps,
 oauth, accounts, timelines, instance). No HTTP here: ``MastodonApi.handle`` takes a parsed
-``ApiRequest`` and returns an ``ApiResponse``; tests/servers/mastodon_server.py does the wire.
+``ApiRequest`` and returns an ``ApiResponse``; tests/channels/mastodon/server.py does the wire.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from tests.servers.mastodon_text import count_characters, render
+from tests.channels.mastodon.text import count_characters, render
 
-FIXTURES = Path(__file__).resolve().parents[2] / "kaiku" / "channels" / "mastodon" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "kaiku" / "channels" / "mastodon" / "fixtures"
 ALL_SCOPES = "read write follow push profile"
 DEFAULT_USERNAME = "toivonpolku"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers.x_server import (
+from tests.channels.x.server import (
     CLIENT_ID,
     CLIENT_SECRET,
     USER_ID,
