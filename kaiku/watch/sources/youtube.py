@@ -7,8 +7,11 @@ with media:group descriptions and view/like counts.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
+from kaiku.channels.base import AccountFollowing
 from kaiku.watch.errors import SourceRefused
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 from kaiku.watch.sources.feed import fetch_feed_url
@@ -48,3 +51,26 @@ class YouTubeSource:
 
     def feed_url(self, url: str, identifier: str) -> str:
         return url
+
+
+class YouTubeFollowing(AccountFollowing):
+    """YouTube channels among the suggested accounts (``youtube:UC…``), followed by feed."""
+
+    platform = "youtube"
+    name = "YouTube"
+    source_kind = "youtube"
+
+    def display(self, handle: str) -> str:
+        return handle
+
+    def profile_url(self, handle: str) -> str:
+        return f"https://www.youtube.com/channel/{quote(handle)}"
+
+    def source_value(self, handle: str) -> str:
+        return FEED.format(handle)
+
+    def followed_keys(self, url: str, identifier: str, state: Mapping[str, Any]) -> list[str]:
+        return [url.rsplit("channel_id=", 1)[-1] if "channel_id=" in url else identifier]
+
+
+YOUTUBE = YouTubeFollowing()
