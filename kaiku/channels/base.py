@@ -269,7 +269,8 @@ class Connector:
     needs_credentials: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
     default_limits: ClassVar[Limits]
-    # A setup guide for admins in kaiku/channels/guides/ (Finnish), shown in the connect flow.
+    # A setup guide for admins (Finnish), shown in the connect flow: "x.md" is the guide.md of
+    # the package kaiku/channels/x/ (the Meta platforms share kaiku/channels/meta/guide.md).
     setup_guide: ClassVar[str] = ""
     # Renew credentials this long before they expire (long-lived tokens that can be renewed).
     renew_before_days: ClassVar[int] = 7
