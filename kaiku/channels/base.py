@@ -233,6 +233,7 @@ class AccountFollowing:
     name: str = ""  # the platform's own name, not translated
     source_kind: str = ""  # the watch's source kind that follows one account
     followable: bool = False  # True when Kaiku can follow through a connected account
+    case_sensitive: bool = False  # handles that differ only in case are different accounts
 
     def display(self, handle: str) -> str:
         return handle if handle.startswith("did:") else f"@{handle}"
@@ -286,6 +287,9 @@ class Connector:
     readers: ClassVar[tuple[SourceReader, ...]] = ()
     # How the watch's suggested accounts of this platform are shown and followed, or None.
     following: ClassVar[AccountFollowing | None] = None
+    # The words for the codes of ReadError that only this platform's readers raise (English
+    # msgids, gettext_noop; the watch translates them where it shows them).
+    read_error_texts: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, account: Account) -> None:
         self.account = account

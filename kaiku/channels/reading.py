@@ -10,6 +10,7 @@ lists its readers (``Connector.readers``), and ``kaiku.channels.registry.readers
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -118,6 +119,11 @@ class SourceReader(Protocol):
 
     kind: str
     platform: str
+    label: str  # English source text, translated where it is shown ("Mastodon account")
+    # What a person types for this kind, recognised when no kind is chosen: a prefix
+    # ("mastodon:") or an address (the profile page).
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         """Stored url and identifier for what a person typed. Raises ReadRefused."""

@@ -43,6 +43,14 @@ def readers() -> dict[str, SourceReader]:
     return {r.kind: r for p in available_platforms() for r in connector_class(p).readers}
 
 
+def read_error_texts() -> dict[str, str]:
+    """The platform packages' own ReadError codes and their English texts."""
+    out: dict[str, str] = {}
+    for platform in available_platforms():
+        out.update(connector_class(platform).read_error_texts)
+    return out
+
+
 def followings() -> dict[str, AccountFollowing]:
     """Every platform's way of showing and following accounts, by platform."""
     out = {}

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kaiku.channels import registry
 from kaiku.channels.reading import ReadError, ReadRefused
 
 
@@ -88,12 +89,6 @@ def _messages() -> dict[str, str]:
         "unknown_account": _("The account %(account)s was not found."),
         "api_error": _("The service answered with an error: %(detail)s"),
         "auth_required": _("The service requires signing in for this (HTTP %(status)s)."),
-        "x_plan": _(
-            "Reading from X needs a paid X API plan. X's API is pay-per-use: reading posts "
-            "costs US$%(post_read_usd)s per post (X developer documentation, 2026). Choose "
-            "the organisation's X plan in the watch settings to allow it."
-        ),
-        "x_token": _("Add the X API bearer token in the watch settings first."),
         "unsupported": _("This kind of source is not supported: %(kind)s"),
         "internal": _("An unexpected error occurred while reading the source (%(detail)s)."),
     }
@@ -101,6 +96,8 @@ def _messages() -> dict[str, str]:
 
 def render_error(code: str, params: dict[str, Any]) -> str:
     template = _messages().get(code)
+    if template is None and code in registry.read_error_texts():
+        template = _(registry.read_error_texts()[code])  # a platform package's own error
     if template is None:
         return str(params.get("detail") or code)
     try:

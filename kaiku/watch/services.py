@@ -28,7 +28,7 @@ from kaiku.channels.x.reading import plan_refusal
 from kaiku.jobs.services import enqueue
 from kaiku.organisations.models import Organisation
 from kaiku.safetext import strip_unsafe
-from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
+from kaiku.watch.discover import DiscoveredFeed, discover
 from kaiku.watch.errors import SourceRefused, WatchError, as_watch_error
 from kaiku.watch.features.digest import search_items
 from kaiku.watch.features.topics import rescore, seed_topics, topic_matches
@@ -44,7 +44,7 @@ from kaiku.watch.models import (
     Topic,
     WatchSettings,
 )
-from kaiku.watch.sources import NewSource, source_type
+from kaiku.watch.sources import NewSource, guess_kind, source_type
 
 __all__ = [
     "AddedSource",

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_noop
+
 from kaiku.channels.reading import (
     Entry,
     JsonFetcher,
@@ -143,6 +145,10 @@ def _only_new(entries: list[Entry], state: dict[str, Any]) -> tuple[list[Entry],
 
 class BlueskyAccount:
     kind = "bluesky_account"
+    label = gettext_noop("Bluesky account")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky:",)
+    patterns: tuple[re.Pattern[str], ...] = (re.compile(r"^https://bsky\.app/profile/[^/?#]+/?$"),)
     platform = "bluesky"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
@@ -169,6 +175,10 @@ class BlueskyAccount:
 
 class BlueskySearch:
     kind = "bluesky_search"
+    label = gettext_noop("Bluesky search")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky-search:",)
+    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "bluesky"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
@@ -195,6 +205,13 @@ class BlueskySearch:
 
 class BlueskyList:
     kind = "bluesky_list"
+    label = gettext_noop("Bluesky list")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky-list:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^https://bsky\.app/profile/[^/]+/lists/[a-z0-9]+/?$"),
+        re.compile(r"^at://[^/]+/app\.bsky\.graph\.list/"),
+    )
     platform = "bluesky"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from django.utils.translation import gettext_noop
+
 from kaiku.channels.reading import (
     Entry,
     NewSource,
@@ -112,6 +114,14 @@ def _statuses(ctx: ReadContext, url: str, since_id: str) -> list[Any]:
 
 class MastodonAccount:
     kind = "mastodon_account"
+    label = gettext_noop("Mastodon account")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("mastodon:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^@?[A-Za-z0-9_]{1,30}@[a-z0-9.-]+\.[a-z]{2,}$", re.I),
+        # A Mastodon-style profile address (Medium uses the same form but is a feed site).
+        re.compile(r"^https?://(?!(?:www\.)?medium\.com/)[^/]+/@[A-Za-z0-9_]{1,30}/?$"),
+    )
     platform = "mastodon"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
@@ -159,6 +169,12 @@ class MastodonAccount:
 
 class MastodonHashtag:
     kind = "mastodon_hashtag"
+    label = gettext_noop("Mastodon hashtag")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("mastodon:#",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^#[^\s@]+@[a-z0-9.-]+\.[a-z]{2,}$", re.I),
+    )
     platform = "mastodon"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:

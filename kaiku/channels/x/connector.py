@@ -160,6 +160,7 @@ class XConnector(Connector):
     replies: ClassVar[bool] = True
     readers: ClassVar[tuple[SourceReader, ...]] = (reading.XAccount(), reading.XSearch())
     following: ClassVar[AccountFollowing | None] = XFollowing()
+    read_error_texts: ClassVar[Mapping[str, str]] = reading.ERROR_TEXTS
 
     # Test hooks: the registry builds connectors with the account only, so these stay at their
     # defaults in production. Tests set them on a subclass or an instance.

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from kaiku.channels.reading import (
     Entry,
@@ -49,6 +50,17 @@ _PROFILE = re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,1
 
 def api_base() -> str:
     return str(getattr(settings, "KAIKU_WATCH_X_API_URL", API)).rstrip("/")
+
+
+# The watch's words for this package's errors (English msgids, translated where shown).
+ERROR_TEXTS = {
+    "x_plan": gettext_noop(
+        "Reading from X needs a paid X API plan. X's API is pay-per-use: reading posts "
+        "costs US$%(post_read_usd)s per post (X developer documentation, 2026). Choose "
+        "the organisation's X plan in the watch settings to allow it."
+    ),
+    "x_token": gettext_noop("Add the X API bearer token in the watch settings first."),
+}
 
 
 def plan_refusal() -> ReadRefused:
@@ -114,6 +126,12 @@ def _page(ctx: ReadContext, url: str, params: dict[str, str | int]) -> tuple[lis
 
 class XAccount:
     kind = "x_account"
+    label = gettext_noop("X account")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("x:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/[A-Za-z0-9_]{1,15}/?$"),
+    )
     platform = "x"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
@@ -154,6 +172,10 @@ class XAccount:
 
 class XSearch:
     kind = "x_search"
+    label = gettext_noop("X search")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("x-search:",)
+    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "x"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:

@@ -122,18 +122,19 @@ def suggestions(organisation: Organisation) -> list[Suggestion]:
         ).values_list("item_id", "source_id"):
             sources_of[item_id].add(source_id)
     followed = followed_accounts(organisation)
+    kinds = account_kinds()
     by_sources: dict[str, set[int]] = defaultdict(set)
     by_items: dict[str, int] = defaultdict(int)
     for item_id, accounts in rows:
         for account in accounts if isinstance(accounts, list) else []:
             if not isinstance(account, str) or ":" not in account:
                 continue
-            key = account.lower() if not account.startswith("youtube:") else account
+            kind = kinds.get(account.partition(":")[0])
+            key = account if kind is not None and kind.case_sensitive else account.lower()
             if key in followed:
                 continue
             by_sources[key] |= sources_of.get(item_id, set())
             by_items[key] += 1
-    kinds = account_kinds()
     out = []
     for account, srcs in by_sources.items():
         platform, handle = split_account(account)

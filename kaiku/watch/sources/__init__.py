@@ -13,8 +13,11 @@ touches nothing here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from django.utils.translation import gettext as _
 
 from kaiku.channels import registry
 from kaiku.channels.reading import NewSource as NewSource  # the watch's services use it
@@ -118,6 +121,9 @@ def read_body(result: PollResult) -> PollResult:
 class SourceType(Protocol):
     kind: str
     platform: str
+    label: str  # English source text, translated where it is shown
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
 
     def normalise(self, value: str) -> NewSource:
         """Stored url and identifier for what a person typed. Raises SourceRefused."""
@@ -140,6 +146,9 @@ class PlatformSource:
         self.reader = reader
         self.kind = reader.kind
         self.platform = reader.platform
+        self.label = reader.label
+        self.prefixes = reader.prefixes
+        self.patterns = reader.patterns
 
     def normalise(self, value: str) -> NewSource:
         with watch_errors():
@@ -180,3 +189,42 @@ def all_kinds() -> list[str]:
     if not _REGISTRY:
         _REGISTRY.update(_registry())
     return list(_REGISTRY)
+
+
+def guess_kind(value: str) -> str:
+    """The source kind a typed value names; "feed" for any other web address. A longer prefix
+    wins ("mastodon:#" is a hashtag, "mastodon:" an account)."""
+    value = value.strip()
+    types = [source_type(kind) for kind in all_kinds()]
+    prefixes = sorted(((p, t.kind) for t in types for p in t.prefixes), key=lambda p: -len(p[0]))
+    for prefix, kind in prefixes:
+        if value.startswith(prefix):
+            return kind
+    for found in types:
+        if any(pattern.match(value) for pattern in found.patterns):
+            return found.kind
+    return "feed"
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """Every kind of source with its name in the active language, for forms and commands."""
+    return [(kind, _(source_type(kind).label)) for kind in all_kinds()]
+
+
+def platform_names() -> dict[str, str]:
+    """Every platform the watch reads, with its name: feeds and YouTube here, the others by
+    their platform package's own name (the connector's label)."""
+    names = {"feed": _("Feeds and websites"), "youtube": "YouTube"}
+    out: dict[str, str] = {}
+    for kind in all_kinds():
+        platform = source_type(kind).platform
+        out[platform] = names.get(platform) or str(registry.connector_class(platform).label)
+    return out
+
+
+def kind_label(kind: str) -> str:
+    """The kind's name in the active language (the kind itself when no reader knows it)."""
+    if not _REGISTRY:
+        _REGISTRY.update(_registry())
+    found = _REGISTRY.get(kind)
+    return _(found.label) if found is not None else kind

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from django.utils.translation import gettext_noop
+
 from kaiku.channels.base import AccountFollowing
 from kaiku.watch.errors import SourceRefused
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
@@ -38,6 +40,13 @@ def channel_id(value: str) -> str | None:
 
 class YouTubeSource:
     kind = "youtube"
+    label = gettext_noop("YouTube channel")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("youtube:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/UC"),
+        re.compile(r"^https?://(?:www\.)?youtube\.com/feeds/videos\.xml\?"),
+    )
     platform = "youtube"
 
     def normalise(self, value: str) -> NewSource:
@@ -59,6 +68,7 @@ class YouTubeFollowing(AccountFollowing):
     platform = "youtube"
     name = "YouTube"
     source_kind = "youtube"
+    case_sensitive = True  # channel ids (UC…) are
 
     def display(self, handle: str) -> str:
         return handle
