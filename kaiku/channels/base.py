@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+from kaiku.channels.reading import SourceReader
 
 
 class Failure(enum.StrEnum):
@@ -165,6 +169,24 @@ class Redirect:
     state: dict[str, Any]
 
 
+class EntryStore(Protocol):
+    """Where a platform that lives in Kaiku's own database (the own feed) keeps its posts. The
+    app that owns those rows provides it through the registry, so the platform package imports
+    no domain app and hands it plain data."""
+
+    def add(
+        self, organisation: str, key: str, text: str, link: str, image: str, image_alt: str
+    ) -> int:
+        """Store the part under ``key`` (once: an existing key's entry is returned)."""
+        ...
+
+    def find(self, key: str) -> int | None: ...
+
+    def hide(self, entry_id: int) -> bool:
+        """Take the entry off the public pages; False when there is no such entry."""
+        ...
+
+
 @dataclass
 class Account:
     """The connector's view of a connected account. Credentials are already decrypted."""
@@ -191,6 +213,53 @@ class Account:
     # looked up by that handle (the container's status) instead of guessed by its text.
     save_pending: Callable[[str, int, str], None] = lambda _key, _index, _handle: None
     pending: Callable[[str, int], str] = lambda _key, _index: ""
+    # The own rows of a platform that lives in Kaiku's database (the own feed), or None.
+    entries: EntryStore | None = None
+
+
+class FollowRefused(Exception):
+    """Following on the platform was not possible; the message is for people (translated)."""
+
+
+class AccountFollowing:
+    """One platform's accounts as the watch's suggested accounts see them: how an account is
+    shown, opened, followed as a watch source, and followed on the platform itself.
+
+    Accounts are ``platform:handle`` strings (what the readers put in ``Entry.mentions``); the
+    methods get the handle part. Each platform's ``following.py`` subclasses this class and
+    its connector names it (``Connector.following``)."""
+
+    platform: str = ""
+    name: str = ""  # the platform's own name, not translated
+    source_kind: str = ""  # the watch's source kind that follows one account
+    followable: bool = False  # True when Kaiku can follow through a connected account
+    case_sensitive: bool = False  # handles that differ only in case are different accounts
+
+    def display(self, handle: str) -> str:
+        return handle if handle.startswith("did:") else f"@{handle}"
+
+    def profile_url(self, handle: str) -> str:
+        return ""
+
+    def source_value(self, handle: str) -> str:
+        """What ``add_source`` gets to follow the account as a watch source."""
+        return handle
+
+    def followed_keys(self, url: str, identifier: str, state: Mapping[str, Any]) -> list[str]:
+        """The handles a stored source of ``source_kind`` follows (to leave them out of the
+        suggestions): its identifier, and the DID a reader stored in its state."""
+        keys = [identifier.lower().lstrip("@")]
+        did = state.get("did")
+        if isinstance(did, str) and did:
+            keys.append(did)
+        return keys
+
+    def follow(
+        self, connector: Connector, handle: str, *, transport: httpx.BaseTransport | None = None
+    ) -> str:
+        """Follow ``handle`` with the connected account. Returns the platform's id of the
+        follow. Raises FollowRefused."""
+        raise FollowRefused(handle)
 
 
 class Connector:
@@ -201,7 +270,8 @@ class Connector:
     needs_credentials: ClassVar[bool] = True
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
     default_limits: ClassVar[Limits]
-    # A setup guide for admins in kaiku/channels/guides/ (Finnish), shown in the connect flow.
+    # A setup guide for admins (Finnish), shown in the connect flow: "x.md" is the guide.md of
+    # the package kaiku/channels/x/ (the Meta platforms share kaiku/channels/meta/guide.md).
     setup_guide: ClassVar[str] = ""
     # Renew credentials this long before they expire (long-lived tokens that can be renewed).
     renew_before_days: ClassVar[int] = 7
@@ -212,6 +282,14 @@ class Connector:
     # False (the own feed, Facebook Pages, Instagram, LinkedIn): a post with ``reply_to`` is
     # refused, never published as a post of its own by mistake.
     replies: ClassVar[bool] = False
+    # What the field watch can follow on this platform (accounts, hashtags, searches, lists):
+    # one reader per kind of source, in the platform package's reading.py.
+    readers: ClassVar[tuple[SourceReader, ...]] = ()
+    # How the watch's suggested accounts of this platform are shown and followed, or None.
+    following: ClassVar[AccountFollowing | None] = None
+    # The words for the codes of ReadError that only this platform's readers raise (English
+    # msgids, gettext_noop; the watch translates them where it shows them).
+    read_error_texts: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, account: Account) -> None:
         self.account = account

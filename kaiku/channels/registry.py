@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from kaiku.channels.base import Connector
+from kaiku.channels.base import AccountFollowing, Connector, EntryStore
+from kaiku.channels.reading import SourceReader
 
 CONNECTOR_PATHS = {
     "feed": "kaiku.channels.feed.connector:FeedConnector",
@@ -18,6 +19,16 @@ CONNECTOR_PATHS = {
 }
 
 _loaded: dict[str, type[Connector]] = {}
+_entry_stores: dict[str, EntryStore] = {}
+
+
+def provide_entry_store(platform: str, store: EntryStore) -> None:
+    """The app that owns a platform's rows in Kaiku's database gives their store (at start)."""
+    _entry_stores[platform] = store
+
+
+def entry_store(platform: str) -> EntryStore | None:
+    return _entry_stores.get(platform)
 
 
 def connector_class(platform: str) -> type[Connector]:
@@ -25,6 +36,29 @@ def connector_class(platform: str) -> type[Connector]:
         module_name, _, attr = CONNECTOR_PATHS[platform].partition(":")
         _loaded[platform] = getattr(import_module(module_name), attr)
     return _loaded[platform]
+
+
+def readers() -> dict[str, SourceReader]:
+    """Every platform's readers for the field watch, by source kind, in the registry's order."""
+    return {r.kind: r for p in available_platforms() for r in connector_class(p).readers}
+
+
+def read_error_texts() -> dict[str, str]:
+    """The platform packages' own ReadError codes and their English texts."""
+    out: dict[str, str] = {}
+    for platform in available_platforms():
+        out.update(connector_class(platform).read_error_texts)
+    return out
+
+
+def followings() -> dict[str, AccountFollowing]:
+    """Every platform's way of showing and following accounts, by platform."""
+    out = {}
+    for platform in available_platforms():
+        found = connector_class(platform).following
+        if found is not None:
+            out[platform] = found
+    return out
 
 
 def platforms() -> list[str]:

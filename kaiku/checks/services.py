@@ -11,18 +11,20 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kaiku import language
+from kaiku.channels import registry
 from kaiku.checks.models import OrganisationTerm
 from kaiku.organisations.models import Organisation
 
-CHANNEL_CHOICES = [
-    ("x", "X"),
-    ("bluesky", "Bluesky"),
-    ("mastodon", "Mastodon"),
-    ("threads", "Threads"),
-    ("instagram", "Instagram"),
-    ("linkedin", "LinkedIn"),
-    ("facebook", "Facebook"),
-]
+
+def channel_choices() -> list[tuple[str, str]]:
+    """The channels the check page measures: the counting rule (``Limits.counter``) of every
+    platform in the channel registry, named as the platform is, in the language library's
+    order. The own feed has no limit worth checking."""
+    names: dict[str, str] = {}
+    for platform in registry.available_platforms():
+        cls = registry.connector_class(platform)
+        names.setdefault(cls.default_limits.counter, str(cls.label))
+    return [(c, names[c]) for c in language.channels() if c in names]
 
 
 def _terms(org: Organisation | None, lang: str) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def run_check(
     """The language check. ``sent_texts`` (per channel, the text as the platform receives
     it, link included), ``channel_limits`` and ``url_weights`` (an account's own limits) make
     the length check measure what is sent rather than the draft alone."""
-    known = {c for c, _ in CHANNEL_CHOICES} | {"feed"}
+    known = {c for c, _ in channel_choices()} | {"feed"}
     wanted = [c for c in channels if c in known and c != "feed"]
     ui_lang = (translation.get_language() or "fi")[:2]
     lang = lang or language.detect_language(text)

@@ -41,7 +41,7 @@ def check_page(request: HttpRequest, org: Organisation) -> HttpResponse:
     context = results_context(text, services.run_check(text, org=org) if text else [])
     context.update(
         {
-            "channel_choices": services.CHANNEL_CHOICES,
+            "channel_choices": services.channel_choices(),
             "terms": OrganisationTerm.objects.filter(organisation=org),
             "term_form": TermForm(),
             "can_edit_terms": request.membership.can(Perm.EDIT_POSTS),  # type: ignore[attr-defined]

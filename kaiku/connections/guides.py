@@ -1,5 +1,8 @@
 """The platforms' setup guides (Finnish Markdown files), shown inside the connect flow.
 
+Each guide sits in its platform package as ``guide.md`` (``kaiku/channels/x/guide.md``); a
+connector names it by its package (``setup_guide = "x.md"``), which is also its address.
+
 A deliberately small Markdown reader for the subset the guides use: headings, paragraphs,
 bulleted and numbered lists, **bold**, *italic*, `code`, <autolinks> and [links](url).
 Everything is escaped first, so a guide can never inject markup.
@@ -13,7 +16,7 @@ from pathlib import Path
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-GUIDES = Path(__file__).resolve().parents[1] / "channels" / "guides"
+CHANNELS = Path(__file__).resolve().parents[1] / "channels"
 
 _INLINE = [
     (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
@@ -86,7 +89,7 @@ def render(markdown: str) -> SafeString:
 def guide(name: str) -> SafeString | None:
     if not re.fullmatch(r"[a-z]+\.md", name):
         return None
-    path = GUIDES / name
+    path = CHANNELS / name.removesuffix(".md") / "guide.md"
     if not path.is_file():
         return None
     return render(path.read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import Account, Connector
-from kaiku.channels.registry import connector_class
+from kaiku.channels.registry import connector_class, entry_store
 from kaiku.crypto import EncryptedTextField, seal
 from kaiku.organisations.models import Organisation
 
@@ -128,6 +128,7 @@ class ChannelAccount(models.Model):
                 save_credentials=save,
                 save_settings=save_settings,
                 recorded_for=recorded_for,
+                entries=entry_store(self.platform),
                 save_pending=save_pending,
                 pending=pending,
             )

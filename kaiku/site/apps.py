@@ -7,3 +7,10 @@ class SiteConfig(AppConfig):
     name = "kaiku.site"
     label = "site"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Here, not at import: the store uses the site's models, loaded only now.
+        from kaiku.channels import registry
+        from kaiku.site.entries import FeedEntries
+
+        registry.provide_entry_store("feed", FeedEntries())

@@ -8,7 +8,6 @@ head, resolved against the page (and its ``<base href>``).
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -24,44 +23,6 @@ FEED_TYPES = {
     "application/json": "JSON Feed",
     "application/rdf+xml": "RSS 1.0",
 }
-
-_PREFIXES = {
-    "mastodon:#": "mastodon_hashtag",
-    "mastodon:": "mastodon_account",
-    "bluesky-search:": "bluesky_search",
-    "bluesky-list:": "bluesky_list",
-    "bluesky:": "bluesky_account",
-    "x-search:": "x_search",
-    "x:": "x_account",
-    "youtube:": "youtube",
-}
-_PATTERNS = (
-    (re.compile(r"^https://bsky\.app/profile/[^/]+/lists/[a-z0-9]+/?$"), "bluesky_list"),
-    (re.compile(r"^at://[^/]+/app\.bsky\.graph\.list/"), "bluesky_list"),
-    (re.compile(r"^https://bsky\.app/profile/[^/?#]+/?$"), "bluesky_account"),
-    (re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/UC"), "youtube"),
-    (re.compile(r"^https?://(?:www\.)?youtube\.com/feeds/videos\.xml\?"), "youtube"),
-    (re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/[A-Za-z0-9_]{1,15}/?$"), "x_account"),
-    (re.compile(r"^@?[A-Za-z0-9_]{1,30}@[a-z0-9.-]+\.[a-z]{2,}$", re.I), "mastodon_account"),
-    # A Mastodon-style profile address (Medium uses the same form but is a feed site).
-    (
-        re.compile(r"^https?://(?!(?:www\.)?medium\.com/)[^/]+/@[A-Za-z0-9_]{1,30}/?$"),
-        "mastodon_account",
-    ),
-    (re.compile(r"^#[^\s@]+@[a-z0-9.-]+\.[a-z]{2,}$", re.I), "mastodon_hashtag"),
-)
-
-
-def guess_kind(value: str) -> str:
-    """The source kind a typed value names; "feed" for any other web address."""
-    value = value.strip()
-    for prefix, kind in _PREFIXES.items():
-        if value.startswith(prefix):
-            return kind
-    for pattern, kind in _PATTERNS:
-        if pattern.match(value):
-            return kind
-    return "feed"
 
 
 @dataclass(frozen=True, slots=True)

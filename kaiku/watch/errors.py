@@ -6,38 +6,46 @@ reader's language; ``render_error`` turns them into a sentence (English msgids, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-# A few X API figures, quoted in the refusal message (see sources/x.py for the sources).
-X_POST_READ_USD = "0.005"
+from kaiku.channels import registry
+from kaiku.channels.reading import ReadError, ReadRefused
 
 
-class WatchError(Exception):
+class WatchError(ReadError):
     """A source could not be read or added. ``code`` picks the message; ``params`` fill it."""
-
-    def __init__(
-        self,
-        code: str,
-        *,
-        retry_after: float | None = None,
-        permanent: bool = False,
-        **params: Any,
-    ) -> None:
-        self.code = code
-        self.params = {k: v for k, v in params.items() if v is not None}
-        self.retry_after = retry_after
-        self.permanent = permanent
-        super().__init__(f"{code}: {self.params}" if self.params else code)
 
     @property
     def message(self) -> str:
         return render_error(self.code, self.params)
 
 
-class SourceRefused(WatchError):
+class SourceRefused(WatchError, ReadRefused):
     """The source cannot be added at all (a plan that does not allow it, a bad address)."""
+
+
+def as_watch_error(exc: ReadError) -> WatchError:
+    """A platform reader's error as the watch stores and shows it (the same code)."""
+    if isinstance(exc, WatchError):
+        return exc
+    kind = SourceRefused if isinstance(exc, ReadRefused) else WatchError
+    return kind(exc.code, retry_after=exc.retry_after, permanent=exc.permanent, **exc.params)
+
+
+@contextmanager
+def watch_errors() -> Iterator[None]:
+    """Raise a platform reader's ``ReadError`` as the watch's own error."""
+    try:
+        yield
+    except ReadError as exc:
+        converted = as_watch_error(exc)
+        if converted is exc:
+            raise
+        raise converted from None
 
 
 def _messages() -> dict[str, str]:
@@ -81,12 +89,6 @@ def _messages() -> dict[str, str]:
         "unknown_account": _("The account %(account)s was not found."),
         "api_error": _("The service answered with an error: %(detail)s"),
         "auth_required": _("The service requires signing in for this (HTTP %(status)s)."),
-        "x_plan": _(
-            "Reading from X needs a paid X API plan. X's API is pay-per-use: reading posts "
-            "costs US$%(post_read_usd)s per post (X developer documentation, 2026). Choose "
-            "the organisation's X plan in the watch settings to allow it."
-        ),
-        "x_token": _("Add the X API bearer token in the watch settings first."),
         "unsupported": _("This kind of source is not supported: %(kind)s"),
         "internal": _("An unexpected error occurred while reading the source (%(detail)s)."),
     }
@@ -94,6 +96,8 @@ def _messages() -> dict[str, str]:
 
 def render_error(code: str, params: dict[str, Any]) -> str:
     template = _messages().get(code)
+    if template is None and code in registry.read_error_texts():
+        template = _(registry.read_error_texts()[code])  # a platform package's own error
     if template is None:
         return str(params.get("detail") or code)
     try:

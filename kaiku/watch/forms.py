@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.organisations.models import Organisation
 from kaiku.watch.features.topics import topic_slug
-from kaiku.watch.models import MIN_POLL_SECONDS, SourceKind, Topic
+from kaiku.watch.models import MIN_POLL_SECONDS, Topic
+from kaiku.watch.sources import kind_choices
 
 INTERVAL_CHOICES = (
     (900, _("every 15 minutes")),
@@ -35,7 +36,7 @@ class AddSourceForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("Recognise automatically")), *SourceKind.choices],
+        choices=lambda: [("", _("Recognise automatically")), *kind_choices()],
         help_text=_(
             "Reading X needs a paid X API plan: X charges per post read, so X sources cost "
             "money on every fetch."

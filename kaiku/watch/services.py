@@ -22,11 +22,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kaiku.channels.bluesky.reading import list_members, list_uri_from
+from kaiku.channels.reading import ReadError
+from kaiku.channels.x.reading import plan_refusal
 from kaiku.jobs.services import enqueue
 from kaiku.organisations.models import Organisation
 from kaiku.safetext import strip_unsafe
-from kaiku.watch.discover import DiscoveredFeed, discover, guess_kind
-from kaiku.watch.errors import SourceRefused, WatchError
+from kaiku.watch.discover import DiscoveredFeed, discover
+from kaiku.watch.errors import SourceRefused, WatchError, as_watch_error
 from kaiku.watch.features.digest import search_items
 from kaiku.watch.features.topics import rescore, seed_topics, topic_matches
 from kaiku.watch.fetch import Fetcher
@@ -41,9 +44,7 @@ from kaiku.watch.models import (
     Topic,
     WatchSettings,
 )
-from kaiku.watch.sources import NewSource, source_type
-from kaiku.watch.sources.bluesky import list_members, list_uri_from
-from kaiku.watch.sources.x import plan_refusal
+from kaiku.watch.sources import NewSource, guess_kind, source_type
 
 __all__ = [
     "AddedSource",
@@ -83,7 +84,7 @@ class AddedSource:
 
 def _check_allowed(organisation: Organisation, kind: str) -> None:
     if kind.startswith("x_") and not watch_settings(organisation).x_reads_allowed:
-        raise plan_refusal()
+        raise as_watch_error(plan_refusal())
 
 
 def add_source(
@@ -197,7 +198,7 @@ def import_bluesky_list(
     try:
         try:
             members = list_members(fetcher, appview, list_uri_from(value, fetcher, appview))
-        except WatchError as exc:
+        except ReadError as exc:
             raise SourceRefused(exc.code, **exc.params) from None
     finally:
         if own:

@@ -20,9 +20,9 @@ from kaiku.organisations.roles import Perm
 from kaiku.watch.errors import WatchError
 from kaiku.watch.features import debate, digest, discovery
 from kaiku.watch.forms import DigestEmailForm
-from kaiku.watch.models import Item, Source, SourceKind, Topic
+from kaiku.watch.models import Item, Source, Topic
 from kaiku.watch.services import set_item_state
-from kaiku.watch.sources import source_type
+from kaiku.watch.sources import platform_names
 
 
 def _can(request: HttpRequest, perm: Perm) -> bool:
@@ -57,14 +57,7 @@ def _filters(request: HttpRequest, org: Organisation) -> digest.Filters:
 
 
 def _platforms() -> dict[str, str]:
-    names = {
-        "feed": _("Feeds and websites"),
-        "youtube": "YouTube",
-        "mastodon": "Mastodon",
-        "bluesky": "Bluesky",
-        "x": "X",
-    }
-    return {source_type(k).platform: names.get(source_type(k).platform, k) for k in SourceKind}
+    return platform_names()
 
 
 def _language_names() -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from kaiku.watch.forms import (
     OpmlImportForm,
 )
 from kaiku.watch.models import Source
-from kaiku.watch.sources import source_type
+from kaiku.watch.sources import kind_label, source_type
 
 
 def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> d
     return {
         "sources": sources,
         # Each source with its platform, from the readers' registry (the model knows none).
-        "source_rows": [(s, source_type(s.kind).platform) for s in sources],
+        "source_rows": [(s, source_type(s.kind).platform, kind_label(s.kind)) for s in sources],
         "can_manage": can_manage,
         "add_form": forms.get("add_form") or AddSourceForm(),
         "opml_form": forms.get("opml_form") or OpmlImportForm(),

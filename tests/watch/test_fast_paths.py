@@ -13,6 +13,7 @@ from pathlib import Path
 import nh3
 import pytest
 
+from kaiku import dates
 from kaiku.watch.ingest import analysis, parse, sanitize
 from kaiku.watch.ingest.sanitize import _squash, content_hash, text_of
 
@@ -119,7 +120,7 @@ def test_scanning_gives_the_lemmas_and_flags_of_a_word_by_word_scan(
 def test_the_common_rfc_822_dates_are_read_as_the_email_module_reads_them() -> None:
     rng = random.Random(2)
     days = ["Mon, ", "Sun, ", "Xyz, ", "mon, ", ""]
-    months = [*parse._MONTHS, "mar", "MAR"]
+    months = [*dates._MONTHS, "mar", "MAR"]
     zones = ["+0000", "-0000", "+0200", "-0530", "GMT", "UT", "UTC", "EET", "Z", "+9999", "+0060"]
     read = 0
     for _ in range(20000):
@@ -127,11 +128,11 @@ def test_the_common_rfc_822_dates_are_read_as_the_email_module_reads_them() -> N
         year = rng.choice([1989, 2024, 2099, 24])
         hms = ":".join(f"{rng.randint(0, n):02d}" for n in (25, 61, 61))
         value = f"{rng.choice(days)}{day} {rng.choice(months)} {year} {hms} {rng.choice(zones)}"
-        fast = parse._rfc822_common(value)
+        fast = dates._rfc822_common(value)
         if fast is None:  # not the common form, or not a real date: the general way decides
             continue
         read += 1
-        slow = email.utils.parsedate_to_datetime(parse._TZ_RE.sub(parse._tz_offset, value))
+        slow = email.utils.parsedate_to_datetime(dates._TZ_RE.sub(dates._tz_offset, value))
         assert (fast, fast.utcoffset()) == (slow, slow.utcoffset()), value
     assert read > 3000
 

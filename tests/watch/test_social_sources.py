@@ -13,11 +13,11 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from kaiku.channels.bluesky.reading import entry_from_feed_item
+from kaiku.channels.mastodon.reading import entry_from_status
 from kaiku.watch import services
 from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
-from kaiku.watch.sources.bluesky import entry_from_feed_item
-from kaiku.watch.sources.mastodon import entry_from_status
 from tests.channels.mastodon.server import MastodonServer, start_server
 from tests.watch.server import FeedServer
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar
 from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels.base import (
+    AccountFollowing,
     AccountSetup,
     ChannelError,
     ConnectField,
@@ -33,6 +34,9 @@ from kaiku.channels.base import (
     Redirect,
 )
 from kaiku.channels.bluesky import client as bsky
+from kaiku.channels.bluesky import reading
+from kaiku.channels.bluesky.following import BlueskyFollowing
+from kaiku.channels.reading import SourceReader
 
 T = TypeVar("T")
 DEFAULT_PDS = "https://bsky.social"
@@ -113,6 +117,12 @@ class BlueskyConnector(Connector):
     platform: ClassVar[str] = "bluesky"
     label: ClassVar[str] = "Bluesky"
     replies: ClassVar[bool] = True
+    readers: ClassVar[tuple[SourceReader, ...]] = (
+        reading.BlueskyAccount(),
+        reading.BlueskySearch(),
+        reading.BlueskyList(),
+    )
+    following: ClassVar[AccountFollowing | None] = BlueskyFollowing()
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField("handle", N_("Handle"), help=N_("For example yhdistys.bsky.social")),
         ConnectField(

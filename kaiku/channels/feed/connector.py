@@ -1,22 +1,23 @@
 """The organisation's own feed: a public page with Atom and RSS, kept in Kaiku's own database.
 
 Needs no credentials, so it is the demo's channel. Publishing is idempotent by construction:
-each part is a row keyed by the delivery key and part index.
+each part is a row keyed by the delivery key and part index. The rows are the site app's; this
+package writes them through the ``EntryStore`` the registry gives (``Account.entries``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from kaiku.channels.base import (
     AccountSetup,
     ChannelError,
     Connector,
+    EntryStore,
     Failure,
     Limits,
     OutgoingPost,
@@ -44,10 +45,10 @@ class FeedConnector(Connector):
             settings={"organisation": org_slug},
         )
 
-    def _organisation(self) -> Any:
-        from kaiku.organisations.models import Organisation
-
-        return Organisation.objects.get(slug=self.account.settings["organisation"])
+    def _entries(self) -> EntryStore:
+        if self.account.entries is None:  # the site app is not installed
+            raise ChannelError(Failure.PERMANENT, "no_store", "the own feed has no store")
+        return self.account.entries
 
     def _url(self, entry_id: int) -> str:
         slug = self.account.settings["organisation"]
@@ -56,38 +57,24 @@ class FeedConnector(Connector):
     def publish_part(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart]
     ) -> PublishedPart:
-        from kaiku.site.models import FeedEntry
-
         self.reply_target(post)  # the feed has no replies: refused, never a post of its own
         image = post.images[0] if post.images and index == 0 else None
-        key = f"{post.key}-{index}"
-        try:
-            with transaction.atomic():
-                entry = FeedEntry.objects.create(
-                    organisation=self._organisation(),
-                    key=key,
-                    text=post.parts[index],
-                    link=post.link or "",
-                    image=image.name if image else "",
-                    image_alt=image.alt_text if image else "",
-                )
-        except IntegrityError:
-            entry = FeedEntry.objects.get(key=key)
-        return PublishedPart(index, str(entry.pk), self._url(entry.pk))
+        entry_id = self._entries().add(
+            organisation=self.account.settings["organisation"],
+            key=f"{post.key}-{index}",
+            text=post.parts[index],
+            link=post.link or "",
+            image=image.name if image else "",
+            image_alt=image.alt_text if image else "",
+        )
+        return PublishedPart(index, str(entry_id), self._url(entry_id))
 
     def reconcile(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None
     ) -> PublishedPart | None:
-        from kaiku.site.models import FeedEntry
-
-        entry = FeedEntry.objects.filter(key=f"{post.key}-{index}").first()
-        return PublishedPart(index, str(entry.pk), self._url(entry.pk)) if entry else None
+        entry_id = self._entries().find(f"{post.key}-{index}")
+        return PublishedPart(index, str(entry_id), self._url(entry_id)) if entry_id else None
 
     def delete(self, remote_id: str) -> None:
-        from django.utils import timezone
-
-        from kaiku.site.models import FeedEntry
-
-        updated = FeedEntry.objects.filter(pk=int(remote_id)).update(deleted_at=timezone.now())
-        if not updated:
+        if not self._entries().hide(int(remote_id)):
             raise ChannelError(Failure.PERMANENT, "not_found", remote_id)

@@ -36,6 +36,7 @@ from kaiku import http_lite
 from kaiku.channels import oauth
 from kaiku.channels.base import (
     Account,
+    AccountFollowing,
     AccountSetup,
     ChannelError,
     ConnectField,
@@ -46,11 +47,13 @@ from kaiku.channels.base import (
     PublishedPart,
     Redirect,
 )
+from kaiku.channels.mastodon import reading
 from kaiku.channels.mastodon.client import (
     MAX_PAGE,
     MastodonClient,
     normalise_instance_url,
 )
+from kaiku.channels.mastodon.following import MastodonFollowing
 from kaiku.channels.mastodon.models import (
     DEFAULT_CHARACTERS_PER_URL,
     DEFAULT_DESCRIPTION_LIMIT,
@@ -62,6 +65,7 @@ from kaiku.channels.mastodon.models import (
     Status,
     comparable_text,
 )
+from kaiku.channels.reading import SourceReader
 
 CLIENT_NAME = "Kaiku"
 CLIENT_WEBSITE = "https://kaiku.invalid"
@@ -105,6 +109,11 @@ class MastodonConnector(Connector):
     # A bearer token that never rotates, and no database access when publishing.
     parallel_publish: ClassVar[bool] = True
     replies: ClassVar[bool] = True
+    readers: ClassVar[tuple[SourceReader, ...]] = (
+        reading.MastodonAccount(),
+        reading.MastodonHashtag(),
+    )
+    following: ClassVar[AccountFollowing | None] = MastodonFollowing()
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="instance",

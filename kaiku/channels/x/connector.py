@@ -50,6 +50,7 @@ from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels import oauth
 from kaiku.channels.base import (
+    AccountFollowing,
     AccountSetup,
     ChannelError,
     ConnectField,
@@ -61,8 +62,11 @@ from kaiku.channels.base import (
     PublishedPart,
     Redirect,
 )
+from kaiku.channels.reading import SourceReader
+from kaiku.channels.x import reading
 from kaiku.channels.x import text as xtext
 from kaiku.channels.x.client import API_URL, AUTH_URL, MAX_PAGE, XClient
+from kaiku.channels.x.following import XFollowing
 from kaiku.channels.x.models import Token, Tweet
 from kaiku.language.text import url_spans
 
@@ -154,6 +158,9 @@ class XConnector(Connector):
     )
 
     replies: ClassVar[bool] = True
+    readers: ClassVar[tuple[SourceReader, ...]] = (reading.XAccount(), reading.XSearch())
+    following: ClassVar[AccountFollowing | None] = XFollowing()
+    read_error_texts: ClassVar[Mapping[str, str]] = reading.ERROR_TEXTS
 
     # Test hooks: the registry builds connectors with the account only, so these stay at their
     # defaults in production. Tests set them on a subclass or an instance.

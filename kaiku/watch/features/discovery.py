@@ -2,6 +2,10 @@
 the accounts it does not follow yet; and following them (as a watch source, or on the platform
 through a connected account).
 
+How a platform's accounts are shown and followed is the platform package's
+(``kaiku/channels/<platform>/following.py``, through the channel registry); YouTube's, which the
+watch reads through its feeds, is in ``sources/youtube.py``. Nothing here names a platform.
+
 Counted over the newest SCAN_ITEMS items that name any account, so the page costs the same
 however many items are stored.
 """
@@ -10,36 +14,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote
 
 import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kaiku import http
-from kaiku.channels.base import ChannelError
+from kaiku.channels import registry
+from kaiku.channels.base import AccountFollowing
+from kaiku.channels.base import FollowRefused as FollowRefused  # the views catch it here
 from kaiku.organisations.models import Organisation
 from kaiku.posts.models import ChannelAccount
 from kaiku.watch.models import Item, ItemSource, Source
 from kaiku.watch.services import AddedSource, add_source
+from kaiku.watch.sources.youtube import YOUTUBE
 
 SCAN_ITEMS = 5000
 PER_PLATFORM = 15
-PLATFORM_NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X", "youtube": "YouTube"}
-SOURCE_KIND = {
-    "mastodon": "mastodon_account",
-    "bluesky": "bluesky_account",
-    "x": "x_account",
-    "youtube": "youtube",
-}
-# Platforms where Kaiku can follow through a connected account.
-FOLLOWABLE = ("mastodon", "bluesky")
 
 
-class FollowRefused(Exception):
-    """Following on the platform was not possible; the message is for people."""
+def account_kinds() -> dict[str, AccountFollowing]:
+    """How each platform's accounts are shown and followed: the platform packages' (from the
+    channel registry) and YouTube's, which the watch reads through its feeds."""
+    return {**registry.followings(), YOUTUBE.platform: YOUTUBE}
 
 
 @dataclass
@@ -82,43 +78,29 @@ def split_account(account: str) -> tuple[str, str]:
 
 def display_handle(account: str) -> str:
     platform, handle = split_account(account)
-    if platform in ("mastodon", "bluesky", "x") and not handle.startswith("did:"):
-        return f"@{handle}"
-    return handle
+    kind = account_kinds().get(platform)
+    return kind.display(handle) if kind is not None else handle
 
 
 def profile_url(account: str) -> str:
     platform, handle = split_account(account)
-    if platform == "mastodon" and "@" in handle:
-        user, host = handle.split("@", 1)
-        return f"https://{host}/@{user}"
-    if platform == "bluesky":
-        return f"https://bsky.app/profile/{quote(handle)}"
-    if platform == "x":
-        return f"https://x.com/{quote(handle)}"
-    if platform == "youtube":
-        return f"https://www.youtube.com/channel/{quote(handle)}"
-    return ""
+    kind = account_kinds().get(platform)
+    return kind.profile_url(handle) if kind is not None else ""
 
 
 def followed_accounts(organisation: Organisation) -> set[str]:
     """``platform:handle`` of every account the organisation already follows as a source."""
+    by_source_kind = {k.source_kind: k for k in account_kinds().values()}
     out: set[str] = set()
     rows = Source.objects.filter(organisation=organisation).values_list(
         "kind", "url", "identifier", "state"
     )
-    for kind, url, identifier, state in rows:
-        platform = next((p for p, k in SOURCE_KIND.items() if k == kind), "")
-        if not platform:
+    for source_kind, url, identifier, state in rows:
+        kind = by_source_kind.get(source_kind)
+        if kind is None:
             continue
-        if platform == "youtube":
-            channel = url.rsplit("channel_id=", 1)[-1] if "channel_id=" in url else identifier
-            out.add(f"youtube:{channel}")
-            continue
-        out.add(f"{platform}:{identifier.lower().lstrip('@')}")
-        did = (state or {}).get("did") if isinstance(state, dict) else None
-        if isinstance(did, str) and did:
-            out.add(f"{platform}:{did}")
+        stored = state if isinstance(state, dict) else {}
+        out.update(f"{kind.platform}:{key}" for key in kind.followed_keys(url, identifier, stored))
     return out
 
 
@@ -140,13 +122,15 @@ def suggestions(organisation: Organisation) -> list[Suggestion]:
         ).values_list("item_id", "source_id"):
             sources_of[item_id].add(source_id)
     followed = followed_accounts(organisation)
+    kinds = account_kinds()
     by_sources: dict[str, set[int]] = defaultdict(set)
     by_items: dict[str, int] = defaultdict(int)
     for item_id, accounts in rows:
         for account in accounts if isinstance(accounts, list) else []:
             if not isinstance(account, str) or ":" not in account:
                 continue
-            key = account.lower() if not account.startswith("youtube:") else account
+            kind = kinds.get(account.partition(":")[0])
+            key = account if kind is not None and kind.case_sensitive else account.lower()
             if key in followed:
                 continue
             by_sources[key] |= sources_of.get(item_id, set())
@@ -154,7 +138,7 @@ def suggestions(organisation: Organisation) -> list[Suggestion]:
     out = []
     for account, srcs in by_sources.items():
         platform, handle = split_account(account)
-        if platform in SOURCE_KIND and handle:
+        if platform in kinds and handle:
             out.append(Suggestion(account, platform, handle, len(srcs), by_items[account]))
     out.sort(key=lambda s: (-s.source_count, -s.item_count, s.account))
     return out
@@ -163,8 +147,9 @@ def suggestions(organisation: Organisation) -> list[Suggestion]:
 def follow_accounts(organisation: Organisation) -> dict[str, list[ChannelAccount]]:
     """Connected accounts that can follow, by platform."""
     out: dict[str, list[ChannelAccount]] = defaultdict(list)
+    followable = [p for p, kind in account_kinds().items() if kind.followable]
     for account in ChannelAccount.objects.filter(
-        organisation=organisation, platform__in=FOLLOWABLE, status=ChannelAccount.Status.ACTIVE
+        organisation=organisation, platform__in=followable, status=ChannelAccount.Status.ACTIVE
     ):
         out[account.platform].append(account)
     return dict(out)
@@ -172,13 +157,14 @@ def follow_accounts(organisation: Organisation) -> dict[str, list[ChannelAccount
 
 def suggestions_by_platform(organisation: Organisation) -> list[PlatformGroup]:
     channels = follow_accounts(organisation)
+    kinds = account_kinds()
     groups: dict[str, PlatformGroup] = {}
     for suggestion in suggestions(organisation):
         group = groups.setdefault(
             suggestion.platform,
             PlatformGroup(
                 suggestion.platform,
-                PLATFORM_NAMES.get(suggestion.platform, suggestion.platform),
+                kinds[suggestion.platform].name,
                 channels=channels.get(suggestion.platform, []),
             ),
         )
@@ -192,14 +178,10 @@ def suggestions_by_platform(organisation: Organisation) -> list[PlatformGroup]:
 
 def _source_value(account: str) -> tuple[str, str]:
     platform, handle = split_account(account)
-    kind = SOURCE_KIND.get(platform)
+    kind = account_kinds().get(platform)
     if kind is None or not handle:
         raise FollowRefused(_("This account cannot be followed."))
-    if platform == "mastodon":
-        return kind, f"@{handle}"
-    if platform == "youtube":
-        return kind, f"https://www.youtube.com/feeds/videos.xml?channel_id={handle}"
-    return kind, handle
+    return kind.source_kind, kind.source_value(handle)
 
 
 def follow_as_source(organisation: Organisation, account: str) -> AddedSource:
@@ -220,66 +202,11 @@ def follow_on_platform(
     channel = ChannelAccount.objects.filter(
         organisation=organisation, pk=channel_id, platform=platform
     ).first()
-    if channel is None or platform not in FOLLOWABLE:
+    kind = account_kinds().get(platform)
+    if channel is None or kind is None or not kind.followable:
         raise FollowRefused(_("Choose a connected account on the same platform."))
-    if platform == "mastodon":
-        return mastodon_follow(channel, handle, transport=transport)
-    return bluesky_follow(channel, handle)
-
-
-def mastodon_follow(
-    channel: ChannelAccount, acct: str, *, transport: httpx.BaseTransport | None = None
-) -> str:
-    """Resolve the account on our instance, then follow it.
-
-    https://docs.joinmastodon.org/methods/accounts/#lookup and
-    https://docs.joinmastodon.org/methods/accounts/#follow
-    """
-    token = channel.credentials.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise FollowRefused(_("The connected account needs reconnecting."))
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    with http.client(base_url=channel.base_url.rstrip("/"), transport=transport) as client:
-        try:
-            found = client.get(
-                "/api/v1/accounts/lookup", params={"acct": acct.lstrip("@")}, headers=headers
-            )
-            if found.status_code == 404:
-                raise FollowRefused(_("The account was not found on your instance."))
-            found.raise_for_status()
-            account_id = str(found.json()["id"])
-            answer = client.post(f"/api/v1/accounts/{account_id}/follow", headers=headers)
-            answer.raise_for_status()
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
-            detail = {"detail": str(exc)[:200]}
-            raise FollowRefused(_("Following failed: %(detail)s") % detail) from exc
-    return account_id
-
-
-def bluesky_follow(channel: ChannelAccount, handle: str) -> str:
-    """Write an app.bsky.graph.follow record in the account's repository.
-
-    https://docs.bsky.app/docs/api/com-atproto-repo-create-record and
-    https://docs.bsky.app/docs/tutorials/viewing-feeds (graph.follow lexicon)
-    """
-    from kaiku.channels.bluesky import client as bsky
-
-    connector: Any = channel.connector()
-    client = connector._client()
+    connector = channel.connector()
     try:
-        did = handle if handle.startswith("did:") else client.resolve_handle(handle)
-        if not did:
-            raise FollowRefused(_("The account was not found on Bluesky."))
-        record = {
-            "$type": "app.bsky.graph.follow",
-            "subject": did,
-            "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        }
-        ref = connector._call(
-            client, lambda session: client.create_record(session, "app.bsky.graph.follow", record)
-        )
-    except (bsky.BlueskyError, ChannelError) as exc:
-        raise FollowRefused(_("Following failed: %(detail)s") % {"detail": str(exc)[:200]}) from exc
+        return kind.follow(connector, handle, transport=transport)
     finally:
-        client.close()
-    return str(ref.uri)
+        connector.close()

@@ -18,8 +18,6 @@ practically never validates.
 from __future__ import annotations
 
 import codecs
-import contextlib
-import email.utils
 import hashlib
 import html
 import html.entities
@@ -27,39 +25,17 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from kaiku.channels.reading import Entry as Entry  # the ingest's item type, shared with readers
+from kaiku.dates import parse_date as parse_date  # kept importable from here
 from kaiku.watch.errors import WatchError
 
 MAX_ENTRIES = 1000
-
-
-@dataclass(slots=True)
-class Entry:
-    """One item as a source gives it, before sanitising and analysis.
-
-    ``html`` is raw, untrusted markup (never shown before sanitising); ``text`` is plain text
-    for platforms that give text rather than HTML. ``mentions`` are ``platform:handle``.
-    """
-
-    guid: str
-    url: str = ""
-    title: str = ""
-    html: str = ""
-    text: str = ""
-    author_name: str = ""
-    author_handle: str = ""
-    published: datetime | None = None
-    engagement: dict[str, int] = field(default_factory=dict)
-    mentions: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    language: str = ""
-    global_guid: bool = False  # the guid is unique beyond this source (a URI, at://, tag:)
 
 
 @dataclass(slots=True)
@@ -133,94 +109,6 @@ def decode(content: bytes, http_charset: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return content.decode("utf-8", "kaiku-watch-cp1252")
-
-
-# --- dates -----------------------------------------------------------------------------------
-
-_TZ_NAMES = {"EET": "+0200", "EEST": "+0300", "CET": "+0100", "CEST": "+0200", "UTC": "+0000"}
-_TZ_RE = re.compile(r"\b(EEST|EET|CEST|CET|UTC)\b")
-_DOTTED_RE = re.compile(
-    r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(?:klo\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$"
-)
-_DAY_NAMES_RE = re.compile(r"^[^\d,]{2,12},\s*")
-
-
-def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
-    """RFC 822, RFC 3339 and a few odd forms seen in Finnish feeds; None when unreadable."""
-    if not value:
-        return None
-    text = " ".join(value.split())
-    parsed = _rfc822_common(text)
-    if parsed is None:
-        with contextlib.suppress(ValueError):
-            parsed = datetime.fromisoformat(text)
-    if parsed is None:
-        try:
-            parsed = email.utils.parsedate_to_datetime(_TZ_RE.sub(_tz_offset, text))
-        except (TypeError, ValueError, IndexError):
-            parsed = None
-    if parsed is None:
-        parsed = _odd_date(text)
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    if parsed.year < 1990 or parsed > now + timedelta(days=2):
-        return None
-    return parsed
-
-
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_RFC822_COMMON_RE = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (" + "|".join(_MONTH_NAMES) + r") (\d{4}) "
-    r"(\d\d):(\d\d):(\d\d) (?:([+-])(\d\d)(\d\d)|GMT|UTC|UT)"
-)
-
-
-def _rfc822_common(text: str) -> datetime | None:
-    """The usual RFC 822 form ("Tue, 05 Mar 2024 12:00:00 +0200"), read as
-    ``email.utils.parsedate_to_datetime`` reads it but without its general parser; None for
-    anything else (which then takes the general way)."""
-    match = _RFC822_COMMON_RE.fullmatch(text)
-    if match is None:
-        return None
-    day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
-    offset = 0
-    if sign is not None:
-        offset = int(tz_hours) * 3600 + int(tz_minutes) * 60
-        offset = -offset if sign == "-" else offset
-    try:
-        when = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
-        if sign == "-" and offset == 0:  # "-0000": local time of an unknown zone
-            return when
-        return when.replace(tzinfo=timezone(timedelta(seconds=offset)))
-    except ValueError:  # no such day or offset: the general way decides
-        return None
-
-
-def _tz_offset(match: re.Match[str]) -> str:
-    return _TZ_NAMES[match.group(1)]
-
-
-def _odd_date(text: str) -> datetime | None:
-    bare = _DAY_NAMES_RE.sub("", text)
-    match = _DOTTED_RE.match(bare)
-    if match:
-        day, month, year, hour, minute, second = match.groups()
-        try:
-            return datetime(
-                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
-            )
-        except ValueError:
-            return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(bare[:19], fmt)
-        except ValueError:
-            continue
-    return None
 
 
 # --- XML ---------------------------------------------------------------------------------------

@@ -1,22 +1,32 @@
-"""Source types: one module per kind of source, all with the same small interface.
+"""Source types: one per kind of source, all with the same small interface.
 
 A source type turns what a person typed (a URL, ``@user@instance``, a query) into the stored
 ``url`` + ``identifier`` (``normalise``), and reads new entries (``poll``). Polling runs in
 worker threads: it gets a ``SourceSnapshot`` (plain data, no database) and a ``PollContext``
-and returns a ``PollResult``; the caller writes the outcome. Adding a platform is one module
-plus one line in ``_REGISTRY``.
+and returns a ``PollResult``; the caller writes the outcome.
+
+Only feeds (``feed.py``, ``youtube.py``) live here. A platform's accounts, hashtags, searches
+and lists are read by its own package (``kaiku/channels/<platform>/reading.py``), which the
+channel registry lists (``kaiku.channels.registry.readers``): adding a platform to the watch
+touches nothing here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kaiku.watch.errors import SourceRefused, WatchError
+from django.utils.translation import gettext as _
+
+from kaiku.channels import registry
+from kaiku.channels.reading import NewSource as NewSource  # the watch's services use it
+from kaiku.channels.reading import SourceReader
+from kaiku.watch.errors import SourceRefused, WatchError, watch_errors
+from kaiku.watch.fetch import Fetcher, check_url
 from kaiku.watch.ingest.parse import Entry, looks_like_html, parse_feed
 
 if TYPE_CHECKING:
-    from kaiku.watch.fetch import Fetcher
     from kaiku.watch.models import Source
 
 
@@ -108,17 +118,12 @@ def read_body(result: PollResult) -> PollResult:
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class NewSource:
-    kind: str
-    url: str
-    identifier: str = ""
-    title: str = ""
-
-
 class SourceType(Protocol):
     kind: str
     platform: str
+    label: str  # English source text, translated where it is shown
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
 
     def normalise(self, value: str) -> NewSource:
         """Stored url and identifier for what a person typed. Raises SourceRefused."""
@@ -134,22 +139,37 @@ class SourceType(Protocol):
         ...
 
 
-def _registry() -> dict[str, SourceType]:
-    # Inside the function: each reader module imports this package (its interface), so the
-    # package can only load them once it is itself loaded.
-    from kaiku.watch.sources import bluesky, feed, mastodon, x, youtube
+class PlatformSource:
+    """A platform package's reader as a source type: the same kinds, the watch's errors."""
 
-    types: list[SourceType] = [
-        feed.FeedSource(),
-        youtube.YouTubeSource(),
-        mastodon.MastodonAccount(),
-        mastodon.MastodonHashtag(),
-        bluesky.BlueskyAccount(),
-        bluesky.BlueskySearch(),
-        bluesky.BlueskyList(),
-        x.XAccount(),
-        x.XSearch(),
-    ]
+    def __init__(self, reader: SourceReader) -> None:
+        self.reader = reader
+        self.kind = reader.kind
+        self.platform = reader.platform
+        self.label = reader.label
+        self.prefixes = reader.prefixes
+        self.patterns = reader.patterns
+
+    def normalise(self, value: str) -> NewSource:
+        with watch_errors():
+            return self.reader.normalise(value, check_url)
+
+    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+        with watch_errors():
+            batch = self.reader.read(source, ctx)
+        return PollResult(entries=batch.entries, state=batch.state)
+
+    def feed_url(self, url: str, identifier: str) -> str:
+        return self.reader.feed_url(url, identifier)
+
+
+def _registry() -> dict[str, SourceType]:
+    # Inside the function: the feed readers import this package (its interface), so the
+    # package can only load them once it is itself loaded.
+    from kaiku.watch.sources import feed, youtube
+
+    types: list[SourceType] = [feed.FeedSource(), youtube.YouTubeSource()]
+    types += [PlatformSource(reader) for reader in registry.readers().values()]
     return {t.kind: t for t in types}
 
 
@@ -169,3 +189,42 @@ def all_kinds() -> list[str]:
     if not _REGISTRY:
         _REGISTRY.update(_registry())
     return list(_REGISTRY)
+
+
+def guess_kind(value: str) -> str:
+    """The source kind a typed value names; "feed" for any other web address. A longer prefix
+    wins ("mastodon:#" is a hashtag, "mastodon:" an account)."""
+    value = value.strip()
+    types = [source_type(kind) for kind in all_kinds()]
+    prefixes = sorted(((p, t.kind) for t in types for p in t.prefixes), key=lambda p: -len(p[0]))
+    for prefix, kind in prefixes:
+        if value.startswith(prefix):
+            return kind
+    for found in types:
+        if any(pattern.match(value) for pattern in found.patterns):
+            return found.kind
+    return "feed"
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """Every kind of source with its name in the active language, for forms and commands."""
+    return [(kind, _(source_type(kind).label)) for kind in all_kinds()]
+
+
+def platform_names() -> dict[str, str]:
+    """Every platform the watch reads, with its name: feeds and YouTube here, the others by
+    their platform package's own name (the connector's label)."""
+    names = {"feed": _("Feeds and websites"), "youtube": "YouTube"}
+    out: dict[str, str] = {}
+    for kind in all_kinds():
+        platform = source_type(kind).platform
+        out[platform] = names.get(platform) or str(registry.connector_class(platform).label)
+    return out
+
+
+def kind_label(kind: str) -> str:
+    """The kind's name in the active language (the kind itself when no reader knows it)."""
+    if not _REGISTRY:
+        _REGISTRY.update(_registry())
+    found = _REGISTRY.get(kind)
+    return _(found.label) if found is not None else kind

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from django.utils.translation import gettext_noop
+
 from kaiku.watch.errors import SourceRefused, WatchError
 from kaiku.watch.fetch import check_url
 from kaiku.watch.sources import (
@@ -32,6 +36,10 @@ def fetch_feed_url(source: SourceSnapshot, ctx: PollContext, author_handle: str 
 
 class FeedSource:
     kind = "feed"
+    label = gettext_noop("RSS, Atom or JSON Feed")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "feed"
 
     def normalise(self, value: str) -> NewSource:

@@ -7,8 +7,13 @@ with media:group descriptions and view/like counts.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
+from django.utils.translation import gettext_noop
+
+from kaiku.channels.base import AccountFollowing
 from kaiku.watch.errors import SourceRefused
 from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
 from kaiku.watch.sources.feed import fetch_feed_url
@@ -35,6 +40,13 @@ def channel_id(value: str) -> str | None:
 
 class YouTubeSource:
     kind = "youtube"
+    label = gettext_noop("YouTube channel")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("youtube:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/UC"),
+        re.compile(r"^https?://(?:www\.)?youtube\.com/feeds/videos\.xml\?"),
+    )
     platform = "youtube"
 
     def normalise(self, value: str) -> NewSource:
@@ -48,3 +60,27 @@ class YouTubeSource:
 
     def feed_url(self, url: str, identifier: str) -> str:
         return url
+
+
+class YouTubeFollowing(AccountFollowing):
+    """YouTube channels among the suggested accounts (``youtube:UC…``), followed by feed."""
+
+    platform = "youtube"
+    name = "YouTube"
+    source_kind = "youtube"
+    case_sensitive = True  # channel ids (UC…) are
+
+    def display(self, handle: str) -> str:
+        return handle
+
+    def profile_url(self, handle: str) -> str:
+        return f"https://www.youtube.com/channel/{quote(handle)}"
+
+    def source_value(self, handle: str) -> str:
+        return FEED.format(handle)
+
+    def followed_keys(self, url: str, identifier: str, state: Mapping[str, Any]) -> list[str]:
+        return [url.rsplit("channel_id=", 1)[-1] if "channel_id=" in url else identifier]
+
+
+YOUTUBE = YouTubeFollowing()

@@ -22,7 +22,8 @@ from kaiku.watch import services
 from kaiku.watch.errors import WatchError
 from kaiku.watch.features import opml
 from kaiku.watch.ingest.pipeline import RunSummary
-from kaiku.watch.models import Source, SourceKind
+from kaiku.watch.models import Source
+from kaiku.watch.sources import all_kinds
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="follow a feed, page, account, hashtag or search")
         add.add_argument("value")
-        add.add_argument("--kind", choices=[k.value for k in SourceKind])
+        add.add_argument("--kind", choices=all_kinds())
         add.add_argument("--weight", type=float, default=1.0)
         add.add_argument("--interval", type=int, default=3600, help="seconds between polls")
         add.add_argument("--title", default="")

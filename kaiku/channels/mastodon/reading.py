@@ -1,4 +1,5 @@
-"""A Mastodon account or hashtag on any instance, through the public (no-token) API.
+"""The watch's readers of a Mastodon account or hashtag on any instance, through the public
+(no-token) API.
 
 - https://docs.joinmastodon.org/methods/accounts/#lookup (GET /api/v1/accounts/lookup)
 - https://docs.joinmastodon.org/methods/accounts/#statuses (GET /api/v1/accounts/:id/statuses)
@@ -18,10 +19,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from kaiku.watch.errors import SourceRefused, WatchError
-from kaiku.watch.fetch import check_url
-from kaiku.watch.ingest.parse import Entry, parse_date
-from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
+from django.utils.translation import gettext_noop
+
+from kaiku.channels.reading import (
+    Entry,
+    NewSource,
+    ReadBatch,
+    ReadContext,
+    ReadError,
+    ReadRefused,
+    StoredSource,
+    UrlCheck,
+    as_count,
+    as_dict,
+    as_str,
+)
+from kaiku.dates import parse_date
 
 PAGE = 40
 _ACCT = re.compile(r"^@?([A-Za-z0-9_]{1,30})@([a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)$", re.IGNORECASE)
@@ -37,85 +50,81 @@ class StatusAccount:
     url: str
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
-
-
 def _account(raw: Any, host: str) -> StatusAccount:
-    data = _dict(raw)
-    acct = _str(data.get("acct"))
+    data = as_dict(raw)
+    acct = as_str(data.get("acct"))
     if acct and "@" not in acct:
         acct = f"{acct}@{host}"
-    return StatusAccount(acct.lower(), _str(data.get("display_name")), _str(data.get("url")))
+    return StatusAccount(acct.lower(), as_str(data.get("display_name")), as_str(data.get("url")))
 
 
 def entry_from_status(raw: Any, host: str) -> Entry | None:
     """A Status (or the status it boosts) as an Entry; None for anything malformed."""
-    data = _dict(raw)
+    data = as_dict(raw)
     booster: StatusAccount | None = None
     if isinstance(data.get("reblog"), dict):
         booster = _account(data.get("account"), host)
         data = data["reblog"]
-    uri = _str(data.get("uri"))
+    uri = as_str(data.get("uri"))
     if not uri:
         return None
     author = _account(data.get("account"), host)
     mentions = [f"mastodon:{_account(m, host).acct}" for m in data.get("mentions") or []]
     if booster is not None:
         mentions.append(f"mastodon:{author.acct}")
-    content = _str(data.get("content"))
-    warning = _str(data.get("spoiler_text"))
+    content = as_str(data.get("content"))
+    warning = as_str(data.get("spoiler_text"))
     if warning:
         content = f"<p>{html.escape(warning)}</p>{content}"
     return Entry(
         guid=uri,
-        url=_str(data.get("url")) or uri,
+        url=as_str(data.get("url")) or uri,
         html=content,
         author_name=author.display_name,
         author_handle=f"@{author.acct}" if author.acct else "",
-        published=parse_date(_str(data.get("created_at"))),
+        published=parse_date(as_str(data.get("created_at"))),
         engagement={
-            "likes": _int(data.get("favourites_count")),
-            "reposts": _int(data.get("reblogs_count")),
-            "replies": _int(data.get("replies_count")),
+            "likes": as_count(data.get("favourites_count")),
+            "reposts": as_count(data.get("reblogs_count")),
+            "replies": as_count(data.get("replies_count")),
         },
         mentions=[m for m in dict.fromkeys(mentions) if m != "mastodon:"],
-        language=_str(data.get("language")),
+        language=as_str(data.get("language")),
         global_guid=True,
     )
 
 
 def _newest_id(statuses: list[Any], current: str) -> str:
-    ids = [_str(_dict(s).get("id")) for s in statuses]
+    ids = [as_str(as_dict(s).get("id")) for s in statuses]
     numeric = [int(i) for i in ids if i.isdigit()]
     if current.isdigit():
         numeric.append(int(current))
     return str(max(numeric)) if numeric else current
 
 
-def _statuses(ctx: PollContext, url: str, since_id: str) -> list[Any]:
+def _statuses(ctx: ReadContext, url: str, since_id: str) -> list[Any]:
     params: dict[str, str | int] = {"limit": PAGE}
     if since_id:
         params["since_id"] = since_id
     data = ctx.fetcher.get_json(url, params=params)
     if not isinstance(data, list):
-        raise WatchError("malformed", format="Mastodon API", detail="expected a list of statuses")
+        raise ReadError("malformed", format="Mastodon API", detail="expected a list of statuses")
     return data
 
 
 class MastodonAccount:
     kind = "mastodon_account"
+    label = gettext_noop("Mastodon account")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("mastodon:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^@?[A-Za-z0-9_]{1,30}@[a-z0-9.-]+\.[a-z]{2,}$", re.I),
+        # A Mastodon-style profile address (Medium uses the same form but is a feed site).
+        re.compile(r"^https?://(?!(?:www\.)?medium\.com/)[^/]+/@[A-Za-z0-9_]{1,30}/?$"),
+    )
     platform = "mastodon"
 
-    def normalise(self, value: str) -> NewSource:
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         value = value.strip().removeprefix("mastodon:")
         match = _PROFILE.match(value)
         if match:
@@ -123,36 +132,36 @@ class MastodonAccount:
         else:
             acct = _ACCT.match(value)
             if acct is None:
-                raise SourceRefused("bad_url", url=value[:200], permanent=True)
+                raise ReadRefused("bad_url", url=value[:200], permanent=True)
             user, base = acct.group(1), f"https://{acct.group(2).lower()}"
         check_url(base)
         host = urlsplit(base).netloc.lower()
         return NewSource(self.kind, f"{base}/@{user}", identifier=f"{user}@{host}")
 
-    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+    def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         base = _base(source.url)
         host = urlsplit(base).netloc.lower()
         state = dict(source.state)
-        account_id = _str(state.get("account_id"))
+        account_id = as_str(state.get("account_id"))
         if not account_id:
             user = source.identifier.split("@")[0]
             try:
                 found = ctx.fetcher.get_json(
                     f"{base}/api/v1/accounts/lookup", params={"acct": user}
                 )
-            except WatchError as exc:
+            except ReadError as exc:
                 if exc.code == "not_found":
-                    raise WatchError("unknown_account", account=f"@{source.identifier}") from None
+                    raise ReadError("unknown_account", account=f"@{source.identifier}") from None
                 raise
-            account_id = _str(_dict(found).get("id"))
+            account_id = as_str(as_dict(found).get("id"))
             if not account_id:
-                raise WatchError("unknown_account", account=f"@{source.identifier}")
+                raise ReadError("unknown_account", account=f"@{source.identifier}")
             state["account_id"] = account_id
         url = f"{base}/api/v1/accounts/{quote(account_id, safe='')}/statuses"
-        statuses = _statuses(ctx, url, _str(state.get("since_id")))
+        statuses = _statuses(ctx, url, as_str(state.get("since_id")))
         entries = [e for e in (entry_from_status(s, host) for s in statuses) if e is not None]
-        state["since_id"] = _newest_id(statuses, _str(state.get("since_id")))
-        return PollResult(entries=entries, state=state)
+        state["since_id"] = _newest_id(statuses, as_str(state.get("since_id")))
+        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}.rss"  # Mastodon publishes public posts of an account as RSS
@@ -160,9 +169,15 @@ class MastodonAccount:
 
 class MastodonHashtag:
     kind = "mastodon_hashtag"
+    label = gettext_noop("Mastodon hashtag")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("mastodon:#",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^#[^\s@]+@[a-z0-9.-]+\.[a-z]{2,}$", re.I),
+    )
     platform = "mastodon"
 
-    def normalise(self, value: str) -> NewSource:
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         value = value.strip().removeprefix("mastodon:")
         match = _TAG_URL.match(value)
         if match:
@@ -170,21 +185,21 @@ class MastodonHashtag:
         else:
             found = _TAG.match(value)
             if found is None:
-                raise SourceRefused("bad_url", url=value[:200], permanent=True)
+                raise ReadRefused("bad_url", url=value[:200], permanent=True)
             tag, base = found.group(1), f"https://{found.group(2).lower()}"
         check_url(base)
         tag = tag.lstrip("#")
         return NewSource(self.kind, f"{base}/tags/{tag.lower()}", identifier=tag.lower())
 
-    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+    def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         base = _base(source.url)
         host = urlsplit(base).netloc.lower()
         state = dict(source.state)
         url = f"{base}/api/v1/timelines/tag/{quote(source.identifier, safe='')}"
-        statuses = _statuses(ctx, url, _str(state.get("since_id")))
+        statuses = _statuses(ctx, url, as_str(state.get("since_id")))
         entries = [e for e in (entry_from_status(s, host) for s in statuses) if e is not None]
-        state["since_id"] = _newest_id(statuses, _str(state.get("since_id")))
-        return PollResult(entries=entries, state=state)
+        state["since_id"] = _newest_id(statuses, as_str(state.get("since_id")))
+        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}.rss"

@@ -1,4 +1,5 @@
-"""Bluesky accounts, searches and lists through a public AppView (no sign-in).
+"""The watch's readers of Bluesky accounts, searches and lists, through a public AppView (no
+sign-in).
 
 - https://docs.bsky.app/docs/api/app-bsky-feed-get-author-feed
 - https://docs.bsky.app/docs/api/app-bsky-feed-search-posts
@@ -20,10 +21,23 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from kaiku.watch.errors import SourceRefused, WatchError
-from kaiku.watch.fetch import Fetcher
-from kaiku.watch.ingest.parse import Entry, parse_date
-from kaiku.watch.sources import NewSource, PollContext, PollResult, SourceSnapshot
+from django.utils.translation import gettext_noop
+
+from kaiku.channels.reading import (
+    Entry,
+    JsonFetcher,
+    NewSource,
+    ReadBatch,
+    ReadContext,
+    ReadError,
+    ReadRefused,
+    StoredSource,
+    UrlCheck,
+    as_count,
+    as_dict,
+    as_str,
+)
+from kaiku.dates import parse_date
 
 PAGE = 50
 WEB = "https://bsky.app"
@@ -33,18 +47,6 @@ _PROFILE = re.compile(r"^https://bsky\.app/profile/([^/?#]+)/?$")
 _LIST_URL = re.compile(r"^https://bsky\.app/profile/([^/?#]+)/lists/([a-z0-9]+)/?$")
 _PACK_URL = re.compile(r"^https://bsky\.app/starter-pack/([^/?#]+)/([a-z0-9]+)/?$")
 _AT_URI = re.compile(r"^at://([^/]+)/(app\.bsky\.graph\.(?:list|starterpack))/([a-z0-9]+)$")
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
 
 
 def actor(value: str) -> str | None:
@@ -68,11 +70,11 @@ def _text_html(text: str, facets: Any) -> tuple[str, list[str], list[str]]:
     links: list[str] = []
     mentions: list[str] = []
     for facet in facets if isinstance(facets, list) else []:
-        for feature in _dict(facet).get("features") or []:
-            kind = _str(_dict(feature).get("$type"))
-            if kind.endswith("#link") and _str(feature.get("uri")):
+        for feature in as_dict(facet).get("features") or []:
+            kind = as_str(as_dict(feature).get("$type"))
+            if kind.endswith("#link") and as_str(feature.get("uri")):
                 links.append(feature["uri"])
-            elif kind.endswith("#mention") and _str(feature.get("did")):
+            elif kind.endswith("#mention") and as_str(feature.get("did")):
                 mentions.append(f"bluesky:{feature['did']}")
     body = html.escape(text).replace("\n", "<br>")
     return body, links, mentions
@@ -80,59 +82,59 @@ def _text_html(text: str, facets: Any) -> tuple[str, list[str], list[str]]:
 
 def entry_from_feed_item(raw: Any) -> Entry | None:
     """A FeedViewPost (``{post, reason}``) or a bare PostView as an Entry."""
-    item = _dict(raw)
-    post = _dict(item.get("post")) if "post" in item else item
-    uri = _str(post.get("uri"))
+    item = as_dict(raw)
+    post = as_dict(item.get("post")) if "post" in item else item
+    uri = as_str(post.get("uri"))
     if not uri.startswith("at://"):
         return None
-    author = _dict(post.get("author"))
-    handle = _str(author.get("handle"))
-    record = _dict(post.get("record"))
-    body, links, mentions = _text_html(_str(record.get("text")), record.get("facets"))
-    external = _dict(_dict(_dict(post.get("embed")).get("external")))
-    if _str(external.get("uri")).startswith(("https://", "http://")):
-        title = html.escape(_str(external.get("title")) or external["uri"])
+    author = as_dict(post.get("author"))
+    handle = as_str(author.get("handle"))
+    record = as_dict(post.get("record"))
+    body, links, mentions = _text_html(as_str(record.get("text")), record.get("facets"))
+    external = as_dict(as_dict(as_dict(post.get("embed")).get("external")))
+    if as_str(external.get("uri")).startswith(("https://", "http://")):
+        title = html.escape(as_str(external.get("title")) or external["uri"])
         body += f'<p><a href="{html.escape(external["uri"])}">{title}</a></p>'
         links.append(external["uri"])
-    reason = _dict(item.get("reason"))
-    if _str(reason.get("$type")).endswith("#reasonRepost") and handle:
+    reason = as_dict(item.get("reason"))
+    if as_str(reason.get("$type")).endswith("#reasonRepost") and handle:
         mentions.append(f"bluesky:{handle}")
     langs = record.get("langs")
     return Entry(
         guid=uri,
         url=post_url(uri, handle),
         html=body,
-        author_name=_str(author.get("displayName")),
-        author_handle=f"@{handle}" if handle else _str(author.get("did")),
-        published=parse_date(_str(record.get("createdAt")) or _str(post.get("indexedAt"))),
+        author_name=as_str(author.get("displayName")),
+        author_handle=f"@{handle}" if handle else as_str(author.get("did")),
+        published=parse_date(as_str(record.get("createdAt")) or as_str(post.get("indexedAt"))),
         engagement={
-            "likes": _int(post.get("likeCount")),
-            "reposts": _int(post.get("repostCount")) + _int(post.get("quoteCount")),
-            "replies": _int(post.get("replyCount")),
+            "likes": as_count(post.get("likeCount")),
+            "reposts": as_count(post.get("repostCount")) + as_count(post.get("quoteCount")),
+            "replies": as_count(post.get("replyCount")),
         },
         mentions=list(dict.fromkeys(mentions)),
         links=links,
-        language=_str(langs[0]) if isinstance(langs, list) and langs else "",
+        language=as_str(langs[0]) if isinstance(langs, list) and langs else "",
         global_guid=True,
     )
 
 
-def _xrpc(ctx_fetcher: Fetcher, base: str, method: str, **params: str | int) -> dict[str, Any]:
+def _xrpc(ctx_fetcher: JsonFetcher, base: str, method: str, **params: str | int) -> dict[str, Any]:
     data = ctx_fetcher.get_json(f"{base.rstrip('/')}/xrpc/{method}", params=params)
     if not isinstance(data, dict):
-        raise WatchError("malformed", format="Bluesky API", detail=f"{method} did not answer JSON")
+        raise ReadError("malformed", format="Bluesky API", detail=f"{method} did not answer JSON")
     return data
 
 
 def _entries(items: Any) -> list[Entry]:
     if not isinstance(items, list):
-        raise WatchError("malformed", format="Bluesky API", detail="expected a list of posts")
+        raise ReadError("malformed", format="Bluesky API", detail="expected a list of posts")
     return [e for e in (entry_from_feed_item(i) for i in items) if e is not None]
 
 
 def _only_new(entries: list[Entry], state: dict[str, Any]) -> tuple[list[Entry], dict[str, Any]]:
     """Bluesky feeds have no since-cursor; keep the newest time seen and skip older posts."""
-    seen = parse_date(_str(state.get("newest")))
+    seen = parse_date(as_str(state.get("newest")))
     fresh = [e for e in entries if seen is None or e.published is None or e.published >= seen]
     times = [e.published for e in entries if e.published is not None]
     if times:
@@ -143,15 +145,19 @@ def _only_new(entries: list[Entry], state: dict[str, Any]) -> tuple[list[Entry],
 
 class BlueskyAccount:
     kind = "bluesky_account"
+    label = gettext_noop("Bluesky account")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky:",)
+    patterns: tuple[re.Pattern[str], ...] = (re.compile(r"^https://bsky\.app/profile/[^/?#]+/?$"),)
     platform = "bluesky"
 
-    def normalise(self, value: str) -> NewSource:
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         found = actor(value)
         if found is None:
-            raise SourceRefused("bad_url", url=value[:200], permanent=True)
+            raise ReadRefused("bad_url", url=value[:200], permanent=True)
         return NewSource(self.kind, f"{WEB}/profile/{found}", identifier=found)
 
-    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+    def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         data = _xrpc(
             ctx.fetcher,
             ctx.bluesky_appview_url,
@@ -161,7 +167,7 @@ class BlueskyAccount:
             filter="posts_no_replies",
         )
         entries, state = _only_new(_entries(data.get("feed")), dict(source.state))
-        return PollResult(entries=entries, state=state)
+        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}/rss"  # bsky.app serves an account's posts as RSS
@@ -169,15 +175,19 @@ class BlueskyAccount:
 
 class BlueskySearch:
     kind = "bluesky_search"
+    label = gettext_noop("Bluesky search")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky-search:",)
+    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "bluesky"
 
-    def normalise(self, value: str) -> NewSource:
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         query = value.strip().removeprefix("bluesky-search:").strip()
         if not query or len(query) > 300:
-            raise SourceRefused("bad_url", url=value[:200], permanent=True)
+            raise ReadRefused("bad_url", url=value[:200], permanent=True)
         return NewSource(self.kind, f"{WEB}/search?{urlencode({'q': query})}", identifier=query)
 
-    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+    def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         data = _xrpc(
             ctx.fetcher,
             ctx.bluesky_appview_url,
@@ -187,7 +197,7 @@ class BlueskySearch:
             sort="latest",
         )
         entries, state = _only_new(_entries(data.get("posts")), dict(source.state))
-        return PollResult(entries=entries, state=state)
+        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return ""
@@ -195,9 +205,16 @@ class BlueskySearch:
 
 class BlueskyList:
     kind = "bluesky_list"
+    label = gettext_noop("Bluesky list")
+    # What add_source recognises as this kind when no kind is chosen.
+    prefixes: tuple[str, ...] = ("bluesky-list:",)
+    patterns: tuple[re.Pattern[str], ...] = (
+        re.compile(r"^https://bsky\.app/profile/[^/]+/lists/[a-z0-9]+/?$"),
+        re.compile(r"^at://[^/]+/app\.bsky\.graph\.list/"),
+    )
     platform = "bluesky"
 
-    def normalise(self, value: str) -> NewSource:
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         value = value.strip().removeprefix("bluesky-list:")
         match = _LIST_URL.match(value)
         if match:
@@ -205,18 +222,18 @@ class BlueskyList:
         else:
             at = _AT_URI.match(value)
             if at is None or at.group(2) != "app.bsky.graph.list":
-                raise SourceRefused("bad_url", url=value[:200], permanent=True)
+                raise ReadRefused("bad_url", url=value[:200], permanent=True)
             owner, rkey = at.group(1), at.group(3)
         uri = f"at://{owner}/app.bsky.graph.list/{rkey}"
         return NewSource(self.kind, f"{WEB}/profile/{owner}/lists/{rkey}", identifier=uri)
 
-    def poll(self, source: SourceSnapshot, ctx: PollContext) -> PollResult:
+    def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         uri = resolve_at_uri(ctx.fetcher, ctx.bluesky_appview_url, source.identifier)
         data = _xrpc(
             ctx.fetcher, ctx.bluesky_appview_url, "app.bsky.feed.getListFeed", list=uri, limit=PAGE
         )
         entries, state = _only_new(_entries(data.get("feed")), dict(source.state))
-        return PollResult(entries=entries, state=state)
+        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return ""
@@ -232,19 +249,19 @@ class Member:
     display_name: str
 
 
-def resolve_at_uri(fetcher: Fetcher, appview: str, uri: str) -> str:
+def resolve_at_uri(fetcher: JsonFetcher, appview: str, uri: str) -> str:
     """``at://handle/...`` with the handle replaced by its DID (AppViews want DIDs)."""
     owner = uri.removeprefix("at://").split("/")[0]
     if owner.startswith("did:"):
         return uri
     data = _xrpc(fetcher, appview, "com.atproto.identity.resolveHandle", handle=owner)
-    did = _str(data.get("did"))
+    did = as_str(data.get("did"))
     if not did:
-        raise WatchError("unknown_account", account=f"@{owner}")
+        raise ReadError("unknown_account", account=f"@{owner}")
     return uri.replace(f"at://{owner}/", f"at://{did}/", 1)
 
 
-def list_uri_from(value: str, fetcher: Fetcher, appview: str) -> str:
+def list_uri_from(value: str, fetcher: JsonFetcher, appview: str) -> str:
     """The list behind a list URL/URI or a starter pack URL/URI."""
     value = value.strip()
     pack = _PACK_URL.match(value)
@@ -255,18 +272,20 @@ def list_uri_from(value: str, fetcher: Fetcher, appview: str) -> str:
         value = f"at://{listed.group(1)}/app.bsky.graph.list/{listed.group(2)}"
     at = _AT_URI.match(value)
     if at is None:
-        raise SourceRefused("bad_url", url=value[:200], permanent=True)
+        raise ReadRefused("bad_url", url=value[:200], permanent=True)
     uri = resolve_at_uri(fetcher, appview, value)
     if at.group(2) == "app.bsky.graph.list":
         return uri
     data = _xrpc(fetcher, appview, "app.bsky.graph.getStarterPack", starterPack=uri)
-    list_uri = _str(_dict(_dict(data.get("starterPack")).get("list")).get("uri"))
+    list_uri = as_str(as_dict(as_dict(data.get("starterPack")).get("list")).get("uri"))
     if not list_uri:
-        raise WatchError("api_error", detail="the starter pack has no list")
+        raise ReadError("api_error", detail="the starter pack has no list")
     return list_uri
 
 
-def list_members(fetcher: Fetcher, appview: str, list_uri: str, limit: int = 1000) -> list[Member]:
+def list_members(
+    fetcher: JsonFetcher, appview: str, list_uri: str, limit: int = 1000
+) -> list[Member]:
     members: list[Member] = []
     cursor = ""
     while len(members) < limit:
@@ -275,13 +294,13 @@ def list_members(fetcher: Fetcher, appview: str, list_uri: str, limit: int = 100
             params["cursor"] = cursor
         data = _xrpc(fetcher, appview, "app.bsky.graph.getList", **params)
         for item in data.get("items") or []:
-            subject = _dict(_dict(item).get("subject"))
-            did = _str(subject.get("did"))
+            subject = as_dict(as_dict(item).get("subject"))
+            did = as_str(subject.get("did"))
             if did:
                 members.append(
-                    Member(did, _str(subject.get("handle")), _str(subject.get("displayName")))
+                    Member(did, as_str(subject.get("handle")), as_str(subject.get("displayName")))
                 )
-        cursor = _str(data.get("cursor"))
+        cursor = as_str(data.get("cursor"))
         if not cursor or not data.get("items"):
             break
     return members[:limit]
