@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from django.conf import settings
 
 from kaiku import __version__, redact
 
@@ -58,8 +59,6 @@ class BlockedAddress(httpx.TransportError):
 
 def private_addresses_allowed() -> bool:
     try:
-        from django.conf import settings
-
         return bool(settings.KAIKU_ALLOW_PRIVATE_ADDRESSES)
     except Exception:  # outside Django (the language CLI, scripts)
         return os.environ.get("KAIKU_ALLOW_PRIVATE_ADDRESSES", "").lower() in {"1", "true"}
