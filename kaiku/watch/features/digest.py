@@ -245,11 +245,6 @@ def digest_page(
     return DigestPage(out, page, has_next, page_size)
 
 
-def item_state(user: Any, item: Item) -> tuple[bool, bool]:
-    state = ItemState.objects.filter(user=user, item=item).first()
-    return (bool(state and state.read), bool(state and state.starred))
-
-
 # --- the e-mail digest -------------------------------------------------------------------------
 
 FREQUENCIES = ("none", "daily", "weekly")
