@@ -30,7 +30,6 @@ import socket
 import ssl
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -212,8 +211,3 @@ def client(
         transport=transport,
         **kw,
     )
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
