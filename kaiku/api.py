@@ -14,6 +14,10 @@ from ninja.security import HttpBearer
 
 from kaiku.accounts.models import ApiToken, hash_token
 from kaiku.accounts.services import token_refused
+from kaiku.checks.api import router as checks_router
+from kaiku.organisations.api import router as organisations_router
+from kaiku.posts.api import router as posts_router
+from kaiku.watch.api import router as watch_router
 
 
 class TokenAuth(HttpBearer):
@@ -123,18 +127,9 @@ api = KaikuAPI(
 
 
 def _register() -> None:
-    from kaiku.checks.api import router as checks_router
-    from kaiku.organisations.api import router as organisations_router
-
     api.add_router("/", organisations_router)
     api.add_router("/", checks_router)
-
-    from kaiku.posts.api import router as posts_router
-
     api.add_router("/", posts_router)
-
-    from kaiku.watch.api import router as watch_router
-
     api.add_router("/", watch_router)
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 import sys
 
+from kaiku.conf import SettingError
+from kaiku.core.private import restrict_umask
+from kaiku.language.cli import main as check_main
+
 
 def _default_public_url(argv: list[str]) -> None:
     """``kaiku serve --host H --port P`` serves at http://H:P unless KAIKU_PUBLIC_URL says else."""
@@ -32,8 +36,6 @@ def _default_public_url(argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "check":
-        from kaiku.language.cli import main as check_main
-
         return check_main(args[1:])
     if args and args[0] == "system-check":
         args[0] = "check"
@@ -41,13 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         _default_public_url(args[1:])
     if args and args[0] in {"serve", "worker"}:
         # Before the settings create the data directory and its key files.
-        from kaiku.core.private import restrict_umask
-
         restrict_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaiku.settings")
+    # Inside the function: ``kaiku check`` runs without Django, and Django reads
+    # DJANGO_SETTINGS_MODULE, set just above.
     from django.core.management import execute_from_command_line
-
-    from kaiku.conf import SettingError
 
     try:
         execute_from_command_line(["kaiku", *args])

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -196,8 +197,6 @@ def seal(instance: models.Model, field_name: str, plaintext: str) -> Sealed | st
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
-    from django.apps import apps
-
     found = []
     for model in apps.get_models():
         for field in model._meta.get_fields():

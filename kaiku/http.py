@@ -30,10 +30,10 @@ import socket
 import ssl
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from django.conf import settings
 
 from kaiku import __version__, redact
 
@@ -58,8 +58,6 @@ class BlockedAddress(httpx.TransportError):
 
 def private_addresses_allowed() -> bool:
     try:
-        from django.conf import settings
-
         return bool(settings.KAIKU_ALLOW_PRIVATE_ADDRESSES)
     except Exception:  # outside Django (the language CLI, scripts)
         return os.environ.get("KAIKU_ALLOW_PRIVATE_ADDRESSES", "").lower() in {"1", "true"}
@@ -213,8 +211,3 @@ def client(
         transport=transport,
         **kw,
     )
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

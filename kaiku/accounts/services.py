@@ -109,10 +109,6 @@ def totp_step(secret: str, code: str) -> int | None:
     return None
 
 
-def verify_totp(secret: str, code: str) -> bool:
-    return totp_step(secret, code) is not None
-
-
 def use_totp(user: User, code: str) -> bool:
     """True once per code: the step is recorded with a conditional UPDATE, so the same code
     (or an older one) is refused afterwards, even by a request racing this one."""

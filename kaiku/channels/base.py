@@ -11,7 +11,6 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -128,15 +127,6 @@ class PublishedPart:
     index: int
     remote_id: str
     url: str = ""
-
-
-@dataclass(frozen=True)
-class Cost:
-    """What publishing a post costs on a pay-per-use API, shown before publishing."""
-
-    amount: Decimal
-    currency: str
-    note: str  # English source text, e.g. "a post with a link costs more"
 
 
 @dataclass(frozen=True)
@@ -403,10 +393,3 @@ class Connector:
 
     def delete(self, remote_id: str) -> None:
         raise NotImplementedError
-
-    def estimate_cost(self, post: OutgoingPost) -> Cost | None:
-        """The price of publishing ``post``, on platforms that charge per post."""
-        return None
-
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        return {}

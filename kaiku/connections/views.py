@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ChannelError, Redirect
+from kaiku.channels.registry import platforms
 from kaiku.connections import guides
 from kaiku.connections import services as channel_services
 from kaiku.connections.models import ChannelAccount
@@ -242,8 +243,6 @@ def disconnect(request: HttpRequest, org: Organisation, account_id: UUID) -> Htt
 
 
 def _platform_names() -> set[str]:
-    from kaiku.channels.registry import platforms
-
     return set(platforms())
 
 

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from kaiku import redact
+from kaiku.core import checks  # noqa: F401  (registers the system checks)
+
 
 class CoreConfig(AppConfig):
     name = "kaiku.core"
@@ -7,7 +10,4 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from kaiku import redact
-        from kaiku.core import checks  # noqa: F401  (registers the system checks)
-
         redact.install()  # no secret in any log line, whoever logs it

@@ -7,6 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from kaiku.channels.linkedin.client import DEFAULT_VERSION, check_version
+from kaiku.channels.meta.graph import check_graph_version, graph_version
+
 
 @register(Tags.security, deploy=False)
 def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
@@ -49,13 +52,9 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="kaiku.W003",
             )
         )
-    from kaiku.channels.linkedin.client import DEFAULT_VERSION, check_version
-
     linkedin = check_version(settings.KAIKU_LINKEDIN_VERSION or DEFAULT_VERSION)
     if linkedin:
         problems.append(Warning(f"KAIKU_LINKEDIN_VERSION: {linkedin}", id="kaiku.W004"))
-    from kaiku.channels.meta.graph import check_graph_version, graph_version
-
     graph = check_graph_version(graph_version())
     if graph:
         problems.append(Warning(f"KAIKU_GRAPH_VERSION: {graph}", id="kaiku.W005"))

@@ -14,8 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaiku.accounts.models import User
+from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Membership, Organisation
 from kaiku.organisations.roles import Role
+from kaiku.posts import services
+from kaiku.posts.models import Post
 from kaiku.watch.features.topics import seed_topics
 
 DEMO_ORGANISATION = "Toivon Polku ry"
@@ -80,10 +83,6 @@ DEMO_POSTS = (
 
 
 def _demo_posts(org: Organisation) -> None:
-    from kaiku.connections.models import ChannelAccount
-    from kaiku.posts import services
-    from kaiku.posts.models import Post
-
     feed, _created = ChannelAccount.objects.get_or_create(
         organisation=org,
         platform="feed",

@@ -13,6 +13,7 @@ from kaiku.jobs.services import worker_health
 from kaiku.organisations.access import SESSION_KEY, memberships, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts.views import dashboard_alerts, upcoming
 
 
 @login_required
@@ -29,8 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, org: Organisation) -> HttpResponse:
     if request.GET.get("health"):
         return render(request, "core/health_badge.html", {"health": health_state()})
-    from kaiku.posts.views import dashboard_alerts, upcoming
-
     members = org.memberships.select_related("user").order_by("user__username")
     return render(
         request,

@@ -132,6 +132,7 @@ def stable_identity() -> Iterator[str | None]:
     if sys.platform == "win32":
         yield None
         return
+    # Inside the function: fcntl exists only on POSIX systems (returned above elsewhere).
     import fcntl
 
     folder = Path(settings.DATA_DIR) / "workers"

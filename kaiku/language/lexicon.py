@@ -337,10 +337,6 @@ def match_fi(word: str, lex: Lexicon) -> Entry | None:
     return result
 
 
-def clear_match_cache() -> None:
-    _FI_CACHE.clear()
-
-
 def _match_fi_uncached(word: str, lex: Lexicon) -> Entry | None:
     analyses = morph.analyze(word)
     common = [a for a in analyses if a.wclass not in _PROPER] or list(analyses)

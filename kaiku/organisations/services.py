@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaiku.accounts.models import User
@@ -128,7 +128,3 @@ def accept(invitation: Invitation, user: User, request: HttpRequest) -> Membersh
             role=invitation.role,
         )
     return membership
-
-
-def language_for(user: User) -> str:
-    return user.language or translation.get_language() or "fi"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts.models import Post, PostImage
@@ -50,10 +51,6 @@ def inspect(file: UploadedFile[bytes], alt_text: str) -> Upload:
                 "max": filesizeformat(settings.KAIKU_IMAGE_MAX_BYTES),
             },
         )
-    try:
-        from PIL import Image, UnidentifiedImageError
-    except ImportError:  # Pillow is optional: without it the browser's type is used
-        return Upload(file=file, alt_text=alt_text, mime=mime)
     too_many_pixels = _(
         "The image %(file)s has too many pixels (at most %(max)d million): make it smaller."
     ) % {"file": name, "max": settings.KAIKU_IMAGE_MAX_PIXELS // 1_000_000}

@@ -64,6 +64,7 @@ from kaiku.posts.media import signed_url
 from kaiku.posts.models import Post
 from kaiku.publishing import notify
 from kaiku.publishing.models import Delivery, PublishedPart
+from kaiku.publishing.repeats import spawn_next_repeat
 
 log = logging.getLogger(__name__)
 
@@ -570,8 +571,6 @@ def _posts_done(post_ids: set[int]) -> None:
 
 
 def _next_occurrence(post: Post) -> None:
-    from kaiku.posts.services import spawn_next_repeat
-
     try:
         with transaction.atomic():  # a savepoint: a failure here never undoes the ledger
             spawn_next_repeat(post)
@@ -916,8 +915,6 @@ def sweep() -> Swept:
         with transaction.atomic():
             _posts_done(stuck)
         swept.posts_done = len(stuck)
-
-    from kaiku.posts.services import spawn_next_repeat
 
     next_one = Post.objects.filter(repeat_of=OuterRef("pk"))
     for post in (

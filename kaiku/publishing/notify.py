@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Role
+from kaiku.posts.errors import error_message
 from kaiku.publishing.models import Delivery
 
 
@@ -53,8 +54,6 @@ def account_needs_reconnect(account: ChannelAccount) -> None:
 
 
 def delivery_failed(delivery: Delivery) -> None:
-    from kaiku.posts.errors import error_message
-
     org = delivery.post.organisation
     url = settings.PUBLIC_URL + reverse("posts:detail", args=[org.slug, delivery.post.public_id])
 

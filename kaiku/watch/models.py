@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.crypto import EncryptedTextField
@@ -126,10 +126,6 @@ class Source(models.Model):
         if not self.last_error_code:
             return self.last_error
         return render_error(self.last_error_code, self.last_error_params)
-
-    def error_message_in(self, language: str) -> str:
-        with translation.override(language):
-            return self.error_message()
 
 
 class Item(models.Model):

@@ -69,6 +69,7 @@ def test_a_saved_token_reads_back_and_a_refresh_saves_it_for_its_own_row(org: An
     assert ChannelAccount.objects.get(pk=account.pk).credentials == {"access_token": "ROTATED"}
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_binds_secrets_stored_before_to_their_rows(org: Any) -> None:
     before = [

@@ -246,6 +246,7 @@ def _errors(sentence: str) -> int:
     return len(morph.grammar_errors(sentence, "fi"))
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     term=st.sampled_from(_terms()),

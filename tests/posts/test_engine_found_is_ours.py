@@ -70,6 +70,7 @@ def _not_the_others(second: Delivery, first: Delivery) -> None:
     assert len(ids) == len(set(ids)), ids
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 def test_a_lost_answer_never_takes_another_deliverys_post_with_the_same_text(
     platform: Harness, org: Any, members: Any, rf_request: Any
 ) -> None:

@@ -75,6 +75,7 @@ def _bring_retries_forward() -> None:
     Job.objects.filter(state=Job.State.DUE, run_at__lte=soon).update(run_at=timezone.now())
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @settings(
     max_examples=80,
     deadline=None,

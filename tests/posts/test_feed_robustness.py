@@ -48,6 +48,7 @@ def _well_formed(body: bytes) -> ET.Element:
     return ET.fromstring(body)  # expat: raises ParseError on anything not well-formed XML
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @settings(
     max_examples=60,
     deadline=None,

@@ -493,6 +493,7 @@ def _reset() -> None:
     FakeConnector.published = []
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @settings(
     max_examples=40,
     deadline=None,

@@ -14,6 +14,7 @@ from tests.posts.conftest import settle
 BEFORE = ("posts", "0001_initial")
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @pytest.mark.django_db(transaction=True)
 def test_scheduled_deliveries_are_stamped_unless_their_words_are_flagged(
     org: Any, members: Any

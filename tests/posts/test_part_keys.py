@@ -70,6 +70,7 @@ def bluesky(org: Organisation) -> ChannelAccount:
     return account
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @pytest.mark.django_db
 @settings(
     max_examples=6,

@@ -119,6 +119,7 @@ def _fill(old: Any, org: Any, other_org: Any, author: Any) -> dict[str, Any]:
     return {"post": post.pk, "secret_account": accounts[1].pk, "delivery": deliveries[0].pk}
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @pytest.mark.django_db(transaction=True)
 def test_every_row_of_the_moved_models_survives_the_split(
     org: Any, other_org: Any, members: Any

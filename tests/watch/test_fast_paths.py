@@ -239,6 +239,7 @@ def _outcome(text: str, *, defused: bool) -> object:
     return (feed.format, feed.title, feed.site_url, feed.entries, problem, feed.skipped)
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 def test_the_c_parser_reads_every_feed_that_declares_no_entity_as_the_defused_one_does() -> None:
     from tests.watch.corpus_gen import cases
     from tests.watch.server import CORPUS

@@ -160,6 +160,7 @@ def test_a_dripping_server_is_cut_off_at_the_total_deadline(feeds: FeedServer) -
     assert time.monotonic() - started < 3.5
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 def test_a_gzip_bomb_stops_at_the_size_cap_without_inflating_in_memory(
     feeds: FeedServer,
 ) -> None:

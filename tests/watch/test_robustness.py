@@ -27,6 +27,7 @@ _UNSAFE = re.compile(
 EMPTY_BUT_VALID = {"rss_no_items.xml"}
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 def test_hostile_corpus_is_survived_and_good_feeds_all_ingest(
     org: Any, feeds: FeedServer, settings: Any
 ) -> None:

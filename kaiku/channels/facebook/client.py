@@ -12,7 +12,6 @@ from kaiku.channels.meta.models import (
     Created,
     PostPage,
     as_dict,
-    optional_int,
     parse_created,
     parse_post_page,
 )
@@ -88,20 +87,3 @@ def permalink(graph: GraphClient, post_id: str) -> str:
 # https://developers.facebook.com/docs/graph-api/reference/pagepost (Deleting)
 def delete_post(graph: GraphClient, post_id: str) -> None:
     graph.request("DELETE", post_id)
-
-
-# https://developers.facebook.com/docs/graph-api/reference/pagepost (``shares`` field; the
-# ``reactions`` and ``comments`` edges with ``summary(total_count)``).
-def post_counts(graph: GraphClient, post_id: str) -> dict[str, int]:
-    fields = "shares,reactions.limit(0).summary(total_count),comments.limit(0).summary(total_count)"
-    body = as_dict(graph.get(post_id, fields=fields), "post")
-    counts: dict[str, int] = {}
-    for edge, name in (("reactions", "likes"), ("comments", "replies")):
-        summary = body.get(edge, {}).get("summary") if isinstance(body.get(edge), dict) else None
-        total = optional_int(summary.get("total_count")) if isinstance(summary, dict) else None
-        if total is not None:
-            counts[name] = total
-    shares = body.get("shares")
-    count = optional_int(shares.get("count")) if isinstance(shares, dict) else None
-    counts["reposts"] = count or 0
-    return counts

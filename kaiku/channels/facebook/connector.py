@@ -154,7 +154,3 @@ class FacebookConnector(PageLoginConnector):
             except ChannelError as exc:
                 if exc.code != "not_found":  # already gone is what we wanted
                     raise
-
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        with self._api() as graph:
-            return fb.post_counts(graph, remote_id)

@@ -12,7 +12,6 @@ from kaiku.channels.meta.models import (
     PostPage,
     Quota,
     as_dict,
-    optional_int,
     parse_created,
     parse_post_page,
     parse_quota,
@@ -104,15 +103,3 @@ def permalink(graph: GraphClient, media_id: str) -> str:
     body = as_dict(graph.get(media_id, fields="permalink"), "media")
     value = body.get("permalink")
     return value if isinstance(value, str) else ""
-
-
-# https://developers.facebook.com/docs/instagram-platform/reference/instagram-media
-# (``like_count``, ``comments_count``).
-def media_counts(graph: GraphClient, media_id: str) -> dict[str, int]:
-    body = as_dict(graph.get(media_id, fields="like_count,comments_count"), "media")
-    counts: dict[str, int] = {}
-    for field, name in (("like_count", "likes"), ("comments_count", "replies")):
-        value = optional_int(body.get(field))
-        if value is not None:
-            counts[name] = value
-    return counts

@@ -353,7 +353,3 @@ class InstagramConnector(rec.KeptContainers, PageLoginConnector):
             "not_supported",
             "Instagram's API does not delete posts: delete it in the Instagram app",
         )
-
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        with self._api() as graph:
-            return ig.media_counts(graph, remote_id)

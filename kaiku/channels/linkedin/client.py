@@ -27,7 +27,6 @@ from kaiku.channels.linkedin.models import (
     Organization,
     OrganizationAcl,
     Post,
-    SocialSummary,
     Token,
     UserInfo,
     bad_response,
@@ -38,7 +37,6 @@ from kaiku.channels.linkedin.models import (
     parse_organizations,
     parse_post,
     parse_posts,
-    parse_social_actions,
     parse_token,
     parse_userinfo,
 )
@@ -397,11 +395,6 @@ class LinkedInClient(transport.OwnsHTTP[httpx.Client]):
             self._rest(f"posts/{encode_urn(urn)}"),
             headers={"X-RestLi-Method": "DELETE"},
         )
-
-    # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/network-update-social-actions
-    def social_actions(self, urn: str) -> SocialSummary:
-        response = self._request("GET", self._rest(f"socialActions/{encode_urn(urn)}"))
-        return parse_social_actions(self._json(response))
 
 
 def _oauth_error(detail: str) -> str:

@@ -529,18 +529,6 @@ class LinkedInConnector(Connector):
                 if exc.status != 404:  # already gone is what we wanted
                     raise
 
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        """Likes and comments (socialActions). A personal profile's post needs the restricted
-        r_member_social for this, so it has no metrics."""
-        with self._api() as client:
-            try:
-                summary = client.social_actions(remote_id)
-            except ChannelError as exc:
-                if exc.status in (403, 404):
-                    return {}
-                raise
-        return {"likes": summary.likes, "comments": summary.comments}
-
 
 def _probe_version(client: LinkedInClient, author: str) -> None:
     """Make one /rest call to learn whether LinkedIn accepts the version header. For a personal

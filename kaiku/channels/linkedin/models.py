@@ -204,12 +204,6 @@ class Post:
         return little_to_plain(self.commentary)
 
 
-@dataclass(frozen=True)
-class SocialSummary:
-    likes: int
-    comments: int
-
-
 # --- parsing ----------------------------------------------------------------------------------
 
 
@@ -351,14 +345,3 @@ def parse_post(body: object) -> Post:
 
 def parse_posts(body: object) -> list[Post]:
     return [parse_post(item) for item in _elements(body, "posts")]
-
-
-def parse_social_actions(body: object) -> SocialSummary:
-    data = _obj(body, "socialActions")
-    likes = data.get("likesSummary")
-    comments = data.get("commentsSummary")
-    like_count = _int(likes.get("totalLikes")) if isinstance(likes, Mapping) else None
-    comment_count = (
-        _int(comments.get("aggregatedTotalComments")) if isinstance(comments, Mapping) else None
-    )
-    return SocialSummary(likes=like_count or 0, comments=comment_count or 0)

@@ -458,10 +458,6 @@ class MastodonClient(transport.OwnsHTTP[http_lite.Client]):
             return None
         return parse_status(statuses[0])
 
-    # https://docs.joinmastodon.org/methods/statuses/#get
-    def get_status(self, status_id: str) -> Status:
-        return parse_status(self._json(self._request("GET", f"/api/v1/statuses/{status_id}")))
-
     # https://docs.joinmastodon.org/methods/statuses/#delete
     def delete_status(self, status_id: str) -> None:
         self._request("DELETE", f"/api/v1/statuses/{status_id}")

@@ -420,15 +420,3 @@ class MastodonConnector(Connector):
             except ChannelError as exc:
                 if exc.status != 404:  # already gone is what we wanted
                     raise
-
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        with self._api() as client:
-            status = client.get_status(remote_id)
-        metrics = {
-            "likes": status.favourites_count,
-            "reposts": status.reblogs_count,
-            "replies": status.replies_count,
-        }
-        if status.quotes_count is not None:
-            metrics["quotes"] = status.quotes_count
-        return metrics

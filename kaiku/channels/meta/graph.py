@@ -46,7 +46,6 @@ GRAPH_VERSION_RELEASED = date(2026, 7, 29)
 GRAPH_HOST = "https://graph.facebook.com"
 DIALOG_HOST = "https://www.facebook.com"
 GRAPH_URL = f"{GRAPH_HOST}/{GRAPH_VERSION}"
-DIALOG_URL = f"{DIALOG_HOST}/{GRAPH_VERSION}/dialog/oauth"
 # Warn this long after the release of the version in use, well before its two years are up.
 VERSION_WARN_MONTHS = 18
 _VERSION_RE = re.compile(r"v(\d{1,3})\.0")

@@ -13,7 +13,6 @@ from kaiku.channels.meta.models import (
     Quota,
     Token,
     as_dict,
-    optional_int,
     parse_created,
     parse_post_page,
     parse_quota,
@@ -158,28 +157,3 @@ def permalink(graph: GraphClient, media_id: str) -> str:
 # https://developers.facebook.com/docs/threads/posts/delete-posts (DELETE /{threads-media-id})
 def delete(graph: GraphClient, media_id: str) -> None:
     graph.request("DELETE", media_id)
-
-
-# https://developers.facebook.com/docs/threads/insights (GET /{media}/insights, metric=...)
-def insights(graph: GraphClient, media_id: str) -> dict[str, int]:
-    body = as_dict(
-        graph.get(f"{media_id}/insights", metric="views,likes,replies,reposts,quotes"), "insights"
-    )
-    names = {
-        "views": "views",
-        "likes": "likes",
-        "replies": "replies",
-        "reposts": "reposts",
-        "quotes": "quotes",
-    }
-    counts: dict[str, int] = {}
-    data = body.get("data")
-    for item in data if isinstance(data, list) else []:
-        if not isinstance(item, dict) or item.get("name") not in names:
-            continue
-        values = item.get("values")
-        first = values[0] if isinstance(values, list) and values else None
-        value = optional_int(first.get("value")) if isinstance(first, dict) else None
-        if value is not None:
-            counts[names[str(item["name"])]] = value
-    return counts

@@ -440,10 +440,6 @@ class ThreadsConnector(rec.KeptContainers, Connector):
                 if exc.code != "not_found":
                     raise
 
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        with self._api() as graph:
-            return th.insights(graph, remote_id)
-
 
 def _link_attachment(post: OutgoingPost, index: int) -> str:
     """The link goes as the first part's link attachment when it is not in its text."""

@@ -41,7 +41,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
@@ -55,7 +54,6 @@ from kaiku.channels.base import (
     ChannelError,
     ConnectField,
     Connector,
-    Cost,
     Failure,
     Limits,
     OutgoingPost,
@@ -68,7 +66,6 @@ from kaiku.channels.x import text as xtext
 from kaiku.channels.x.client import API_URL, AUTH_URL, MAX_PAGE, XClient
 from kaiku.channels.x.following import XFollowing
 from kaiku.channels.x.models import Token, Tweet
-from kaiku.language.text import url_spans
 
 T = TypeVar("T")
 
@@ -80,20 +77,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 RECONCILE_PAGES = 5
 RECONCILE_PAGE_SIZE = 20
 ALT_TEXT_MAX = 1000  # X's alt text limit as widely reported; the v2 reference does not state it
-
-# Pay-per-use prices in USD, from https://docs.x.com/x-api/getting-started/pricing as read on
-# 2026-11-25 ("Content: Create" $0.015 per request, "Content: Create (with URL)" $0.200,
-# "Media Metadata" $0.005, "Posts: Read" $0.005 per resource). X says "Prices are subject to
-# change", so each is an account setting (``price_post``, ``price_post_with_url``,
-# ``price_media_metadata``, ``price_post_read``) with these as defaults. The pricing table
-# lists no price for media uploads themselves, so none is counted.
-PRICES = {
-    "price_post": Decimal("0.015"),
-    "price_post_with_url": Decimal("0.200"),
-    "price_media_metadata": Decimal("0.005"),
-    "price_post_read": Decimal("0.005"),
-}
-PRICES_CHECKED = "2026-11-25"
 
 _STATUS_URL = re.compile(
     r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?:[A-Za-z0-9_]{1,15}|i/web|i)/status(?:es)?/"
@@ -516,56 +499,3 @@ class XConnector(Connector):
         except ChannelError as exc:
             if exc.status != 404:  # already gone is what we wanted
                 raise
-
-    def fetch_metrics(self, remote_id: str) -> dict[str, int]:
-        lookup = self._call(lambda c: c.get_tweet(remote_id, fields="public_metrics"))
-        names = {
-            "like_count": "likes",
-            "retweet_count": "reposts",
-            "reply_count": "replies",
-            "quote_count": "quotes",
-            "bookmark_count": "bookmarks",
-            "impression_count": "impressions",
-        }
-        return {
-            ours: lookup.tweet.public_metrics[theirs]
-            for theirs, ours in names.items()
-            if theirs in lookup.tweet.public_metrics
-        }
-
-    # --- price ----------------------------------------------------------------------------
-
-    def _price(self, name: str) -> Decimal:
-        raw = self.account.settings.get(name)
-        if raw is not None and not isinstance(raw, bool):
-            try:
-                value = Decimal(str(raw))
-            except InvalidOperation:
-                value = Decimal(-1)
-            if value >= 0:
-                return value
-        return PRICES[name]
-
-    def estimate_cost(self, post: OutgoingPost) -> Cost:
-        """One Cost for the whole delivery: each part is one "Content: Create" request, the
-        dearer kind when its text has a link; each image's alt text one "Media Metadata"
-        request; a reply to someone else's post one "Posts: Read" (the reply check)."""
-        total = Decimal(0)
-        with_link = False
-        for index in range(len(post.parts)):
-            if url_spans(part_text(post, index)):
-                with_link = True
-                total += self._price("price_post_with_url")
-            else:
-                total += self._price("price_post")
-        total += self._price("price_media_metadata") * sum(
-            1 for image in post.images if image.alt_text.strip()
-        )
-        if post.reply_to and self.account.settings.get("reply_policy") != "unrestricted":
-            total += self._price("price_post_read")
-        note = (
-            N_("X charges for every post; a post with a link costs more.")
-            if with_link
-            else N_("X charges for every post, and more for a post with a link.")
-        )
-        return Cost(amount=total, currency="USD", note=note)

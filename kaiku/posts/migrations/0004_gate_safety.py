@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import migrations, models
 
+from kaiku import language
+
 PENDING = ("scheduled", "publishing", "unconfirmed")
 
 
@@ -16,8 +18,6 @@ def stamp_pending(apps: Any, schema_editor: Any) -> None:
     out) only when none of their outgoing texts holds a privacy finding the check blocks on;
     the others are left unstamped, and the engine holds them until a person sends them again.
     The texts are listed as kaiku.posts.gate.outgoing_texts lists them."""
-    from kaiku import language
-
     delivery_model = apps.get_model("posts", "Delivery")
     for delivery in delivery_model.objects.filter(state__in=PENDING).select_related("post"):
         post = delivery.post

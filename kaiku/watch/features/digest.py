@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -244,11 +245,6 @@ def digest_page(
     return DigestPage(out, page, has_next, page_size)
 
 
-def item_state(user: Any, item: Item) -> tuple[bool, bool]:
-    state = ItemState.objects.filter(user=user, item=item).first()
-    return (bool(state and state.read), bool(state and state.starred))
-
-
 # --- the e-mail digest -------------------------------------------------------------------------
 
 FREQUENCIES = ("none", "daily", "weekly")
@@ -278,8 +274,6 @@ def set_preference(membership: Membership, value: str) -> bool:
 
 
 def _local_now(user: Any, now: datetime) -> datetime:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         tz = ZoneInfo(str(getattr(user, "time_zone", "") or "Europe/Helsinki"))
     except (ZoneInfoNotFoundError, ValueError):

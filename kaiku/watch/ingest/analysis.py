@@ -17,6 +17,7 @@ from itertools import chain
 from kaiku.language import LANGS, check, detect_language, lemmas
 from kaiku.language.detect import best_language, language_scores
 from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
+from kaiku.language.stigma import check_stigma
 from kaiku.language.text import tokenize
 
 ANALYSED_CHARS = 4000  # enough of a long article to place it; the rest adds little
@@ -212,8 +213,6 @@ def stigma_count(text: str, lang: str, *, words_flagged: bool | None = None) -> 
     ):
         return 0
     try:
-        from kaiku.language.stigma import check_stigma
-
         tokens, _sentences = tokenize(text)
         return len(check_stigma(text, lang, tokens, lex, "fi"))
     except TypeError:  # the internal signature changed: take the slower public way

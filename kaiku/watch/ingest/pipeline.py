@@ -94,10 +94,6 @@ class RunSummary:
     reports: list[SourceReport] = field(default_factory=list)
     seconds: float = 0.0
 
-    @property
-    def items_per_second(self) -> float:
-        return (self.new + self.merged) / self.seconds if self.seconds else 0.0
-
 
 def jittered(delta: timedelta) -> timedelta:
     return delta * _rng.uniform(1 - JITTER, 1 + JITTER)

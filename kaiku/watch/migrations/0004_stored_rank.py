@@ -2,11 +2,11 @@
 
 from django.db import migrations, models
 
+from kaiku.watch.ingest.rank import refresh_with
+
 
 def compute_keys(apps, schema_editor):
     """Give every stored item the key the digest now sorts by (kaiku.watch.ingest.rank)."""
-    from kaiku.watch.ingest.rank import refresh_with
-
     item = apps.get_model("watch", "Item")
     ids = list(item.objects.order_by().values_list("id", flat=True))
     refresh_with(item, apps.get_model("watch", "ItemSource"), apps.get_model("watch", "ItemTopic"), ids)

@@ -121,23 +121,6 @@ def test_delete_removes_the_post_and_a_missing_post_is_fine(
     assert first.headers["x-restli-method"] == "DELETE"
 
 
-def test_metrics_of_a_page_post_are_its_likes_and_comments(
-    linkedin: LinkedInServer, page: LinkedInConnector, make_post: MakePost
-) -> None:
-    part = page.publish_part(make_post("Tykkää tästä"), 0, [])
-    linkedin.live_posts()[0].update(likes=12, comments=3)
-
-    assert page.fetch_metrics(part.remote_id) == {"likes": 12, "comments": 3}
-
-
-def test_a_personal_profile_has_no_metrics_without_r_member_social(
-    linkedin: LinkedInServer, profile: LinkedInConnector, make_post: MakePost
-) -> None:
-    part = profile.publish_part(make_post("Oma päivitys"), 0, [])
-
-    assert profile.fetch_metrics(part.remote_id) == {}
-
-
 def test_linkedin_posts_are_single_parts(page: LinkedInConnector, make_post: MakePost) -> None:
     with pytest.raises(ChannelError):
         page.publish_part(make_post("eka", "toka"), 1, [])

@@ -245,27 +245,6 @@ def test_delete_removes_the_status_and_tolerates_it_being_gone(
     assert mastodon.statuses == []
 
 
-def test_fetch_metrics_reads_favourites_reblogs_and_replies(
-    mastodon: MastodonServer, connector: FastMastodon, make_post: MakePost
-) -> None:
-    part = connector.publish_part(make_post("Mittarit"), 0, [])
-    mastodon.statuses[0].update(favourites_count=7, reblogs_count=3, quotes_count=1)
-    connector.publish_part(make_post("Vastaus", reply_to=part.remote_id), 0, [])
-
-    metrics = connector.fetch_metrics(part.remote_id)
-
-    assert metrics == {"likes": 7, "reposts": 3, "replies": 1, "quotes": 1}
-
-
-def test_fetch_metrics_of_a_deleted_status_is_permanent_not_found(
-    connector: FastMastodon,
-) -> None:
-    with pytest.raises(ChannelError) as caught:
-        connector.fetch_metrics("404404")
-
-    assert (caught.value.failure, caught.value.code) == (Failure.PERMANENT, "not_found")
-
-
 def test_link_is_appended_to_the_first_part_when_the_text_lacks_it(
     mastodon: MastodonServer, connector: FastMastodon, make_post: MakePost
 ) -> None:

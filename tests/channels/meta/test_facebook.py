@@ -317,14 +317,6 @@ def test_delete_removes_the_post_and_tolerates_one_already_gone(
     assert meta.api.posts == []
 
 
-def test_metrics_count_reactions_comments_and_shares(
-    meta: MetaServer, facebook: FacebookConnector, make_post: MakePost
-) -> None:
-    part = facebook.publish_part(make_post("Mitattava"), 0, [])
-
-    assert facebook.fetch_metrics(part.remote_id) == {"likes": 3, "replies": 1, "reposts": 2}
-
-
 def test_verify_fails_as_auth_when_the_token_is_invalid(
     meta: MetaServer, facebook: FacebookConnector
 ) -> None:

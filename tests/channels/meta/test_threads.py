@@ -174,16 +174,14 @@ def test_refresh_of_an_expired_token_fails_as_auth(
     assert saved == []
 
 
-def test_delete_and_insights(
+def test_delete_removes_the_post_and_a_second_delete_is_harmless(
     meta: MetaServer, threads: ThreadsConnector, make_post: MakePost
 ) -> None:
     part = threads.publish_part(make_post("Mitattava"), 0, [])
 
-    metrics = threads.fetch_metrics(part.remote_id)
     threads.delete(part.remote_id)
     threads.delete(part.remote_id)
 
-    assert metrics == {"views": 40, "likes": 4, "replies": 1, "reposts": 2, "quotes": 0}
     assert meta.api.threads == []
 
 

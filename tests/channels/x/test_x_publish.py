@@ -218,21 +218,3 @@ def test_delete_removes_the_post_and_a_missing_one_is_fine(
     connector.delete(part.remote_id)
 
     assert x.own_tweets() == []
-
-
-def test_metrics_come_from_public_metrics(connector: FastX, x: XServer, make_post: Make) -> None:
-    (part,) = publish_all(connector, make_post("Mitattava"))
-    x.own_tweets()[0]["public_metrics"].update(like_count=7, retweet_count=2, impression_count=90)
-
-    metrics = connector.fetch_metrics(part.remote_id)
-
-    assert metrics == {
-        "likes": 7,
-        "reposts": 2,
-        "replies": 0,
-        "quotes": 0,
-        "bookmarks": 0,
-        "impressions": 90,
-    }
-    (lookup,) = x.requests_to("GET", "/2/tweets/:id")
-    assert lookup.query["tweet.fields"] == ["public_metrics"]
