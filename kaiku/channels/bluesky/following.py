@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar, runtime_checkable
 from urllib.parse import quote
 
 import httpx
@@ -10,6 +12,19 @@ from django.utils.translation import gettext as _
 
 from kaiku.channels.base import AccountFollowing, ChannelError, Connector, FollowRefused
 from kaiku.channels.bluesky import client as bsky
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class _Sessions(Protocol):
+    """What following needs of the Bluesky connector: a client for its PDS, and a call that
+    keeps (and renews) the account's session. A protocol rather than the connector class,
+    which names this module as its ``following``: no import circle."""
+
+    def _client(self) -> bsky.BlueskyClient: ...
+
+    def _call(self, client: bsky.BlueskyClient, operation: Callable[[bsky.Session], T]) -> T: ...
 
 
 class BlueskyFollowing(AccountFollowing):
@@ -29,11 +44,7 @@ class BlueskyFollowing(AccountFollowing):
         https://docs.bsky.app/docs/api/com-atproto-repo-create-record and
         https://docs.bsky.app/docs/tutorials/viewing-feeds (graph.follow lexicon)
         """
-        # Inside the function: a real circle, the connector names this class as its
-        # ``following``. Same package, so its session handling (_client, _call) is ours to use.
-        from kaiku.channels.bluesky.connector import BlueskyConnector
-
-        if not isinstance(connector, BlueskyConnector):
+        if connector.platform != self.platform or not isinstance(connector, _Sessions):
             raise FollowRefused(_("Choose a connected account on the same platform."))
         client = connector._client()
         try:

@@ -36,6 +36,8 @@ from typing import Any, ClassVar
 from urllib.parse import unquote
 
 import httpx
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_noop as N_
 
 from kaiku.channels import oauth
@@ -86,10 +88,8 @@ def default_version() -> str:
     """The LinkedIn-Version for accounts without their own: ``KAIKU_LINKEDIN_VERSION`` when the
     settings define it, else the version this connector was written against."""
     try:
-        from django.conf import settings
-
         configured = getattr(settings, "KAIKU_LINKEDIN_VERSION", "")
-    except Exception:  # outside Django
+    except ImproperlyConfigured:  # used outside Django
         configured = ""
     return str(configured or DEFAULT_VERSION)
 

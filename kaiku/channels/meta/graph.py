@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from kaiku import http
@@ -54,8 +55,6 @@ _VERSION_RE = re.compile(r"v(\d{1,3})\.0")
 def graph_version() -> str:
     """``KAIKU_GRAPH_VERSION`` when the settings define it, else ``GRAPH_VERSION``."""
     try:
-        from django.conf import settings
-
         configured = str(getattr(settings, "KAIKU_GRAPH_VERSION", "") or "")
     except ImproperlyConfigured:  # used outside Django
         configured = ""
