@@ -73,6 +73,10 @@ def _messages() -> dict[str, str]:
             "The feed was broken after %(count)s items (%(detail)s); the items before the "
             "break were read."
         ),
+        "dropped_characters": _(
+            "The feed contained %(count)s characters that XML does not allow (%(characters)s); "
+            "they were left out and the rest of the feed was read."
+        ),
         "skipped": _(
             "%(count)s entries of the feed were skipped: they had no id, link, title or text."
         ),

@@ -389,14 +389,70 @@ def _media_group(group: ET.Element, engagement: dict[str, int]) -> str:
     return summary
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF). One
+# of them makes the whole document ill-formed; every other reader drops it and reads on.
+_XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _allowed_in_xml(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or (0x10000 <= code <= 0x10FFFF)
+    )
+
+
+def _drop_forbidden_references(text: str) -> tuple[str, list[str]]:
+    """``&#1;`` and the like (references to characters XML forbids) dropped, and which."""
+    dropped: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal)
+        if _allowed_in_xml(code):
+            return match.group(0)
+        dropped.append(f"U+{code:04X}" if code <= 0x10FFFF else "U+?")
+        return ""
+
+    return _CHAR_REF_RE.sub(replace, text), dropped
+
+
 def _parse_xml(text: str, *, defused: bool | None = None) -> ParsedFeed:
-    try:
-        return _pull(text, defused=defused)
-    except _UndefinedEntityError:
-        return _pull(_numeric_entities(text), defused=defused)
+    dropped: list[str] = []
+    if _XML_FORBIDDEN_RE.search(text) is not None:
+        dropped = [f"U+{ord(c):04X}" for c in _XML_FORBIDDEN_RE.findall(text)]
+        text = _XML_FORBIDDEN_RE.sub("", text)
+    # Each repair at most once, in whatever order the document needs them.
+    repairs = {"entities", "references"}
+    while True:
+        try:
+            feed = _pull(text, defused=defused)
+            break
+        except _UndefinedEntityError:
+            if "entities" not in repairs:
+                raise WatchError("malformed", format="XML", detail="undefined entity") from None
+            repairs.discard("entities")
+            text = _numeric_entities(text)
+        except _InvalidReferenceError:
+            if "references" not in repairs:
+                raise WatchError("malformed", format="XML", detail="invalid reference") from None
+            repairs.discard("references")
+            text, more = _drop_forbidden_references(text)
+            dropped += more
+    if dropped and feed.problem is None:
+        feed.problem = WatchError(
+            "dropped_characters", count=len(dropped), characters=", ".join(dict.fromkeys(dropped))
+        )
+    return feed
 
 
 class _UndefinedEntityError(Exception):
+    pass
+
+
+class _InvalidReferenceError(Exception):
     pass
 
 
@@ -455,6 +511,8 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
         raise WatchError("xml_entities", permanent=True) from None
     if problem is not None and "undefined entity" in str(problem):
         raise _UndefinedEntityError from None
+    if problem is not None and "reference to invalid character" in str(problem):
+        raise _InvalidReferenceError from None
     if feed is None:
         if problem is not None:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
