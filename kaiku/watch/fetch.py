@@ -5,7 +5,8 @@
   NAT64, 6to4 and Teredo addresses), and the socket is opened to the checked address. Host
   header and TLS SNI keep the name. So DNS cannot smuggle in 127.0.0.1 after a check, and
   every spelling (``2130706433``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``) ends
-  up as the address it means. ``KAIKU_ALLOW_PRIVATE_ADDRESSES`` lifts the policy (tests).
+  up as the address it means. ``KAIKU_ALLOWED_PRIVATE_HOSTS`` lifts it for the hosts (or
+  host:port pairs) it lists, and for no redirect from them to anywhere else.
 - A total deadline per fetch, redirects included: every socket read and write gets at most the
   time that is left, so a server that drips a byte a second is cut off at the deadline.
 - A size cap on the decoded body. Compressed bodies are inflated here in bounded steps
@@ -39,7 +40,7 @@ from kaiku.http import (
     address_allowed,
     allowed_addresses,
     literal_address,
-    private_addresses_allowed,
+    private_host_allowed,
 )
 from kaiku.watch.errors import WatchError
 
@@ -53,6 +54,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "watch_fetch_deadline", default=None
@@ -85,11 +87,12 @@ def resolve_checked(host: str, port: int) -> list[str]:
 def check_url(url: str) -> httpx.URL:
     """Parse ``url`` and refuse what can be refused before connecting."""
     try:
-        host = urlsplit(url).hostname or ""
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
-        host = ""
+        host, port = "", None
     early = literal_address(host) if host else None
-    if early is not None and not private_addresses_allowed() and not address_allowed(early):
+    if early is not None and not address_allowed(early) and not private_host_allowed(host, port):
         raise WatchError("blocked_address", host=host, address=str(early), permanent=True)
     try:
         parsed = httpx.URL(url)
@@ -98,7 +101,12 @@ def check_url(url: str) -> httpx.URL:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise WatchError("bad_url", url=url[:200], permanent=True)
     literal = literal_address(parsed.host)
-    if literal is not None and not private_addresses_allowed() and not address_allowed(literal):
+    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    if (
+        literal is not None
+        and not address_allowed(literal)
+        and not private_host_allowed(parsed.host, port)
+    ):
         raise WatchError("blocked_address", host=parsed.host, address=str(literal), permanent=True)
     return parsed
 
