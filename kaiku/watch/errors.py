@@ -55,6 +55,17 @@ def _messages() -> dict[str, str]:
             "was stopped."
         ),
         "too_large": _("The feed is larger than %(limit_mb)s MB, so it was not read."),
+        "too_large_partial": _(
+            "The feed is larger than %(limit_mb)s MB: the %(count)s items before that size were "
+            "read, the rest of the feed was not."
+        ),
+        "bad_compression": _(
+            "The server at %(host)s sent a compressed (gzip or deflate) feed that is broken and "
+            "cannot be unpacked: %(detail)s"
+        ),
+        "protocol_error": _(
+            "The server at %(host)s sent an answer that breaks the HTTP protocol: %(detail)s"
+        ),
         "too_many_redirects": _("The address redirected more than %(limit)s times."),
         "redirect_loop": _("The address redirects in a loop (back to %(url)s)."),
         "not_found": _("The feed is no longer at this address (HTTP %(status)s)."),

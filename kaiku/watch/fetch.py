@@ -11,6 +11,9 @@
   time that is left, so a server that drips a byte a second is cut off at the deadline.
 - A size cap on the decoded body. Compressed bodies are inflated here in bounded steps
   (``zlib`` with ``max_length``), so a gzip bomb stops at the cap instead of filling memory.
+  A feed (``get(partial_ok=True)``) over the cap is read up to the cap and marked
+  ``truncated``: the parser keeps the items before the cut (``too_large_partial``); anything
+  else over the cap is refused (``too_large``).
 - Redirects are followed here, at most ``MAX_REDIRECTS``, each target checked again; a loop is
   reported as a loop.
 - Conditional GET (ETag, Last-Modified) and 304; Retry-After on 429/503, capped at 24 h.
@@ -220,6 +223,7 @@ class FetchResult:
     content: bytes
     headers: httpx.Headers
     permanent_url: str | None = None  # set when every redirect on the way was permanent
+    truncated: bool = False  # the body was cut at the size cap (only with partial_ok)
 
     @property
     def not_modified(self) -> bool:
@@ -349,8 +353,12 @@ class Fetcher:
         accept: str = FEED_ACCEPT,
         headers: dict[str, str] | None = None,
         params: dict[str, str | int] | None = None,
+        partial_ok: bool = False,
     ) -> FetchResult:
-        """GET ``url`` under the policy. Raises WatchError with a code for people."""
+        """GET ``url`` under the policy. Raises WatchError with a code for people.
+
+        ``partial_ok``: a body over the size cap is cut there (``truncated``) instead of
+        refused, for a feed whose first items are worth reading."""
         request_headers = {"Accept": accept, **(headers or {})}
         if etag:
             request_headers["If-None-Match"] = etag
@@ -358,7 +366,7 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         token = _deadline.set(time.monotonic() + self.deadline)
         try:
-            return self._follow(url, request_headers, params)
+            return self._follow(url, request_headers, params, partial_ok=partial_ok)
         finally:
             _deadline.reset(token)
 
@@ -372,7 +380,12 @@ class Fetcher:
         return self.get(url, accept="application/json", headers=headers, params=params).json()
 
     def _follow(
-        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None
+        self,
+        url: str,
+        headers: dict[str, str],
+        params: dict[str, str | int] | None,
+        *,
+        partial_ok: bool = False,
     ) -> FetchResult:
         current = check_url(url)
         if params:
@@ -380,11 +393,16 @@ class Fetcher:
         seen = {str(current)}
         permanent = True
         for _hop in range(self.redirects + 1):
-            result = self._once(current, headers)
+            result = self._once(current, headers, partial_ok=partial_ok)
             if result.status not in _REDIRECTS:
                 moved = str(current) if permanent and str(current) != url else None
                 return FetchResult(
-                    str(current), result.status, result.content, result.headers, moved
+                    str(current),
+                    result.status,
+                    result.content,
+                    result.headers,
+                    moved,
+                    truncated=result.truncated,
                 )
             location = result.headers.get("location", "")
             if not location:
@@ -401,7 +419,9 @@ class Fetcher:
             current = target
         raise WatchError("too_many_redirects", limit=self.redirects)
 
-    def _once(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+    def _once(
+        self, url: httpx.URL, headers: dict[str, str], *, partial_ok: bool = False
+    ) -> FetchResult:
         host = url.host
         per_op = min(10.0, self.deadline)
         timeout = httpx.Timeout(per_op, connect=per_op)
@@ -413,6 +433,18 @@ class Fetcher:
                 if status >= 400:
                     body = self._read(response, limit=4096, strict=False)
                     raise _status_error(status, response.headers, body)
+                if partial_ok:
+                    content = self._read(response, limit=self.limit, strict=False)
+                    # One byte more than the cap was asked for: whether it came tells a body
+                    # of exactly the cap from a cut one.
+                    truncated = len(content) > self.limit
+                    return FetchResult(
+                        str(url),
+                        status,
+                        content[: self.limit],
+                        response.headers,
+                        truncated=truncated,
+                    )
                 content = self._read(response, limit=self.limit, strict=True)
                 return FetchResult(str(url), status, content, response.headers)
         except WatchError:
@@ -426,7 +458,11 @@ class Fetcher:
             if "SSL" in text or "CERTIFICATE" in text.upper() or "TLS" in text:
                 raise WatchError("tls_failed", host=host) from None
             raise WatchError("connect_failed", host=host) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, zlib.error):
+        except zlib.error as exc:  # the server's fault, not the connection's
+            raise WatchError("bad_compression", host=host, detail=str(exc)[:200]) from None
+        except httpx.RemoteProtocolError as exc:
+            raise WatchError("protocol_error", host=host, detail=str(exc)[:200]) from None
+        except (httpx.ReadError, httpx.WriteError):
             raise WatchError("connect_failed", host=host) from None
         except httpx.HTTPError as exc:
             raise WatchError("connect_failed", host=host, detail=type(exc).__name__) from None
@@ -451,5 +487,5 @@ class Fetcher:
             if len(body) > limit:
                 if strict:
                     raise WatchError("too_large", limit_mb=round(limit / 1048576, 1))
-                return bytes(body[:limit])
+                return bytes(body[: limit + 1])  # the byte past the cap says it was cut
         return bytes(body)

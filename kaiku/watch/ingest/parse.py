@@ -107,8 +107,22 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+# "<?xml" in the EBCDIC code pages (cp037, cp500, cp1140, ... agree on these characters). An
+# EBCDIC document can only say its encoding in EBCDIC, so its declaration is read through cp037.
+_EBCDIC_XML = b"\x4c\x6f\xa7\x94\x93"
+
+
+def _ebcdic(content: bytes) -> str:
+    head = content[:200].decode("cp037", "replace")
+    match = _DECLARED_RE.match(head.encode("ascii", "replace"))
+    declared = _codec(match.group(1).decode("ascii")) if match else None
+    return content.decode(declared or "cp037", "replace")
+
+
 def decode(content: bytes, http_charset: str | None = None) -> str:
     """The document as text, by the rules in the module docstring."""
+    if content.startswith(_EBCDIC_XML):
+        return _ebcdic(content)
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(encoding, "replace")
@@ -145,28 +159,43 @@ _DOTTED_RE = re.compile(
 _DAY_NAMES_RE = re.compile(r"^[^\d,]{2,12},\s*")
 
 
+_LEAP_SECOND_RE = re.compile(r"(\d\d:\d\d):60(?!\d)")
+_COLON_OFFSET_RE = re.compile(r"(\d\d:\d\d(?::\d\d)?\s+[+-]\d\d):(\d\d)$")
+_ISO_START_RE = re.compile(r"^\d{4}-?\d\d-?\d\d[Tt ]", re.ASCII)
+_REDUCED_RE = re.compile(r"^(\d{4})(?:-(\d\d))?$", re.ASCII)
+_MAX_YEAR = 9998  # a later date overflows when shown in a time zone east of UTC
+
+
 def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
-    """RFC 822, RFC 3339 and a few odd forms seen in Finnish feeds; None when unreadable."""
+    """RFC 822/2822, RFC 3339 / ISO 8601 / W3C-DTF and a few odd forms seen in Finnish feeds;
+    None when unreadable. A valid date is kept whatever its year (1900, 2038, one in the
+    future: the digest ranks an item by its first fetch when its date is later); a leap second
+    (23:59:60) is read as 23:59:59. ``now`` is accepted for callers that pass it."""
     if not value:
         return None
     text = " ".join(value.split())
+    if ":60" in text:
+        text = _LEAP_SECOND_RE.sub(r"\1:59", text)
     parsed = _rfc822_common(text)
     if parsed is None:
+        iso = text.upper() if _ISO_START_RE.match(text) else text
         with contextlib.suppress(ValueError):
-            parsed = datetime.fromisoformat(text)
+            parsed = datetime.fromisoformat(iso)
     if parsed is None:
+        general = _COLON_OFFSET_RE.sub(r"\1\2", _TZ_RE.sub(_tz_offset, text))
         try:
-            parsed = email.utils.parsedate_to_datetime(_TZ_RE.sub(_tz_offset, text))
-        except (TypeError, ValueError, IndexError):
+            parsed = email.utils.parsedate_to_datetime(general)
+        except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
         parsed = _odd_date(text)
-    if parsed is None:
+    if parsed is None or not 1 <= parsed.year <= _MAX_YEAR:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    if parsed.year < 1990 or parsed > now + timedelta(days=2):
+    try:
+        parsed.astimezone(UTC)  # the database stores UTC: 0001-01-01T00:00+02:00 has none
+    except OverflowError:
         return None
     return parsed
 
@@ -205,6 +234,11 @@ def _tz_offset(match: re.Match[str]) -> str:
 
 
 def _odd_date(text: str) -> datetime | None:
+    reduced = _REDUCED_RE.match(text)  # W3C-DTF's "2024" and "2024-03"
+    if reduced:
+        with contextlib.suppress(ValueError):
+            return datetime(int(reduced.group(1)), int(reduced.group(2) or 1), 1)
+        return None
     bare = _DAY_NAMES_RE.sub("", text)
     match = _DOTTED_RE.match(bare)
     if match:
@@ -252,8 +286,28 @@ def _xml_text(elem: ET.Element) -> str:
     return "".join(elem.itertext()).strip()
 
 
+# Markup nested deeper than this is flattened to its text: serialising recurses once per level
+# (ET.tostring), and no reader sees a difference below a few dozen levels.
+MAX_DEPTH = 64
+
+
+def _flatten_deep(elem: ET.Element, limit: int = MAX_DEPTH) -> None:
+    """Elements nested more than ``limit`` levels below ``elem`` replaced by their text, in
+    place. Iterative (``iter`` and ``itertext`` are), so any depth is safe."""
+    stack: list[tuple[ET.Element, int]] = [(elem, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= limit and len(node):
+            node.text = "".join(node.itertext())
+            for child in list(node):
+                node.remove(child)
+            continue
+        stack.extend((child, depth + 1) for child in node)
+
+
 def _inner_xml(elem: ET.Element) -> str:
     """The markup inside an Atom xhtml element, with the XHTML namespace dropped."""
+    _flatten_deep(elem)
     for node in elem.iter():
         if isinstance(node.tag, str):
             node.tag = _local(node.tag)
@@ -467,6 +521,7 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
     stack: list[str] = []
     feed: ParsedFeed | None = None
     problem: SyntaxError | None = None
+    open_item: ET.Element | None = None  # the item or entry begun and not yet ended
     try:
         parser.feed(text)
         parser.close()
@@ -484,12 +539,16 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
                 name = _local(elem.tag) if isinstance(elem.tag, str) else ""
                 if not stack:
                     feed = _feed_for_root(name)
+                elif name in ("item", "entry"):
+                    open_item = elem
                 stack.append(name)
                 continue
             name = stack.pop()  # the end of the element whose start was pushed last
             if feed is None:
                 continue
             parent = stack[-1] if stack else ""
+            if name in ("item", "entry"):
+                open_item = None
             if name in ("item", "entry") and len(feed.entries) < MAX_ENTRIES:
                 entry = _entry_from_rss(elem) if name == "item" else _entry_from_atom(elem)
                 if entry is not None:
@@ -517,11 +576,30 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
         if problem is not None:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
         raise WatchError("not_a_feed")
+    if problem is not None and open_item is not None and len(feed.entries) < MAX_ENTRIES:
+        cut = _cut_off_entry(open_item, stack)
+        if cut is not None:
+            feed.entries.append(cut)
     if problem is not None:
         if not feed.entries:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
         feed.problem = WatchError("partial", count=len(feed.entries), detail=str(problem)[:200])
     return feed
+
+
+def _cut_off_entry(item: ET.Element, stack: list[str]) -> Entry | None:
+    """The item a feed broke off in, when its title and link were complete before the break.
+
+    Only the item's last child can be unfinished (children come in order), and it is exactly
+    when the break came below the item: that child is dropped, the complete ones are read."""
+    depth = max(i for i, name in enumerate(stack) if name in ("item", "entry"))
+    if len(stack) > depth + 1 and len(item):
+        item.remove(item[-1])
+    kind = stack[depth]
+    entry = _entry_from_rss(item) if kind == "item" else _entry_from_atom(item)
+    if entry is None or not entry.title or not entry.url:
+        return None
+    return entry
 
 
 def _feed_for_root(name: str) -> ParsedFeed | None:
@@ -541,9 +619,44 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _flatten_deep_json(text: str, limit: int = MAX_DEPTH) -> str:
+    """``text`` with every array or object nested deeper than ``limit`` replaced by one JSON
+    string of the strings inside it (its text). ``json.loads`` recurses once per level."""
+    out: list[str] = []
+    depth = 0
+    start = 0  # where the value being flattened began, when depth > limit
+    written = 0
+    for match in _JSON_TOKEN_RE.finditer(text):
+        token = match.group(0)
+        if token[0] == '"':
+            continue
+        if token in "[{":
+            depth += 1
+            if depth == limit + 1:
+                start = match.start()
+        else:
+            if depth == limit + 1:
+                inner = text[start : match.end()]
+                strings: list[str] = []
+                for piece in re.findall(r'"(?:[^"\\]|\\.)*"', inner):
+                    with contextlib.suppress(ValueError):
+                        strings.append(json.loads(piece))
+                out += [text[written:start], json.dumps(" ".join(strings))]
+                written = match.end()
+            depth -= 1
+    out.append(text[written:])
+    return "".join(out)
+
+
 def _parse_json(text: str) -> ParsedFeed:
     try:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            data = json.loads(_flatten_deep_json(text))
     except ValueError as exc:
         raise WatchError("malformed", format="JSON Feed", detail=str(exc)[:200]) from None
     if not isinstance(data, dict) or not _str(data.get("version")).startswith(
