@@ -48,9 +48,13 @@ INVISIBLE = (
     "\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff"
 )
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
-# The same but for the controls Python counts as whitespace (\x0b, \x0c, \x1c-\x1f, \x85),
+# The same but for the controls Python counts as whitespace (\x1c-\x1f, \x85; \x0b and \x0c),
 # for text that is squashed anyway: there they become a space, as every other whitespace.
-_INVISIBLE_TEXT_RE = re.compile(f"(?![\x0b\x0c\x1c-\x1f\x85])[{INVISIBLE}]")
+# (One plain character class: the regex engine scans it much faster than a lookahead.)
+_INVISIBLE_TEXT_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 _TAG_RE = re.compile(r"<[^>]*>")
 _HREF_RE = re.compile(r'<a\s[^>]*?href="([^"]+)"')
 _TRACKING = re.compile(
