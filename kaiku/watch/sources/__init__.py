@@ -95,7 +95,8 @@ def read_body(result: PollResult) -> PollResult:
     try:
         parsed = parse_feed(body.content, charset=body.charset)
     except WatchError as exc:
-        if body.truncated_at:  # nothing readable before the cap: the size is the reason
+        if body.truncated_at and exc.code in ("malformed", "not_a_feed"):
+            # Nothing readable before the cap: the size is the reason.
             raise WatchError("too_large", limit_mb=_megabytes(body.truncated_at)) from None
         if exc.code == "not_a_feed" and looks_like_html(body.content):
             raise WatchError("not_a_feed", permanent=True) from None
