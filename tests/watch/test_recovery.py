@@ -178,3 +178,12 @@ def test_a_broken_gzip_body_is_reported_as_broken_compression(
     source.refresh_from_db()
     assert source.last_error_code == "bad_compression"
     assert "gzip" in source.last_error
+
+
+def test_an_undeclared_namespace_prefix_costs_nothing() -> None:
+    raw = (
+        "<rss><channel><item><title>Kevät</title><dc:creator>Anna</dc:creator>"
+        "<guid>https://org.example/k</guid></item></channel></rss>"
+    ).encode()
+    [entry] = parse_feed(raw).entries
+    assert (entry.title, entry.author_name) == ("Kevät", "Anna")

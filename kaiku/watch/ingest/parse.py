@@ -479,7 +479,7 @@ def _parse_xml(text: str, *, defused: bool | None = None) -> ParsedFeed:
         dropped = [f"U+{ord(c):04X}" for c in _XML_FORBIDDEN_RE.findall(text)]
         text = _XML_FORBIDDEN_RE.sub("", text)
     # Each repair at most once, in whatever order the document needs them.
-    repairs = {"entities", "references"}
+    repairs = {"entities", "references", "prefixes"}
     while True:
         try:
             feed = _pull(text, defused=defused)
@@ -495,6 +495,11 @@ def _parse_xml(text: str, *, defused: bool | None = None) -> ParsedFeed:
             repairs.discard("references")
             text, more = _drop_forbidden_references(text)
             dropped += more
+        except _UnboundPrefixError:
+            if "prefixes" not in repairs:
+                raise WatchError("malformed", format="XML", detail="unbound prefix") from None
+            repairs.discard("prefixes")
+            text = _declare_prefixes(text)
     if dropped and feed.problem is None:
         feed.problem = WatchError(
             "dropped_characters", count=len(dropped), characters=", ".join(dict.fromkeys(dropped))
@@ -508,6 +513,27 @@ class _UndefinedEntityError(Exception):
 
 class _InvalidReferenceError(Exception):
     pass
+
+
+class _UnboundPrefixError(Exception):
+    pass
+
+
+_USED_PREFIX_RE = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
+_DECLARED_PREFIX_RE = re.compile(r"xmlns:([A-Za-z_][\w.-]*)\s*=")
+_ROOT_TAG_RE = re.compile(r"<([A-Za-z_][\w.:-]*)")
+
+
+def _declare_prefixes(text: str) -> str:
+    """Namespace prefixes used but never declared (``<dc:creator>`` without ``xmlns:dc``, a
+    common slip) declared on the root element, so the element keeps its local name."""
+    missing = set(_USED_PREFIX_RE.findall(text)) - set(_DECLARED_PREFIX_RE.findall(text))
+    missing.discard("xml")
+    root = _ROOT_TAG_RE.search(text)
+    if not missing or root is None:
+        return text
+    declarations = "".join(f' xmlns:{p}="urn:kaiku:undeclared:{p}"' for p in sorted(missing))
+    return text[: root.end()] + declarations + text[root.end() :]
 
 
 def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
@@ -572,6 +598,8 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
         raise _UndefinedEntityError from None
     if problem is not None and "reference to invalid character" in str(problem):
         raise _InvalidReferenceError from None
+    if problem is not None and "unbound prefix" in str(problem):
+        raise _UnboundPrefixError from None
     if feed is None:
         if problem is not None:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
