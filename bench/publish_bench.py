@@ -164,7 +164,7 @@ def run(
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
         "KAIKU_DATA_DIR": str(tmp),
-        "KAIKU_ALLOW_PRIVATE_ADDRESSES": "1",
+        "KAIKU_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
         "KAIKU_WORKER_POLL_SECONDS": "1",
         "KAIKU_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "kaiku.settings",

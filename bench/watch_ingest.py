@@ -183,7 +183,7 @@ class ChildPeaks:
 def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
     os.environ["KAIKU_DATA_DIR"] = data_dir
     os.environ.setdefault("KAIKU_TESTING", "1")
-    os.environ["KAIKU_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the feeds are on loopback
+    os.environ["KAIKU_ALLOWED_PRIVATE_HOSTS"] = "127.0.0.1"  # the feeds are on loopback
     os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
     import logging
 

@@ -23,6 +23,42 @@ def _raw(name: str) -> str | None:
     return os.environ.get(name)
 
 
+HostPort = tuple[str, int | None]
+
+
+def host_ports(value: str, *, name: str = "") -> tuple[HostPort, ...]:
+    """``host`` or ``host:port`` entries, comma-separated (an IPv6 address in brackets:
+    ``[fd00::1]:8080``), as (lower-case host, port or None for every port)."""
+    out: list[HostPort] = []
+    for raw in value.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        host, port = entry, None
+        if entry.startswith("["):
+            host, _, rest = entry[1:].partition("]")
+            if rest:
+                port = _port(rest.removeprefix(":"), name, raw)
+        elif entry.count(":") == 1:
+            host, _, text = entry.partition(":")
+            port = _port(text, name, raw)
+        host = host.rstrip(".")
+        if not host or any(c in host for c in "/@?# "):
+            raise SettingError(f"{name}: {raw.strip()!r} is not a host or host:port")
+        out.append((host, port))
+    return tuple(out)
+
+
+def _port(text: str, name: str, raw: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise SettingError(f"{name}: {raw.strip()!r} has no valid port")
+    return int(text)
+
+
+def env_host_ports(name: str) -> tuple[HostPort, ...]:
+    return host_ports(_raw(name) or "", name=name)
+
+
 def env_str(name: str, default: str) -> str:
     value = _raw(name)
     return default if value is None else value

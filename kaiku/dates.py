@@ -17,28 +17,43 @@ _DOTTED_RE = re.compile(
 _DAY_NAMES_RE = re.compile(r"^[^\d,]{2,12},\s*")
 
 
+_LEAP_SECOND_RE = re.compile(r"(\d\d:\d\d):60(?!\d)")
+_COLON_OFFSET_RE = re.compile(r"(\d\d:\d\d(?::\d\d)?\s+[+-]\d\d):(\d\d)$")
+_ISO_START_RE = re.compile(r"^\d{4}-?\d\d-?\d\d[Tt ]", re.ASCII)
+_REDUCED_RE = re.compile(r"^(\d{4})(?:-(\d\d))?$", re.ASCII)
+_MAX_YEAR = 9998  # a later date overflows when shown in a time zone east of UTC
+
+
 def parse_date(value: str | None, *, now: datetime | None = None) -> datetime | None:
-    """RFC 822, RFC 3339 and a few odd forms seen in Finnish feeds; None when unreadable."""
+    """RFC 822/2822, RFC 3339 / ISO 8601 / W3C-DTF and a few odd forms seen in Finnish feeds;
+    None when unreadable. A valid date is kept whatever its year (1900, 2038, one in the
+    future: the digest ranks an item by its first fetch when its date is later); a leap second
+    (23:59:60) is read as 23:59:59. ``now`` is accepted for callers that pass it."""
     if not value:
         return None
     text = " ".join(value.split())
+    if ":60" in text:
+        text = _LEAP_SECOND_RE.sub(r"\1:59", text)
     parsed = _rfc822_common(text)
     if parsed is None:
+        iso = text.upper() if _ISO_START_RE.match(text) else text
         with contextlib.suppress(ValueError):
-            parsed = datetime.fromisoformat(text)
+            parsed = datetime.fromisoformat(iso)
     if parsed is None:
+        general = _COLON_OFFSET_RE.sub(r"\1\2", _TZ_RE.sub(_tz_offset, text))
         try:
-            parsed = email.utils.parsedate_to_datetime(_TZ_RE.sub(_tz_offset, text))
-        except (TypeError, ValueError, IndexError):
+            parsed = email.utils.parsedate_to_datetime(general)
+        except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
         parsed = _odd_date(text)
-    if parsed is None:
+    if parsed is None or not 1 <= parsed.year <= _MAX_YEAR:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    if parsed.year < 1990 or parsed > now + timedelta(days=2):
+    try:
+        parsed.astimezone(UTC)  # the database stores UTC: 0001-01-01T00:00+02:00 has none
+    except OverflowError:
         return None
     return parsed
 
@@ -77,6 +92,11 @@ def _tz_offset(match: re.Match[str]) -> str:
 
 
 def _odd_date(text: str) -> datetime | None:
+    reduced = _REDUCED_RE.match(text)  # W3C-DTF's "2024" and "2024-03"
+    if reduced:
+        with contextlib.suppress(ValueError):
+            return datetime(int(reduced.group(1)), int(reduced.group(2) or 1), 1)
+        return None
     bare = _DAY_NAMES_RE.sub("", text)
     match = _DOTTED_RE.match(bare)
     if match:

@@ -1,7 +1,11 @@
 """Kaiku's network policy: one User-Agent, timeouts, bounded redirects, and refusal of private,
-loopback, link-local and cloud-metadata addresses (in every spelling) unless
-``KAIKU_ALLOW_PRIVATE_ADDRESSES`` is on. A host name is resolved once, checked, and only the
-checked addresses are connected to, so a second DNS answer cannot smuggle in another one.
+loopback, link-local and cloud-metadata addresses (in every spelling), but for the hosts listed
+in ``KAIKU_ALLOWED_PRIVATE_HOSTS`` (``host`` or ``host:port``; the cloud-metadata address is
+refused even then). The exception belongs to the host and port the request names: a redirect
+from an allowed host to any other private address is refused like any request. A host name is
+resolved once, checked, and only the checked addresses are connected to, so a second DNS answer
+cannot smuggle in another one. (``KAIKU_ALLOW_PRIVATE_ADDRESSES``, deprecated, still lifts the
+policy for every host.)
 
 One policy, three clients: each exists for a reason of its own, and all three take the policy
 from here (``allowed_addresses()`` or ``PinnedBackend``, ``USER_AGENT``, the limits below):
@@ -36,6 +40,7 @@ import httpx
 from django.conf import settings
 
 from kaiku import __version__, redact
+from kaiku.conf import HostPort, SettingError, host_ports
 
 # httpx logs every request's full URL at INFO: hide secret-named parameters in it, also when
 # this module is used outside Django (scripts, the language CLI).
@@ -61,6 +66,41 @@ def private_addresses_allowed() -> bool:
         return bool(settings.KAIKU_ALLOW_PRIVATE_ADDRESSES)
     except Exception:  # outside Django (the language CLI, scripts)
         return os.environ.get("KAIKU_ALLOW_PRIVATE_ADDRESSES", "").lower() in {"1", "true"}
+
+
+def allowed_private_hosts() -> tuple[HostPort, ...]:
+    """The ``KAIKU_ALLOWED_PRIVATE_HOSTS`` entries, normalised as ``private_host_allowed``
+    compares them."""
+    try:
+        from django.conf import settings
+
+        entries: tuple[HostPort, ...] = tuple(settings.KAIKU_ALLOWED_PRIVATE_HOSTS)
+    except Exception:  # outside Django (the language CLI, scripts)
+        try:
+            entries = host_ports(os.environ.get("KAIKU_ALLOWED_PRIVATE_HOSTS", ""))
+        except SettingError:
+            entries = ()
+    return tuple((_host_key(host), port) for host, port in entries)
+
+
+def _host_key(host: str) -> str:
+    """A host as compared with the allowed list: lower case, no brackets or final dot, and an
+    address literal in its one canonical spelling (so ``0x7f.1`` is not ``127.0.0.1``'s
+    exception unless it is spelt the same way once canonical)."""
+    bare = host.strip().strip("[]").rstrip(".").lower()
+    literal = literal_address(bare)
+    return str(literal) if literal is not None else bare
+
+
+def private_host_allowed(host: str, port: int | None) -> bool:
+    """Whether a request to ``host:port`` may reach a private address."""
+    if private_addresses_allowed():
+        return True
+    entries = allowed_private_hosts()
+    if not entries:
+        return False
+    key = _host_key(host)
+    return any(name == key and (allowed is None or allowed == port) for name, allowed in entries)
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -111,10 +151,14 @@ def allowed_addresses(host: str, port: int) -> list[str]:
     """Resolve ``host`` once; every address must pass the policy. The caller connects to
     these addresses and no others, so a second DNS answer cannot bring in another one."""
     bare = host.strip("[]").rstrip(".")
-    enforce = not private_addresses_allowed()
+    enforce = not private_host_allowed(bare, port)
+    # An allowed host may be private, but never the cloud-metadata service.
+    metadata_refused = enforce or not private_addresses_allowed()
     literal = literal_address(bare)
     if literal is not None:
-        if enforce and not address_allowed(literal):
+        if (enforce and not address_allowed(literal)) or (
+            metadata_refused and literal in _METADATA
+        ):
             raise BlockedAddress(
                 f"{host} is a non-public address ({literal})", address=str(literal)
             )
@@ -126,7 +170,7 @@ def allowed_addresses(host: str, port: int) -> list[str]:
     addresses: list[str] = []
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if enforce and not address_allowed(ip):
+        if (enforce and not address_allowed(ip)) or (metadata_refused and ip in _METADATA):
             raise BlockedAddress(f"{host} resolves to a non-public address ({ip})", address=str(ip))
         if str(ip) not in addresses:
             addresses.append(str(ip))

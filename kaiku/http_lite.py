@@ -6,7 +6,7 @@ the development machines and ``http.client`` about 0.35 ms, so the Mastodon conn
 through this client. Everything else keeps httpx through ``kaiku.http``.
 
 The policy is ``kaiku.http``'s: one User-Agent, timeouts, no redirects followed, and refusal of
-private, loopback and link-local addresses unless ``KAIKU_ALLOW_PRIVATE_ADDRESSES`` is on. The
+private, loopback and link-local addresses but for the hosts in ``KAIKU_ALLOWED_PRIVATE_HOSTS``. The
 check is made on the addresses a host name resolved to, and the connection goes to one of those
 very addresses, so a second DNS answer cannot smuggle in another one. Proxies from the
 environment are not used.

@@ -17,6 +17,7 @@ from kaiku.conf import (
     SettingError,
     env_bool,
     env_choice,
+    env_host_ports,
     env_int,
     env_secret,
     env_str,
@@ -260,7 +261,11 @@ KAIKU_LINKEDIN_VERSION = env_str("KAIKU_LINKEDIN_VERSION", "").strip()
 # years after its release. Empty: the version this Kaiku was checked against.
 KAIKU_GRAPH_VERSION = env_str("KAIKU_GRAPH_VERSION", "").strip()
 
-# Outgoing HTTP: loopback and private addresses are refused unless allowed (tests allow loopback).
+# Outgoing HTTP: loopback and private addresses are refused, but for the hosts (or host:port
+# pairs) listed here, e.g. an internal feed server; a redirect elsewhere is checked again.
+KAIKU_ALLOWED_PRIVATE_HOSTS = env_host_ports("KAIKU_ALLOWED_PRIVATE_HOSTS")
+# Deprecated (all or nothing: it lifts the policy for every host): still read so that an
+# installation that set it keeps working; a start-up check warns (kaiku.W002).
 KAIKU_ALLOW_PRIVATE_ADDRESSES = env_bool("KAIKU_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 LOG_LEVEL = env_choice("KAIKU_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("KAIKU_TESTING", "1")
-os.environ.setdefault("KAIKU_ALLOW_PRIVATE_ADDRESSES", "1")
+os.environ.setdefault("KAIKU_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost,[::1]")
 
 pytest_plugins = ["tests.bluesky_local.fixtures"]
 

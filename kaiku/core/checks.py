@@ -36,10 +36,14 @@ def kaiku_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                 id="kaiku.W001",
             )
         )
-    if settings.KAIKU_ALLOW_PRIVATE_ADDRESSES and not (settings.DEBUG or settings.TESTING):
+    if settings.KAIKU_ALLOW_PRIVATE_ADDRESSES and not settings.TESTING:
         problems.append(
             Warning(
-                "KAIKU_ALLOW_PRIVATE_ADDRESSES lets feeds and platforms reach your own network.",
+                "KAIKU_ALLOW_PRIVATE_ADDRESSES is deprecated: it lets feeds and platforms reach "
+                "every address of your own network, and every redirect toward one.",
+                hint="List only the hosts Kaiku may reach on a private address in "
+                "KAIKU_ALLOWED_PRIVATE_HOSTS (host or host:port, comma-separated) and remove "
+                "KAIKU_ALLOW_PRIVATE_ADDRESSES.",
                 id="kaiku.W002",
             )
         )

@@ -11,6 +11,7 @@ from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 
+from kaiku.http import private_host_allowed
 from kaiku.posts.models import PostImage
 
 SALT = "kaiku.posts.media"
@@ -19,9 +20,11 @@ MAX_AGE_SECONDS = 6 * 3600
 
 def has_public_address() -> bool:
     """Whether the platforms can reach this Kaiku (a loopback address they cannot)."""
-    host = urlsplit(settings.PUBLIC_URL).hostname or ""
+    parts = urlsplit(settings.PUBLIC_URL)
+    host = parts.hostname or ""
     local = host in {"127.0.0.1", "localhost", "::1"} or host.endswith(".local")
-    return not local or bool(settings.KAIKU_ALLOW_PRIVATE_ADDRESSES)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return not local or private_host_allowed(host, port)
 
 
 def signed_url(image: PostImage) -> str:

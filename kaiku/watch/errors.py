@@ -63,6 +63,17 @@ def _messages() -> dict[str, str]:
             "was stopped."
         ),
         "too_large": _("The feed is larger than %(limit_mb)s MB, so it was not read."),
+        "too_large_partial": _(
+            "The feed is larger than %(limit_mb)s MB: the %(count)s items before that size were "
+            "read, the rest of the feed was not."
+        ),
+        "bad_compression": _(
+            "The server at %(host)s sent a compressed (gzip or deflate) feed that is broken and "
+            "cannot be unpacked: %(detail)s"
+        ),
+        "protocol_error": _(
+            "The server at %(host)s sent an answer that breaks the HTTP protocol: %(detail)s"
+        ),
         "too_many_redirects": _("The address redirected more than %(limit)s times."),
         "redirect_loop": _("The address redirects in a loop (back to %(url)s)."),
         "not_found": _("The feed is no longer at this address (HTTP %(status)s)."),
@@ -80,6 +91,10 @@ def _messages() -> dict[str, str]:
         "partial": _(
             "The feed was broken after %(count)s items (%(detail)s); the items before the "
             "break were read."
+        ),
+        "dropped_characters": _(
+            "The feed contained %(count)s characters that XML does not allow (%(characters)s); "
+            "they were left out and the rest of the feed was read."
         ),
         "skipped": _(
             "%(count)s entries of the feed were skipped: they had no id, link, title or text."

@@ -5,11 +5,15 @@
   NAT64, 6to4 and Teredo addresses), and the socket is opened to the checked address. Host
   header and TLS SNI keep the name. So DNS cannot smuggle in 127.0.0.1 after a check, and
   every spelling (``2130706433``, ``0x7f.1``, ``[::ffff:127.0.0.1]``, ``localhost.``) ends
-  up as the address it means. ``KAIKU_ALLOW_PRIVATE_ADDRESSES`` lifts the policy (tests).
+  up as the address it means. ``KAIKU_ALLOWED_PRIVATE_HOSTS`` lifts it for the hosts (or
+  host:port pairs) it lists, and for no redirect from them to anywhere else.
 - A total deadline per fetch, redirects included: every socket read and write gets at most the
   time that is left, so a server that drips a byte a second is cut off at the deadline.
 - A size cap on the decoded body. Compressed bodies are inflated here in bounded steps
   (``zlib`` with ``max_length``), so a gzip bomb stops at the cap instead of filling memory.
+  A feed (``get(partial_ok=True)``) over the cap is read up to the cap and marked
+  ``truncated``: the parser keeps the items before the cut (``too_large_partial``); anything
+  else over the cap is refused (``too_large``).
 - Redirects are followed here, at most ``MAX_REDIRECTS``, each target checked again; a loop is
   reported as a loop.
 - Conditional GET (ETag, Last-Modified) and 304; Retry-After on 429/503, capped at 24 h.
@@ -39,7 +43,7 @@ from kaiku.http import (
     address_allowed,
     allowed_addresses,
     literal_address,
-    private_addresses_allowed,
+    private_host_allowed,
 )
 from kaiku.watch.errors import WatchError
 
@@ -53,6 +57,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "watch_fetch_deadline", default=None
@@ -85,11 +90,12 @@ def resolve_checked(host: str, port: int) -> list[str]:
 def check_url(url: str) -> httpx.URL:
     """Parse ``url`` and refuse what can be refused before connecting."""
     try:
-        host = urlsplit(url).hostname or ""
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
-        host = ""
+        host, port = "", None
     early = literal_address(host) if host else None
-    if early is not None and not private_addresses_allowed() and not address_allowed(early):
+    if early is not None and not address_allowed(early) and not private_host_allowed(host, port):
         raise WatchError("blocked_address", host=host, address=str(early), permanent=True)
     try:
         parsed = httpx.URL(url)
@@ -98,7 +104,12 @@ def check_url(url: str) -> httpx.URL:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise WatchError("bad_url", url=url[:200], permanent=True)
     literal = literal_address(parsed.host)
-    if literal is not None and not private_addresses_allowed() and not address_allowed(literal):
+    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    if (
+        literal is not None
+        and not address_allowed(literal)
+        and not private_host_allowed(parsed.host, port)
+    ):
         raise WatchError("blocked_address", host=parsed.host, address=str(literal), permanent=True)
     return parsed
 
@@ -212,6 +223,7 @@ class FetchResult:
     content: bytes
     headers: httpx.Headers
     permanent_url: str | None = None  # set when every redirect on the way was permanent
+    truncated: bool = False  # the body was cut at the size cap (only with partial_ok)
 
     @property
     def not_modified(self) -> bool:
@@ -341,8 +353,12 @@ class Fetcher:
         accept: str = FEED_ACCEPT,
         headers: dict[str, str] | None = None,
         params: dict[str, str | int] | None = None,
+        partial_ok: bool = False,
     ) -> FetchResult:
-        """GET ``url`` under the policy. Raises WatchError with a code for people."""
+        """GET ``url`` under the policy. Raises WatchError with a code for people.
+
+        ``partial_ok``: a body over the size cap is cut there (``truncated``) instead of
+        refused, for a feed whose first items are worth reading."""
         request_headers = {"Accept": accept, **(headers or {})}
         if etag:
             request_headers["If-None-Match"] = etag
@@ -350,7 +366,7 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         token = _deadline.set(time.monotonic() + self.deadline)
         try:
-            return self._follow(url, request_headers, params)
+            return self._follow(url, request_headers, params, partial_ok=partial_ok)
         finally:
             _deadline.reset(token)
 
@@ -364,7 +380,12 @@ class Fetcher:
         return self.get(url, accept="application/json", headers=headers, params=params).json()
 
     def _follow(
-        self, url: str, headers: dict[str, str], params: dict[str, str | int] | None
+        self,
+        url: str,
+        headers: dict[str, str],
+        params: dict[str, str | int] | None,
+        *,
+        partial_ok: bool = False,
     ) -> FetchResult:
         current = check_url(url)
         if params:
@@ -372,11 +393,16 @@ class Fetcher:
         seen = {str(current)}
         permanent = True
         for _hop in range(self.redirects + 1):
-            result = self._once(current, headers)
+            result = self._once(current, headers, partial_ok=partial_ok)
             if result.status not in _REDIRECTS:
                 moved = str(current) if permanent and str(current) != url else None
                 return FetchResult(
-                    str(current), result.status, result.content, result.headers, moved
+                    str(current),
+                    result.status,
+                    result.content,
+                    result.headers,
+                    moved,
+                    truncated=result.truncated,
                 )
             location = result.headers.get("location", "")
             if not location:
@@ -393,7 +419,9 @@ class Fetcher:
             current = target
         raise WatchError("too_many_redirects", limit=self.redirects)
 
-    def _once(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+    def _once(
+        self, url: httpx.URL, headers: dict[str, str], *, partial_ok: bool = False
+    ) -> FetchResult:
         host = url.host
         per_op = min(10.0, self.deadline)
         timeout = httpx.Timeout(per_op, connect=per_op)
@@ -405,6 +433,18 @@ class Fetcher:
                 if status >= 400:
                     body = self._read(response, limit=4096, strict=False)
                     raise _status_error(status, response.headers, body)
+                if partial_ok:
+                    content = self._read(response, limit=self.limit, strict=False)
+                    # One byte more than the cap was asked for: whether it came tells a body
+                    # of exactly the cap from a cut one.
+                    truncated = len(content) > self.limit
+                    return FetchResult(
+                        str(url),
+                        status,
+                        content[: self.limit],
+                        response.headers,
+                        truncated=truncated,
+                    )
                 content = self._read(response, limit=self.limit, strict=True)
                 return FetchResult(str(url), status, content, response.headers)
         except WatchError:
@@ -418,7 +458,11 @@ class Fetcher:
             if "SSL" in text or "CERTIFICATE" in text.upper() or "TLS" in text:
                 raise WatchError("tls_failed", host=host) from None
             raise WatchError("connect_failed", host=host) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, zlib.error):
+        except zlib.error as exc:  # the server's fault, not the connection's
+            raise WatchError("bad_compression", host=host, detail=str(exc)[:200]) from None
+        except httpx.RemoteProtocolError as exc:
+            raise WatchError("protocol_error", host=host, detail=str(exc)[:200]) from None
+        except (httpx.ReadError, httpx.WriteError):
             raise WatchError("connect_failed", host=host) from None
         except httpx.HTTPError as exc:
             raise WatchError("connect_failed", host=host, detail=type(exc).__name__) from None
@@ -443,5 +487,5 @@ class Fetcher:
             if len(body) > limit:
                 if strict:
                     raise WatchError("too_large", limit_mb=round(limit / 1048576, 1))
-                return bytes(body[:limit])
+                return bytes(body[: limit + 1])  # the byte past the cap says it was cut
         return bytes(body)

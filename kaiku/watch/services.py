@@ -35,6 +35,7 @@ from kaiku.watch.features.topics import rescore, seed_topics, topic_matches
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.pipeline import RunSummary, due_sources, poll_one, run_once
 from kaiku.watch.ingest.rank import items_of_source, refresh
+from kaiku.watch.ingest.sanitize import visible
 from kaiku.watch.models import (
     DEFAULT_POLL_SECONDS,
     MIN_POLL_SECONDS,
@@ -107,7 +108,7 @@ def add_source(
     _check_allowed(organisation, kind)
     # Form, API and OPML import alike: a title is shown on pages and written into OPML, which
     # cannot carry control characters.
-    title = strip_unsafe(title)
+    title = visible(strip_unsafe(title))
     new = source_type(kind).normalise(value)
     alternatives: tuple[DiscoveredFeed, ...] = ()
     if kind == "feed" and discover_feeds:
@@ -149,7 +150,7 @@ def _create(
                 url=new.url,
                 identifier=new.identifier,
                 defaults={
-                    "title": (title or new.title)[:300],
+                    "title": visible(strip_unsafe(title or new.title))[:300],
                     "weight": weight,
                     "poll_interval": max(interval, MIN_POLL_SECONDS),
                     "next_poll_at": timezone.now(),

@@ -154,6 +154,7 @@ def debate_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         "topics": list(Topic.objects.filter(organisation=org, enabled=True)),
         "rising": debate.debate_items(org, debate.rising(org, topic=topic)),
         "stigma": debate.debate_items(org, debate.stigma(org, topic=topic)),
+        "covered": debate.covered_kinds(org),
         "can_edit": _can(request, Perm.EDIT_POSTS),
     }
     return render(request, "watch/debate.html", context)

@@ -58,7 +58,7 @@ def test_a_rebinding_dns_answer_cannot_reach_loopback(
 ) -> None:
     """The name first resolves to a public address (allowed), then to 127.0.0.1. The client
     must connect to the address it checked, never look the name up again."""
-    settings.KAIKU_ALLOW_PRIVATE_ADDRESSES = False
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = ()
     port = loopback_server.server_address[1]
     lookups: list[str] = []
     public = "93.184.215.14"  # a global address; only the first answer gives it
@@ -88,7 +88,7 @@ def test_a_rebinding_dns_answer_cannot_reach_loopback(
 def test_private_spellings_are_refused(
     get: Callable[[str], None], host: str, loopback_server: Any, settings: Any
 ) -> None:
-    settings.KAIKU_ALLOW_PRIVATE_ADDRESSES = False
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = ()
     with pytest.raises(BlockedAddress):
         get(f"http://{host}:{loopback_server.server_address[1]}/")
     assert loopback_server.hits == 0
@@ -98,6 +98,10 @@ def test_private_spellings_are_refused(
 def test_loopback_is_reached_when_the_setting_allows_it(
     get: Callable[[str], None], loopback_server: Any, settings: Any
 ) -> None:
-    settings.KAIKU_ALLOW_PRIVATE_ADDRESSES = True
-    get(f"http://localhost:{loopback_server.server_address[1]}/")
+    port = loopback_server.server_address[1]
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = (("localhost", port),)
+    get(f"http://localhost:{port}/")
+    assert loopback_server.hits == 1
+    with pytest.raises(BlockedAddress):  # the same server by another name is not allowed
+        get(f"http://127.0.0.1:{port}/")
     assert loopback_server.hits == 1

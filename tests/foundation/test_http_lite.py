@@ -194,7 +194,7 @@ def test_an_idle_connection_the_server_dropped_is_not_reused(server: Recorder) -
 def test_private_addresses_are_refused_before_connecting(
     server: Recorder, settings: object
 ) -> None:
-    settings.KAIKU_ALLOW_PRIVATE_ADDRESSES = False  # type: ignore[attr-defined]
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = ()  # type: ignore[attr-defined]
     with http_lite.Client(base(server)) as client, pytest.raises(BlockedAddress):
         client.request("POST", "/api/v1/statuses", data={"status": "x"})
     with http_lite.Client("http://localhost:9") as client, pytest.raises(BlockedAddress):

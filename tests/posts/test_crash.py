@@ -68,7 +68,7 @@ def test_sigkill_at_random_moments_leaves_no_duplicate_and_no_lost_delivery(
     procs.env.update(
         KAIKU_JOB_LEASE_SECONDS="2",
         KAIKU_PUBLISH_RETRY_SECONDS="1",
-        KAIKU_ALLOW_PRIVATE_ADDRESSES="1",
+        KAIKU_ALLOWED_PRIVATE_HOSTS="127.0.0.1,localhost",
         KAIKU_WORKER_POLL_SECONDS="1",
     )
     server, url = _start_server(procs, tmp_path / "mastodon.json")

@@ -68,7 +68,7 @@ def test_sigkill_while_publishing_to_the_pds_loses_nothing_and_matches_the_repo(
     procs.env.update(
         KAIKU_JOB_LEASE_SECONDS="2",
         KAIKU_PUBLISH_RETRY_SECONDS="1",
-        KAIKU_ALLOW_PRIVATE_ADDRESSES="1",
+        KAIKU_ALLOWED_PRIVATE_HOSTS="127.0.0.1,localhost",
         KAIKU_WORKER_POLL_SECONDS="1",
     )
     procs.env.pop("KAIKU_PUBLISH_BATCH", None)  # batch claims on, at their default size

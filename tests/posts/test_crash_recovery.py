@@ -25,7 +25,7 @@ POSTS = 100  # to the Mastodon server and the own feed: 200 deliveries, the firs
 def test_a_batch_held_by_a_killed_worker_goes_out_within_seconds_of_its_restart(
     procs: Procs, tmp_path: Path
 ) -> None:
-    procs.env.update(KAIKU_ALLOW_PRIVATE_ADDRESSES="1")
+    procs.env.update(KAIKU_ALLOWED_PRIVATE_HOSTS="127.0.0.1,localhost")
     server, url = _start_server(procs, tmp_path / "mastodon.json")
     try:
         httpx.post(f"{url}/__control/knobs", json={"latency": 0.2}, timeout=10)

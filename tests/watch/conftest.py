@@ -20,7 +20,7 @@ def feeds() -> Iterator[FeedServer]:
 @pytest.fixture
 def policy_on(settings: Any) -> None:
     """The address policy as in production: private and loopback addresses refused."""
-    settings.KAIKU_ALLOW_PRIVATE_ADDRESSES = False
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = ()
 
 
 @pytest.fixture

@@ -28,6 +28,9 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     good_items: int | None = None  # a good feed: exactly this many items must be stored
     behaviour: str = ""  # "", "drip", "loop", "redirects", "status:<code>", "bomb"
+    # A flawed feed a reader recovers from: at least this many items must be stored (and the
+    # source may say what was wrong). bench/watch_recovery.py compares with feedparser/reader.
+    recover: int | None = None
 
 
 def _rss(items: list[str], *, title: str = "Syöte", decl: str = "UTF-8") -> str:
@@ -251,10 +254,116 @@ def _network() -> list[Case]:
     return out
 
 
+# --- issue 16: what a reader keeps from a flawed feed --------------------------------------
+
+_CONTROL_SPOTS = (
+    ("channel_title", "<title>Syöte</title>", "<title>Sy\x01öte</title>"),
+    ("item_title", "<title>Päihdepalvelut ja hyvinvointialueet 2</title>", "<title>Päihdepalvelut\x02 ja hyvinvointialueet 2</title>"),
+    ("description", "uutinen numero 3.", "uutinen\x03 numero 3."),
+    ("link", "<link>https://org.example/4</link>", "<link>https://org.example/4\x04</link>"),
+    ("guid", "<guid>https://org.example/1</guid>", "<guid>\x05https://org.example/1</guid>"),
+    ("between_items", "</item><item>", "</item>\x06<item>"),
+    ("tag_name", "<pubDate>", "<pub\x07Date>", ),
+    ("attribute", '<rss version="2.0">', '<rss version="2.0\x08">'),
+    ("vertical_tab", "uutinen numero 0.", "uutinen\x0b numero 0."),
+    ("form_feed", "uutinen numero 1.", "uutinen\x0c numero 1."),
+    ("escape", "Päihdepalvelut ja hyvinvointialueet 3", "Päihdepalvelut ja \x1b[1mhyvinvointialueet 3"),
+    ("unit_separator", "<channel>", "<channel>\x1f"),
+    ("nul", "uutinen numero 2.", "uutinen\x00 numero 2."),
+    ("reference", "Päihdepalvelut ja hyvinvointialueet 4", "Päihdepalvelut&#1; ja hyvinvointialueet 4"),
+    ("hex_reference", "Päihdepalvelut ja hyvinvointialueet 0", "Päihdepalvelut&#x1B; ja hyvinvointialueet 0"),
+)  # fmt: skip
+
+
+def control_character_cases() -> list[Case]:
+    """Fifteen feeds of five items, each with one character XML forbids in a different place."""
+    base = _rss([_item(n) for n in range(5)])
+    out = []
+    for name, good, bad in _CONTROL_SPOTS:
+        assert good in base, name
+        body = base.replace(good, bad, 1).encode()
+        out.append(Case(f"control_{name}.xml", body, good_items=5, recover=5))
+    return out
+
+
+def cut_off_cases() -> list[Case]:
+    """A feed of 20 items cut inside its last item, after that item's title and link."""
+    base = _rss([_item(n) for n in range(20)]).encode()
+    last = base.rindex(b"<item>")
+    start = base.index(b"</link>", last) + len(b"</link>")
+    end = base.index(b"</item>", last)
+    cuts = range(start, end, max(1, (end - start) // 34))
+    return [
+        Case(f"cut_off_{i}.xml", base[:cut], good_items=20, recover=20)
+        for i, cut in enumerate(cuts)
+    ]
+
+
+ODD_DATES = (
+    "Mon, 01 Jan 1900 00:00:00 GMT", "1900-01-01T00:00:00Z", "Tue, 19 Jan 2038 03:14:08 GMT",
+    "2038-01-19T03:14:08Z", "Sat, 31 Dec 2016 23:59:60 +0000", "2016-12-31T23:59:60Z",
+    "1969-12-31T23:59:59Z", "Thu, 29 Feb 1996 12:00:00 GMT", "Tue, 05 Mar 2024 09:30:00 +02:00",
+    "2024-03-05t09:30:00z", "2024-03", "2024", "Tue, 05 Mar 24 09:30:00 +0200",
+    "Tue, 05 Mar 2024 09:30 +0200", "05 Mar 2024 09:30:00 EST", "tue, 05 mar 2024 09:30:00 +0200",
+    "2024-03-05T09:30:00.123456789Z", "2024-03-05T09:30:00+0200", "20240305T093000Z",
+    "Tue, 05 Mar 2024 09:30:00 +0200 (EET)", "Tuesday, 05 Mar 2024 09:30:00 +0200",
+    "05 March 2024 09:30:00 +0200", "Mon, 01 Jan 2001 00:00:00 +1400",
+    "2024-03-05T09:30:00,5+02:00", "Tue, 5 Mar 2024 9:30:00 PST",
+)  # fmt: skip
+
+
+def recovery_cases() -> list[Case]:
+    """Every flaw of issue 16 that a reader recovers from, with how many items to keep."""
+    notice = (
+        "<item><title>Vertaisryhmä kokoontuu torstaina</title><link>https://yhdistys.example/{n}</link>"
+        "<guid>https://yhdistys.example/{n}</guid><description>Vertaisryhmä kokoontuu torstaina kello 17 "
+        "yhdistyksen tiloissa. Tervetuloa!</description></item>"
+    )
+    deep_xhtml = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Syvä</title><entry><id>tag:syva.example,2024:1</id>'
+        '<title>Syvä</title><link href="https://syva.example/1"/><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+        + "<div>" * 5000
+        + "teksti"
+        + "</div>" * 5000
+        + "</div></content></entry><entry><id>tag:syva.example,2024:2</id><title>Toinen</title>"
+        '<link href="https://syva.example/2"/></entry></feed>'
+    )
+    deep_json = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "Syvä", "items": ['
+        '{"id": "1", "url": "https://syva.example/j1", "title": "Syvä", "content_text": "x", "_ext": '
+        + "[" * 5000
+        + '"arvo"'
+        + "]" * 5000
+        + '}, {"id": "2", "url": "https://syva.example/j2", "title": "Toinen", "content_text": "y"}]}'
+    )
+    text = _rss([_item(1, "<p>Äiti ja päihdetyö – lainausmerkit</p>"), _item(2)])
+    dated = [
+        _item(n).replace("Tue, 05 Mar 2024 09:30:00 +0200", d) for n, d in enumerate(ODD_DATES)
+    ]
+    big = [
+        _item(n, "<p>" + "Hyvinvointialueiden päihdepalvelut. " * 200 + "</p>") for n in range(900)
+    ]
+    out = [
+        Case("same_text_three_items.xml", _rss([notice.format(n=n) for n in (1, 2, 3)]).encode(), recover=3),
+        Case("deep_xhtml_content.xml", deep_xhtml.encode(), recover=2),
+        Case("deep_json_feed.json", deep_json.encode(), {"Content-Type": "application/feed+json"}, recover=2),
+        Case("odd_dates.xml", _rss(dated).encode(), recover=len(ODD_DATES)),
+        Case("over_cap_6mb.xml", _rss(big).encode(), recover=1),
+    ]  # fmt: skip
+    for codec in ("cp037", "cp500", "cp1140", "cp273", "koi8-r", "iso-8859-7", "windows-1251"):
+        body = text.replace("UTF-8", codec).encode(codec, "replace")
+        out.append(Case(f"declared_{codec}.xml", body, recover=2))
+    return out + control_character_cases() + cut_off_cases()
+
+
 def cases(seed: int = 20240305) -> list[Case]:
     rng = random.Random(seed)
     hostile = _truncated(rng) + _encodings() + _entities() + _huge() + _xss() + _garbage(rng)
-    return good_cases() + hostile + _network()
+    flawed = [
+        Case(c.name, c.body, c.headers, behaviour=c.behaviour, recover=c.recover)
+        for c in recovery_cases()
+    ]
+    return good_cases() + hostile + flawed + _network()
 
 
 def install(server: FeedServer, all_cases: list[Case]) -> dict[str, str]:

@@ -86,8 +86,10 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_connecting(
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(
-    feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+    feeds: FeedServer, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    # The name is the one allowed to be private (KAIKU_ALLOWED_PRIVATE_HOSTS), not 127.0.0.1.
+    settings.KAIKU_ALLOWED_PRIVATE_HOSTS = (("news.example", feeds.port),)
     calls: list[str] = []
     real = socket.getaddrinfo
 

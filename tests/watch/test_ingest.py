@@ -99,7 +99,7 @@ def test_the_same_item_in_two_feeds_is_stored_once(org: Any, feeds: FeedServer) 
     assert set(item.sources.all()) == {one, two}
 
 
-def test_items_are_merged_by_canonical_url_and_by_content(org: Any, feeds: FeedServer) -> None:
+def test_items_are_merged_by_canonical_url_but_not_by_content(org: Any, feeds: FeedServer) -> None:
     first = """<rss><channel><item><title>Sote-uudistus etenee</title>
       <link>https://news.example/sote?utm_campaign=a</link><guid>a-1</guid>
       <description>Hyvinvointialueet aloittavat toimintansa tammikuussa, kertoo ministeriö.</description>
@@ -115,8 +115,44 @@ def test_items_are_merged_by_canonical_url_and_by_content(org: Any, feeds: FeedS
     add(org, feeds.add("/a.xml", first))
     add(org, feeds.add("/b.xml", second))
     run_once()
-    assert Item.objects.count() == 2
+    # The same link (tracking parameters aside) is one item; the mirror's own link is another.
+    assert Item.objects.count() == 3
     assert ItemSource.objects.count() == 4
+    assert Item.objects.filter(title="Päihdepalvelut siirtyvät").count() == 2
+
+
+def test_items_with_different_links_and_the_same_text_are_all_kept(
+    org: Any, feeds: FeedServer
+) -> None:
+    notice = (
+        "<item><title>Vertaisryhmä kokoontuu torstaina</title><link>https://yhdistys.example/{n}</link>"
+        "<guid>https://yhdistys.example/{n}</guid><description>Vertaisryhmä kokoontuu torstaina "
+        "kello 17 yhdistyksen tiloissa. Tervetuloa!</description></item>"
+    )
+    body = (
+        "<rss><channel><title>Ilmoitukset</title>"
+        + "".join(notice.format(n=n) for n in (1, 2, 3))
+        + "</channel></rss>"
+    )
+    add(org, feeds.add("/notices.xml", body))
+    summary = run_once()
+    assert summary.new == 3
+    assert sorted(Item.objects.values_list("url", flat=True)) == [
+        f"https://yhdistys.example/{n}" for n in (1, 2, 3)
+    ]
+
+
+def test_items_with_different_guids_and_no_links_are_not_merged_by_text(
+    org: Any, feeds: FeedServer
+) -> None:
+    notice = (
+        "<item><title>Muistutus</title><guid isPermaLink='false'>m-{n}</guid><description>"
+        "Jäsenkokous pidetään ensi viikolla, muistathan ilmoittautua ajoissa.</description></item>"
+    )
+    body = "<rss><channel>" + "".join(notice.format(n=n) for n in (1, 2)) + "</channel></rss>"
+    add(org, feeds.add("/reminders.xml", body))
+    run_once()
+    assert Item.objects.count() == 2
 
 
 def test_guids_that_are_not_global_are_kept_apart_per_source(org: Any, feeds: FeedServer) -> None:

@@ -142,8 +142,10 @@ def test_dates_in_common_and_odd_forms_are_read(value: str, expected: datetime) 
     assert parse_date(value) == expected
 
 
-def test_unreadable_and_far_future_dates_are_dropped() -> None:
-    future = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+def test_unreadable_dates_are_dropped_and_valid_ones_of_any_year_kept() -> None:
+    future = datetime.now(UTC) + timedelta(days=30)
     assert parse_date("eilen") is None
-    assert parse_date(future) is None
-    assert parse_date("1970-01-01T00:00:00Z") is None
+    assert parse_date("31.02.2024") is None
+    # A date after the fetch is kept; the digest ranks the item by its fetch (rank_time).
+    assert parse_date(future.isoformat()) == future
+    assert parse_date("1970-01-01T00:00:00Z") == datetime(1970, 1, 1, tzinfo=UTC)

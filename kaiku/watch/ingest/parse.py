@@ -18,6 +18,7 @@ practically never validates.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import html
 import html.entities
@@ -83,8 +84,22 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+# "<?xml" in the EBCDIC code pages (cp037, cp500, cp1140, ... agree on these characters). An
+# EBCDIC document can only say its encoding in EBCDIC, so its declaration is read through cp037.
+_EBCDIC_XML = b"\x4c\x6f\xa7\x94\x93"
+
+
+def _ebcdic(content: bytes) -> str:
+    head = content[:200].decode("cp037", "replace")
+    match = _DECLARED_RE.match(head.encode("ascii", "replace"))
+    declared = _codec(match.group(1).decode("ascii")) if match else None
+    return content.decode(declared or "cp037", "replace")
+
+
 def decode(content: bytes, http_charset: str | None = None) -> str:
     """The document as text, by the rules in the module docstring."""
+    if content.startswith(_EBCDIC_XML):
+        return _ebcdic(content)
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(encoding, "replace")
@@ -140,8 +155,28 @@ def _xml_text(elem: ET.Element) -> str:
     return "".join(elem.itertext()).strip()
 
 
+# Markup nested deeper than this is flattened to its text: serialising recurses once per level
+# (ET.tostring), and no reader sees a difference below a few dozen levels.
+MAX_DEPTH = 64
+
+
+def _flatten_deep(elem: ET.Element, limit: int = MAX_DEPTH) -> None:
+    """Elements nested more than ``limit`` levels below ``elem`` replaced by their text, in
+    place. Iterative (``iter`` and ``itertext`` are), so any depth is safe."""
+    stack: list[tuple[ET.Element, int]] = [(elem, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= limit and len(node):
+            node.text = "".join(node.itertext())
+            for child in list(node):
+                node.remove(child)
+            continue
+        stack.extend((child, depth + 1) for child in node)
+
+
 def _inner_xml(elem: ET.Element) -> str:
     """The markup inside an Atom xhtml element, with the XHTML namespace dropped."""
+    _flatten_deep(elem)
     for node in elem.iter():
         if isinstance(node.tag, str):
             node.tag = _local(node.tag)
@@ -277,15 +312,97 @@ def _media_group(group: ET.Element, engagement: dict[str, int]) -> str:
     return summary
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF). One
+# of them makes the whole document ill-formed; every other reader drops it and reads on.
+_XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _allowed_in_xml(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or (0x10000 <= code <= 0x10FFFF)
+    )
+
+
+def _drop_forbidden_references(text: str) -> tuple[str, list[str]]:
+    """``&#1;`` and the like (references to characters XML forbids) dropped, and which."""
+    dropped: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal)
+        if _allowed_in_xml(code):
+            return match.group(0)
+        dropped.append(f"U+{code:04X}" if code <= 0x10FFFF else "U+?")
+        return ""
+
+    return _CHAR_REF_RE.sub(replace, text), dropped
+
+
 def _parse_xml(text: str, *, defused: bool | None = None) -> ParsedFeed:
-    try:
-        return _pull(text, defused=defused)
-    except _UndefinedEntityError:
-        return _pull(_numeric_entities(text), defused=defused)
+    dropped: list[str] = []
+    if _XML_FORBIDDEN_RE.search(text) is not None:
+        dropped = [f"U+{ord(c):04X}" for c in _XML_FORBIDDEN_RE.findall(text)]
+        text = _XML_FORBIDDEN_RE.sub("", text)
+    # Each repair at most once, in whatever order the document needs them.
+    repairs = {"entities", "references", "prefixes"}
+    while True:
+        try:
+            feed = _pull(text, defused=defused)
+            break
+        except _UndefinedEntityError:
+            if "entities" not in repairs:
+                raise WatchError("malformed", format="XML", detail="undefined entity") from None
+            repairs.discard("entities")
+            text = _numeric_entities(text)
+        except _InvalidReferenceError:
+            if "references" not in repairs:
+                raise WatchError("malformed", format="XML", detail="invalid reference") from None
+            repairs.discard("references")
+            text, more = _drop_forbidden_references(text)
+            dropped += more
+        except _UnboundPrefixError:
+            if "prefixes" not in repairs:
+                raise WatchError("malformed", format="XML", detail="unbound prefix") from None
+            repairs.discard("prefixes")
+            text = _declare_prefixes(text)
+    if dropped and feed.problem is None:
+        feed.problem = WatchError(
+            "dropped_characters", count=len(dropped), characters=", ".join(dict.fromkeys(dropped))
+        )
+    return feed
 
 
 class _UndefinedEntityError(Exception):
     pass
+
+
+class _InvalidReferenceError(Exception):
+    pass
+
+
+class _UnboundPrefixError(Exception):
+    pass
+
+
+_USED_PREFIX_RE = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
+_DECLARED_PREFIX_RE = re.compile(r"xmlns:([A-Za-z_][\w.-]*)\s*=")
+_ROOT_TAG_RE = re.compile(r"<([A-Za-z_][\w.:-]*)")
+
+
+def _declare_prefixes(text: str) -> str:
+    """Namespace prefixes used but never declared (``<dc:creator>`` without ``xmlns:dc``, a
+    common slip) declared on the root element, so the element keeps its local name."""
+    missing = set(_USED_PREFIX_RE.findall(text)) - set(_DECLARED_PREFIX_RE.findall(text))
+    missing.discard("xml")
+    root = _ROOT_TAG_RE.search(text)
+    if not missing or root is None:
+        return text
+    declarations = "".join(f' xmlns:{p}="urn:kaiku:undeclared:{p}"' for p in sorted(missing))
+    return text[: root.end()] + declarations + text[root.end() :]
 
 
 def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
@@ -299,6 +416,7 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
     stack: list[str] = []
     feed: ParsedFeed | None = None
     problem: SyntaxError | None = None
+    open_item: ET.Element | None = None  # the item or entry begun and not yet ended
     try:
         parser.feed(text)
         parser.close()
@@ -316,12 +434,16 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
                 name = _local(elem.tag) if isinstance(elem.tag, str) else ""
                 if not stack:
                     feed = _feed_for_root(name)
+                elif name in ("item", "entry"):
+                    open_item = elem
                 stack.append(name)
                 continue
             name = stack.pop()  # the end of the element whose start was pushed last
             if feed is None:
                 continue
             parent = stack[-1] if stack else ""
+            if name in ("item", "entry"):
+                open_item = None
             if name in ("item", "entry") and len(feed.entries) < MAX_ENTRIES:
                 entry = _entry_from_rss(elem) if name == "item" else _entry_from_atom(elem)
                 if entry is not None:
@@ -343,15 +465,38 @@ def _pull(text: str, *, defused: bool | None = None) -> ParsedFeed:
         raise WatchError("xml_entities", permanent=True) from None
     if problem is not None and "undefined entity" in str(problem):
         raise _UndefinedEntityError from None
+    if problem is not None and "reference to invalid character" in str(problem):
+        raise _InvalidReferenceError from None
+    if problem is not None and "unbound prefix" in str(problem):
+        raise _UnboundPrefixError from None
     if feed is None:
         if problem is not None:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
         raise WatchError("not_a_feed")
+    if problem is not None and open_item is not None and len(feed.entries) < MAX_ENTRIES:
+        cut = _cut_off_entry(open_item, stack)
+        if cut is not None:
+            feed.entries.append(cut)
     if problem is not None:
         if not feed.entries:
             raise WatchError("malformed", format="XML", detail=str(problem)[:200])
         feed.problem = WatchError("partial", count=len(feed.entries), detail=str(problem)[:200])
     return feed
+
+
+def _cut_off_entry(item: ET.Element, stack: list[str]) -> Entry | None:
+    """The item a feed broke off in, when its title and link were complete before the break.
+
+    Only the item's last child can be unfinished (children come in order), and it is exactly
+    when the break came below the item: that child is dropped, the complete ones are read."""
+    depth = max(i for i, name in enumerate(stack) if name in ("item", "entry"))
+    if len(stack) > depth + 1 and len(item):
+        item.remove(item[-1])
+    kind = stack[depth]
+    entry = _entry_from_rss(item) if kind == "item" else _entry_from_atom(item)
+    if entry is None or not entry.title or not entry.url:
+        return None
+    return entry
 
 
 def _feed_for_root(name: str) -> ParsedFeed | None:
@@ -371,9 +516,44 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _flatten_deep_json(text: str, limit: int = MAX_DEPTH) -> str:
+    """``text`` with every array or object nested deeper than ``limit`` replaced by one JSON
+    string of the strings inside it (its text). ``json.loads`` recurses once per level."""
+    out: list[str] = []
+    depth = 0
+    start = 0  # where the value being flattened began, when depth > limit
+    written = 0
+    for match in _JSON_TOKEN_RE.finditer(text):
+        token = match.group(0)
+        if token[0] == '"':
+            continue
+        if token in "[{":
+            depth += 1
+            if depth == limit + 1:
+                start = match.start()
+        else:
+            if depth == limit + 1:
+                inner = text[start : match.end()]
+                strings: list[str] = []
+                for piece in re.findall(r'"(?:[^"\\]|\\.)*"', inner):
+                    with contextlib.suppress(ValueError):
+                        strings.append(json.loads(piece))
+                out += [text[written:start], json.dumps(" ".join(strings))]
+                written = match.end()
+            depth -= 1
+    out.append(text[written:])
+    return "".join(out)
+
+
 def _parse_json(text: str) -> ParsedFeed:
     try:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            data = json.loads(_flatten_deep_json(text))
     except ValueError as exc:
         raise WatchError("malformed", format="JSON Feed", detail=str(exc)[:200]) from None
     if not isinstance(data, dict) or not _str(data.get("version")).startswith(

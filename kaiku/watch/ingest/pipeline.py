@@ -43,6 +43,7 @@ from kaiku.watch.ingest.prepare import (
     read_and_prepare_packed,
     unpack,
 )
+from kaiku.watch.ingest.sanitize import plain
 from kaiku.watch.ingest.store import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
 from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
@@ -263,7 +264,7 @@ def _record(outcome: Outcome, now: datetime, source: Source | None) -> SourceRep
     if result.state is not None:
         fields["state"] = result.state
     if result.title and not source.title:
-        fields["title"] = result.title[:300]
+        fields["title"] = plain(result.title, 300)  # as cleaned as the items' titles
     if result.site_url and not source.site_url and result.site_url.startswith("http"):
         fields["site_url"] = result.site_url[:2000]
     Source.objects.filter(pk=source.pk).update(**fields)

@@ -34,6 +34,27 @@ _ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 _SCHEMES = {"http", "https", "mailto"}
+# Code points that are never text a reader should get from a feed: C0 controls (but tab, line
+# feed and carriage return, which are whitespace), DEL, C1 controls, zero-width characters,
+# bidi embeddings, overrides and isolates (a title can reorder the text around it with them:
+# "Trojan Source"), the Arabic letter mark, the Mongolian vowel separator, deprecated format
+# characters, interlinear annotation marks, the byte-order mark used as a zero-width space,
+# lone surrogates (a JSON Feed can spell them, "\ud800", and no database stores them) and the
+# non-characters U+FFFE and U+FFFF.
+# Right-to-left text itself is kept: the templates isolate each title and name (dir="auto",
+# <bdi>), so a real Arabic or Hebrew title shows right without any control character stored.
+INVISIBLE = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff"
+)
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
+# The same but for the controls Python counts as whitespace (\x1c-\x1f, \x85; \x0b and \x0c),
+# for text that is squashed anyway: there they become a space, as every other whitespace.
+# (One plain character class: the regex engine scans it much faster than a lookahead.)
+_INVISIBLE_TEXT_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
 _TAG_RE = re.compile(r"<[^>]*>")
 _HREF_RE = re.compile(r'<a\s[^>]*?href="([^"]+)"')
 _TRACKING = re.compile(
@@ -76,8 +97,13 @@ _clean = _cleaner(
 _strip_tags = _cleaner(tags=set())
 
 
+def visible(value: str) -> str:
+    """``value`` without the invisible and control code points of ``INVISIBLE``."""
+    return _INVISIBLE_RE.sub("", value)
+
+
 def clean_html(raw: str) -> str:
-    """Sanitised HTML, safe to store and show."""
+    """Sanitised HTML, safe to store and show, without invisible or control characters."""
     if not raw:
         return ""
     if len(raw) > SUMMARY_MAX_CHARS * 2:
@@ -87,7 +113,8 @@ def clean_html(raw: str) -> str:
         # Cut on a tag boundary and let nh3 close what was left open.
         cut = cleaned.rfind("<", 0, SUMMARY_MAX_CHARS)
         cleaned = _clean(cleaned[: cut if cut > 0 else SUMMARY_MAX_CHARS])
-    return cleaned
+    # After nh3, which decodes character references: "&#x202E;" is a literal override by now.
+    return _INVISIBLE_RE.sub("", cleaned)
 
 
 def text_of(cleaned_html: str, limit: int = TEXT_MAX_CHARS) -> str:
@@ -95,6 +122,8 @@ def text_of(cleaned_html: str, limit: int = TEXT_MAX_CHARS) -> str:
     if not cleaned_html:
         return ""
     text = html.unescape(_TAG_RE.sub(" ", cleaned_html))
+    if "&" in cleaned_html:  # an entity may have spelled an invisible character
+        text = _INVISIBLE_TEXT_RE.sub("", text)
     return _squash(text)[:limit]
 
 
@@ -109,8 +138,9 @@ def plain(value: str, limit: int = TITLE_MAX_CHARS) -> str:
     if not value:
         return ""
     if "<" in value or "&" in value:
+        # Entities can spell control characters too (&#x202E;), so clean after decoding.
         value = html.unescape(_TAG_RE.sub(" ", _strip_tags(value)))
-    return _squash(value)[:limit]
+    return _squash(_INVISIBLE_TEXT_RE.sub("", value))[:limit]
 
 
 def links_in(cleaned_html: str, limit: int = 50) -> list[str]:

@@ -3,12 +3,15 @@
 ``prepare`` is pure (no database) and runs in the fetch threads; ``store`` writes one source's
 batch in one transaction from the thread that owns the database connection.
 
-Duplicates are merged within an organisation by, in order: the merge guid (see Item.guid),
-the canonical URL (tracking parameters stripped) and the content hash (normalised title and
-text). A merged item gains an ItemSource row for the new source; nothing else changes but
-its engagement, which is refreshed when the platform reports new counts. New items get their
-digest rank key as they are inserted; merged items whose sources or counts changed have theirs
-refreshed (kaiku.watch.ingest.rank).
+Duplicates are merged within an organisation only when they are the same item: the same merge
+guid (see Item.guid: a source's own guid, or a global one such as a URL) or the same canonical
+URL (tracking parameters stripped). Two items with different links are two items, however
+alike their title and text: a feed of three notices with the same wording keeps three. (The
+content hash is still stored, for finding near-duplicates, but never merges.) A merged item
+gains an ItemSource row for the new source; nothing else changes but its engagement, which is
+refreshed when the platform reports new counts. New items get their digest rank key as they
+are inserted; merged items whose sources or counts changed have theirs refreshed
+(kaiku.watch.ingest.rank).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 def _existing(
     organisation_id: int, items: Sequence[PreparedItem]
-) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[int, dict[str, int]]]:
+) -> tuple[dict[str, int], dict[str, int], dict[int, dict[str, int]]]:
     """Known items by merge key. One query per key, so each can use its index; where several
     items share a key, the most recently published wins (the model's default ordering).
 
@@ -53,7 +56,6 @@ def _existing(
     keys = {
         "guid": [i.guid for i in items],
         "url_hash": [i.url_hash for i in items if i.url_hash],
-        "content_hash": [i.content_hash for i in items if i.content_hash],
     }
     found: dict[str, dict[str, int]] = {name: {} for name in keys}
     engagement: dict[int, dict[str, int]] = {}
@@ -72,7 +74,7 @@ def _existing(
                 for pk, value, raw in cursor.fetchall():
                     found[name].setdefault(value, pk)
                     engagement[pk] = _json_dict(raw)
-    return found["guid"], found["url_hash"], found["content_hash"], engagement
+    return found["guid"], found["url_hash"], engagement
 
 
 def _json(value: dict[str, int] | list[str]) -> str:
@@ -110,20 +112,13 @@ def _ids_by_guid(organisation_id: int, guids: list[str]) -> dict[str, int]:
 def _dedupe(items: Sequence[PreparedItem]) -> list[PreparedItem]:
     seen_guid: set[str] = set()
     seen_url: set[str] = set()
-    seen_hash: set[str] = set()
     out = []
     for item in items:
-        if (
-            item.guid in seen_guid
-            or (item.canonical_url and item.canonical_url in seen_url)
-            or (item.content_hash and item.content_hash in seen_hash)
-        ):
+        if item.guid in seen_guid or (item.canonical_url and item.canonical_url in seen_url):
             continue
         seen_guid.add(item.guid)
         if item.canonical_url:
             seen_url.add(item.canonical_url)
-        if item.content_hash:
-            seen_hash.add(item.content_hash)
         out.append(item)
     return out
 
@@ -221,12 +216,12 @@ def store(
 def _store(
     organisation_id: int, source_id: int, items: list[PreparedItem], fetched_at: datetime
 ) -> StoreResult:
-    by_guid, by_url, by_hash, counts = _existing(organisation_id, items)
+    by_guid, by_url, counts = _existing(organisation_id, items)
     weight = Source.objects.filter(pk=source_id).values_list("weight", flat=True).first()
     new: list[PreparedItem] = []
     known: dict[int, PreparedItem] = {}
     for p in items:
-        pk = by_guid.get(p.guid) or by_url.get(p.url_hash) or by_hash.get(p.content_hash)
+        pk = by_guid.get(p.guid) or by_url.get(p.url_hash)
         if pk is None:
             new.append(p)
         else:

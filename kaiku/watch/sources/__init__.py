@@ -77,6 +77,7 @@ class FeedBody:
     content: bytes
     charset: str | None = None
     author_handle: str = ""  # for entries that name none (a YouTube channel's id)
+    truncated_at: int = 0  # the size cap (bytes) the content was cut at; 0: it is whole
 
 
 @dataclass(slots=True)
@@ -104,9 +105,18 @@ def read_body(result: PollResult) -> PollResult:
     try:
         parsed = parse_feed(body.content, charset=body.charset)
     except WatchError as exc:
+        if body.truncated_at and exc.code in ("malformed", "not_a_feed"):
+            # Nothing readable before the cap: the size is the reason.
+            raise WatchError("too_large", limit_mb=_megabytes(body.truncated_at)) from None
         if exc.code == "not_a_feed" and looks_like_html(body.content):
             raise WatchError("not_a_feed", permanent=True) from None
         raise
+    if body.truncated_at:
+        if not parsed.entries:
+            raise WatchError("too_large", limit_mb=_megabytes(body.truncated_at))
+        parsed.problem = WatchError(
+            "too_large_partial", count=len(parsed.entries), limit_mb=_megabytes(body.truncated_at)
+        )
     if body.author_handle:
         for entry in parsed.entries:
             entry.author_handle = entry.author_handle or body.author_handle
@@ -116,6 +126,10 @@ def read_body(result: PollResult) -> PollResult:
     result.site_url = parsed.site_url
     result.problem = parsed.problem
     return result
+
+
+def _megabytes(size: int) -> float:
+    return round(size / 1048576, 1)
 
 
 class SourceType(Protocol):

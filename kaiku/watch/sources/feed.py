@@ -19,7 +19,9 @@ from kaiku.watch.sources import (
 
 def fetch_feed_url(source: SourceSnapshot, ctx: PollContext, author_handle: str = "") -> PollResult:
     """Fetch the feed; the result carries the body for ``read_body`` (or says 304)."""
-    fetched = ctx.fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+    fetched = ctx.fetcher.get(
+        source.url, etag=source.etag, last_modified=source.last_modified, partial_ok=True
+    )
     if fetched.not_modified:
         return PollResult(
             not_modified=True,
@@ -27,7 +29,12 @@ def fetch_feed_url(source: SourceSnapshot, ctx: PollContext, author_handle: str 
             last_modified=fetched.last_modified or source.last_modified,
         )
     return PollResult(
-        body=FeedBody(fetched.content, fetched.charset, author_handle),
+        body=FeedBody(
+            fetched.content,
+            fetched.charset,
+            author_handle,
+            truncated_at=ctx.fetcher.limit if fetched.truncated else 0,
+        ),
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         moved_to=fetched.permanent_url,
