@@ -11,7 +11,7 @@ from uuid import UUID
 import httpx
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from kaiku.channels.base import AccountSetup, ChannelError, Redirect
 from kaiku.connections import guides
 from kaiku.connections import services as channel_services
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts.errors import error_message
@@ -35,11 +35,11 @@ PENDING_SECONDS = 30 * 60
 MAX_PENDING = 5
 
 
-def _can(request: HttpRequest, perm: Perm) -> bool:
-    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
+def _can(request: KaikuRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: KaikuRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
@@ -53,7 +53,7 @@ def callback_url(org: Organisation, platform: str) -> str:
 
 
 def _page(
-    request: HttpRequest,
+    request: KaikuRequest,
     org: Organisation,
     forms: dict[str, Any] | None = None,
     status: int = 200,
@@ -96,7 +96,7 @@ def _page(
 
 
 @require(Perm.VIEW)
-def channels(request: HttpRequest, org: Organisation) -> HttpResponse:
+def channels(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return _page(request, org)
 
 
@@ -109,7 +109,7 @@ def _connector_failure(error: Exception) -> str:
 
 
 def _finish(
-    request: HttpRequest, org: Organisation, platform: str, setup: AccountSetup
+    request: KaikuRequest, org: Organisation, platform: str, setup: AccountSetup
 ) -> HttpResponse:
     result = channel_services.save_account(
         org, platform, setup, user=_user(request), request=request
@@ -129,7 +129,7 @@ def _finish(
 
 
 def _remember(
-    request: HttpRequest, org: Organisation, platform: str, state: dict[str, Any]
+    request: KaikuRequest, org: Organisation, platform: str, state: dict[str, Any]
 ) -> None:
     now = time.time()
     pending: dict[str, Any] = {
@@ -149,7 +149,7 @@ def _remember(
     request.session[SESSION_KEY] = pending
 
 
-def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dict[str, Any] | None:
+def _take_pending(request: KaikuRequest, org: Organisation, platform: str) -> dict[str, Any] | None:
     """The unfinished connect attempt this callback belongs to (used once)."""
     now = time.time()
     pending: dict[str, Any] = request.session.get(SESSION_KEY, {})
@@ -176,7 +176,7 @@ def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dic
 
 @require(Perm.MANAGE_CHANNELS)
 @require_POST
-def connect(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+def connect(request: KaikuRequest, org: Organisation, platform: str) -> HttpResponse:
     entry = channel_services.load_platform(platform) if platform in _platform_names() else None
     if entry is None:
         raise Http404
@@ -206,7 +206,7 @@ def connect(request: HttpRequest, org: Organisation, platform: str) -> HttpRespo
 
 
 @require(Perm.MANAGE_CHANNELS)
-def connect_callback(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+def connect_callback(request: KaikuRequest, org: Organisation, platform: str) -> HttpResponse:
     if platform not in _platform_names():
         raise Http404
     entry = channel_services.load_platform(platform)
@@ -229,7 +229,7 @@ def connect_callback(request: HttpRequest, org: Organisation, platform: str) -> 
 
 @require(Perm.MANAGE_CHANNELS)
 @require_POST
-def disconnect(request: HttpRequest, org: Organisation, account_id: UUID) -> HttpResponse:
+def disconnect(request: KaikuRequest, org: Organisation, account_id: UUID) -> HttpResponse:
     account = get_object_or_404(ChannelAccount, organisation=org, public_id=account_id)
     held = channel_services.disconnect(account, request=request)
     text = _("%(account)s is disconnected.") % {"account": f"{account.label} {account.handle}"}
@@ -248,7 +248,7 @@ def _platform_names() -> set[str]:
 
 
 @require(Perm.VIEW)
-def setup_guide(request: HttpRequest, org: Organisation, name: str) -> HttpResponse:
+def setup_guide(request: KaikuRequest, org: Organisation, name: str) -> HttpResponse:
     html = guides.guide(name)
     if html is None:
         raise Http404

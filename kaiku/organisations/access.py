@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,8 +14,24 @@ from django.shortcuts import get_object_or_404
 from kaiku.organisations.models import Membership, Organisation
 from kaiku.organisations.roles import Perm
 
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from kaiku.accounts.models import User
+
 SESSION_KEY = "kaiku_organisation"
 F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+class KaikuRequest(HttpRequest):
+    """The request a view behind ``require`` receives, for typing only: Django builds a plain
+    ``HttpRequest``; ``login_required`` makes ``user`` a signed-in person, ``require`` sets
+    ``membership`` and ``organisation``, django-htmx's middleware sets ``htmx``."""
+
+    user: User
+    membership: Membership
+    organisation: Organisation
+    htmx: HtmxDetails
 
 
 def memberships(user: Any) -> list[Membership]:
@@ -44,7 +60,9 @@ def require(perm: Perm) -> Callable[[F], F]:
             membership = membership_for(request, org)
             if not membership.can(perm):
                 raise PermissionDenied
-            request.membership = membership  # type: ignore[attr-defined]
+            typed = cast(KaikuRequest, request)
+            typed.membership = membership
+            typed.organisation = membership.organisation
             if request.session.get(SESSION_KEY) != membership.organisation.slug:
                 # Written only when it changes: a live check on every keystroke must not
                 # write the session row each time (two such requests raced for it).

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.db.models import F, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import services
@@ -52,11 +52,11 @@ SEVERITY_LABELS = {
 }
 
 
-def _can(request: HttpRequest, perm: Perm) -> bool:
-    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
+def _can(request: KaikuRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: KaikuRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
@@ -84,7 +84,7 @@ def badge_class(delivery: Delivery) -> str:
 
 
 @require(Perm.VIEW)
-def post_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+def post_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
     posts = _with_deliveries(Post.objects.filter(organisation=org, deleted_at=None))
     failed_ids = Delivery.objects.filter(
         post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
@@ -133,7 +133,7 @@ def post_list(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.REVIEW_POSTS)
-def review_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+def review_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
     posts = list(
         _with_deliveries(
             Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.IN_REVIEW)
@@ -167,7 +167,7 @@ def flagged_texts(post: Post) -> list[dict[str, Any]]:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: KaikuRequest,
     post: Post,
     *,
     reschedule_form: RescheduleForm | None = None,
@@ -223,7 +223,7 @@ def _detail_context(
 
 
 @require(Perm.VIEW)
-def detail(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def detail(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = get_post(org, post_id)
     return render(request, "posts/detail.html", _detail_context(request, post))
 
@@ -231,7 +231,7 @@ def detail(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespon
 @require(Perm.EDIT_POSTS)
 @require_POST
 def retry(
-    request: HttpRequest, org: Organisation, post_id: UUID, delivery_id: UUID
+    request: KaikuRequest, org: Organisation, post_id: UUID, delivery_id: UUID
 ) -> HttpResponse:
     post = get_post(org, post_id)
     delivery = get_object_or_404(Delivery, post=post, public_id=delivery_id)
@@ -248,7 +248,7 @@ def retry(
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def delete(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def delete(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = get_post(org, post_id)
     take_down = request.POST.get("take_down") == "1"
     already_out = services.delete(post, request, take_down=take_down)
@@ -279,7 +279,7 @@ def delete(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespon
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def reschedule(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = get_post(org, post_id)
     form = RescheduleForm(request.POST, tz=user_zone(request))
     if not form.is_valid():
@@ -318,7 +318,7 @@ REVIEW_ERRORS = {
 
 @require(Perm.REVIEW_POSTS)
 @require_POST
-def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def approve(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = get_post(org, post_id)
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -355,7 +355,7 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
 
 @require(Perm.REVIEW_POSTS)
 @require_POST
-def send_back(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def send_back(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = get_post(org, post_id)
     if post.state != Post.State.IN_REVIEW:
         messages.error(request, str(REVIEW_ERRORS["not_in_review"]))
@@ -368,7 +368,7 @@ def send_back(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRes
 
 
 @require(Perm.VIEW)
-def image(request: HttpRequest, org: Organisation, image_id: int) -> HttpResponse:
+def image(request: KaikuRequest, org: Organisation, image_id: int) -> HttpResponse:
     """A post's image, for the organisation's members only (media is not served publicly)."""
     found = get_object_or_404(PostImage, pk=image_id, post__organisation=org, post__deleted_at=None)
     try:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import gate, images, linkcards, previews, services
@@ -31,11 +31,11 @@ from kaiku.publishing.models import Delivery
 log = logging.getLogger(__name__)
 
 
-def user_zone(request: HttpRequest) -> ZoneInfo:
+def user_zone(request: KaikuRequest) -> ZoneInfo:
     return zone(getattr(request.user, "time_zone", None))
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: KaikuRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
@@ -55,7 +55,7 @@ def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
     ]
 
 
-def _initial_from_query(request: HttpRequest) -> dict[str, Any]:
+def _initial_from_query(request: KaikuRequest) -> dict[str, Any]:
     """A reply or quote started elsewhere (the field watch): ``?reply_to=&text=&link=``."""
     initial: dict[str, Any] = {}
     for name in ("reply_to", "link"):
@@ -125,7 +125,7 @@ def _existing_images(
 
 
 def _render(
-    request: HttpRequest,
+    request: KaikuRequest,
     org: Organisation,
     post: Post | None,
     form: ComposeForm,
@@ -191,16 +191,16 @@ def _render(
 
 
 @require(Perm.EDIT_POSTS)
-def compose(request: HttpRequest, org: Organisation) -> HttpResponse:
+def compose(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return _compose(request, org, None)
 
 
 @require(Perm.EDIT_POSTS)
-def edit(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+def edit(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     return _compose(request, org, get_post(org, post_id))
 
 
-def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> HttpResponse:
+def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> HttpResponse:
     tz = user_zone(request)
     chosen = _chosen_accounts(post)
     if request.method != "POST":
@@ -348,7 +348,7 @@ def review_reason_text(reason: str) -> str:
     return reason
 
 
-def sent_message(post: Post, request: HttpRequest) -> str:
+def sent_message(post: Post, request: KaikuRequest) -> str:
     if post.state == Post.State.IN_REVIEW:
         return _("The post went to review: %(why)s.") % {
             "why": review_reason_text(post.review_required_reason)
@@ -366,7 +366,7 @@ def sent_message(post: Post, request: HttpRequest) -> str:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def preview_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
+def preview_partial(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = ComposeForm(org=org, tz=user_zone(request))
     chosen = _accounts_from(form, request.POST)
     text = request.POST.get("text", "")
@@ -420,7 +420,7 @@ def _fetch_card(url: str) -> tuple[linkcards.Card | None, str]:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def link_preview(request: HttpRequest, org: Organisation) -> HttpResponse:
+def link_preview(request: KaikuRequest, org: Organisation) -> HttpResponse:
     card, problem = _fetch_card(request.POST.get("link", ""))
     response = render(
         request,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kaiku.jobs.services import enqueue
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch import services
@@ -31,13 +31,13 @@ from kaiku.watch.models import Source
 from kaiku.watch.sources import source_type
 
 
-def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
+def _sources_context(request: KaikuRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
     sources = list(
         Source.objects.filter(organisation=org)
         .annotate(item_count=Count("seen_items"))
         .order_by("title", "id")
     )
-    can_manage = bool(request.membership.can(Perm.MANAGE_WATCH))  # type: ignore[attr-defined]
+    can_manage = bool(request.membership.can(Perm.MANAGE_WATCH))
     return {
         "sources": sources,
         # Each source with its platform, from the readers' registry (the model knows none).
@@ -52,7 +52,7 @@ def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> d
 
 
 @require(Perm.VIEW)
-def sources(request: HttpRequest, org: Organisation) -> HttpResponse:
+def sources(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return render(request, "watch/sources.html", _sources_context(request, org))
 
 
@@ -62,7 +62,7 @@ def _to_sources(org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def source_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = AddSourceForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -104,7 +104,7 @@ def _source(org: Organisation, source_id: int) -> Source:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_edit(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_edit(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     form = EditSourceForm(request.POST)
     if not form.is_valid():
@@ -124,7 +124,7 @@ def source_edit(request: HttpRequest, org: Organisation, source_id: int) -> Http
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_toggle(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_toggle(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     source.enabled = not source.enabled
     source.save(update_fields=["enabled"])
@@ -137,7 +137,7 @@ def source_toggle(request: HttpRequest, org: Organisation, source_id: int) -> Ht
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_delete(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_delete(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     name = str(source)
     services.remove_source(source)
@@ -147,7 +147,7 @@ def source_delete(request: HttpRequest, org: Organisation, source_id: int) -> Ht
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def fetch_now(request: HttpRequest, org: Organisation) -> HttpResponse:
+def fetch_now(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Queue a poll of every enabled source now (the worker runs them)."""
     ids = list(Source.objects.filter(organisation=org, enabled=True).values_list("id", flat=True))
     Source.objects.filter(pk__in=ids).update(next_poll_at=timezone.now(), backoff_until=None)
@@ -162,7 +162,7 @@ def fetch_now(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def opml_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def opml_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = OpmlImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -194,13 +194,13 @@ def opml_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def opml_export(request: HttpRequest, org: Organisation) -> HttpResponse:
+def opml_export(request: KaikuRequest, org: Organisation) -> HttpResponse:
     response = HttpResponse(export_opml(org), content_type="text/x-opml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kaiku-{org.slug}-lahteet.opml"'
     return response
 
 
-def _imported(request: HttpRequest, added: list[services.AddedSource]) -> None:
+def _imported(request: KaikuRequest, added: list[services.AddedSource]) -> None:
     new = sum(1 for a in added if a.created)
     messages.success(
         request,
@@ -210,7 +210,7 @@ def _imported(request: HttpRequest, added: list[services.AddedSource]) -> None:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def bluesky_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def bluesky_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = BlueskyListForm(request.POST)
     if form.is_valid():
         try:
@@ -227,7 +227,7 @@ def bluesky_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def mastodon_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def mastodon_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = MastodonAccountsForm(request.POST)
     if form.is_valid():
         try:
@@ -249,6 +249,6 @@ def mastodon_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def starter_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def starter_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     _imported(request, services.add_starter_sources(org))
     return _to_sources(org)
