@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts import compose as compose_service
 from kaiku.posts import gate, images, linkcards, previews, services
 from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
 from kaiku.posts.models import Post
@@ -33,12 +33,6 @@ log = logging.getLogger(__name__)
 
 def user_zone(request: KaikuRequest) -> ZoneInfo:
     return zone(getattr(request.user, "time_zone", None))
-
-
-def _user(request: KaikuRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def get_post(org: Organisation, post_id: UUID | str) -> Post:
@@ -108,20 +102,16 @@ def _variants_from(accounts: list[ChannelAccount], data: QueryDict) -> dict[int,
     }
 
 
-def _existing_images(
-    post: Post | None, data: QueryDict | None
-) -> tuple[list[dict[str, Any]], list[str]]:
+def _existing_images(post: Post | None, data: QueryDict | None) -> list[dict[str, Any]]:
     """Images already on the post, with the alt text and removal the form asks for."""
     if post is None:
-        return [], []
-    rows, errors = [], []
+        return []
+    rows = []
     for img in post.images.all():
         alt = img.alt_text if data is None else data.get(f"existing_alt_{img.pk}", "").strip()
         remove = data is not None and data.get(f"remove_image_{img.pk}") == "on"
-        if not remove and data is not None and not alt:
-            errors.append(_("Every image needs an alt text."))
         rows.append({"image": img, "alt": alt, "remove": remove})
-    return rows, errors
+    return rows
 
 
 def _render(
@@ -206,7 +196,7 @@ def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> Htt
     if request.method != "POST":
         initial = _initial(post, chosen) if post else _initial_from_query(request)
         form = ComposeForm(org=org, tz=tz, chosen=chosen, initial=initial)
-        existing, _errors = _existing_images(post, None)
+        existing = _existing_images(post, None)
         return _render(request, org, post, form, ImageFormSet(prefix="image"), existing)
 
     action = request.POST.get("action", "save")
@@ -221,49 +211,41 @@ def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> Htt
             messages.error(request, problem)
     form = ComposeForm(request.POST, org=org, tz=tz, chosen=chosen)
     image_forms = ImageFormSet(request.POST, request.FILES, prefix="image")
-    existing, existing_errors = _existing_images(post, request.POST)
+    existing = _existing_images(post, request.POST)
     if action in {"fetch_link", "preview"}:
         return _render(request, org, post, form, image_forms, existing)
 
     valid = form.is_valid() & image_forms.is_valid()  # both run, so all errors show at once
-    errors = list(existing_errors)
-    uploads: list[images.Upload] = []
-    if valid:
-        accounts = form.chosen_accounts()
-        if action == "send" and not accounts:
-            errors.append(_("Choose at least one channel to send the post to."))
-        uploads = [
-            images.inspect(f.cleaned_data["file"], f.cleaned_data["alt_text"].strip())
-            for f in image_forms
-            if f.cleaned_data.get("file")
-        ]
-        kept = sum(1 for row in existing if not row["remove"])
-        errors += images.problems(uploads, kept, accounts)
-    if not valid or errors:
+    alt_texts = {row["image"].pk: row["alt"] for row in existing if not row["remove"]}
+    if not valid:
+        errors = [p.message for p in compose_service.missing_alt_texts(alt_texts)]
         return _render(request, org, post, form, image_forms, existing, errors, status=400)
-
-    cleaned = form.cleaned_data
-    when = cleaned.get("publish_at")
-    if cleaned.get("repeat") and when is None:
-        when = timezone.now()  # a repeating post needs a first time: now
-    title = (cleaned.get("link_title") or "").strip()
-    description = (cleaned.get("link_description") or "").strip()
-    draft = services.Draft(
-        text=cleaned["text"],
-        accounts=form.chosen_accounts(),
-        link=cleaned.get("link") or "",
-        scheduled_at=when,
-        variants=form.variants(),
-        repeat=cleaned.get("repeat") or "",
-        repeat_until=cleaned.get("repeat_until"),
-        reply_to_url=cleaned.get("reply_to") or "",
-        link_card={"title": title, "description": description},
-        alt_texts={row["image"].pk: row["alt"] for row in existing if not row["remove"]},
-        remove_images=frozenset(row["image"].pk for row in existing if row["remove"]),
-        uploads=uploads,
-    )
     try:
-        saved = services.save_draft(org, _user(request), draft, post=post)
+        saved = compose_service.save_post(
+            org,
+            request.user,
+            form.draft(
+                uploads=[
+                    images.inspect(f.cleaned_data["file"], f.cleaned_data["alt_text"].strip())
+                    for f in image_forms
+                    if f.cleaned_data.get("file")
+                ],
+                alt_texts=alt_texts,
+                remove_images=frozenset(row["image"].pk for row in existing if row["remove"]),
+            ),
+            tz=tz,
+            post=post,
+            send=action == "send",
+            request=request,
+        )
+    except compose_service.Invalid as invalid:
+        errors = []
+        for found in invalid.problems:
+            if found.field in form.fields:
+                form.add_error(found.field, found.message)
+            else:
+                errors.append(found.message)
+        return _render(request, org, post, form, image_forms, existing, errors, status=400)
     except services.NotEditable:
         messages.error(
             request,
@@ -274,17 +256,15 @@ def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> Htt
         )
         assert post is not None
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    if saved.refused:
+        messages.error(request, HETU_MESSAGE if saved.refused == "hetu" else CHANGED_MESSAGE)
+        return redirect("posts:edit", org=org.slug, post_id=saved.post.public_id)
     if action == "send":
-        try:
-            services.submit(saved, request)
-        except services.GateRefused as refused:
-            messages.error(request, HETU_MESSAGE if str(refused) == "hetu" else CHANGED_MESSAGE)
-            return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
-        saved.refresh_from_db()
-        messages.success(request, sent_message(saved, request))
-        return redirect("posts:detail", org=org.slug, post_id=saved.public_id)
+        saved.post.refresh_from_db()
+        messages.success(request, sent_message(saved.post, request))
+        return redirect("posts:detail", org=org.slug, post_id=saved.post.public_id)
     messages.success(request, _("Draft saved."))
-    return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
+    return redirect("posts:edit", org=org.slug, post_id=saved.post.public_id)
 
 
 def text_label(target: str, accounts: dict[int, ChannelAccount]) -> str:
