@@ -8,12 +8,10 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kaiku.jobs.services import enqueue
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
@@ -73,16 +71,12 @@ def source_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
                 kind=data["kind"] or None,
                 weight=data["weight"],
                 poll_interval=data["poll_interval"],
+                poll_now=True,
             )
         except WatchError as exc:
             form.add_error("value", exc.message)
         else:
             if added.created:
-                enqueue(
-                    "watch.poll",
-                    {"source_id": added.source.pk},
-                    unique_key=f"watch.poll:{added.source.pk}",
-                )
                 messages.success(request, _("Source added: %(name)s") % {"name": added.source})
             else:
                 messages.info(
@@ -149,13 +143,9 @@ def source_delete(request: KaikuRequest, org: Organisation, source_id: int) -> H
 @require(Perm.MANAGE_WATCH)
 def fetch_now(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Queue a poll of every enabled source now (the worker runs them)."""
-    ids = list(Source.objects.filter(organisation=org, enabled=True).values_list("id", flat=True))
-    Source.objects.filter(pk__in=ids).update(next_poll_at=timezone.now(), backoff_until=None)
-    for source_id in ids:
-        enqueue("watch.poll", {"source_id": source_id}, unique_key=f"watch.poll:{source_id}")
+    n = services.fetch_now(org)
     messages.success(
-        request,
-        ngettext("Fetching %(n)d source.", "Fetching %(n)d sources.", len(ids)) % {"n": len(ids)},
+        request, ngettext("Fetching %(n)d source.", "Fetching %(n)d sources.", n) % {"n": n}
     )
     return _to_sources(org)
 
