@@ -26,9 +26,10 @@ from kaiku.calendar import services as cs
 from kaiku.calendar.models import CalendarFeed
 from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.organisations import audit
-from kaiku.organisations.access import KaikuRequest, require
+from kaiku.organisations.access import KaikuRequest, owned, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts.access import post_for
 from kaiku.posts.forms import zone
 from kaiku.posts.models import Post
 
@@ -151,17 +152,12 @@ def week(request: KaikuRequest, org: Organisation) -> HttpResponse:
 # --- moving ----------------------------------------------------------------------------------
 
 
-def _post_or_404(org: Organisation, value: str) -> Post:
+def _post_or_404(request: KaikuRequest, value: str) -> Post:
     try:
         public_id = uuid.UUID(value)
     except ValueError:
         raise Http404 from None
-    return get_object_or_404(
-        Post.objects.prefetch_related("deliveries"),
-        organisation=org,
-        public_id=public_id,
-        deleted_at=None,
-    )
+    return post_for(request, public_id, Post.objects.prefetch_related("deliveries"))
 
 
 def _back(request: KaikuRequest, org: Organisation) -> str:
@@ -179,7 +175,7 @@ def move(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Move a post: dragged onto a day (``date``, ``time``), by keys (``days``, ``hours``) or
     with the form (``at``). htmx gets the updated grid and a message to announce."""
     tz = _zone(request)
-    post = _post_or_404(org, request.POST.get("post", ""))
+    post = _post_or_404(request, request.POST.get("post", ""))
     try:
         local = cs.new_local_time(post, tz, request.POST)
         when = cs.move(post, local, tz, request)
@@ -242,7 +238,7 @@ def _remove_slot(request: KaikuRequest, org: Organisation) -> HttpResponse:
     value = request.POST.get("remove", "")
     if not value.isdigit():
         raise Http404
-    slot = get_object_or_404(PostingSlot, pk=int(value), account__organisation=org)
+    slot = owned(request, PostingSlot, via="account__organisation", pk=int(value))
     slot.delete()
     audit.record(
         "calendar.slot_removed",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import IntegrityError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from kaiku.checks.forms import TermForm
 from kaiku.checks.models import OrganisationTerm
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
-from kaiku.organisations.access import KaikuRequest, require
+from kaiku.organisations.access import KaikuRequest, owned, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts.previews import check_inputs
@@ -125,7 +125,7 @@ def term_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
 @require(Perm.EDIT_POSTS)
 @require_POST
 def term_delete(request: KaikuRequest, org: Organisation, term_id: int) -> HttpResponse:
-    term = get_object_or_404(OrganisationTerm, pk=term_id, organisation=org)
+    term = owned(request, OrganisationTerm, pk=term_id)
     term.delete()
     audit.record("check.term_removed", request=request, organisation=org, target=term.word)
     return redirect("checks:page", org=org.slug)

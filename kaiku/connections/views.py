@@ -12,7 +12,7 @@ import httpx
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +21,7 @@ from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ChannelError, Redirect
 from kaiku.connections import guides
 from kaiku.connections import services as channel_services
+from kaiku.connections.access import account_for
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
@@ -230,7 +231,7 @@ def connect_callback(request: KaikuRequest, org: Organisation, platform: str) ->
 @require(Perm.MANAGE_CHANNELS)
 @require_POST
 def disconnect(request: KaikuRequest, org: Organisation, account_id: UUID) -> HttpResponse:
-    account = get_object_or_404(ChannelAccount, organisation=org, public_id=account_id)
+    account = account_for(request, account_id)
     held = channel_services.disconnect(account, request=request)
     text = _("%(account)s is disconnected.") % {"account": f"{account.label} {account.handle}"}
     if held:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.organisations import audit, services
-from kaiku.organisations.access import KaikuRequest, require
+from kaiku.organisations.access import KaikuRequest, invitation_for, member_for, require
 from kaiku.organisations.forms import InviteForm, JoinForm, RoleForm, SettingsForm
 from kaiku.organisations.models import AuditEvent, Invitation, Organisation
 from kaiku.organisations.roles import PERMISSIONS, Perm, Role
@@ -59,7 +59,7 @@ def invite(request: KaikuRequest, org: Organisation) -> HttpResponse:
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
 def invite_cancel(request: KaikuRequest, org: Organisation, inv_id: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=inv_id, organisation=org, accepted_at=None)
+    invitation = invitation_for(request, inv_id)
     invitation.delete()
     audit.record(
         "member.invite_cancelled", request=request, organisation=org, target=invitation.email
@@ -70,7 +70,7 @@ def invite_cancel(request: KaikuRequest, org: Organisation, inv_id: int) -> Http
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
 def member_role(request: KaikuRequest, org: Organisation, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(org.memberships, pk=member_id)
+    membership = member_for(request, member_id)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -84,7 +84,7 @@ def member_role(request: KaikuRequest, org: Organisation, member_id: int) -> Htt
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
 def member_remove(request: KaikuRequest, org: Organisation, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(org.memberships, pk=member_id)
+    membership = member_for(request, member_id)
     try:
         services.remove_member(membership, request)
         messages.success(request, _("Member removed."))

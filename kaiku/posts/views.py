@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,12 +22,12 @@ from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import services
+from kaiku.posts.access import delivery_for, image_for, post_for
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
-from kaiku.posts.models import Post, PostImage
+from kaiku.posts.models import Post
 from kaiku.posts.views_compose import (
     gate_rows,
-    get_post,
     review_reason_text,
     text_label,
     user_zone,
@@ -224,7 +224,7 @@ def _detail_context(
 
 @require(Perm.VIEW)
 def detail(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+    post = post_for(request, post_id)
     return render(request, "posts/detail.html", _detail_context(request, post))
 
 
@@ -233,8 +233,8 @@ def detail(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpRespo
 def retry(
     request: KaikuRequest, org: Organisation, post_id: UUID, delivery_id: UUID
 ) -> HttpResponse:
-    post = get_post(org, post_id)
-    delivery = get_object_or_404(Delivery, post=post, public_id=delivery_id)
+    post = post_for(request, post_id)
+    delivery = delivery_for(request, post, delivery_id)
     if engine.retry_delivery(delivery):
         messages.success(
             request,
@@ -249,7 +249,7 @@ def retry(
 @require(Perm.EDIT_POSTS)
 @require_POST
 def delete(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+    post = post_for(request, post_id)
     take_down = request.POST.get("take_down") == "1"
     already_out = services.delete(post, request, take_down=take_down)
     if already_out and take_down:
@@ -280,7 +280,7 @@ def delete(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpRespo
 @require(Perm.EDIT_POSTS)
 @require_POST
 def reschedule(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+    post = post_for(request, post_id)
     form = RescheduleForm(request.POST, tz=user_zone(request))
     if not form.is_valid():
         context = _detail_context(request, post, reschedule_form=form)
@@ -319,7 +319,7 @@ REVIEW_ERRORS = {
 @require(Perm.REVIEW_POSTS)
 @require_POST
 def approve(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+    post = post_for(request, post_id)
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -356,7 +356,7 @@ def approve(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResp
 @require(Perm.REVIEW_POSTS)
 @require_POST
 def send_back(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+    post = post_for(request, post_id)
     if post.state != Post.State.IN_REVIEW:
         messages.error(request, str(REVIEW_ERRORS["not_in_review"]))
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
@@ -370,7 +370,7 @@ def send_back(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpRe
 @require(Perm.VIEW)
 def image(request: KaikuRequest, org: Organisation, image_id: int) -> HttpResponse:
     """A post's image, for the organisation's members only (media is not served publicly)."""
-    found = get_object_or_404(PostImage, pk=image_id, post__organisation=org, post__deleted_at=None)
+    found = image_for(request, image_id)
     try:
         with found.file.open("rb") as handle:
             data = handle.read()  # at most a platform's image limit (10 MB)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import compose as compose_service
 from kaiku.posts import gate, images, linkcards, previews, services
+from kaiku.posts.access import post_for
 from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
@@ -33,11 +34,6 @@ log = logging.getLogger(__name__)
 
 def user_zone(request: KaikuRequest) -> ZoneInfo:
     return zone(getattr(request.user, "time_zone", None))
-
-
-def get_post(org: Organisation, post_id: UUID | str) -> Post:
-    """A post of the organisation that has not been deleted, or 404."""
-    return get_object_or_404(Post, organisation=org, public_id=post_id, deleted_at=None)
 
 
 def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
@@ -187,7 +183,7 @@ def compose(request: KaikuRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.EDIT_POSTS)
 def edit(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    return _compose(request, org, get_post(org, post_id))
+    return _compose(request, org, post_for(request, post_id))
 
 
 def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> HttpResponse:
