@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ChannelError, Redirect
 from kaiku.connections import guides
 from kaiku.connections import services as channel_services
@@ -38,12 +37,6 @@ MAX_PENDING = 5
 
 def _can(request: KaikuRequest, perm: Perm) -> bool:
     return bool(request.membership.can(perm))
-
-
-def _user(request: KaikuRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def callback_url(org: Organisation, platform: str) -> str:
@@ -112,9 +105,7 @@ def _connector_failure(error: Exception) -> str:
 def _finish(
     request: KaikuRequest, org: Organisation, platform: str, setup: AccountSetup
 ) -> HttpResponse:
-    result = channel_services.save_account(
-        org, platform, setup, user=_user(request), request=request
-    )
+    result = channel_services.save_account(org, platform, setup, user=request.user, request=request)
     name = f"{result.account.label} {result.account.display_name or result.account.handle}"
     if result.created:
         messages.success(request, _("%(account)s is connected.") % {"account": name})

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
@@ -54,12 +53,6 @@ SEVERITY_LABELS = {
 
 def _can(request: KaikuRequest, perm: Perm) -> bool:
     return bool(request.membership.can(perm))
-
-
-def _user(request: KaikuRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _with_deliveries(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -187,7 +180,7 @@ def _detail_context(
         for d in deliveries
     ]
     tz = user_zone(request)
-    user = _user(request)
+    user = request.user
     own = services.own_words(post, user)
     sole = own and services.sole_reviewer(post.organisation, user)
     ready_at = services.second_confirmation_at(post) if sole else None
@@ -323,7 +316,7 @@ def approve(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResp
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        outcome = services.approve(post, _user(request), reason, request)
+        outcome = services.approve(post, request.user, reason, request)
     except services.GateRefused:
         # Its words changed while the reviewer was reading them: nothing was approved.
         messages.error(request, str(CHANGED_WHILE_REVIEWING))
@@ -362,7 +355,7 @@ def send_back(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpRe
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     form = SendBackForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    services.send_back(post, _user(request), note, request)
+    services.send_back(post, request.user, note, request)
     messages.success(request, _("The post was sent back to its author for changes."))
     return redirect("posts:review", org=org.slug)
 
