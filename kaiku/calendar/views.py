@@ -26,23 +26,24 @@ from kaiku.calendar import services as cs
 from kaiku.calendar.models import CalendarFeed
 from kaiku.connections.models import ChannelAccount, PostingSlot
 from kaiku.organisations import audit
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, owned, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts.access import post_for
 from kaiku.posts.forms import zone
 from kaiku.posts.models import Post
 
 
-def _zone(request: HttpRequest) -> ZoneInfo:
+def _zone(request: KaikuRequest) -> ZoneInfo:
     return zone(getattr(request.user, "time_zone", None))
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    return bool(request.membership.can(Perm.EDIT_POSTS))  # type: ignore[attr-defined]
+def _can_edit(request: KaikuRequest) -> bool:
+    return bool(request.membership.can(Perm.EDIT_POSTS))
 
 
 def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], tz: ZoneInfo, status: int = 200
+    request: KaikuRequest, template: str, context: dict[str, Any], tz: ZoneInfo, status: int = 200
 ) -> HttpResponse:
     # Dates in templates are shown in the person's own zone, not the server's.
     with timezone.override(tz):
@@ -58,7 +59,7 @@ def local_when(when: datetime, tz: ZoneInfo) -> str:
 # --- month and week --------------------------------------------------------------------------
 
 
-def _common(request: HttpRequest, org: Organisation, view: str, period: str) -> dict[str, Any]:
+def _common(request: KaikuRequest, org: Organisation, view: str, period: str) -> dict[str, Any]:
     page = reverse(f"calendar:{view}", args=[org.slug])
     param = "month" if view == "month" else "week"
     return {
@@ -74,7 +75,7 @@ def _common(request: HttpRequest, org: Organisation, view: str, period: str) -> 
 
 
 def _month_context(
-    request: HttpRequest, org: Organisation, first: date, tz: ZoneInfo
+    request: KaikuRequest, org: Organisation, first: date, tz: ZoneInfo
 ) -> dict[str, Any]:
     weeks = cs.month_weeks(first)
     items = cs.items_by_day(org, weeks[0][0], weeks[-1][-1], tz)
@@ -96,7 +97,7 @@ def _month_context(
 
 
 def _week_context(
-    request: HttpRequest, org: Organisation, monday: date, tz: ZoneInfo
+    request: KaikuRequest, org: Organisation, monday: date, tz: ZoneInfo
 ) -> dict[str, Any]:
     days, rows = cs.week_rows(org, monday, tz)
     page = reverse("calendar:week", args=[org.slug])
@@ -120,7 +121,7 @@ def _week_context(
     }
 
 
-def _feed_context(request: HttpRequest, org: Organisation) -> dict[str, Any]:
+def _feed_context(request: KaikuRequest, org: Organisation) -> dict[str, Any]:
     feed, _created = CalendarFeed.objects.get_or_create(organisation=org)
     return {
         "feed_url": request.build_absolute_uri(reverse("calendar:ical", args=[feed.token])),
@@ -129,21 +130,21 @@ def _feed_context(request: HttpRequest, org: Organisation) -> dict[str, Any]:
 
 
 @require(Perm.VIEW)
-def month(request: HttpRequest, org: Organisation) -> HttpResponse:
+def month(request: KaikuRequest, org: Organisation) -> HttpResponse:
     tz = _zone(request)
     first = cs.parse_month(request.GET.get("month"), cs.today_in(tz))
     context = _month_context(request, org, first, tz)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _render(request, "calendar/_month_grid.html", context, tz)
     return _render(request, "calendar/month.html", {**context, **_feed_context(request, org)}, tz)
 
 
 @require(Perm.VIEW)
-def week(request: HttpRequest, org: Organisation) -> HttpResponse:
+def week(request: KaikuRequest, org: Organisation) -> HttpResponse:
     tz = _zone(request)
     monday = cs.parse_week(request.GET.get("week"), cs.today_in(tz))
     context = _week_context(request, org, monday, tz)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return _render(request, "calendar/_week_grid.html", context, tz)
     return _render(request, "calendar/week.html", {**context, **_feed_context(request, org)}, tz)
 
@@ -151,20 +152,15 @@ def week(request: HttpRequest, org: Organisation) -> HttpResponse:
 # --- moving ----------------------------------------------------------------------------------
 
 
-def _post_or_404(org: Organisation, value: str) -> Post:
+def _post_or_404(request: KaikuRequest, value: str) -> Post:
     try:
         public_id = uuid.UUID(value)
     except ValueError:
         raise Http404 from None
-    return get_object_or_404(
-        Post.objects.prefetch_related("deliveries"),
-        organisation=org,
-        public_id=public_id,
-        deleted_at=None,
-    )
+    return post_for(request, public_id, Post.objects.prefetch_related("deliveries"))
 
 
-def _back(request: HttpRequest, org: Organisation) -> str:
+def _back(request: KaikuRequest, org: Organisation) -> str:
     wanted = request.POST.get("next", "")
     if wanted and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -175,11 +171,11 @@ def _back(request: HttpRequest, org: Organisation) -> str:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def move(request: HttpRequest, org: Organisation) -> HttpResponse:
+def move(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Move a post: dragged onto a day (``date``, ``time``), by keys (``days``, ``hours``) or
     with the form (``at``). htmx gets the updated grid and a message to announce."""
     tz = _zone(request)
-    post = _post_or_404(org, request.POST.get("post", ""))
+    post = _post_or_404(request, request.POST.get("post", ""))
     try:
         local = cs.new_local_time(post, tz, request.POST)
         when = cs.move(post, local, tz, request)
@@ -191,7 +187,7 @@ def move(request: HttpRequest, org: Organisation) -> HttpResponse:
             "text": cs.excerpt(post.text, 6),
             "when": local_when(when, tz),
         }
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         (messages.success if ok else messages.error)(request, message)
         return redirect(_back(request, org))
     today = cs.today_in(tz)
@@ -238,11 +234,11 @@ def _slot_accounts(org: Organisation) -> Any:
     )
 
 
-def _remove_slot(request: HttpRequest, org: Organisation) -> HttpResponse:
+def _remove_slot(request: KaikuRequest, org: Organisation) -> HttpResponse:
     value = request.POST.get("remove", "")
     if not value.isdigit():
         raise Http404
-    slot = get_object_or_404(PostingSlot, pk=int(value), account__organisation=org)
+    slot = owned(request, PostingSlot, via="account__organisation", pk=int(value))
     slot.delete()
     audit.record(
         "calendar.slot_removed",
@@ -257,7 +253,7 @@ def _remove_slot(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def slots(request: HttpRequest, org: Organisation) -> HttpResponse:
+def slots(request: KaikuRequest, org: Organisation) -> HttpResponse:
     tz = _zone(request)
     can_edit = _can_edit(request)
     form = SlotForm(org=org)
@@ -310,7 +306,7 @@ def slots(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.VIEW)
 @require_GET
-def next_slot(request: HttpRequest, org: Organisation) -> HttpResponse:
+def next_slot(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """JSON for the compose page: ``{"at": ISO UTC, "local": text, "input": datetime-local}``."""
     tz = _zone(request)
     accounts = cs.accounts_from(org, request.GET.getlist("accounts"))
@@ -331,7 +327,7 @@ def next_slot(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def rotate_feed(request: HttpRequest, org: Organisation) -> HttpResponse:
+def rotate_feed(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """A new secret address: the old one stops working at once."""
     feed, _created = CalendarFeed.objects.get_or_create(organisation=org)
     feed.token = CalendarFeed._meta.get_field("token").get_default()

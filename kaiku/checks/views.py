@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from kaiku.checks.forms import TermForm
 from kaiku.checks.models import OrganisationTerm
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, owned, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts.previews import check_inputs
@@ -36,7 +36,7 @@ def results_context(text: str, findings: list[object], note: str = "") -> dict[s
 
 
 @require(Perm.CHECK_TEXT)
-def check_page(request: HttpRequest, org: Organisation) -> HttpResponse:
+def check_page(request: KaikuRequest, org: Organisation) -> HttpResponse:
     text = request.GET.get("text", "")[:MAX_TEXT]
     context = results_context(text, services.run_check(text, org=org) if text else [])
     context.update(
@@ -44,7 +44,7 @@ def check_page(request: HttpRequest, org: Organisation) -> HttpResponse:
             "channel_choices": services.channel_choices(),
             "terms": OrganisationTerm.objects.filter(organisation=org),
             "term_form": TermForm(),
-            "can_edit_terms": request.membership.can(Perm.EDIT_POSTS),  # type: ignore[attr-defined]
+            "can_edit_terms": request.membership.can(Perm.EDIT_POSTS),
         }
     )
     return render(request, "checks/page.html", context)
@@ -52,7 +52,7 @@ def check_page(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.CHECK_TEXT)
 @require_POST
-def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
+def check_partial(request: KaikuRequest, org: Organisation) -> HttpResponse:
     text = request.POST.get("text", "")[:MAX_TEXT]
     lang = request.POST.get("lang") or None
     if lang not in (None, "fi", "sv", "en"):
@@ -98,7 +98,7 @@ def check_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def term_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def term_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = TermForm(request.POST)
     if form.is_valid():
         term = form.save(commit=False)
@@ -124,8 +124,8 @@ def term_add(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def term_delete(request: HttpRequest, org: Organisation, term_id: int) -> HttpResponse:
-    term = get_object_or_404(OrganisationTerm, pk=term_id, organisation=org)
+def term_delete(request: KaikuRequest, org: Organisation, term_id: int) -> HttpResponse:
+    term = owned(request, OrganisationTerm, pk=term_id)
     term.delete()
     audit.record("check.term_removed", request=request, organisation=org, target=term.word)
     return redirect("checks:page", org=org.slug)

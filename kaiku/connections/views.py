@@ -11,19 +11,19 @@ from uuid import UUID
 import httpx
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.channels.base import AccountSetup, ChannelError, Redirect
 from kaiku.channels.registry import platforms
 from kaiku.connections import guides
 from kaiku.connections import services as channel_services
+from kaiku.connections.access import account_for
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts.errors import error_message
@@ -36,14 +36,8 @@ PENDING_SECONDS = 30 * 60
 MAX_PENDING = 5
 
 
-def _can(request: HttpRequest, perm: Perm) -> bool:
-    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+def _can(request: KaikuRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))
 
 
 def callback_url(org: Organisation, platform: str) -> str:
@@ -54,7 +48,7 @@ def callback_url(org: Organisation, platform: str) -> str:
 
 
 def _page(
-    request: HttpRequest,
+    request: KaikuRequest,
     org: Organisation,
     forms: dict[str, Any] | None = None,
     status: int = 200,
@@ -97,7 +91,7 @@ def _page(
 
 
 @require(Perm.VIEW)
-def channels(request: HttpRequest, org: Organisation) -> HttpResponse:
+def channels(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return _page(request, org)
 
 
@@ -110,11 +104,9 @@ def _connector_failure(error: Exception) -> str:
 
 
 def _finish(
-    request: HttpRequest, org: Organisation, platform: str, setup: AccountSetup
+    request: KaikuRequest, org: Organisation, platform: str, setup: AccountSetup
 ) -> HttpResponse:
-    result = channel_services.save_account(
-        org, platform, setup, user=_user(request), request=request
-    )
+    result = channel_services.save_account(org, platform, setup, user=request.user, request=request)
     name = f"{result.account.label} {result.account.display_name or result.account.handle}"
     if result.created:
         messages.success(request, _("%(account)s is connected.") % {"account": name})
@@ -130,7 +122,7 @@ def _finish(
 
 
 def _remember(
-    request: HttpRequest, org: Organisation, platform: str, state: dict[str, Any]
+    request: KaikuRequest, org: Organisation, platform: str, state: dict[str, Any]
 ) -> None:
     now = time.time()
     pending: dict[str, Any] = {
@@ -150,7 +142,7 @@ def _remember(
     request.session[SESSION_KEY] = pending
 
 
-def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dict[str, Any] | None:
+def _take_pending(request: KaikuRequest, org: Organisation, platform: str) -> dict[str, Any] | None:
     """The unfinished connect attempt this callback belongs to (used once)."""
     now = time.time()
     pending: dict[str, Any] = request.session.get(SESSION_KEY, {})
@@ -177,7 +169,7 @@ def _take_pending(request: HttpRequest, org: Organisation, platform: str) -> dic
 
 @require(Perm.MANAGE_CHANNELS)
 @require_POST
-def connect(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+def connect(request: KaikuRequest, org: Organisation, platform: str) -> HttpResponse:
     entry = channel_services.load_platform(platform) if platform in _platform_names() else None
     if entry is None:
         raise Http404
@@ -207,7 +199,7 @@ def connect(request: HttpRequest, org: Organisation, platform: str) -> HttpRespo
 
 
 @require(Perm.MANAGE_CHANNELS)
-def connect_callback(request: HttpRequest, org: Organisation, platform: str) -> HttpResponse:
+def connect_callback(request: KaikuRequest, org: Organisation, platform: str) -> HttpResponse:
     if platform not in _platform_names():
         raise Http404
     entry = channel_services.load_platform(platform)
@@ -230,8 +222,8 @@ def connect_callback(request: HttpRequest, org: Organisation, platform: str) -> 
 
 @require(Perm.MANAGE_CHANNELS)
 @require_POST
-def disconnect(request: HttpRequest, org: Organisation, account_id: UUID) -> HttpResponse:
-    account = get_object_or_404(ChannelAccount, organisation=org, public_id=account_id)
+def disconnect(request: KaikuRequest, org: Organisation, account_id: UUID) -> HttpResponse:
+    account = account_for(request, account_id)
     held = channel_services.disconnect(account, request=request)
     text = _("%(account)s is disconnected.") % {"account": f"{account.label} {account.handle}"}
     if held:
@@ -247,7 +239,7 @@ def _platform_names() -> set[str]:
 
 
 @require(Perm.VIEW)
-def setup_guide(request: HttpRequest, org: Organisation, name: str) -> HttpResponse:
+def setup_guide(request: KaikuRequest, org: Organisation, name: str) -> HttpResponse:
     html = guides.guide(name)
     if html is None:
         raise Http404

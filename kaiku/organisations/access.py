@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from kaiku.organisations.models import Membership, Organisation
+from kaiku.organisations.models import Invitation, Membership, Organisation
 from kaiku.organisations.roles import Perm
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from kaiku.accounts.models import User
 
 SESSION_KEY = "kaiku_organisation"
 F = TypeVar("F", bound=Callable[..., HttpResponse])
+M = TypeVar("M", bound=Model)
+
+
+class KaikuRequest(HttpRequest):
+    """The request a view behind ``require`` receives, for typing only: Django builds a plain
+    ``HttpRequest``; ``login_required`` makes ``user`` a signed-in person, ``require`` sets
+    ``membership`` and ``organisation``, django-htmx's middleware sets ``htmx``."""
+
+    user: User
+    membership: Membership
+    organisation: Organisation
+    htmx: HtmxDetails
 
 
 def memberships(user: Any) -> list[Membership]:
@@ -44,7 +62,9 @@ def require(perm: Perm) -> Callable[[F], F]:
             membership = membership_for(request, org)
             if not membership.can(perm):
                 raise PermissionDenied
-            request.membership = membership  # type: ignore[attr-defined]
+            typed = cast(KaikuRequest, request)
+            typed.membership = membership
+            typed.organisation = membership.organisation
             if request.session.get(SESSION_KEY) != membership.organisation.slug:
                 # Written only when it changes: a live check on every keystroke must not
                 # write the session row each time (two such requests raced for it).
@@ -58,3 +78,29 @@ def require(perm: Perm) -> Callable[[F], F]:
 
 def organisation_or_404(slug: str) -> Organisation:
     return get_object_or_404(Organisation, slug=slug)
+
+
+def owned(
+    request: KaikuRequest,
+    found_in: type[M] | QuerySet[M],
+    *,
+    via: str = "organisation",
+    **lookup: Any,
+) -> M:
+    """The object of the request's organisation that ``lookup`` names, or 404. ``via`` is the
+    path from the object to its organisation ("post__organisation" for a post's delivery).
+
+    Another organisation's object answers exactly as one that does not exist: a 404 tells no
+    one whether the id is in use elsewhere. Every view that loads an object by id goes through
+    here or through a helper built on it (``kaiku.posts.access.post_for``...)."""
+    return get_object_or_404(found_in, **{via: request.organisation}, **lookup)
+
+
+def invitation_for(request: KaikuRequest, invitation_id: int) -> Invitation:
+    """An open invitation of the request's organisation, or 404."""
+    return owned(request, Invitation, pk=invitation_id, accepted_at=None)
+
+
+def member_for(request: KaikuRequest, membership_id: int) -> Membership:
+    """A membership of the request's organisation, or 404."""
+    return owned(request, Membership, pk=membership_id)

@@ -12,13 +12,15 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import User
 from kaiku.organisations import audit, services
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, invitation_for, member_for, require
 from kaiku.organisations.forms import InviteForm, JoinForm, RoleForm, SettingsForm
 from kaiku.organisations.models import AuditEvent, Invitation, Organisation
 from kaiku.organisations.roles import PERMISSIONS, Perm, Role
 
 
-def _members_page(request: HttpRequest, org: Organisation, invite_form: InviteForm) -> HttpResponse:
+def _members_page(
+    request: KaikuRequest, org: Organisation, invite_form: InviteForm
+) -> HttpResponse:
     return render(
         request,
         "organisations/members.html",
@@ -29,19 +31,19 @@ def _members_page(request: HttpRequest, org: Organisation, invite_form: InviteFo
             "roles": Role.choices,
             "permission_table": [(role, sorted(PERMISSIONS[role])) for role in Role],
             "all_perms": list(Perm),
-            "can_manage": request.membership.can(Perm.MANAGE_MEMBERS),  # type: ignore[attr-defined]
+            "can_manage": request.membership.can(Perm.MANAGE_MEMBERS),
         },
     )
 
 
 @require(Perm.VIEW)
-def members(request: HttpRequest, org: Organisation) -> HttpResponse:
+def members(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return _members_page(request, org, InviteForm())
 
 
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
-def invite(request: HttpRequest, org: Organisation) -> HttpResponse:
+def invite(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         invitation = form.save(commit=False)
@@ -56,8 +58,8 @@ def invite(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
-def invite_cancel(request: HttpRequest, org: Organisation, inv_id: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=inv_id, organisation=org, accepted_at=None)
+def invite_cancel(request: KaikuRequest, org: Organisation, inv_id: int) -> HttpResponse:
+    invitation = invitation_for(request, inv_id)
     invitation.delete()
     audit.record(
         "member.invite_cancelled", request=request, organisation=org, target=invitation.email
@@ -67,8 +69,8 @@ def invite_cancel(request: HttpRequest, org: Organisation, inv_id: int) -> HttpR
 
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_role(request: HttpRequest, org: Organisation, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(org.memberships, pk=member_id)
+def member_role(request: KaikuRequest, org: Organisation, member_id: int) -> HttpResponse:
+    membership = member_for(request, member_id)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -81,8 +83,8 @@ def member_role(request: HttpRequest, org: Organisation, member_id: int) -> Http
 
 @require(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_remove(request: HttpRequest, org: Organisation, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(org.memberships, pk=member_id)
+def member_remove(request: KaikuRequest, org: Organisation, member_id: int) -> HttpResponse:
+    membership = member_for(request, member_id)
     try:
         services.remove_member(membership, request)
         messages.success(request, _("Member removed."))
@@ -92,7 +94,7 @@ def member_remove(request: HttpRequest, org: Organisation, member_id: int) -> Ht
 
 
 @require(Perm.MANAGE_SETTINGS)
-def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
+def org_settings(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = SettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
         changed = sorted(form.changed_data)
@@ -115,7 +117,7 @@ def org_settings(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW_AUDIT)
-def audit_log(request: HttpRequest, org: Organisation) -> HttpResponse:
+def audit_log(request: KaikuRequest, org: Organisation) -> HttpResponse:
     # Sign-ins belong to no organisation; an admin sees those of the organisation's members.
     member_ids = org.memberships.values("user_id")
     events = AuditEvent.objects.filter(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,10 +21,9 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.api import api_membership
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import bounds, services
+from kaiku.posts import bounds, compose, services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import (
-    PAST_TOLERANCE,
     NonexistentLocalTime,
     TimeOutOfRange,
     local_to_aware,
@@ -222,21 +221,20 @@ def _accounts(org: Organisation, wanted: list[UUID]) -> list[ChannelAccount]:
 
 
 def _when(request: HttpRequest, value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if timezone.is_naive(value):
-        try:
-            value = local_to_aware(value, zone(getattr(request.user, "time_zone", None)))
-        except TimeOutOfRange:
-            raise HttpError(422, bounds.range_message()) from None
-        except NonexistentLocalTime:
-            raise HttpError(422, "That local time does not exist (clocks move forward)") from None
-    problem = bounds.date_problem(value)
-    if problem:
-        raise HttpError(422, problem)
-    if value < timezone.now() - PAST_TOLERANCE:
-        raise HttpError(422, "scheduled_at is in the past")
-    return value
+    """The time as given, or read in the person's own time zone when it has no offset (the
+    compose service decides whether it is a time a post can have)."""
+    if value is None or not timezone.is_naive(value):
+        return value
+    try:
+        return local_to_aware(value, _zone(request))
+    except TimeOutOfRange:
+        raise HttpError(422, bounds.range_message()) from None
+    except NonexistentLocalTime:
+        raise HttpError(422, "That local time does not exist (clocks move forward)") from None
+
+
+def _zone(request: HttpRequest) -> ZoneInfo:
+    return zone(getattr(request.user, "time_zone", None))
 
 
 def _public_target(target: str, channel_ids: dict[int, str]) -> str:
@@ -255,14 +253,6 @@ HETU_REFUSED = (
 def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
     org = api_membership(request, slug, Perm.EDIT_POSTS).organisation
     accounts = _accounts(org, data.accounts)
-    if not accounts:
-        raise HttpError(422, "Choose at least one channel")
-    link = data.link.strip()
-    if link:
-        try:
-            URLValidator(schemes=["http", "https"])(link)
-        except ValidationError:
-            raise HttpError(422, "link is not a valid http(s) address") from None
     by_id = {a.public_id: a for a in accounts}
     unknown_variants = [str(k) for k in data.variants if k not in by_id]
     if unknown_variants:
@@ -270,29 +260,35 @@ def _create(request: HttpRequest, slug: str, data: PostIn) -> Status[PostOut]:
     draft = services.Draft(
         text=data.text,
         accounts=accounts,
-        link=link,
+        link=data.link.strip(),
         scheduled_at=_when(request, data.scheduled_at),
         variants={by_id[k].pk: v.strip() for k, v in data.variants.items() if v.strip()},
     )
-    too_long = bounds.length_problems(draft.text, accounts, draft.variants or {})
-    if too_long:
-        raise HttpError(422, " ".join(too_long))
-    if services.check_draft(org, draft).reason == "hetu":
-        # Refused before anything is saved: no approval could ever let it out.
-        raise HttpError(422, HETU_REFUSED)
-    post = services.save_draft(org, _user(request), draft)
+    try:
+        # Refused before anything is kept when the gate refuses it: a henkilötunnus can never
+        # be approved, so the post is not kept as a draft either.
+        saved = compose.save_post(
+            org,
+            _user(request),
+            draft,
+            tz=_zone(request),
+            send=True,
+            request=request,
+            keep_refused=False,
+        )
+    except compose.Invalid as invalid:
+        raise HttpError(422, " ".join(p.message for p in invalid.problems)) from None
+    except services.GateRefused as refused:
+        if str(refused) == "hetu":
+            raise HttpError(422, HETU_REFUSED) from None
+        # Only when the words changed between the check and the send (a race): nothing went
+        # out, nothing was kept.
+        raise HttpError(409, "The post changed while it was being sent; it was not kept") from None
     channel_ids = {a.pk: str(a.public_id) for a in accounts}
     findings = [
-        (_public_target(t.target, channel_ids), f)
-        for t in services.check_post(post).texts
-        for f in t.findings
+        (_public_target(t.target, channel_ids), f) for t in saved.verdict.texts for f in t.findings
     ]
-    try:
-        services.submit(post, request)
-    except services.GateRefused:
-        # Only when the words changed between the check and the send (a race): nothing went
-        # out; the post stays a draft.
-        raise HttpError(409, "The post changed while it was being sent; it is a draft") from None
+    post = saved.post
     post.refresh_from_db()
     return Status(201, _post_out(post, findings))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,17 +15,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.channels.base import ConnectField
-from kaiku.channels.registry import connector_class
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
-from kaiku.posts import bounds
-from kaiku.posts.errors import error_message
+from kaiku.posts import bounds, compose
+from kaiku.posts.images import Upload
 from kaiku.posts.models import Post
+from kaiku.posts.services import Draft
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_ZONE = "Europe/Helsinki"
-# A time this far in the past is a mistake, not "now" (a page left open for a while is fine).
-PAST_TOLERANCE = timedelta(minutes=10)
+PAST_TOLERANCE = compose.PAST_TOLERANCE
 
 
 def printable(value: str) -> None:
@@ -169,7 +168,7 @@ class AccountChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 
 
 def variant_name(account: ChannelAccount) -> str:
-    return f"variant_{account.pk}"
+    return compose.variant_field(account)
 
 
 class ComposeForm(forms.Form):
@@ -270,54 +269,54 @@ class ComposeForm(forms.Form):
                 out[account.pk] = text
         return out
 
-    def clean_publish_at(self) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get("publish_at")
-        if value is not None and value < timezone.now() - PAST_TOLERANCE:
-            raise forms.ValidationError(
-                _("That time is already past. Leave the field empty to publish right away.")
-            )
-        return value
+    def draft(
+        self,
+        *,
+        uploads: Sequence[Upload] = (),
+        alt_texts: dict[int, str] | None = None,
+        remove_images: frozenset[int] = frozenset(),
+    ) -> Draft:
+        """The draft the valid form describes, for the compose service."""
+        cleaned = self.cleaned_data
+        when = cleaned.get("publish_at")
+        if cleaned.get("repeat") and when is None:
+            when = timezone.now()  # a repeating post needs a first time: now
+        title = (cleaned.get("link_title") or "").strip()
+        description = (cleaned.get("link_description") or "").strip()
+        return Draft(
+            text=cleaned["text"],
+            accounts=self.chosen_accounts(),
+            link=cleaned.get("link") or "",
+            scheduled_at=when,
+            variants=self.variants(),
+            repeat=cleaned.get("repeat") or "",
+            repeat_until=cleaned.get("repeat_until"),
+            reply_to_url=cleaned.get("reply_to") or "",
+            link_card={"title": title, "description": description},
+            alt_texts=alt_texts,
+            remove_images=remove_images,
+            uploads=uploads,
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        reply_to = data.get("reply_to") or ""
-        for account in data.get("accounts") or []:
-            refusal = (
-                connector_class(account.platform).reply_refusal(reply_to) if reply_to else None
-            )
-            if refusal is not None:
-                # A reply that cannot go where it is meant to is refused now, never published
-                # as a post of its own.
-                self.add_error(
-                    "accounts",
-                    _("A reply cannot go to %(channel)s: %(reason)s")
-                    % {
-                        "channel": f"{account.label} {account.display_name or account.handle}",
-                        "reason": error_message(refusal.code, refusal.detail),
-                    },
-                )
-        until: date | None = data.get("repeat_until")
-        if until and not data.get("repeat"):
-            self.add_error("repeat_until", _("Choose how often the post repeats."))
-        when: datetime | None = data.get("publish_at")
-        tz = self.fields["publish_at"].tz  # type: ignore[attr-defined]
-        start = (when or timezone.now()).astimezone(tz).date()
-        if until and data.get("repeat") and until < start:
-            self.add_error("repeat_until", _("The last day is before the first post."))
-        if until and bounds.day_problem(until):
-            self.add_error("repeat_until", bounds.day_problem(until))
-        self._check_lengths(data)
-        return data
-
-    def _check_lengths(self, data: dict[str, Any]) -> None:
+        # Without a text (refused: its error says why) the lengths are not measured.
         text = data.get("text")
-        if text is None:  # the text itself was refused: its error says why
-            return
-        variants = self.variants()
-        for account in self.chosen_accounts():
-            for problem in bounds.length_problems(text, [account], variants):
-                field = variant_name(account) if account.pk in variants else "text"
-                self.add_error(field, problem)
+        draft = Draft(
+            text=text or "",
+            accounts=self.chosen_accounts(),
+            scheduled_at=data.get("publish_at"),
+            variants=self.variants() if text is not None else {},
+            repeat=data.get("repeat") or "",
+            repeat_until=data.get("repeat_until"),
+            reply_to_url=data.get("reply_to") or "",
+        )
+        publish_field = self.fields["publish_at"]
+        assert isinstance(publish_field, LocalDateTimeField)
+        # The compose service's own validator, so that its findings land on their fields.
+        for problem in compose.validate(draft, tz=publish_field.tz):
+            self.add_error(problem.field or None, problem.message)
+        return data
 
 
 class ImageUploadForm(forms.Form):

@@ -131,21 +131,29 @@ def problems(uploads: Sequence[Upload], kept: int, accounts: Sequence[ChannelAcc
     return found
 
 
-def store(post: Post, uploads: Sequence[Upload]) -> list[PostImage]:
+def store(
+    post: Post, uploads: Sequence[Upload], written: list[str] | None = None
+) -> list[PostImage]:
+    """Store the uploads as the post's images; the name of every file written is appended to
+    ``written`` at once, so that a transaction that fails later can remove them."""
     start = (post.images.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     stored = []
     for offset, up in enumerate(uploads):
         up.file.name = f"image.{EXTENSIONS.get(up.mime, 'bin')}"
-        stored.append(
-            PostImage.objects.create(
-                post=post,
-                file=up.file,
-                mime=up.mime,
-                size_bytes=up.file.size or 0,
-                width=up.width,
-                height=up.height,
-                alt_text=up.alt_text.strip(),
-                position=start + offset,
-            )
+        image = PostImage(
+            post=post,
+            file=up.file,
+            mime=up.mime,
+            size_bytes=up.file.size or 0,
+            width=up.width,
+            height=up.height,
+            alt_text=up.alt_text.strip(),
+            position=start + offset,
         )
+        # The file is written first (FieldFile.save without the row), then the row.
+        image.file.save(up.file.name, up.file, save=False)
+        if written is not None:
+            written.append(str(image.file.name))
+        image.save()
+        stored.append(image)
     return stored

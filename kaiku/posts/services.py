@@ -145,19 +145,6 @@ def check_texts(
     return Verdict(out, needs_review(org, [f for t in out for f in t.findings]), gate.digest(texts))
 
 
-def check_draft(org: Organisation, draft: Draft) -> Verdict:
-    """The gate on a draft not saved yet (the API refuses a henkilötunnus before saving)."""
-    texts = gate.texts_of(
-        draft.text,
-        draft.accounts,
-        draft.variants or {},
-        [up.alt_text for up in draft.uploads],
-        draft.link_card if draft.link else None,
-        draft.link,
-    )
-    return check_texts(org, texts, draft.language, link=draft.link, images=len(draft.uploads))
-
-
 def check_post(post: Post) -> Verdict:
     return check_texts(
         post.organisation,
@@ -202,10 +189,24 @@ def parts_for(delivery: Delivery) -> list[str]:
     )
 
 
-@transaction.atomic
 def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None = None) -> Post:
     """Create or update a post, its deliveries (one per chosen account) and its images; then
-    the gate checks every text of it. The one way a post's words are written."""
+    the gate checks every text of it. The one way a post's words are written (the compose
+    service, ``kaiku.posts.compose``, validates a draft and calls this)."""
+    return save_checked(org, author, draft, post=post)[0]
+
+
+@transaction.atomic
+def save_checked(
+    org: Organisation,
+    author: User,
+    draft: Draft,
+    *,
+    post: Post | None = None,
+    written: list[str] | None = None,
+) -> tuple[Post, Verdict]:
+    """``save_draft`` that also returns the gate's verdict on the texts as saved, and notes in
+    ``written`` the image files it stored (removed by the caller when its transaction fails)."""
     if post is None:
         post = Post(organisation=org, author=author)
     elif post.state not in (Post.State.DRAFT, Post.State.IN_REVIEW, Post.State.APPROVED) and (
@@ -249,13 +250,13 @@ def save_draft(org: Organisation, author: User, draft: Draft, post: Post | None 
             alt = draft.alt_texts[img.pk].strip()
             if alt != img.alt_text:
                 PostImage.objects.filter(pk=img.pk).update(alt_text=alt)
-    images.store(post, draft.uploads)
-    _gate(post, author)
+    images.store(post, draft.uploads, written)
+    verdict = _gate(post, author)
     if was_scheduled:
         audit.record(
             "post.edited_after_scheduling", organisation=org, actor=author, post=str(post.public_id)
         )
-    return post
+    return post, verdict
 
 
 def _summary(findings: Sequence[Any]) -> dict[str, int]:
@@ -265,13 +266,23 @@ def _summary(findings: Sequence[Any]) -> dict[str, int]:
     return summary
 
 
+def _still(post: Post, verdict: Verdict | None) -> Verdict | None:
+    """``verdict`` when it was given on exactly the texts the post holds now, else None (then
+    the check runs again). Comparing the digest reads the texts but runs no language check."""
+    if verdict is None or gate.digest(gate.texts_of_post(post)) != verdict.digest:
+        return None
+    return verdict
+
+
 @transaction.atomic
-def submit(post: Post, request: HttpRequest | None) -> None:
+def submit(post: Post, request: HttpRequest | None, *, verdict: Verdict | None = None) -> None:
     """The author is done: to review when required, else straight to the schedule.
 
-    The gate runs again here, on the texts as saved: a henkilötunnus anywhere keeps the post
-    a draft (``GateRefused("hetu")``); it must be removed, no approval can let it out."""
-    verdict = _gate(post, None)
+    The gate runs again here, on the texts as saved, unless ``verdict`` is the gate's verdict
+    on these very texts (the compose service saved and checked them in this transaction): a
+    henkilötunnus anywhere keeps the post a draft (``GateRefused("hetu")``); it must be
+    removed, no approval can let it out."""
+    verdict = _still(post, verdict) or _gate(post, None)
     if verdict.reason == "hetu":
         raise GateRefused("hetu")
     post.submitted_at = timezone.now()
@@ -290,7 +301,7 @@ def submit(post: Post, request: HttpRequest | None) -> None:
         )
         return
     post.save(update_fields=["submitted_at"])
-    _schedule(post)
+    _schedule(post, verdict)
     audit.record(
         "post.scheduled", request=request, organisation=post.organisation, post=str(post.public_id)
     )
@@ -399,11 +410,12 @@ def send_back(post: Post, reviewer: User, note: str, request: HttpRequest | None
     )
 
 
-def _schedule(post: Post) -> None:
+def _schedule(post: Post, verdict: Verdict | None = None) -> None:
     """The gate's door: the deliveries are scheduled only when every text of the post, checked
-    now, needs no review or is what the approval covered; each is stamped with its exact
-    outgoing texts, which the engine compares before it publishes."""
-    verdict = check_post(post)
+    now (or by ``verdict`` on these very texts), needs no review or is what the approval
+    covered; each is stamped with its exact outgoing texts, which the engine compares before it
+    publishes."""
+    verdict = _still(post, verdict) or check_post(post)
     if verdict.reason == "hetu":
         raise GateRefused("hetu")
     if verdict.reason and (post.approved_by_id is None or post.approved_digest != verdict.digest):

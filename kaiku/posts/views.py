@@ -10,24 +10,23 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.db.models import F, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.posts import services
+from kaiku.posts.access import delivery_for, image_for, post_for
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
-from kaiku.posts.models import Post, PostImage
+from kaiku.posts.models import Post
 from kaiku.posts.views_compose import (
     gate_rows,
-    get_post,
     review_reason_text,
     text_label,
     user_zone,
@@ -52,14 +51,8 @@ SEVERITY_LABELS = {
 }
 
 
-def _can(request: HttpRequest, perm: Perm) -> bool:
-    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+def _can(request: KaikuRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))
 
 
 def _with_deliveries(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -84,7 +77,7 @@ def badge_class(delivery: Delivery) -> str:
 
 
 @require(Perm.VIEW)
-def post_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+def post_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
     posts = _with_deliveries(Post.objects.filter(organisation=org, deleted_at=None))
     failed_ids = Delivery.objects.filter(
         post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
@@ -133,7 +126,7 @@ def post_list(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.REVIEW_POSTS)
-def review_list(request: HttpRequest, org: Organisation) -> HttpResponse:
+def review_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
     posts = list(
         _with_deliveries(
             Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.IN_REVIEW)
@@ -167,7 +160,7 @@ def flagged_texts(post: Post) -> list[dict[str, Any]]:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: KaikuRequest,
     post: Post,
     *,
     reschedule_form: RescheduleForm | None = None,
@@ -187,7 +180,7 @@ def _detail_context(
         for d in deliveries
     ]
     tz = user_zone(request)
-    user = _user(request)
+    user = request.user
     own = services.own_words(post, user)
     sole = own and services.sole_reviewer(post.organisation, user)
     ready_at = services.second_confirmation_at(post) if sole else None
@@ -223,18 +216,18 @@ def _detail_context(
 
 
 @require(Perm.VIEW)
-def detail(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+def detail(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = post_for(request, post_id)
     return render(request, "posts/detail.html", _detail_context(request, post))
 
 
 @require(Perm.EDIT_POSTS)
 @require_POST
 def retry(
-    request: HttpRequest, org: Organisation, post_id: UUID, delivery_id: UUID
+    request: KaikuRequest, org: Organisation, post_id: UUID, delivery_id: UUID
 ) -> HttpResponse:
-    post = get_post(org, post_id)
-    delivery = get_object_or_404(Delivery, post=post, public_id=delivery_id)
+    post = post_for(request, post_id)
+    delivery = delivery_for(request, post, delivery_id)
     if engine.retry_delivery(delivery):
         messages.success(
             request,
@@ -248,8 +241,8 @@ def retry(
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def delete(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+def delete(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = post_for(request, post_id)
     take_down = request.POST.get("take_down") == "1"
     already_out = services.delete(post, request, take_down=take_down)
     if already_out and take_down:
@@ -279,8 +272,8 @@ def delete(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespon
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def reschedule(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+def reschedule(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = post_for(request, post_id)
     form = RescheduleForm(request.POST, tz=user_zone(request))
     if not form.is_valid():
         context = _detail_context(request, post, reschedule_form=form)
@@ -318,12 +311,12 @@ REVIEW_ERRORS = {
 
 @require(Perm.REVIEW_POSTS)
 @require_POST
-def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+def approve(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = post_for(request, post_id)
     form = ApproveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        outcome = services.approve(post, _user(request), reason, request)
+        outcome = services.approve(post, request.user, reason, request)
     except services.GateRefused:
         # Its words changed while the reviewer was reading them: nothing was approved.
         messages.error(request, str(CHANGED_WHILE_REVIEWING))
@@ -355,22 +348,22 @@ def approve(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpRespo
 
 @require(Perm.REVIEW_POSTS)
 @require_POST
-def send_back(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    post = get_post(org, post_id)
+def send_back(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    post = post_for(request, post_id)
     if post.state != Post.State.IN_REVIEW:
         messages.error(request, str(REVIEW_ERRORS["not_in_review"]))
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
     form = SendBackForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
-    services.send_back(post, _user(request), note, request)
+    services.send_back(post, request.user, note, request)
     messages.success(request, _("The post was sent back to its author for changes."))
     return redirect("posts:review", org=org.slug)
 
 
 @require(Perm.VIEW)
-def image(request: HttpRequest, org: Organisation, image_id: int) -> HttpResponse:
+def image(request: KaikuRequest, org: Organisation, image_id: int) -> HttpResponse:
     """A post's image, for the organisation's members only (media is not served publicly)."""
-    found = get_object_or_404(PostImage, pk=image_id, post__organisation=org, post__deleted_at=None)
+    found = image_for(request, image_id)
     try:
         with found.file.open("rb") as handle:
             data = handle.read()  # at most a platform's image limit (10 MB)

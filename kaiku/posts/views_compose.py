@@ -10,20 +10,21 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.models import User
 from kaiku.connections.models import ChannelAccount
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
+from kaiku.posts import compose as compose_service
 from kaiku.posts import gate, images, linkcards, previews, services
+from kaiku.posts.access import post_for
 from kaiku.posts.forms import ComposeForm, ImageFormSet, variant_name, zone
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
@@ -31,19 +32,8 @@ from kaiku.publishing.models import Delivery
 log = logging.getLogger(__name__)
 
 
-def user_zone(request: HttpRequest) -> ZoneInfo:
+def user_zone(request: KaikuRequest) -> ZoneInfo:
     return zone(getattr(request.user, "time_zone", None))
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_post(org: Organisation, post_id: UUID | str) -> Post:
-    """A post of the organisation that has not been deleted, or 404."""
-    return get_object_or_404(Post, organisation=org, public_id=post_id, deleted_at=None)
 
 
 def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
@@ -55,7 +45,7 @@ def _chosen_accounts(post: Post | None) -> list[ChannelAccount]:
     ]
 
 
-def _initial_from_query(request: HttpRequest) -> dict[str, Any]:
+def _initial_from_query(request: KaikuRequest) -> dict[str, Any]:
     """A reply or quote started elsewhere (the field watch): ``?reply_to=&text=&link=``."""
     initial: dict[str, Any] = {}
     for name in ("reply_to", "link"):
@@ -108,24 +98,20 @@ def _variants_from(accounts: list[ChannelAccount], data: QueryDict) -> dict[int,
     }
 
 
-def _existing_images(
-    post: Post | None, data: QueryDict | None
-) -> tuple[list[dict[str, Any]], list[str]]:
+def _existing_images(post: Post | None, data: QueryDict | None) -> list[dict[str, Any]]:
     """Images already on the post, with the alt text and removal the form asks for."""
     if post is None:
-        return [], []
-    rows, errors = [], []
+        return []
+    rows = []
     for img in post.images.all():
         alt = img.alt_text if data is None else data.get(f"existing_alt_{img.pk}", "").strip()
         remove = data is not None and data.get(f"remove_image_{img.pk}") == "on"
-        if not remove and data is not None and not alt:
-            errors.append(_("Every image needs an alt text."))
         rows.append({"image": img, "alt": alt, "remove": remove})
-    return rows, errors
+    return rows
 
 
 def _render(
-    request: HttpRequest,
+    request: KaikuRequest,
     org: Organisation,
     post: Post | None,
     form: ComposeForm,
@@ -191,22 +177,22 @@ def _render(
 
 
 @require(Perm.EDIT_POSTS)
-def compose(request: HttpRequest, org: Organisation) -> HttpResponse:
+def compose(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return _compose(request, org, None)
 
 
 @require(Perm.EDIT_POSTS)
-def edit(request: HttpRequest, org: Organisation, post_id: UUID) -> HttpResponse:
-    return _compose(request, org, get_post(org, post_id))
+def edit(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
+    return _compose(request, org, post_for(request, post_id))
 
 
-def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> HttpResponse:
+def _compose(request: KaikuRequest, org: Organisation, post: Post | None) -> HttpResponse:
     tz = user_zone(request)
     chosen = _chosen_accounts(post)
     if request.method != "POST":
         initial = _initial(post, chosen) if post else _initial_from_query(request)
         form = ComposeForm(org=org, tz=tz, chosen=chosen, initial=initial)
-        existing, _errors = _existing_images(post, None)
+        existing = _existing_images(post, None)
         return _render(request, org, post, form, ImageFormSet(prefix="image"), existing)
 
     action = request.POST.get("action", "save")
@@ -221,49 +207,41 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
             messages.error(request, problem)
     form = ComposeForm(request.POST, org=org, tz=tz, chosen=chosen)
     image_forms = ImageFormSet(request.POST, request.FILES, prefix="image")
-    existing, existing_errors = _existing_images(post, request.POST)
+    existing = _existing_images(post, request.POST)
     if action in {"fetch_link", "preview"}:
         return _render(request, org, post, form, image_forms, existing)
 
     valid = form.is_valid() & image_forms.is_valid()  # both run, so all errors show at once
-    errors = list(existing_errors)
-    uploads: list[images.Upload] = []
-    if valid:
-        accounts = form.chosen_accounts()
-        if action == "send" and not accounts:
-            errors.append(_("Choose at least one channel to send the post to."))
-        uploads = [
-            images.inspect(f.cleaned_data["file"], f.cleaned_data["alt_text"].strip())
-            for f in image_forms
-            if f.cleaned_data.get("file")
-        ]
-        kept = sum(1 for row in existing if not row["remove"])
-        errors += images.problems(uploads, kept, accounts)
-    if not valid or errors:
+    alt_texts = {row["image"].pk: row["alt"] for row in existing if not row["remove"]}
+    if not valid:
+        errors = [p.message for p in compose_service.missing_alt_texts(alt_texts)]
         return _render(request, org, post, form, image_forms, existing, errors, status=400)
-
-    cleaned = form.cleaned_data
-    when = cleaned.get("publish_at")
-    if cleaned.get("repeat") and when is None:
-        when = timezone.now()  # a repeating post needs a first time: now
-    title = (cleaned.get("link_title") or "").strip()
-    description = (cleaned.get("link_description") or "").strip()
-    draft = services.Draft(
-        text=cleaned["text"],
-        accounts=form.chosen_accounts(),
-        link=cleaned.get("link") or "",
-        scheduled_at=when,
-        variants=form.variants(),
-        repeat=cleaned.get("repeat") or "",
-        repeat_until=cleaned.get("repeat_until"),
-        reply_to_url=cleaned.get("reply_to") or "",
-        link_card={"title": title, "description": description},
-        alt_texts={row["image"].pk: row["alt"] for row in existing if not row["remove"]},
-        remove_images=frozenset(row["image"].pk for row in existing if row["remove"]),
-        uploads=uploads,
-    )
     try:
-        saved = services.save_draft(org, _user(request), draft, post=post)
+        saved = compose_service.save_post(
+            org,
+            request.user,
+            form.draft(
+                uploads=[
+                    images.inspect(f.cleaned_data["file"], f.cleaned_data["alt_text"].strip())
+                    for f in image_forms
+                    if f.cleaned_data.get("file")
+                ],
+                alt_texts=alt_texts,
+                remove_images=frozenset(row["image"].pk for row in existing if row["remove"]),
+            ),
+            tz=tz,
+            post=post,
+            send=action == "send",
+            request=request,
+        )
+    except compose_service.Invalid as invalid:
+        errors = []
+        for found in invalid.problems:
+            if found.field in form.fields:
+                form.add_error(found.field, found.message)
+            else:
+                errors.append(found.message)
+        return _render(request, org, post, form, image_forms, existing, errors, status=400)
     except services.NotEditable:
         messages.error(
             request,
@@ -274,17 +252,15 @@ def _compose(request: HttpRequest, org: Organisation, post: Post | None) -> Http
         )
         assert post is not None
         return redirect("posts:detail", org=org.slug, post_id=post.public_id)
+    if saved.refused:
+        messages.error(request, HETU_MESSAGE if saved.refused == "hetu" else CHANGED_MESSAGE)
+        return redirect("posts:edit", org=org.slug, post_id=saved.post.public_id)
     if action == "send":
-        try:
-            services.submit(saved, request)
-        except services.GateRefused as refused:
-            messages.error(request, HETU_MESSAGE if str(refused) == "hetu" else CHANGED_MESSAGE)
-            return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
-        saved.refresh_from_db()
-        messages.success(request, sent_message(saved, request))
-        return redirect("posts:detail", org=org.slug, post_id=saved.public_id)
+        saved.post.refresh_from_db()
+        messages.success(request, sent_message(saved.post, request))
+        return redirect("posts:detail", org=org.slug, post_id=saved.post.public_id)
     messages.success(request, _("Draft saved."))
-    return redirect("posts:edit", org=org.slug, post_id=saved.public_id)
+    return redirect("posts:edit", org=org.slug, post_id=saved.post.public_id)
 
 
 def text_label(target: str, accounts: dict[int, ChannelAccount]) -> str:
@@ -348,7 +324,7 @@ def review_reason_text(reason: str) -> str:
     return reason
 
 
-def sent_message(post: Post, request: HttpRequest) -> str:
+def sent_message(post: Post, request: KaikuRequest) -> str:
     if post.state == Post.State.IN_REVIEW:
         return _("The post went to review: %(why)s.") % {
             "why": review_reason_text(post.review_required_reason)
@@ -366,7 +342,7 @@ def sent_message(post: Post, request: HttpRequest) -> str:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def preview_partial(request: HttpRequest, org: Organisation) -> HttpResponse:
+def preview_partial(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = ComposeForm(org=org, tz=user_zone(request))
     chosen = _accounts_from(form, request.POST)
     text = request.POST.get("text", "")
@@ -420,7 +396,7 @@ def _fetch_card(url: str) -> tuple[linkcards.Card | None, str]:
 
 @require(Perm.EDIT_POSTS)
 @require_POST
-def link_preview(request: HttpRequest, org: Organisation) -> HttpResponse:
+def link_preview(request: KaikuRequest, org: Organisation) -> HttpResponse:
     card, problem = _fetch_card(request.POST.get("link", ""))
     response = render(
         request,

@@ -98,11 +98,13 @@ def add_source(
     poll_interval: int = DEFAULT_POLL_SECONDS,
     discover_feeds: bool = True,
     fetcher: Fetcher | None = None,
+    poll_now: bool = False,
 ) -> AddedSource:
     """Follow ``value`` (a URL, ``@user@instance``, a query...). Raises SourceRefused.
 
     A web page is searched for feed links (the first is followed, the rest are returned as
-    ``alternatives``). Adding a source that exists returns it with ``created=False``.
+    ``alternatives``). Adding a source that exists returns it with ``created=False``. With
+    ``poll_now`` a new source is fetched at once (the sources page) instead of at its turn.
     """
     kind = kind or guess_kind(value)
     _check_allowed(organisation, kind)
@@ -124,6 +126,8 @@ def add_source(
     if not (0.0 <= weight <= 100.0):
         raise SourceRefused("bad_url", url=f"weight {weight}")
     source, created = _create(organisation, new, title=title, weight=weight, interval=poll_interval)
+    if created and poll_now:
+        poll(source.pk)
     return AddedSource(source, created, alternatives)
 
 
@@ -313,13 +317,31 @@ def ensure_schedule() -> None:
     enqueue("watch.schedule", {}, unique_key=SCHEDULE_KEY)
 
 
+def poll(source_id: int) -> None:
+    """Enqueue a ``watch.poll`` job for the source (at most one open job per source)."""
+    enqueue("watch.poll", {"source_id": source_id}, unique_key=f"watch.poll:{source_id}")
+
+
 def schedule_due(now: datetime | None = None) -> int:
     """Enqueue one ``watch.poll`` job per due source (at most one open job per source)."""
     count = 0
     for source_id in due_sources(now).values_list("id", flat=True):
-        enqueue("watch.poll", {"source_id": source_id}, unique_key=f"watch.poll:{source_id}")
+        poll(source_id)
         count += 1
     return count
+
+
+@transaction.atomic
+def fetch_now(organisation: Organisation) -> int:
+    """Poll every enabled source of the organisation now (the worker runs the jobs); how many.
+    One transaction: the sources' new times and their jobs appear together."""
+    ids = list(
+        Source.objects.filter(organisation=organisation, enabled=True).values_list("id", flat=True)
+    )
+    Source.objects.filter(pk__in=ids).update(next_poll_at=timezone.now(), backoff_until=None)
+    for source_id in ids:
+        poll(source_id)
+    return len(ids)
 
 
 # --- items -----------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch.errors import WatchError
@@ -25,8 +25,8 @@ from kaiku.watch.services import set_item_state
 from kaiku.watch.sources import platform_names
 
 
-def _can(request: HttpRequest, perm: Perm) -> bool:
-    return bool(request.membership.can(perm))  # type: ignore[attr-defined]
+def _can(request: KaikuRequest, perm: Perm) -> bool:
+    return bool(request.membership.can(perm))
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -38,7 +38,7 @@ def _int(value: str | None, default: int = 0) -> int:
     return number if abs(number) < 2**63 else default
 
 
-def _filters(request: HttpRequest, org: Organisation) -> digest.Filters:
+def _filters(request: KaikuRequest, org: Organisation) -> digest.Filters:
     get = request.GET
     topic = Topic.objects.filter(organisation=org, slug=get.get("topic", "")).first()
     source_id = _int(get.get("source"))
@@ -64,19 +64,19 @@ def _language_names() -> list[tuple[str, str]]:
     return [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: KaikuRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
 
 
 @require(Perm.VIEW)
-def digest_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+def digest_view(request: KaikuRequest, org: Organisation) -> HttpResponse:
     filters = _filters(request, org)
     page = digest.digest_page(
         org, filters, user=request.user, page=max(_int(request.GET.get("page"), 1), 1)
     )
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     context: dict[str, Any] = {
         "page": page,
         "filters": filters,
@@ -92,7 +92,7 @@ def digest_view(request: HttpRequest, org: Organisation) -> HttpResponse:
         "email_form": DigestEmailForm(initial={"frequency": digest.preference(membership)}),
         "email_storable": digest.can_store_preference(),
     }
-    template = "watch/_digest_items.html" if request.htmx else "watch/digest.html"  # type: ignore[attr-defined]
+    template = "watch/_digest_items.html" if request.htmx else "watch/digest.html"
     return render(request, template, context)
 
 
@@ -100,7 +100,7 @@ def _item(org: Organisation, item_id: int) -> Item:
     return get_object_or_404(Item, organisation=org, pk=item_id)
 
 
-def _back(request: HttpRequest, org: Organisation) -> HttpResponse:
+def _back(request: KaikuRequest, org: Organisation) -> HttpResponse:
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)
@@ -109,18 +109,18 @@ def _back(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.VIEW)
-def item_mark(request: HttpRequest, org: Organisation, item_id: int) -> HttpResponse:
+def item_mark(request: KaikuRequest, org: Organisation, item_id: int) -> HttpResponse:
     """Toggle read or starred for the reader (htmx: answers with the item's buttons)."""
     item = _item(org, item_id)
     what = request.POST.get("mark", "")
     value = request.POST.get("value") == "1"
     if what == "read":
-        state = set_item_state(request.user, item, read=value)  # type: ignore[arg-type]
+        state = set_item_state(request.user, item, read=value)
     elif what == "starred":
-        state = set_item_state(request.user, item, starred=value)  # type: ignore[arg-type]
+        state = set_item_state(request.user, item, starred=value)
     else:
         raise Http404
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(
             request,
             "watch/_marks.html",
@@ -136,9 +136,9 @@ def item_mark(request: HttpRequest, org: Organisation, item_id: int) -> HttpResp
 
 @require_POST
 @require(Perm.VIEW)
-def email_preference(request: HttpRequest, org: Organisation) -> HttpResponse:
+def email_preference(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = DigestEmailForm(request.POST)
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if form.is_valid() and digest.set_preference(membership, form.cleaned_data["frequency"]):
         messages.success(request, _("Your e-mail digest choice was saved."))
     else:
@@ -147,7 +147,7 @@ def email_preference(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def debate_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+def debate_view(request: KaikuRequest, org: Organisation) -> HttpResponse:
     topic = Topic.objects.filter(organisation=org, slug=request.GET.get("topic", "")).first()
     context = {
         "topic": topic,
@@ -161,7 +161,7 @@ def debate_view(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def discover_view(request: HttpRequest, org: Organisation) -> HttpResponse:
+def discover_view(request: KaikuRequest, org: Organisation) -> HttpResponse:
     context = {
         "groups": discovery.suggestions_by_platform(org),
         "can_manage": _can(request, Perm.MANAGE_WATCH),
@@ -172,7 +172,7 @@ def discover_view(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def discover_follow(request: HttpRequest, org: Organisation) -> HttpResponse:
+def discover_follow(request: KaikuRequest, org: Organisation) -> HttpResponse:
     account = request.POST.get("account", "")
     where = request.POST.get("where", "watch")
     try:

@@ -6,15 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kaiku.jobs.services import enqueue
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch import services
@@ -31,13 +29,13 @@ from kaiku.watch.models import Source
 from kaiku.watch.sources import kind_label, source_type
 
 
-def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
+def _sources_context(request: KaikuRequest, org: Organisation, **forms: Any) -> dict[str, Any]:
     sources = list(
         Source.objects.filter(organisation=org)
         .annotate(item_count=Count("seen_items"))
         .order_by("title", "id")
     )
-    can_manage = bool(request.membership.can(Perm.MANAGE_WATCH))  # type: ignore[attr-defined]
+    can_manage = bool(request.membership.can(Perm.MANAGE_WATCH))
     return {
         "sources": sources,
         # Each source with its platform, from the readers' registry (the model knows none).
@@ -52,7 +50,7 @@ def _sources_context(request: HttpRequest, org: Organisation, **forms: Any) -> d
 
 
 @require(Perm.VIEW)
-def sources(request: HttpRequest, org: Organisation) -> HttpResponse:
+def sources(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return render(request, "watch/sources.html", _sources_context(request, org))
 
 
@@ -62,7 +60,7 @@ def _to_sources(org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def source_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = AddSourceForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -73,16 +71,12 @@ def source_add(request: HttpRequest, org: Organisation) -> HttpResponse:
                 kind=data["kind"] or None,
                 weight=data["weight"],
                 poll_interval=data["poll_interval"],
+                poll_now=True,
             )
         except WatchError as exc:
             form.add_error("value", exc.message)
         else:
             if added.created:
-                enqueue(
-                    "watch.poll",
-                    {"source_id": added.source.pk},
-                    unique_key=f"watch.poll:{added.source.pk}",
-                )
                 messages.success(request, _("Source added: %(name)s") % {"name": added.source})
             else:
                 messages.info(
@@ -104,7 +98,7 @@ def _source(org: Organisation, source_id: int) -> Source:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_edit(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_edit(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     form = EditSourceForm(request.POST)
     if not form.is_valid():
@@ -124,7 +118,7 @@ def source_edit(request: HttpRequest, org: Organisation, source_id: int) -> Http
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_toggle(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_toggle(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     source.enabled = not source.enabled
     source.save(update_fields=["enabled"])
@@ -137,7 +131,7 @@ def source_toggle(request: HttpRequest, org: Organisation, source_id: int) -> Ht
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def source_delete(request: HttpRequest, org: Organisation, source_id: int) -> HttpResponse:
+def source_delete(request: KaikuRequest, org: Organisation, source_id: int) -> HttpResponse:
     source = _source(org, source_id)
     name = str(source)
     services.remove_source(source)
@@ -147,22 +141,18 @@ def source_delete(request: HttpRequest, org: Organisation, source_id: int) -> Ht
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def fetch_now(request: HttpRequest, org: Organisation) -> HttpResponse:
+def fetch_now(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Queue a poll of every enabled source now (the worker runs them)."""
-    ids = list(Source.objects.filter(organisation=org, enabled=True).values_list("id", flat=True))
-    Source.objects.filter(pk__in=ids).update(next_poll_at=timezone.now(), backoff_until=None)
-    for source_id in ids:
-        enqueue("watch.poll", {"source_id": source_id}, unique_key=f"watch.poll:{source_id}")
+    n = services.fetch_now(org)
     messages.success(
-        request,
-        ngettext("Fetching %(n)d source.", "Fetching %(n)d sources.", len(ids)) % {"n": len(ids)},
+        request, ngettext("Fetching %(n)d source.", "Fetching %(n)d sources.", n) % {"n": n}
     )
     return _to_sources(org)
 
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def opml_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def opml_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = OpmlImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -194,13 +184,13 @@ def opml_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def opml_export(request: HttpRequest, org: Organisation) -> HttpResponse:
+def opml_export(request: KaikuRequest, org: Organisation) -> HttpResponse:
     response = HttpResponse(export_opml(org), content_type="text/x-opml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kaiku-{org.slug}-lahteet.opml"'
     return response
 
 
-def _imported(request: HttpRequest, added: list[services.AddedSource]) -> None:
+def _imported(request: KaikuRequest, added: list[services.AddedSource]) -> None:
     new = sum(1 for a in added if a.created)
     messages.success(
         request,
@@ -210,7 +200,7 @@ def _imported(request: HttpRequest, added: list[services.AddedSource]) -> None:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def bluesky_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def bluesky_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = BlueskyListForm(request.POST)
     if form.is_valid():
         try:
@@ -227,7 +217,7 @@ def bluesky_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def mastodon_import(request: HttpRequest, org: Organisation) -> HttpResponse:
+def mastodon_import(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = MastodonAccountsForm(request.POST)
     if form.is_valid():
         try:
@@ -249,6 +239,6 @@ def mastodon_import(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def starter_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def starter_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     _imported(request, services.add_starter_sources(org))
     return _to_sources(org)

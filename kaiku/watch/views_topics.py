@@ -12,13 +12,13 @@ from typing import Any
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaiku.organisations.access import require
+from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
 from kaiku.watch.features.topics import seed_topics
@@ -28,7 +28,7 @@ from kaiku.watch.models import Topic
 
 
 def _topics_context(
-    request: HttpRequest, org: Organisation, add_form: TopicForm | None = None
+    request: KaikuRequest, org: Organisation, add_form: TopicForm | None = None
 ) -> dict[str, Any]:
     topics = list(
         Topic.objects.filter(organisation=org)
@@ -37,7 +37,7 @@ def _topics_context(
     )
     return {
         "topics": topics,
-        "can_manage": bool(request.membership.can(Perm.MANAGE_WATCH)),  # type: ignore[attr-defined]
+        "can_manage": bool(request.membership.can(Perm.MANAGE_WATCH)),
         "add_form": add_form or TopicForm(organisation=org),
         "rescore_pending": rescore_pending(org.pk),
     }
@@ -56,7 +56,7 @@ def _saved(topic: Topic, form: TopicForm, **save: Any) -> bool:
 
 
 @require(Perm.VIEW)
-def topics(request: HttpRequest, org: Organisation) -> HttpResponse:
+def topics(request: KaikuRequest, org: Organisation) -> HttpResponse:
     return render(request, "watch/topics.html", _topics_context(request, org))
 
 
@@ -70,7 +70,7 @@ def _topic(org: Organisation, topic_id: int) -> Topic:
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def topic_add(request: HttpRequest, org: Organisation) -> HttpResponse:
+def topic_add(request: KaikuRequest, org: Organisation) -> HttpResponse:
     form = TopicForm(request.POST, organisation=org)
     if not form.is_valid():
         context = _topics_context(request, org, add_form=form)
@@ -87,7 +87,7 @@ def topic_add(request: HttpRequest, org: Organisation) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require(Perm.MANAGE_WATCH)
-def topic_edit(request: HttpRequest, org: Organisation, topic_id: int) -> HttpResponse:
+def topic_edit(request: KaikuRequest, org: Organisation, topic_id: int) -> HttpResponse:
     topic = _topic(org, topic_id)
     if request.method != "POST":
         form = EditTopicForm(organisation=org, topic=topic)
@@ -109,7 +109,7 @@ def topic_edit(request: HttpRequest, org: Organisation, topic_id: int) -> HttpRe
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def topic_toggle(request: HttpRequest, org: Organisation, topic_id: int) -> HttpResponse:
+def topic_toggle(request: KaikuRequest, org: Organisation, topic_id: int) -> HttpResponse:
     topic = _topic(org, topic_id)
     topic.enabled = not topic.enabled
     topic.save(update_fields=["enabled"])
@@ -123,7 +123,7 @@ def topic_toggle(request: HttpRequest, org: Organisation, topic_id: int) -> Http
 
 @require_http_methods(["GET", "POST"])
 @require(Perm.MANAGE_WATCH)
-def topic_delete(request: HttpRequest, org: Organisation, topic_id: int) -> HttpResponse:
+def topic_delete(request: KaikuRequest, org: Organisation, topic_id: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (its item links go with it)."""
     topic = _topic(org, topic_id)
     if request.method != "POST":
@@ -139,7 +139,7 @@ def topic_delete(request: HttpRequest, org: Organisation, topic_id: int) -> Http
 
 @require_POST
 @require(Perm.MANAGE_WATCH)
-def topics_restore(request: HttpRequest, org: Organisation) -> HttpResponse:
+def topics_restore(request: KaikuRequest, org: Organisation) -> HttpResponse:
     """Add back the default topics the organisation does not have (by slug); others stay."""
     created = seed_topics(org)
     if created:
