@@ -72,8 +72,6 @@ def allowed_private_hosts() -> tuple[HostPort, ...]:
     """The ``KAIKU_ALLOWED_PRIVATE_HOSTS`` entries, normalised as ``private_host_allowed``
     compares them."""
     try:
-        from django.conf import settings
-
         entries: tuple[HostPort, ...] = tuple(settings.KAIKU_ALLOWED_PRIVATE_HOSTS)
     except Exception:  # outside Django (the language CLI, scripts)
         try:
