@@ -832,19 +832,43 @@ def retry_delivery(delivery: Delivery) -> bool:
     """A person retries a failed delivery: it goes out now (parts already out are kept).
 
     A delivery that Kaiku gave up on may have gone out in its last attempt: it is looked up
-    on the platform (reconciled) before anything is sent again."""
+    on the platform (reconciled) before anything is sent again. One that ended in a key clash
+    found another post at the key of the part it was sending, so that part never went out
+    there: it gets a fresh key (written with the move back to ``scheduled``, before any
+    request), else the retry would run into the same record again. Parts already out keep
+    theirs."""
     uncertain = delivery.last_error_code == GAVE_UP
-    moved = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
+    fresh: dict[str, Any] = {}
+    if delivery.last_error_code == KEY_CLASH:
+        fresh["part_keys"] = _fresh_clashed_key(delivery)
+    moved = Delivery.objects.filter(
+        pk=delivery.pk, state=Delivery.State.FAILED, last_error_code=delivery.last_error_code
+    ).update(
         state=Delivery.State.UNCONFIRMED if uncertain else Delivery.State.SCHEDULED,
         attempts=0,
         due_at=timezone.now(),
         held=False,
+        **fresh,
     )
     if moved:
         delivery.refresh_from_db()
         Post.objects.filter(pk=delivery.post_id).update(state=Post.State.SCHEDULED)
         schedule_delivery(delivery)
     return bool(moved)
+
+
+KEY_CLASH = "key_clash"
+
+
+def _fresh_clashed_key(delivery: Delivery) -> list[str]:
+    """The delivery's part keys with the clashed one replaced: the first part not in the
+    ledger (parts go out in order and a clash stops the delivery at the part it hit)."""
+    keys = list(delivery.part_keys or ())
+    out = set(PublishedPart.objects.filter(delivery=delivery).values_list("index", flat=True))
+    clashed = next((i for i in range(len(keys)) if i not in out), None)
+    if clashed is not None:
+        keys[clashed] = tid.process_clock().next()
+    return keys
 
 
 # --- what a worker's death or a job's end may leave behind ------------------------------
