@@ -85,11 +85,16 @@ def update(
         )
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for chunk in _chunks(values, len(columns)):
+        for chunk in _chunks(values, len(columns) + 1):
+            # The keys once more as a plain IN list: the rows are then found by their index
+            # whatever the table's statistics say (with none, or "empty" ones taken inside
+            # a long transaction, the join alone was planned as a scan of the whole table).
+            keys = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([marks] * len(chunk))}) "
-                f"AS v({names}) WHERE {table}.{quoted[0]} = v.c0::{key.db_type(connection)}",
-                [value for row in chunk for value in row],
+                f"AS v({names}) WHERE {table}.{quoted[0]} = v.c0::{key.db_type(connection)} "
+                f"AND {table}.{quoted[0]} IN ({keys})",
+                [value for row in chunk for value in row] + [row[0] for row in chunk],
             )
 
 
