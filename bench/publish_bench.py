@@ -22,6 +22,9 @@ one run in turns in one session, 3 rounds each, medians, this bench's harness fo
 
 - PostgreSQL, 10,000 due at once, 4 workers: 709/s, p50 7.1 s, p99 14.0 s before;
   885/s, p50 5.6 s, p99 11.2 s after. The target (p99 under 3 s) is not met.
+  Again with the final code (2b7b79e), 2 rounds in turns: in the quieter round 1,009/s,
+  p99 9.8 s before (as the 975/s, p99 10.1 s measured before this work) and 1,262/s,
+  p99 7.9 s after; in the other (load rising) 347/s, p99 28.7 s and 536/s, p99 18.5 s.
 - SQLite, 1,000 due at once, 1 worker: 1,058/s, p99 0.94 s before; 1,185/s, p99 0.83 s
   after (target p99 under 1 s: met).
 
