@@ -30,9 +30,76 @@ def insert(
     postgres = connection.vendor == "postgresql"
     names = ", ".join(ops.quote_name(c) for c in columns)
     marks = ", ".join("%s::jsonb" if postgres and c in json_columns else "%s" for c in columns)
-    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({marks})"
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    head = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES "
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     # In one transaction: in autocommit mode SQLite would commit every row on its own.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if not postgres:
+            cursor.executemany(f"{head}({marks}){tail}", values)
+            return
+        # PostgreSQL parses and plans every statement of an executemany anew (Django binds on
+        # the client, so nothing is prepared): one statement of many rows costs it a fraction.
+        for chunk in _chunks(values, len(columns)):
+            cursor.execute(
+                head + ", ".join([f"({marks})"] * len(chunk)) + tail,
+                [value for row in chunk for value in row],
+            )
+
+
+# PostgreSQL takes at most 65,535 parameters in one statement.
+_MAX_PARAMETERS = 65_535
+
+
+def _chunks(values: list[Sequence[Any]], width: int) -> list[list[Sequence[Any]]]:
+    size = max(_MAX_PARAMETERS // max(width, 1), 1)
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def update(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Set ``columns[1:]`` of the rows whose ``columns[0]`` (their key) is each row's first
+    value: one statement per row on SQLite (executemany), one for all of them on PostgreSQL.
+    Values as the database takes them (see ``insert``)."""
+    values = list(rows)
+    if not values:
+        return
+    ops = connection.ops
+    meta = model._meta
+    table = ops.quote_name(meta.db_table)
+    key, *rest = (meta.get_field(name) for name in columns)
+    quoted = [ops.quote_name(_column(f)) for f in (key, *rest)]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{q} = %s" for q in quoted[1:])
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {quoted[0]} = %s",
+                [(*row[1:], row[0]) for row in values],
+            )
+            return
+        # Each value is cast to its column's type: a VALUES list types its columns from its
+        # literals, and a string literal would be text.
+        sets = ", ".join(
+            f"{q} = v.c{i}::{f.db_type(connection)}"
+            for i, (q, f) in enumerate(zip(quoted[1:], rest, strict=True), start=1)
+        )
+        names = ", ".join(f"c{i}" for i in range(len(columns)))
+        marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for chunk in _chunks(values, len(columns) + 1):
+            # The keys once more as a plain IN list: the rows are then found by their index
+            # whatever the table's statistics say (with none, or "empty" ones taken inside
+            # a long transaction, the join alone was planned as a scan of the whole table).
+            keys = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([marks] * len(chunk))}) "
+                f"AS v({names}) WHERE {table}.{quoted[0]} = v.c0::{key.db_type(connection)} "
+                f"AND {table}.{quoted[0]} IN ({keys})",
+                [value for row in chunk for value in row] + [row[0] for row in chunk],
+            )
+
+
+def _column(field: Any) -> str:
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise ValueError(f"{field} is not a concrete column")
+    return column

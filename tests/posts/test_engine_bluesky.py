@@ -313,6 +313,46 @@ def test_a_thread_part_found_at_its_key_with_other_reply_refs_is_not_taken_as_ou
     connector.close()
 
 
+def test_a_retry_after_a_key_clash_sends_the_clashed_part_once_under_a_fresh_key(
+    bluesky_pds: Any, bluesky_account: Any, org: Any, members: Any, rf_request: Any
+) -> None:
+    account, local = bluesky_account
+    text = LONG + " Tervetuloa mukaan! " + LONG  # a thread of three parts or more
+    delivery = _send(org, members, account, rf_request, text=text)
+    delivery.refresh_from_db()
+    engine.mint_part_keys([delivery])
+    keys = list(delivery.part_keys)
+    assert len(keys) >= 3
+    # Another app's post sits at the second part's key: the first part goes out, the second
+    # runs into it, and the delivery fails as a key clash (nothing of ours at that key).
+    with bsky.BlueskyClient(bluesky_pds.pds_url) as client:
+        session = client.create_session(local.handle, local.password)
+        client.create_post(session, "Joku muu julkaisu.", rkey=keys[1])
+    settle()
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error_code) == (Delivery.State.FAILED, "key_clash")
+    [first] = PublishedPart.objects.filter(delivery=delivery)
+    assert first.index == 0 and first.remote_id.endswith("/" + keys[0])
+
+    assert engine.retry_delivery(delivery)
+    settle()
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PUBLISHED, delivery.last_error_detail
+    # Only the clashed part has a new key; the part already out and the parts never sent
+    # keep theirs.
+    assert delivery.part_keys[1] != keys[1]
+    assert delivery.part_keys[:1] + delivery.part_keys[2:] == keys[:1] + keys[2:]
+    ledger = {p.index: p.remote_id for p in PublishedPart.objects.filter(delivery=delivery)}
+    assert ledger[0] == first.remote_id
+    assert sorted(ledger) == list(range(len(delivery.parts)))
+    for index, uri in ledger.items():
+        assert uri.endswith("/" + delivery.part_keys[index])
+    # Every part exactly once on the PDS, beside the other app's post, untouched.
+    records = {r.uri: r.value["text"] for r in _records(bluesky_pds, local.did)}
+    assert sorted(records.values()) == sorted([*delivery.parts, "Joku muu julkaisu."])
+    assert [records[ledger[i]] for i in sorted(ledger)] == list(delivery.parts)
+
+
 def test_a_link_card_with_an_image_goes_out_with_its_thumbnail_uploaded(
     bluesky_pds: Any, bluesky_account: Any, tmp_path: Any
 ) -> None:
