@@ -26,7 +26,7 @@ from kaiku.channels.registry import connector_class, platforms
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
-from kaiku.publishing import engine
+from kaiku.publishing import engine, operator
 from kaiku.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def save_account(
             target=str(account),
             platform=platform,
         )
-    released = 0 if created else engine.release_held(account)
+    released = 0 if created else operator.release_held(account)
     return Connected(account=account, created=created, released=released)
 
 

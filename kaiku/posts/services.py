@@ -21,7 +21,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.organisations.services import reviewers
 from kaiku.posts import gate, images, previews
 from kaiku.posts.models import Post, PostImage
-from kaiku.publishing import engine
+from kaiku.publishing import engine, operator
 from kaiku.publishing.models import Delivery
 
 
@@ -473,7 +473,7 @@ def delete(post: Post, request: HttpRequest | None, *, take_down: bool = False) 
     if take_down:
         for delivery in out:
             if delivery.state == Delivery.State.PUBLISHED:
-                engine.request_takedown(delivery)
+                operator.request_takedown(delivery)
     audit.record(
         "post.deleted",
         request=request,

@@ -31,7 +31,7 @@ from kaiku.posts.views_compose import (
     text_label,
     user_zone,
 )
-from kaiku.publishing import engine
+from kaiku.publishing import operator
 from kaiku.publishing.models import Delivery
 
 LIST_LIMIT = 50
@@ -228,7 +228,7 @@ def retry(
 ) -> HttpResponse:
     post = post_for(request, post_id)
     delivery = delivery_for(request, post, delivery_id)
-    if engine.retry_delivery(delivery):
+    if operator.retry_delivery(delivery):
         messages.success(
             request,
             _("Trying again: the post goes out to %(account)s now.")

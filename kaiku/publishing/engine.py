@@ -11,8 +11,11 @@ How a delivery goes out (``publish_delivery``):
    in the same transaction that moves the delivery on (``_record_out``, the one way a success
    is written, which also settles the post's own state), before the next part is sent.
 4. A failure goes through ``record_failure``, the one place that decides what happens next.
-5. A job that gives up fails its delivery visibly (``give_up``), and a sweeper job repairs
-   what a crash or an older version may have left behind (``sweep``).
+5. A job that gives up fails its delivery visibly, and a sweeper job repairs what a crash or
+   an older version may have left behind (both in ``publishing/sweeper.py``).
+
+Beside it: ``operator.py`` (a person's retry, releasing held deliveries, taking a post down),
+``sweeper.py`` and ``accounts.py`` (the account check half an hour before).
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import CharField, Exists, F, Field, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import F, Field, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaiku import rows
@@ -54,12 +57,9 @@ from kaiku.jobs.services import (
     batch_started,
     enqueue,
     handler,
-    on_give_up,
-    periodic,
 )
 from kaiku.organisations import audit
 from kaiku.posts import gate
-from kaiku.posts.errors import error_message
 from kaiku.posts.media import signed_url
 from kaiku.posts.models import Post
 from kaiku.publishing import notify
@@ -443,7 +443,7 @@ def _record_sent(sent: list[_Sent]) -> dict[int, BaseException | None]:
                 # As one by one: renew the credentials once, then send again (the refused
                 # request published nothing).
                 s.run.refreshed = True
-                if _refresh(account, s.run.connector):
+                if refresh_account(account, s.run.connector):
                     _publish_parts(s.run, uncertain=False)
                 else:
                     refused.add(account.pk)
@@ -512,7 +512,7 @@ def _record_out(out: list[_Out]) -> None:
                     for o in finished
                 ],
             )
-            _posts_done({o.delivery.post_id for o in finished})
+            posts_done({o.delivery.post_id for o in finished})
 
 
 def _mark_published(out: list[_Out]) -> None:
@@ -543,7 +543,7 @@ def _mark_published(out: list[_Out]) -> None:
     )
 
 
-def _posts_done(post_ids: set[int]) -> None:
+def posts_done(post_ids: set[int]) -> None:
     """Scheduled posts among ``post_ids`` whose every delivery is final are done, and a
     recurring one gets its next occurrence. Runs inside the transaction that made their
     deliveries final."""
@@ -710,7 +710,7 @@ def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
     except ChannelError as error:
         if error.failure is Failure.AUTH and not run.refreshed:
             run.refreshed = True
-            if _refresh(run.delivery.account, run.connector):
+            if refresh_account(run.delivery.account, run.connector):
                 return run.connector.publish_part(run.outgoing, index, earlier)
         raise
     except Exception as exc:  # a bug or an unexpected answer after sending: outcome unknown
@@ -718,7 +718,7 @@ def _send(run: _Run, index: int, earlier: list[Part]) -> Part:
         raise ChannelError(Failure.UNKNOWN_OUTCOME, "unexpected", repr(exc)) from exc
 
 
-def _refresh(account: ChannelAccount, connector: Connector) -> bool:
+def refresh_account(account: ChannelAccount, connector: Connector) -> bool:
     """Renew the account's credentials once, whichever worker gets there first.
 
     Refresh tokens rotate on some platforms: two workers refreshing with the same token would
@@ -780,12 +780,12 @@ def record_failure(run: _Run, error: ChannelError) -> None:
         raise RetryLater(now + backoff(delivery.attempts), "temporary failure")
     with transaction.atomic():
         base.update(state=Delivery.State.FAILED, **common)
-        _posts_done({delivery.post_id})
+        posts_done({delivery.post_id})
     delivery.last_error_code, delivery.last_error_detail = common["last_error_code"], error.detail
-    _tell_failed(delivery, error.code)
+    tell_failed(delivery, error.code)
 
 
-def _tell_failed(delivery: Delivery, code: str) -> None:
+def tell_failed(delivery: Delivery, code: str) -> None:
     audit.record(
         "post.delivery_failed",
         organisation=delivery.post.organisation,
@@ -801,18 +801,7 @@ def _hold(delivery: Delivery, code: str) -> None:
     )
 
 
-# --- held deliveries, cancelling, retrying ---------------------------------------------
-
-
-def release_held(account: ChannelAccount) -> int:
-    """After reconnecting: the deliveries held for the account go out (now, if overdue)."""
-    released = 0
-    for delivery in Delivery.objects.filter(account=account, held=True, state__in=PENDING):
-        Delivery.objects.filter(pk=delivery.pk).update(held=False, last_error_code="")
-        delivery.held = False
-        schedule_delivery(delivery)
-        released += 1
-    return released
+# --- cancelling -------------------------------------------------------------------------
 
 
 def cancel_delivery(delivery: Delivery) -> bool:
@@ -830,244 +819,3 @@ def cancel_delivery(delivery: Delivery) -> bool:
         unique_key__in=[f"publish:{delivery.pk}", f"precheck:{delivery.pk}"], state=Job.State.DUE
     ).update(state=Job.State.DONE, finished_at=timezone.now(), last_error="cancelled")
     return bool(cancelled)
-
-
-def retry_delivery(delivery: Delivery) -> bool:
-    """A person retries a failed delivery: it goes out now (parts already out are kept).
-
-    A delivery that Kaiku gave up on may have gone out in its last attempt: it is looked up
-    on the platform (reconciled) before anything is sent again. One that ended in a key clash
-    found another post at the key of the part it was sending, so that part never went out
-    there: it gets a fresh key (written with the move back to ``scheduled``, before any
-    request), else the retry would run into the same record again. Parts already out keep
-    theirs."""
-    uncertain = delivery.last_error_code == GAVE_UP
-    fresh: dict[str, Any] = {}
-    if delivery.last_error_code == KEY_CLASH:
-        fresh["part_keys"] = _fresh_clashed_key(delivery)
-    moved = Delivery.objects.filter(
-        pk=delivery.pk, state=Delivery.State.FAILED, last_error_code=delivery.last_error_code
-    ).update(
-        state=Delivery.State.UNCONFIRMED if uncertain else Delivery.State.SCHEDULED,
-        attempts=0,
-        due_at=timezone.now(),
-        held=False,
-        **fresh,
-    )
-    if moved:
-        delivery.refresh_from_db()
-        Post.objects.filter(pk=delivery.post_id).update(state=Post.State.SCHEDULED)
-        schedule_delivery(delivery)
-    return bool(moved)
-
-
-KEY_CLASH = "key_clash"
-
-
-def _fresh_clashed_key(delivery: Delivery) -> list[str]:
-    """The delivery's part keys with the clashed one replaced: the first part not in the
-    ledger (parts go out in order and a clash stops the delivery at the part it hit)."""
-    keys = list(delivery.part_keys or ())
-    out = set(PublishedPart.objects.filter(delivery=delivery).values_list("index", flat=True))
-    clashed = next((i for i in range(len(keys)) if i not in out), None)
-    if clashed is not None:
-        keys[clashed] = tid.process_clock().next()
-    return keys
-
-
-# --- what a worker's death or a job's end may leave behind ------------------------------
-
-GAVE_UP = "gave_up"
-SWEEP_JOB = "posts.sweep"
-# A recurring post is looked at for a missing next occurrence this long after its time.
-REPEAT_LOOKBACK = timedelta(days=40)
-
-
-@on_give_up(PUBLISH_JOB)
-def publish_gave_up(payload: dict[str, Any]) -> None:
-    give_up(int(payload["delivery"]))
-
-
-def give_up(delivery_id: int) -> bool:
-    """The delivery's job gave up (its attempts are spent, or it failed for good): the
-    delivery fails where people see it, and they are told. False when it had already ended."""
-    with transaction.atomic():
-        failed = Delivery.objects.filter(pk=delivery_id, state__in=PENDING, held=False).update(
-            state=Delivery.State.FAILED,
-            last_error_code=GAVE_UP,
-            last_error_detail="",
-            last_error_at=timezone.now(),
-        )
-        if not failed:
-            return False
-        delivery = Delivery.objects.select_related("post__organisation", "account").get(
-            pk=delivery_id
-        )
-        _posts_done({delivery.post_id})
-    _tell_failed(delivery, GAVE_UP)
-    return True
-
-
-@dataclass
-class Swept:
-    posts_done: int = 0
-    repeats_made: int = 0
-    requeued: int = 0
-    gave_up: int = 0
-
-
-@periodic(SWEEP_JOB, timedelta(minutes=1))
-def sweep_job(payload: dict[str, Any]) -> None:
-    swept = sweep()
-    if swept != Swept():
-        log.warning("sweeper repaired %s", swept)
-
-
-def sweep() -> Swept:
-    """Repair what a killed worker or an ended job left behind (the engine writes each outcome
-    in one transaction, so this finds only what older versions, crashes in between or bugs
-    left): a scheduled post whose every delivery is final is done; a done recurring post has
-    its next occurrence; a delivery waiting to go out without an open job gets its job again,
-    or fails where people see it when its job gave up."""
-    swept = Swept()
-    open_delivery = Delivery.objects.filter(post=OuterRef("pk")).exclude(state__in=FINAL)
-    ended = Delivery.objects.filter(
-        post=OuterRef("pk"), state__in=[Delivery.State.PUBLISHED, Delivery.State.FAILED]
-    )
-    stuck = set(
-        Post.objects.filter(state=Post.State.SCHEDULED)
-        .filter(~Exists(open_delivery), Exists(ended))
-        .values_list("pk", flat=True)
-    )
-    if stuck:
-        with transaction.atomic():
-            _posts_done(stuck)
-        swept.posts_done = len(stuck)
-
-    next_one = Post.objects.filter(repeat_of=OuterRef("pk"))
-    for post in (
-        Post.objects.filter(
-            state=Post.State.DONE,
-            deleted_at__isnull=True,
-            scheduled_at__gte=timezone.now() - REPEAT_LOOKBACK,
-        )
-        .exclude(repeat="")
-        .filter(~Exists(next_one))
-    ):
-        swept.repeats_made += spawn_next_repeat(post) is not None
-
-    key = Concat(Value("publish:"), Cast(OuterRef("pk"), CharField()))
-    open_job = Job.objects.filter(unique_key=key, state__in=[Job.State.DUE, Job.State.RUNNING])
-    for delivery in Delivery.objects.filter(state__in=PENDING, held=False).filter(
-        ~Exists(open_job)
-    ):
-        last_job = Job.objects.filter(unique_key=f"publish:{delivery.pk}").order_by("-pk").first()
-        spent = delivery.attempts >= PUBLISH_JOB_ATTEMPTS
-        if spent or (last_job is not None and last_job.state == Job.State.FAILED):
-            swept.gave_up += give_up(delivery.pk)
-        else:
-            # Its job ended without an outcome for it: it runs again (a delivery left
-            # ``publishing`` is reconciled before anything is sent, see ``_claim``).
-            schedule_delivery(delivery)
-            swept.requeued += 1
-    return swept
-
-
-TAKEDOWN_JOB = "posts.takedown"
-
-
-def request_takedown(delivery: Delivery) -> None:
-    """Remove a published delivery from its platform (a deleted post, a withdrawn consent)."""
-    enqueue(TAKEDOWN_JOB, {"delivery": delivery.pk}, unique_key=f"takedown:{delivery.pk}")
-
-
-@handler(TAKEDOWN_JOB)
-def takedown_job(payload: dict[str, Any]) -> None:
-    delivery = (
-        Delivery.objects.select_related("account", "post__organisation")
-        .filter(pk=int(payload["delivery"]))
-        .first()
-    )
-    if delivery is None or delivery.removed_at is not None:
-        return
-    connector = delivery.account.connector()
-    # Last part first: a thread comes down from its end, never leaving orphan replies.
-    for part in delivery.published.order_by("-index"):
-        try:
-            connector.delete(part.remote_id)
-        except ChannelError as error:
-            if error.code == "not_found":
-                continue  # already gone
-            if error.failure is Failure.RATE_LIMITED:
-                raise RetryLater(
-                    timezone.now() + timedelta(seconds=error.retry_after or 60)
-                ) from error
-            if error.failure is Failure.PERMANENT:
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    last_error_code=error.code, last_error_detail=error.detail
-                )
-                return
-            raise
-    Delivery.objects.filter(pk=delivery.pk).update(removed_at=timezone.now())
-    audit.record(
-        "post.removed_from_channel",
-        organisation=delivery.post.organisation,
-        target=str(delivery.account),
-        post=str(delivery.post.public_id),
-    )
-
-
-# --- the account check half an hour before --------------------------------------------
-
-
-@handler(PRECHECK_JOB)
-def precheck_job(payload: dict[str, Any]) -> None:
-    delivery = (
-        Delivery.objects.select_related("account").filter(pk=int(payload["delivery"])).first()
-    )
-    if delivery is None or delivery.state != Delivery.State.SCHEDULED:
-        return
-    check_account(delivery.account)
-
-
-def check_account(account: ChannelAccount) -> bool:
-    """Verify the account's credentials (refreshing once). False marks it for reconnection."""
-    if account.status != ChannelAccount.Status.ACTIVE:
-        return False
-    connector = account.connector()
-    try:
-        connector.verify()
-    except ChannelError as error:
-        if error.failure is Failure.PERMANENT:
-            # Reconnecting would not help (an API version, a missing approval): say so on the
-            # account; the publish attempt itself reports the failure on the post.
-            ChannelAccount.objects.filter(pk=account.pk).update(
-                status_message=error_message(error.code, error.detail)
-            )
-            return False
-        if error.failure is not Failure.AUTH:
-            return True  # the platform is down, not the account: the publish job retries
-        if _refresh(account, connector):
-            return check_account_after_refresh(account, connector)
-        account.status = ChannelAccount.Status.NEEDS_RECONNECT
-        account.status_message = error.detail
-        account.save(update_fields=["status", "status_message"])
-        audit.record(
-            "channel.needs_reconnect", organisation=account.organisation, target=str(account)
-        )
-        notify.account_needs_reconnect(account)
-        return False
-    ChannelAccount.objects.filter(pk=account.pk).update(last_verified_at=timezone.now())
-    return True
-
-
-def check_account_after_refresh(account: ChannelAccount, connector: Connector) -> bool:
-    try:
-        connector.verify()
-    except ChannelError:
-        account.status = ChannelAccount.Status.NEEDS_RECONNECT
-        account.save(update_fields=["status"])
-        notify.account_needs_reconnect(account)
-        return False
-    ChannelAccount.objects.filter(pk=account.pk).update(last_verified_at=timezone.now())
-    return True

@@ -19,7 +19,7 @@ from kaiku.channels.bluesky.connector import BlueskyConnector
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
 from kaiku.posts.models import PostImage
-from kaiku.publishing import engine
+from kaiku.publishing import engine, operator
 from kaiku.publishing.models import Delivery, PublishedPart
 from tests.channels.bluesky.test_bluesky_live import png
 from tests.posts.conftest import run_jobs, settle
@@ -154,7 +154,7 @@ def test_a_revoked_session_holds_the_post_tells_editors_and_goes_out_after_recon
     account.set_credentials(setup.credentials)
     account.status = ChannelAccount.Status.ACTIVE
     account.save()
-    assert engine.release_held(account) == 1
+    assert operator.release_held(account) == 1
     run_jobs()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED
@@ -334,7 +334,7 @@ def test_a_retry_after_a_key_clash_sends_the_clashed_part_once_under_a_fresh_key
     [first] = PublishedPart.objects.filter(delivery=delivery)
     assert first.index == 0 and first.remote_id.endswith("/" + keys[0])
 
-    assert engine.retry_delivery(delivery)
+    assert operator.retry_delivery(delivery)
     settle()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED, delivery.last_error_detail

@@ -10,7 +10,7 @@ import pytest
 
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts import services
-from kaiku.publishing import engine
+from kaiku.publishing import operator
 from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs, settle
 from tests.servers.harness import HARNESSES, Harness, harness
@@ -137,7 +137,7 @@ def test_an_expired_token_holds_the_post_until_the_account_is_reconnected(
     platform.script_publish([])
     account.status = ChannelAccount.Status.ACTIVE
     account.save()
-    engine.release_held(account)
+    operator.release_held(account)
     settle()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED

@@ -14,7 +14,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.jobs.models import Job
 from kaiku.posts import services
 from kaiku.posts.errors import error_message
-from kaiku.publishing import engine
+from kaiku.publishing import engine, operator
 from kaiku.publishing.models import Delivery, PublishedPart
 from tests.posts.conftest import run_jobs, settle
 
@@ -81,7 +81,7 @@ def test_a_platform_that_keeps_failing_ends_failed_with_a_reason_and_can_be_retr
     with translation.override("en"):
         assert "tries again automatically" in error_message(delivery.last_error_code)
     assert any(str(delivery.post.public_id) in m.body for m in mail.outbox)
-    assert engine.retry_delivery(delivery)
+    assert operator.retry_delivery(delivery)
     settle()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED
@@ -136,7 +136,7 @@ def test_an_expired_token_holds_the_post_and_tells_the_editors(
     assert mastodon_server.statuses == []
     mastodon_account.status = ChannelAccount.Status.ACTIVE
     mastodon_account.save()
-    engine.release_held(mastodon_account)
+    operator.release_held(mastodon_account)
     settle()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED
@@ -227,5 +227,5 @@ def test_a_worker_takes_credentials_another_worker_already_renewed(
     fresh = ChannelAccount.objects.get(pk=mastodon_account.pk)
     fresh.set_credentials(renewed)
     fresh.save()
-    assert engine._refresh(stale, connector) is True
+    assert engine.refresh_account(stale, connector) is True
     assert connector.account.credentials == renewed

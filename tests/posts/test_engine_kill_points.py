@@ -27,7 +27,7 @@ from kaiku.jobs import worker
 from kaiku.jobs.models import Job
 from kaiku.posts import gate, services
 from kaiku.posts.models import Post
-from kaiku.publishing import engine
+from kaiku.publishing import engine, sweeper
 from kaiku.publishing.models import Delivery
 from kaiku.site.models import FeedEntry
 
@@ -156,11 +156,11 @@ def _example(
         _run_worker(kill_at)
         worker.release_own(IDENTITY)  # the restarted worker
         if sweep:
-            engine.sweep()
+            sweeper.sweep()
         _bring_retries_forward()
     for _ in range(8):
         _run_worker(None)
-        engine.sweep()
+        sweeper.sweep()
         _bring_retries_forward()
 
     states = Counter(deliveries.values_list("state", flat=True))

@@ -16,7 +16,7 @@ from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
 from kaiku.posts.models import Post
-from kaiku.publishing import engine
+from kaiku.publishing import engine, operator, sweeper
 from kaiku.publishing.models import Delivery, PublishedPart
 from tests.posts.conftest import run_jobs, settle
 
@@ -60,7 +60,7 @@ def test_the_sweeper_finishes_a_post_left_scheduled_and_makes_its_next_occurrenc
     post = Post.objects.get(pk=delivery.post_id)
     assert post.state == Post.State.SCHEDULED  # stuck: nothing else would ever move it
 
-    swept = engine.sweep()
+    swept = sweeper.sweep()
     assert (swept.posts_done, swept.requeued, swept.gave_up) == (1, 0, 0)
     post.refresh_from_db()
     assert post.state == Post.State.DONE
@@ -69,7 +69,7 @@ def test_the_sweeper_finishes_a_post_left_scheduled_and_makes_its_next_occurrenc
     assert following.scheduled_at == post.scheduled_at + timedelta(days=7)
     assert Delivery.objects.get(post=following).state == Delivery.State.SCHEDULED
 
-    assert engine.sweep() == engine.Swept()  # nothing left to repair, no second occurrence
+    assert sweeper.sweep() == sweeper.Swept()  # nothing left to repair, no second occurrence
     assert Post.objects.filter(repeat_of=post).count() == 1
     assert len(mastodon_server.statuses) == 1
 
@@ -80,8 +80,8 @@ def test_the_sweeper_makes_the_missing_next_occurrence_of_a_done_recurring_post(
     delivery = _scheduled(org, members, mastodon_account, rf_request, repeat=Post.Repeat.DAILY)
     _published_by_an_old_worker_that_died(delivery, mastodon_account)
     Post.objects.filter(pk=delivery.post_id).update(state=Post.State.DONE)
-    assert engine.sweep().repeats_made == 1
-    assert engine.sweep().repeats_made == 0
+    assert sweeper.sweep().repeats_made == 1
+    assert sweeper.sweep().repeats_made == 0
     assert Post.objects.filter(repeat_of_id=delivery.post_id).count() == 1
 
 
@@ -106,7 +106,7 @@ def test_a_publish_job_out_of_attempts_fails_its_delivery_visibly_and_tells_peop
     assert job.state == Job.State.FAILED
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.FAILED
-    assert delivery.last_error_code == engine.GAVE_UP
+    assert delivery.last_error_code == sweeper.GAVE_UP
     assert AuditEvent.objects.filter(action="post.delivery_failed").count() == 1
     assert any(str(delivery.post.public_id) in m.body for m in mail.outbox)
     assert Post.objects.get(pk=delivery.post_id).state == Post.State.DONE  # nothing pending
@@ -121,11 +121,11 @@ def test_the_sweeper_fails_visibly_a_delivery_whose_job_failed_without_a_word(
         state=Job.State.FAILED, finished_at=timezone.now(), last_error="RuntimeError: a bug"
     )
     mail.outbox.clear()
-    assert engine.sweep().gave_up == 1
+    assert sweeper.sweep().gave_up == 1
     delivery.refresh_from_db()
     assert (delivery.state, delivery.last_error_code) == (Delivery.State.FAILED, "gave_up")
     assert mail.outbox
-    assert engine.sweep().gave_up == 0  # told once
+    assert sweeper.sweep().gave_up == 0  # told once
 
 
 def test_a_delivery_left_publishing_with_no_job_is_queued_again_and_goes_out_once(
@@ -145,7 +145,7 @@ def test_a_delivery_left_publishing_with_no_job_is_queued_again_and_goes_out_onc
     Job.objects.filter(unique_key=f"publish:{delivery.pk}").update(
         state=Job.State.DONE, finished_at=timezone.now()
     )
-    assert engine.sweep().requeued == 1
+    assert sweeper.sweep().requeued == 1
     assert Job.objects.filter(unique_key=f"publish:{delivery.pk}", state=Job.State.DUE).exists()
     settle()
     delivery.refresh_from_db()
@@ -192,9 +192,9 @@ def test_retrying_a_delivery_kaiku_gave_up_on_looks_for_it_before_sending(
     Job.objects.filter(unique_key=f"publish:{delivery.pk}").update(
         state=Job.State.FAILED, finished_at=timezone.now()
     )
-    assert engine.give_up(delivery.pk)
+    assert sweeper.give_up(delivery.pk)
     delivery.refresh_from_db()
-    assert engine.retry_delivery(delivery)
+    assert operator.retry_delivery(delivery)
     settle()
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PUBLISHED
