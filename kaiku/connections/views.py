@@ -26,7 +26,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts.errors import error_message
+from kaiku.posts.errors import connect_error_message
 from kaiku.posts.forms import connect_form
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def channels(request: KaikuRequest, org: Organisation) -> HttpResponse:
 def _connector_failure(error: Exception) -> str:
     if isinstance(error, ChannelError):
         return _("Connecting failed: %(reason)s") % {
-            "reason": error_message(error.code, error.detail)
+            "reason": connect_error_message(error.code, error.detail)
         }
     return _("The platform could not be reached. Check the address and try again in a moment.")
 

@@ -139,6 +139,21 @@ def test_a_connector_error_shows_a_clear_message_instead_of_a_server_error(
     assert not ChannelAccount.objects.filter(platform="fake").exists()
 
 
+@pytest.mark.parametrize("server", ["https://busy.example", "https://down.example"])
+def test_a_failed_connection_does_not_promise_a_retry_that_never_comes(
+    client_for: Any, org: Any, server: str
+) -> None:
+    # A connect attempt is one click: nothing retries it, so the message must say so and tell
+    # the person to try again themselves (it said "Kaiku yrittää automaattisesti uudelleen").
+    response = client_for("editor").post(
+        URL + "fake/connect/", {"fake-server": server}, follow=True
+    )
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "automaattisesti" not in message
+    assert "yritä" in message, message
+    assert not ChannelAccount.objects.filter(platform="fake").exists()
+
+
 def test_an_invalid_connect_form_is_shown_again_with_its_error(client_for: Any) -> None:
     response = client_for("editor").post(URL + "fake/connect/", {"fake-server": "not a url"})
     assert response.status_code == 400
