@@ -47,6 +47,21 @@ def callback_url(org: Organisation, platform: str) -> str:
     )
 
 
+def _public_addresses(account: ChannelAccount) -> list[tuple[str, str]]:
+    """The own feed's public page and its Atom and RSS addresses, to share or subscribe to."""
+    if account.platform != "feed" or account.status == "disconnected":
+        return []
+    slug = str(account.settings.get("organisation") or account.handle)
+    return [
+        (str(label), settings.PUBLIC_URL + reverse(name, kwargs={"slug": slug}))
+        for label, name in (
+            (_("Public page"), "feed:index"),
+            (_("Atom feed"), "feed:atom"),
+            (_("RSS feed"), "feed:rss"),
+        )
+    ]
+
+
 def _page(
     request: KaikuRequest,
     org: Organisation,
@@ -56,8 +71,13 @@ def _page(
     accounts = list(ChannelAccount.objects.filter(organisation=org))
     known = channel_services.available_platforms()
     labels = {p.platform: p.label for p in known}
+    # A one-click platform (the own feed) has one account per organisation: once connected,
+    # its connect card would only offer what is already there.
+    connected = {a.platform for a in accounts if a.status != "disconnected"}
     entries = []
     for entry in known:
+        if entry.one_click and entry.platform in connected and entry.platform not in (forms or {}):
+            continue
         form = (forms or {}).get(entry.platform) or connect_form(
             entry.fields, prefix=entry.platform
         )
@@ -80,6 +100,7 @@ def _page(
                     "account": a,
                     "label": labels.get(a.platform, a.platform),
                     "expires_soon": channel_services.expires_soon(a),
+                    "addresses": _public_addresses(a),
                 }
                 for a in accounts
             ],
