@@ -231,7 +231,11 @@ class AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class SlotForm(forms.Form):
-    account = AccountChoice(label=gettext_lazy("Account"), queryset=ChannelAccount.objects.none())
+    account = AccountChoice(
+        label=gettext_lazy("Account"),
+        queryset=ChannelAccount.objects.none(),
+        empty_label=gettext_lazy("Choose an account"),
+    )
     weekday = forms.TypedChoiceField(
         label=gettext_lazy("Weekday"), choices=list(WEEKDAYS.items()), coerce=int
     )

@@ -75,6 +75,12 @@ class BlueskyListForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # It shares the sources page with AddSourceForm, whose field is also "value": one id
+        # for two inputs would tie both labels to the first input.
+        kwargs.setdefault("auto_id", "bluesky_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MastodonAccountsForm(forms.Form):
     accounts = forms.CharField(
