@@ -42,7 +42,16 @@ class AddSourceForm(forms.Form):
             "money on every fetch."
         ),
     )
-    weight = forms.FloatField(label=_("Weight"), min_value=0.0, max_value=100.0, initial=1.0)
+    weight = forms.FloatField(
+        label=_("Weight"),
+        min_value=0.0,
+        max_value=100.0,
+        initial=1.0,
+        help_text=_(
+            "How much the source counts in the digest's order: 1 is normal, 2 twice as much, "
+            "0 puts its items last."
+        ),
+    )
     poll_interval = forms.TypedChoiceField(
         label=_("How often to fetch"), choices=INTERVAL_CHOICES, coerce=int, initial=3600
     )
