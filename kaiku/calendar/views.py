@@ -19,7 +19,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kaiku.calendar import services as cs
@@ -54,6 +54,25 @@ def local_when(when: datetime, tz: ZoneInfo) -> str:
     """``tiistai 1. joulukuuta 2026 kello 10.00``: a time as the person reads it."""
     local = when.astimezone(tz)
     return f"{formats.date_format(local, 'l')} {formats.date_format(local, 'DATETIME_FORMAT')}"
+
+
+# The weekday as "on <day>" takes: Finnish puts it in the essive (keskiviikkona), which the
+# plain weekday name of the date format (keskiviikko) is not.
+_ON_WEEKDAY = (
+    pgettext_lazy("on a weekday", "Monday"),
+    pgettext_lazy("on a weekday", "Tuesday"),
+    pgettext_lazy("on a weekday", "Wednesday"),
+    pgettext_lazy("on a weekday", "Thursday"),
+    pgettext_lazy("on a weekday", "Friday"),
+    pgettext_lazy("on a weekday", "Saturday"),
+    pgettext_lazy("on a weekday", "Sunday"),
+)
+
+
+def on_when(when: datetime, tz: ZoneInfo) -> str:
+    """``keskiviikkona 9. joulukuuta 2026 kello 10.00``: a time after "on" (``is now on …``)."""
+    local = when.astimezone(tz)
+    return f"{_ON_WEEKDAY[local.weekday()]} {formats.date_format(local, 'DATETIME_FORMAT')}"
 
 
 # --- month and week --------------------------------------------------------------------------
@@ -185,7 +204,7 @@ def move(request: KaikuRequest, org: Organisation) -> HttpResponse:
         ok = True
         message = _("Moved: “%(text)s” is now on %(when)s.") % {
             "text": cs.excerpt(post.text, 6),
-            "when": local_when(when, tz),
+            "when": on_when(when, tz),
         }
     if not request.htmx:
         (messages.success if ok else messages.error)(request, message)
@@ -212,7 +231,11 @@ class AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class SlotForm(forms.Form):
-    account = AccountChoice(label=gettext_lazy("Account"), queryset=ChannelAccount.objects.none())
+    account = AccountChoice(
+        label=gettext_lazy("Account"),
+        queryset=ChannelAccount.objects.none(),
+        empty_label=gettext_lazy("Choose an account"),
+    )
     weekday = forms.TypedChoiceField(
         label=gettext_lazy("Weekday"), choices=list(WEEKDAYS.items()), coerce=int
     )

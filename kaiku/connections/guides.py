@@ -3,9 +3,9 @@
 Each guide sits in its platform package as ``guide.md`` (``kaiku/channels/x/guide.md``); a
 connector names it by its package (``setup_guide = "x.md"``), which is also its address.
 
-A deliberately small Markdown reader for the subset the guides use: headings, paragraphs,
-bulleted and numbered lists, **bold**, *italic*, `code`, <autolinks> and [links](url).
-Everything is escaped first, so a guide can never inject markup.
+Markdown goes through markdown-it-py (CommonMark, with tables), with raw HTML off, and then
+through nh3's allow-list, so a guide can never inject markup. Headings move one level down, as
+the page has its own h1.
 """
 
 from __future__ import annotations
@@ -13,77 +13,40 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from django.utils.html import escape
+import nh3
 from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
 CHANNELS = Path(__file__).resolve().parents[1] / "channels"
 
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"(?<![*\w])\*([^*\n]+)\*(?!\*)"), r"<em>\1</em>"),
-    (re.compile(r"&lt;(https?://[^\s&]+)&gt;"), r'<a href="\1" rel="noopener noreferrer">\1</a>'),
-    (
-        re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)"),
-        r'<a href="\2" rel="noopener noreferrer">\1</a>',
-    ),
-]
-_LIST = re.compile(r"^(\s*)([-*]|\d+\.)\s+(.*)$")
-
-
-def _inline(text: str) -> str:
-    out: str = str(escape(text))
-    for pattern, replacement in _INLINE:
-        out = pattern.sub(replacement, out)
-    return out
+_TAGS = {
+    "h2", "h3", "h4", "h5", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "a",
+    "table", "thead", "tbody", "tr", "th", "td", "br", "hr", "blockquote",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
 def render(markdown: str) -> SafeString:
-    html: list[str] = []
-    paragraph: list[str] = []
-    lists: list[str] = []  # open list tags, innermost last
-
-    def close_paragraph() -> None:
-        if paragraph:
-            html.append(f"<p>{_inline(' '.join(paragraph))}</p>")
-            paragraph.clear()
-
-    def close_lists(depth: int = 0) -> None:
-        while len(lists) > depth:
-            html.append(f"</li></{lists.pop()}>")
-
-    for line in markdown.splitlines():
-        heading = re.match(r"^(#{1,4})\s+(.*)$", line)
-        item = _LIST.match(line)
-        if heading:
-            close_paragraph()
-            close_lists()
-            level = min(len(heading.group(1)) + 1, 5)  # the page has its own h1
-            html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif item:
-            close_paragraph()
-            depth = len(item.group(1)) // 2 + 1
-            tag = "ol" if item.group(2)[0].isdigit() else "ul"
-            if len(lists) == depth and lists[-1] != tag:
-                close_lists(depth - 1)  # a list of another kind starts here
-            if len(lists) < depth:
-                html.append(f"<{tag}><li>")
-                lists.append(tag)
-            else:
-                close_lists(depth)
-                html.append("</li><li>")
-            html.append(_inline(item.group(3)))
-        elif not line.strip():
-            close_paragraph()
-        elif lists and line.startswith(" "):
-            html.append(" " + _inline(line.strip()))
-        else:
-            close_lists()
-            paragraph.append(line.strip())
-    close_paragraph()
-    close_lists()
-    # Safe: every piece of text was escaped in _inline before markup was added.
-    return mark_safe("".join(html))
+    tokens = _MARKDOWN.parse(markdown)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 5)}"
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer",
+        filter_style_properties={"text-align"},
+    )
+    # A wide table scrolls inside its own box (focusable, so a keyboard can scroll it) instead
+    # of widening the page on a phone.
+    clean = clean.replace("<table>", '<div class="table-wrap" tabindex="0"><table>')
+    clean = clean.replace("</table>", "</table></div>")
+    # Safe: nh3 let only the tags and attributes above through; the wrapper is ours.
+    return mark_safe(clean)
 
 
 def guide(name: str) -> SafeString | None:

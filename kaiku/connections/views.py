@@ -26,7 +26,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts.errors import error_message
+from kaiku.posts.errors import connect_error_message
 from kaiku.posts.forms import connect_form
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,21 @@ def callback_url(org: Organisation, platform: str) -> str:
     )
 
 
+def _public_addresses(account: ChannelAccount) -> list[tuple[str, str]]:
+    """The own feed's public page and its Atom and RSS addresses, to share or subscribe to."""
+    if account.platform != "feed" or account.status == "disconnected":
+        return []
+    slug = str(account.settings.get("organisation") or account.handle)
+    return [
+        (str(label), settings.PUBLIC_URL + reverse(name, kwargs={"slug": slug}))
+        for label, name in (
+            (_("Public page"), "feed:index"),
+            (_("Atom feed"), "feed:atom"),
+            (_("RSS feed"), "feed:rss"),
+        )
+    ]
+
+
 def _page(
     request: KaikuRequest,
     org: Organisation,
@@ -56,8 +71,13 @@ def _page(
     accounts = list(ChannelAccount.objects.filter(organisation=org))
     known = channel_services.available_platforms()
     labels = {p.platform: p.label for p in known}
+    # A one-click platform (the own feed) has one account per organisation: once connected,
+    # its connect card would only offer what is already there.
+    connected = {a.platform for a in accounts if a.status != "disconnected"}
     entries = []
     for entry in known:
+        if entry.one_click and entry.platform in connected and entry.platform not in (forms or {}):
+            continue
         form = (forms or {}).get(entry.platform) or connect_form(
             entry.fields, prefix=entry.platform
         )
@@ -80,6 +100,7 @@ def _page(
                     "account": a,
                     "label": labels.get(a.platform, a.platform),
                     "expires_soon": channel_services.expires_soon(a),
+                    "addresses": _public_addresses(a),
                 }
                 for a in accounts
             ],
@@ -98,7 +119,7 @@ def channels(request: KaikuRequest, org: Organisation) -> HttpResponse:
 def _connector_failure(error: Exception) -> str:
     if isinstance(error, ChannelError):
         return _("Connecting failed: %(reason)s") % {
-            "reason": error_message(error.code, error.detail)
+            "reason": connect_error_message(error.code, error.detail)
         }
     return _("The platform could not be reached. Check the address and try again in a moment.")
 

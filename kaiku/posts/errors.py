@@ -124,3 +124,20 @@ def error_message(code: str, detail: str = "") -> str:
     if text is None:
         text = _("Publishing failed: %(detail)s")
     return text % {"detail": detail or code} if "%(detail)s" in text else text
+
+
+# A connect attempt is one request a person made: nothing retries it, so the publishing texts'
+# "Kaiku tries again automatically" would be untrue there.
+_CONNECT_TRANSIENT = frozenset(
+    {"rate_limited", "server_error", "network", "timeout", "unexpected", "interrupted"}
+)
+
+
+def connect_error_message(code: str, detail: str = "") -> str:
+    """A failed connection in words that do not promise a retry nobody makes."""
+    if code in _CONNECT_TRANSIENT:
+        return _(
+            "The platform did not answer properly. Nothing was saved and Kaiku does not try "
+            "again by itself: try connecting again in a few minutes."
+        )
+    return error_message(code, detail)

@@ -42,7 +42,16 @@ class AddSourceForm(forms.Form):
             "money on every fetch."
         ),
     )
-    weight = forms.FloatField(label=_("Weight"), min_value=0.0, max_value=100.0, initial=1.0)
+    weight = forms.FloatField(
+        label=_("Weight"),
+        min_value=0.0,
+        max_value=100.0,
+        initial=1.0,
+        help_text=_(
+            "How much the source counts in the digest's order: 1 is normal, 2 twice as much, "
+            "0 puts its items last."
+        ),
+    )
     poll_interval = forms.TypedChoiceField(
         label=_("How often to fetch"), choices=INTERVAL_CHOICES, coerce=int, initial=3600
     )
@@ -74,6 +83,12 @@ class BlueskyListForm(forms.Form):
             "For example https://bsky.app/starter-pack/… or https://bsky.app/profile/…/lists/…"
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # It shares the sources page with AddSourceForm, whose field is also "value": one id
+        # for two inputs would tie both labels to the first input.
+        kwargs.setdefault("auto_id", "bluesky_%s")
+        super().__init__(*args, **kwargs)
 
 
 class MastodonAccountsForm(forms.Form):

@@ -20,3 +20,42 @@ def test_the_setup_guide_opens_from_the_connect_form(page: Any, members: Any) ->
     assert page.locator("article.guide h2").first.is_visible()
     assert "/o/toivon-polku/channels/x/callback/" in page.content()
     assert_accessible(page)
+
+
+WIDTHS = [1366, 390]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_guide_renders_its_tables_and_copies_each_redirect_address(
+    page: Any, members: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    login(page, "admin")
+    page.goto(page.base + "/o/toivon-polku/channels/guide/meta.md/")
+    guide = page.locator("article.guide")
+    # Markdown rendered, not shown: tables are tables, bold is bold, no pipes or asterisks.
+    assert guide.locator("table th").count() >= 2
+    assert guide.locator("strong").count() >= 3 and guide.locator("ol > li").count() >= 3
+    text = guide.inner_text()
+    assert "**" not in text and "|---" not in text
+    # Each exact address in its own code element, each with a copy button that copies it.
+    addresses = page.locator(".addresses li")
+    assert addresses.count() == 3
+    for i in range(3):
+        row = addresses.nth(i)
+        url = row.locator("code").inner_text()
+        assert "/o/toivon-polku/channels/" in url and url.endswith("/callback/"), url
+        row.get_by_role("button").click()
+        assert page.evaluate("() => navigator.clipboard.readText()") == url
+        assert row.locator("button [data-label]").inner_text() == "Kopioitu"
+    # Nothing widens the page sideways, wide tables scroll in their own box.
+    wide = page.evaluate(
+        """(w) => [...document.querySelectorAll('body *')]
+            .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1)
+            .slice(0, 5).map(e => e.tagName + ' ' + e.textContent.slice(0, 30))""",
+        width,
+    )
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width, wide
+    page.screenshot(path=f"test-artefacts/guide-meta-{width}.png", full_page=True)
+    assert_accessible(page)

@@ -619,3 +619,21 @@ def test_a_new_feed_address_retires_the_old_one(client_for: Any, client: Any, or
     assert client.get(f"/ical/{old}.ics").status_code == 404
     assert client.get(f"/ical/{new}.ics").status_code == 200
     assert AuditEvent.objects.filter(action="calendar.feed_rotated").exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "weekday"),
+    [(3, "maanantaina"), (5, "keskiviikkona"), (8, "lauantaina"), (9, "sunnuntaina")],
+)
+def test_a_moved_post_is_published_on_a_weekday_in_the_finnish_essive(
+    client_for: Any, members: Any, org: Any, feed_account: Any, day: int, weekday: str
+) -> None:
+    # "julkaistaan nyt keskiviikko 5. kesäkuuta" is not Finnish; "keskiviikkona" is.
+    post = schedule(org, members["editor"], feed_account, hel(2030, 1, 10, 10))
+    response = client_for("editor").post(
+        BASE + "move/", {"post": post.public_id, "at": f"2030-06-{day:02d}T09:30"}, follow=True
+    )
+    page = response.content.decode()
+    assert f"julkaistaan nyt {weekday} {day}. kesäkuuta 2030" in page, re.findall(
+        r"Siirretty:[^<]*", page
+    )

@@ -88,6 +88,33 @@ def test_the_own_feed_connects_with_one_click_and_is_audited(client_for: Any, or
     assert AuditEvent.objects.filter(action="channel.connected", organisation=org).count() == 1
 
 
+def test_the_own_feed_card_goes_once_connected_and_its_addresses_are_shown_to_copy(
+    client_for: Any, org: Any, settings: Any
+) -> None:
+    settings.PUBLIC_URL = "https://kaiku.toivonpolku.example"
+    client = client_for("editor")
+    assert 'id="connect-feed"' in client.get(URL).content.decode()
+    client.post(URL + "feed/connect/")
+    page = client.get(URL).content.decode()
+    assert 'id="connect-feed"' not in page
+    for path in ("/f/toivon-polku/", "/f/toivon-polku/atom.xml", "/f/toivon-polku/rss.xml"):
+        address = "https://kaiku.toivonpolku.example" + path
+        assert f'data-copy="{address}"' in page and f"<code>{address}</code>" in page
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("fi", "Kaiku-syöte"), ("sv", "Kaiku-flöde"), ("en", "Kaiku feed")]
+)
+def test_the_own_feed_is_named_in_the_users_language(
+    members: Any, client_for: Any, language: str, name: str
+) -> None:
+    members["editor"].language = language
+    members["editor"].save(update_fields=["language"])
+    page = client_for("editor").get(URL).content.decode()
+    assert f'<h3 id="connect-feed-h">{name}</h3>' in page
+
+
 def test_a_form_driven_connector_stores_the_account_and_its_encrypted_credentials(
     client_for: Any, org: Any
 ) -> None:
@@ -136,6 +163,21 @@ def test_a_connector_error_shows_a_clear_message_instead_of_a_server_error(
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
     assert len(messages) == 1
+    assert not ChannelAccount.objects.filter(platform="fake").exists()
+
+
+@pytest.mark.parametrize("server", ["https://busy.example", "https://down.example"])
+def test_a_failed_connection_does_not_promise_a_retry_that_never_comes(
+    client_for: Any, org: Any, server: str
+) -> None:
+    # A connect attempt is one click: nothing retries it, so the message must say so and tell
+    # the person to try again themselves (it said "Kaiku yrittää automaattisesti uudelleen").
+    response = client_for("editor").post(
+        URL + "fake/connect/", {"fake-server": server}, follow=True
+    )
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "automaattisesti" not in message
+    assert "yritä" in message, message
     assert not ChannelAccount.objects.filter(platform="fake").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -508,3 +509,33 @@ def test_a_posts_image_is_shown_to_members_only(
     if status == 200:
         assert response["Content-Type"] == "image/png"
         assert response["Cache-Control"] == "private, max-age=3600"
+
+
+def test_the_posts_list_words_each_posts_time_by_its_state(
+    client_for: Any, org: Any, members: Any, feed_account: Any
+) -> None:
+    # A published post said "Julkaistaan" (will be published) on main.
+    from zoneinfo import ZoneInfo
+
+    at = datetime(2030, 3, 4, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+    author = members["editor"]
+    cases = {
+        "Tuleva": (Post.State.SCHEDULED, Delivery.State.SCHEDULED, "Julkaistaan 4.3.2030 10.00"),
+        "Mennyt": (Post.State.DONE, Delivery.State.PUBLISHED, "Julkaistu 4.3.2030 10.00"),
+        "Epäonni": (Post.State.DONE, Delivery.State.FAILED, "Piti julkaista 4.3.2030 10.00"),
+        "Luonnos": (
+            Post.State.DRAFT,
+            Delivery.State.DRAFT,
+            "Suunniteltu julkaisuaika 4.3.2030 10.00",
+        ),
+    }
+    for text, (state, delivery_state, _words) in cases.items():
+        _post(
+            org, author, feed_account, text=text, state=state, scheduled_at=at,
+            delivery_state=delivery_state,
+        )  # fmt: skip
+    page = client_for("editor").get("/o/toivon-polku/posts/").content.decode()
+    for text, (_state, _delivery, words) in cases.items():
+        row = re.search(rf'post-link">{text}</a>\s*<p class="small muted">\s*(.*?)</p>', page, re.S)
+        assert row is not None, text
+        assert words in row.group(1), (text, row.group(1))

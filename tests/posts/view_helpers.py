@@ -53,6 +53,8 @@ class FakeConnector(Connector):
             raise ChannelError(Failure.PERMANENT, "invalid", "no such server")
         if "down" in server:
             raise httpx.ConnectError("connection refused")
+        if "busy" in server:
+            raise ChannelError(Failure.TRANSIENT, "server_error", "503")
         if "oauth" in server:
             return Redirect(
                 url="https://fake.example/authorize?state=s3cret",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -287,3 +288,31 @@ def test_watch_list_pages_use_a_fixed_number_of_queries(
     for n in range(1, 8):
         add(n)
     assert queries() == few
+
+
+def test_the_digest_names_the_platform_and_writes_every_number_the_finnish_way(
+    client_for: Any, org: Any
+) -> None:
+    # On main: "· feed" as the platform, and "Pisteet: 3.51" in the reasons beside "Sija 3,51".
+    source = make_source(org)
+    topic = Topic.objects.create(organisation=org, name="Mielenterveys", slug="mt")
+    source.weight = 1.5
+    source.save(update_fields=["weight"])
+    item = make_item(org, source, 1, engagement_total=12)
+    link_topic(item, topic, 2.0)
+    body = client_for("viewer").get(url(org)).content.decode()
+    meta = re.search(r'watch-item-title.*?<p class="small muted">(.*?)</p>', body, re.S)
+    assert meta is not None and "Verkkosyöte" in meta.group(1)
+    assert not re.search(r"·\s*feed\b", body)
+    reasons = re.search(r'<details class="watch-reasons">(.*?)</details>', body, re.S)
+    assert reasons is not None
+    numbers = re.findall(r"\d+[.,]\d+", reasons.group(1))
+    assert numbers and all("," in n for n in numbers), numbers
+    assert "painoarvo: 1,5" in reasons.group(1)
+
+
+def test_the_sources_page_explains_the_weight(client_for: Any, org: Any) -> None:
+    source = make_source(org)
+    body = client_for("admin").get(url(org, "sources/")).content.decode()
+    assert f'aria-describedby="w-help-{source.pk}"' in body
+    assert "1 on tavallinen, 2 kaksinkertainen" in body

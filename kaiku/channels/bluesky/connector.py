@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels.base import (
     AccountFollowing,
@@ -124,20 +124,24 @@ class BlueskyConnector(Connector):
     )
     following: ClassVar[AccountFollowing | None] = BlueskyFollowing()
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
-        ConnectField("handle", N_("Handle"), help=N_("For example yhdistys.bsky.social")),
+        ConnectField(
+            "handle", gettext_noop("Handle"), help=gettext_noop("For example yhdistys.bsky.social")
+        ),
         ConnectField(
             "app_password",
-            N_("App password"),
+            gettext_noop("App password"),
             kind="password",
-            help=N_("Make one in Bluesky: Settings → Privacy and security → App passwords."),
+            help=gettext_noop(
+                "Make one in Bluesky: Settings → Privacy and security → App passwords."
+            ),
         ),
         ConnectField(
             "pds_url",
-            N_("Server (PDS)"),
+            gettext_noop("Server (PDS)"),
             kind="url",
             required=False,
             initial=DEFAULT_PDS,
-            help=N_("Leave as it is unless your account is on your own server."),
+            help=gettext_noop("Leave as it is unless your account is on your own server."),
         ),
     )
     default_limits: ClassVar[Limits] = Limits(

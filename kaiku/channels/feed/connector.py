@@ -8,10 +8,11 @@ package writes them through the ``EntryStore`` the registry gives (``Account.ent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -28,7 +29,9 @@ from kaiku.channels.base import (
 
 class FeedConnector(Connector):
     platform: ClassVar[str] = "feed"
-    label: ClassVar[str] = "Kaiku-syöte"
+    # The one platform that is Kaiku's own, so its name is a word of the user's language
+    # (others keep the platform's own name); lazy, read with str() when shown.
+    label: ClassVar[str] = cast("str", gettext_lazy("Kaiku feed"))
     needs_credentials: ClassVar[bool] = False
     default_limits: ClassVar[Limits] = Limits(
         max_chars=10_000, counter="feed", max_images=4, image_max_bytes=10_000_000

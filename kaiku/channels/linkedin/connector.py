@@ -38,7 +38,7 @@ from urllib.parse import unquote
 import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels import oauth
 from kaiku.channels.base import (
@@ -134,19 +134,21 @@ class LinkedInConnector(Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="client_id",
-            label=N_("Client ID of your organisation's LinkedIn app"),
-            help=N_("From the app's Auth tab in LinkedIn's developer portal. See the guide."),
+            label=gettext_noop("Client ID of your organisation's LinkedIn app"),
+            help=gettext_noop(
+                "From the app's Auth tab in LinkedIn's developer portal. See the guide."
+            ),
         ),
         ConnectField(
             name="client_secret",
-            label=N_("Client Secret of the app"),
+            label=gettext_noop("Client Secret of the app"),
             kind="password",
         ),
         ConnectField(
             name="page",
-            label=N_("Organisation page"),
+            label=gettext_noop("Organisation page"),
             required=False,
-            help=N_(
+            help=gettext_noop(
                 "The page's number or address, e.g. https://www.linkedin.com/company/example. "
                 "Leave empty to post as your personal profile. Posting as a page works only "
                 "after LinkedIn has approved your app for the Community Management API, and "

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku import http_lite
 from kaiku.channels import oauth
@@ -117,9 +117,9 @@ class MastodonConnector(Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="instance",
-            label=N_("Mastodon server address"),
+            label=gettext_noop("Mastodon server address"),
             kind="url",
-            help=N_("For example https://mastodon.social"),
+            help=gettext_noop("For example https://mastodon.social"),
             initial="https://",
         ),
     )

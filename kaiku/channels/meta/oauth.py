@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels import oauth
 from kaiku.channels.base import ChannelError, ConnectField, Failure
@@ -20,14 +20,14 @@ from kaiku.channels.oauth import new_state as new_state  # the shared one, for t
 APP_FIELDS: tuple[ConnectField, ...] = (
     ConnectField(
         name="app_id",
-        label=N_("App ID of your organisation's Meta app"),
-        help=N_("developers.facebook.com → your app → App settings → Basic."),
+        label=gettext_noop("App ID of your organisation's Meta app"),
+        help=gettext_noop("developers.facebook.com → your app → App settings → Basic."),
     ),
     ConnectField(
         name="app_secret",
-        label=N_("App secret of your organisation's Meta app"),
+        label=gettext_noop("App secret of your organisation's Meta app"),
         kind="password",
-        help=N_("On the same page; press Show. Kaiku keeps it encrypted."),
+        help=gettext_noop("On the same page; press Show. Kaiku keeps it encrypted."),
     ),
 )
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -42,14 +42,16 @@ from kaiku.channels.meta.models import (
 
 PAGE_FIELD = ConnectField(
     name="page",
-    label=N_("Facebook Page (name or ID)"),
-    help=N_("Only needed if you manage several Pages. Empty: the first Page is used."),
+    label=gettext_noop("Facebook Page (name or ID)"),
+    help=gettext_noop("Only needed if you manage several Pages. Empty: the first Page is used."),
     required=False,
 )
 CONFIG_FIELD = ConnectField(
     name="config_id",
-    label=N_("Facebook Login for Business configuration ID"),
-    help=N_("Only if your app uses Facebook Login for Business configurations; see the guide."),
+    label=gettext_noop("Facebook Login for Business configuration ID"),
+    help=gettext_noop(
+        "Only if your app uses Facebook Login for Business configurations; see the guide."
+    ),
     required=False,
 )
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels.base import (
     AccountSetup,
@@ -99,17 +99,17 @@ class ThreadsConnector(rec.KeptContainers, Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="app_id",
-            label=N_("Threads app ID of your organisation's Meta app"),
-            help=N_(
+            label=gettext_noop("Threads app ID of your organisation's Meta app"),
+            help=gettext_noop(
                 "developers.facebook.com → your app → Use cases → Threads API → Settings. "
                 "Not the Facebook App ID: Threads has its own ID and secret."
             ),
         ),
         ConnectField(
             name="app_secret",
-            label=N_("Threads app secret"),
+            label=gettext_noop("Threads app secret"),
             kind="password",
-            help=N_("On the same page. Kaiku keeps it encrypted."),
+            help=gettext_noop("On the same page. Kaiku keeps it encrypted."),
         ),
     )
     setup_guide: ClassVar[str] = "meta.md"

@@ -45,7 +45,7 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import httpx
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kaiku.channels import oauth
 from kaiku.channels.base import (
@@ -116,15 +116,17 @@ class XConnector(Connector):
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(
             name="client_id",
-            label=N_("Client ID of your organisation's X app"),
-            help=N_("Developer Console: your app, Keys and tokens, OAuth 2.0 Client ID."),
+            label=gettext_noop("Client ID of your organisation's X app"),
+            help=gettext_noop("Developer Console: your app, Keys and tokens, OAuth 2.0 Client ID."),
         ),
         ConnectField(
             name="client_secret",
-            label=N_("Client Secret"),
+            label=gettext_noop("Client Secret"),
             kind="password",
             required=False,
-            help=N_("Shown for a Web App (a confidential client). Leave empty for a public one."),
+            help=gettext_noop(
+                "Shown for a Web App (a confidential client). Leave empty for a public one."
+            ),
         ),
     )
     default_limits: ClassVar[Limits] = Limits(

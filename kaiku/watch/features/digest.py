@@ -25,7 +25,7 @@ from django.db.models import (
     Subquery,
 )
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -105,8 +105,9 @@ class Reasons:
             _("Age: %(age)s") % {"age": self.age_text},
             ngettext("Engagement: %(n)d reaction", "Engagement: %(n)d reactions", self.engagement)
             % {"n": self.engagement},
-            _("Source weight: %(w)s") % {"w": f"{self.weight:g}"},
-            _("Score: %(s)s") % {"s": f"{self.score:.2f}"},
+            # Numbers in the language's own format, as the rank beside them (3,51 in Finnish).
+            _("Source weight: %(w)s") % {"w": formats.number_format(round(self.weight, 2))},
+            _("Score: %(s)s") % {"s": formats.number_format(self.score, decimal_pos=2)},
         ]
 
     @property
