@@ -373,30 +373,3 @@ def image(request: KaikuRequest, org: Organisation, image_id: int) -> HttpRespon
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def dashboard_alerts(org: Organisation) -> dict[str, Any]:
-    """For the dashboard: accounts needing reconnecting and deliveries that failed."""
-    return {
-        "reconnect_accounts": list(
-            ChannelAccount.objects.filter(
-                organisation=org, status=ChannelAccount.Status.NEEDS_RECONNECT
-            )
-        ),
-        "failed_deliveries": list(
-            Delivery.objects.filter(
-                post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
-            )
-            .select_related("post", "account")
-            .order_by("-last_error_at")[:10]
-        ),
-    }
-
-
-def upcoming(org: Organisation, limit: int = 5) -> list[Post]:
-    """For the dashboard: the next scheduled posts."""
-    return list(
-        Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.SCHEDULED).order_by(
-            "scheduled_at"
-        )[:limit]
-    )
