@@ -27,6 +27,7 @@ from kaiku.watch.models import Source
 
 LIST_LIMIT = 10
 DIGEST_TOP = 3
+LATER_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,15 @@ def dashboard(org: Organisation, membership: Membership) -> dict[str, Any]:
         .exclude(state=Post.State.DRAFT)
         .order_by("scheduled_at")[: LIST_LIMIT * 2]
     )
+    # After this week: the next few, so that a quiet week still shows what comes.
+    later = list(
+        Post.objects.filter(
+            organisation=org,
+            deleted_at=None,
+            state=Post.State.SCHEDULED,
+            scheduled_at__gte=week_end,
+        ).order_by("scheduled_at")[:LATER_LIMIT]
+    )
     steps = first_steps(org) if role == Role.ADMIN else []
     digest: list[RankedItem] = top_new_items(org, now - timedelta(days=7), limit=DIGEST_TOP)
     return {
@@ -152,5 +162,6 @@ def dashboard(org: Organisation, membership: Membership) -> dict[str, Any]:
         "reconnect": reconnect,
         "today": [p for p in week if p.scheduled_at and p.scheduled_at < tomorrow],
         "this_week": [p for p in week if p.scheduled_at and p.scheduled_at >= tomorrow],
+        "later": later,
         "digest": digest,
     }
