@@ -8,4 +8,6 @@ urlpatterns = [
     path("o/<slug:org>/", views.dashboard, name="dashboard"),
     path("health", views.health, name="health"),
     path("language/", views.switch_language, name="switch_language"),
+    path("offline/", views.offline, name="offline"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

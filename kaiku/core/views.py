@@ -71,3 +71,17 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         translation.activate(language)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
     return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the installed app shows when the network is gone (the service worker keeps it)."""
+    return render(request, "core/offline.html")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from the root so that its scope is the whole site."""
+    response = render(request, "core/sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -281,3 +281,23 @@ def test_compose_shows_the_findings_near_the_text_with_a_summary(
         assert not page.locator("#check-sticky").is_visible()
     assert_accessible(page)
     page.screenshot(path=f"/tmp/kaiku-compose-{width}.png", full_page=False)
+
+
+def test_the_installed_app_shows_an_offline_page_when_the_network_is_gone(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    login_as(page, demo["username"], demo["password"])
+    page.goto(f"{page.base}/o/{demo['org'].slug}/")
+    scope = page.evaluate("async () => (await navigator.serviceWorker.ready).active.scriptURL")
+    assert scope.endswith("/sw.js")
+    page.context.set_offline(True)
+    try:
+        page.goto(f"{page.base}/o/{demo['org'].slug}/posts/")
+        assert page.locator("h1").inner_text() == "Ei yhteyttä"
+        assert page.get_by_role("link", name="Yritä uudelleen").is_visible()
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
+    finally:
+        page.context.set_offline(False)
+    page.goto(f"{page.base}/offline/")
+    assert_accessible(page)
