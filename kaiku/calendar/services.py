@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -195,6 +196,10 @@ def is_movable(post: Post) -> bool:
     return all(d.state in MOVABLE for d in post.deliveries.all())
 
 
+# A post without a scheduled time in these states was sent at once (or is going out now).
+SENT_AT_ONCE_STATES = (Post.State.APPROVED, Post.State.SCHEDULED, Post.State.DONE)
+
+
 def _posts_between(org: Organisation, start: datetime, end: datetime) -> list[Post]:
     """Posts placed in [start, end), and the last post of each series that reaches into it."""
     has_next = Exists(Post.objects.filter(repeat_of=OuterRef("pk")))
@@ -204,12 +209,17 @@ def _posts_between(org: Organisation, start: datetime, end: datetime) -> list[Po
         & (Q(repeat_until__isnull=True) | Q(repeat_until__gte=start.date() - timedelta(days=1)))
     )
     deliveries = Delivery.objects.select_related("account").order_by("account__platform", "id")
+    # A post sent at once has no scheduled time: it is placed when it was sent, as the iCal
+    # feed places it, so that the calendar shows everything that went out.
+    at_once = Q(scheduled_at__isnull=True, state__in=SENT_AT_ONCE_STATES)
+    placed = Coalesce("scheduled_at", "submitted_at", "created_at")
     return list(
-        Post.objects.filter(organisation=org, deleted_at=None, scheduled_at__isnull=False)
-        .annotate(has_next=has_next)
-        .filter(Q(scheduled_at__gte=start, scheduled_at__lt=end) | series)
+        Post.objects.filter(organisation=org, deleted_at=None)
+        .filter(Q(scheduled_at__isnull=False) | at_once)
+        .annotate(has_next=has_next, placed_at=placed)
+        .filter(Q(placed_at__gte=start, placed_at__lt=end) | series)
         .prefetch_related(Prefetch("deliveries", queryset=deliveries))
-        .order_by("scheduled_at", "id")
+        .order_by("placed_at", "id")
     )
 
 
@@ -241,11 +251,11 @@ def items_by_day(
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
     days: dict[date, list[Item]] = {}
     for post in _posts_between(org, start, end):
-        assert post.scheduled_at is not None
+        placed_at: datetime = post.placed_at  # type: ignore[attr-defined]
         channels = _channels(post)
         url = detail_url(org, post)
-        if start <= post.scheduled_at < end:
-            at = post.scheduled_at.astimezone(tz)
+        if start <= placed_at < end:
+            at = placed_at.astimezone(tz)
             days.setdefault(at.date(), []).append(
                 Item(post, at, repeat=False, movable=is_movable(post), channels=channels, url=url)
             )

@@ -9,4 +9,6 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("favicon.ico", icons.favicon, name="favicon"),
     path("language/", views.switch_language, name="switch_language"),
+    path("offline/", views.offline, name="offline"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

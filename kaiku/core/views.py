@@ -9,11 +9,11 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from kaiku.core.dashboard import dashboard as dashboard_for
 from kaiku.jobs.services import worker_health
-from kaiku.organisations.access import SESSION_KEY, memberships, require
+from kaiku.organisations.access import SESSION_KEY, KaikuRequest, memberships, require
 from kaiku.organisations.models import Organisation
-from kaiku.organisations.roles import Perm
-from kaiku.posts.views import dashboard_alerts, upcoming
+from kaiku.organisations.roles import Perm, Role
 
 
 @login_required
@@ -27,20 +27,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require(Perm.VIEW)
-def dashboard(request: HttpRequest, org: Organisation) -> HttpResponse:
-    if request.GET.get("health"):
+def dashboard(request: KaikuRequest, org: Organisation) -> HttpResponse:
+    if request.GET.get("health") and request.membership.role == Role.ADMIN:
         return render(request, "core/health_badge.html", {"health": health_state()})
-    members = org.memberships.select_related("user").order_by("user__username")
-    return render(
-        request,
-        "core/dashboard.html",
-        {
-            "members": members,
-            "health": health_state(),
-            "upcoming": upcoming(org),
-            **dashboard_alerts(org),
-        },
-    )
+    membership = request.membership
+    context = dashboard_for(org, membership)
+    if membership.role == Role.ADMIN:
+        # The worker's card is for the people who can act on it, and only when it is unwell.
+        health = health_state()
+        context["health"] = None if health["ok"] else health
+    return render(request, "core/dashboard.html", context)
 
 
 def health_state() -> dict[str, object]:
@@ -74,4 +70,18 @@ def switch_language(request: HttpRequest) -> HttpResponse:
             request.user.save(update_fields=["language"])
         translation.activate(language)
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the installed app shows when the network is gone (the service worker keeps it)."""
+    return render(request, "core/offline.html")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from the root so that its scope is the whole site."""
+    response = render(request, "core/sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
     return response

@@ -5,6 +5,7 @@ Composing lives in views_compose, the channels page in views_channels.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -159,13 +161,7 @@ def flagged_texts(post: Post) -> list[dict[str, Any]]:
     ]
 
 
-def _detail_context(
-    request: KaikuRequest,
-    post: Post,
-    *,
-    reschedule_form: RescheduleForm | None = None,
-    approve_form: ApproveForm | None = None,
-) -> dict[str, Any]:
+def _delivery_rows(post: Post) -> tuple[list[Delivery], list[dict[str, Any]]]:
     deliveries = list(post.deliveries.select_related("account").order_by("account__platform", "id"))
     rows = [
         {
@@ -179,6 +175,39 @@ def _detail_context(
         }
         for d in deliveries
     ]
+    return deliveries, rows
+
+
+# How far ahead a scheduled delivery counts as "on its way" for the post page's live updates.
+LIVE_AHEAD = timedelta(minutes=2)
+
+
+def deliveries_live(deliveries: list[Delivery]) -> bool:
+    """Whether the post page should keep asking: a delivery is going out, or due in a moment.
+
+    A held one waits for a person (a reconnection), a later one for its time: neither is
+    worth asking about every few seconds.
+    """
+    soon = timezone.now() + LIVE_AHEAD
+    return any(
+        d.state in (Delivery.State.PUBLISHING, Delivery.State.UNCONFIRMED)
+        or (
+            d.state in (Delivery.State.APPROVED, Delivery.State.SCHEDULED)
+            and not d.held
+            and (d.due_at is None or d.due_at <= soon)
+        )
+        for d in deliveries
+    )
+
+
+def _detail_context(
+    request: KaikuRequest,
+    post: Post,
+    *,
+    reschedule_form: RescheduleForm | None = None,
+    approve_form: ApproveForm | None = None,
+) -> dict[str, Any]:
+    deliveries, rows = _delivery_rows(post)
     tz = user_zone(request)
     user = request.user
     own = services.own_words(post, user)
@@ -196,6 +225,7 @@ def _detail_context(
         "can_invite": _can(request, Perm.MANAGE_MEMBERS),
         "post": post,
         "deliveries": rows,
+        "deliveries_live": deliveries_live(deliveries),
         "images": list(post.images.all()),
         "findings": [
             {"severity": k, "label": str(SEVERITY_LABELS.get(k, k)), "count": v}
@@ -218,6 +248,16 @@ def _detail_context(
 @require(Perm.VIEW)
 def detail(request: KaikuRequest, org: Organisation, post_id: UUID) -> HttpResponse:
     post = post_for(request, post_id)
+    if request.htmx and request.GET.get("deliveries"):
+        deliveries, rows = _delivery_rows(post)
+        context = {
+            "post": post,
+            "deliveries": rows,
+            "deliveries_live": deliveries_live(deliveries),
+            "can_edit": _can(request, Perm.EDIT_POSTS),
+            "oob": True,
+        }
+        return render(request, "posts/_deliveries.html", context)
     return render(request, "posts/detail.html", _detail_context(request, post))
 
 
@@ -373,30 +413,3 @@ def image(request: KaikuRequest, org: Organisation, image_id: int) -> HttpRespon
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def dashboard_alerts(org: Organisation) -> dict[str, Any]:
-    """For the dashboard: accounts needing reconnecting and deliveries that failed."""
-    return {
-        "reconnect_accounts": list(
-            ChannelAccount.objects.filter(
-                organisation=org, status=ChannelAccount.Status.NEEDS_RECONNECT
-            )
-        ),
-        "failed_deliveries": list(
-            Delivery.objects.filter(
-                post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
-            )
-            .select_related("post", "account")
-            .order_by("-last_error_at")[:10]
-        ),
-    }
-
-
-def upcoming(org: Organisation, limit: int = 5) -> list[Post]:
-    """For the dashboard: the next scheduled posts."""
-    return list(
-        Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.SCHEDULED).order_by(
-            "scheduled_at"
-        )[:limit]
-    )

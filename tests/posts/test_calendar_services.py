@@ -142,3 +142,26 @@ def test_a_move_by_hours_over_the_autumn_change_counts_clock_hours(
     post = schedule(org, members["editor"], feed_account, hel(2030, 10, 27, 2, 30))
     local = cs.new_local_time(post, HEL, {"hours": "2"})
     assert local == datetime(2030, 10, 27, 4, 30)
+
+
+def test_a_post_sent_at_once_shows_in_the_calendar_where_the_ical_feed_puts_it(
+    org: Any, members: Any, feed_account: Any, client_for: Any
+) -> None:
+    from django.utils import timezone
+
+    from kaiku.posts.models import Post
+    from tests.posts.conftest import settle
+
+    post = schedule(org, members["editor"], feed_account, None, text="Lähti heti ulos.")
+    settle()
+    post.refresh_from_db()
+    assert post.scheduled_at is None
+    assert post.state == Post.State.DONE
+    today = timezone.localtime(timezone.now(), HEL).date()
+    items = cs.items_by_day(org, today, today, HEL)
+    assert [i.post.pk for i in items.get(today, [])] == [post.pk]
+    sent = items[today][0].at
+    assert sent == post.submitted_at.astimezone(HEL)  # type: ignore[union-attr]
+    assert "Lähti heti ulos." in cs.ical_feed(org, "https://kaiku.example")
+    page = client_for("viewer").get(f"/o/{org.slug}/calendar/").content.decode()
+    assert "Lähti heti ulos." in page

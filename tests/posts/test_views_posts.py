@@ -1,4 +1,4 @@
-"""The posts list, a post's page and its actions, review, and the dashboard alerts."""
+"""The posts list, a post's page and its actions, and review (the dashboard: tests/core)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,7 +16,6 @@ from kaiku.jobs.models import Job
 from kaiku.organisations.models import AuditEvent
 from kaiku.posts import services
 from kaiku.posts.models import Post
-from kaiku.posts.views import dashboard_alerts
 from kaiku.publishing.models import Delivery
 from tests.posts.conftest import run_jobs
 from tests.posts.view_helpers import fake_account, install_fake, stamp_as_checked
@@ -444,26 +442,6 @@ def test_sending_back_returns_the_post_to_its_author_as_a_draft(
 
 
 # --- dashboard ------------------------------------------------------------------------------
-
-
-def test_the_dashboard_alerts_list_accounts_to_reconnect_and_failed_deliveries(
-    org: Any, members: Any, feed_account: Any, rf: Any
-) -> None:
-    broken = fake_account(org, status=ChannelAccount.Status.NEEDS_RECONNECT)
-    _post(org, members["editor"], feed_account, text="Ei mennyt", delivery_state="failed")
-    alerts = dashboard_alerts(org)
-    assert alerts["reconnect_accounts"] == [broken]
-    assert [d.post.text for d in alerts["failed_deliveries"]] == ["Ei mennyt"]
-    html = render_to_string("posts/_dashboard_alerts.html", {**alerts, "org": org})
-    assert "/o/toivon-polku/channels/" in html
-    assert "Ei mennyt" in html
-    assert (
-        render_to_string(
-            "posts/_dashboard_alerts.html",
-            {"org": org, "reconnect_accounts": [], "failed_deliveries": []},
-        ).strip()
-        == ""
-    )
 
 
 def test_the_review_list_makes_the_same_number_of_queries_however_many_posts(

@@ -39,3 +39,36 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 })();
+// Compose's sticky summary (shown on a phone): after each live check, the findings' count
+// and the worst severity, read from the results the server rendered.
+(function () {
+  "use strict";
+  var ORDER = ["block", "warn", "info"];
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.target;
+    var link = document.getElementById("check-sticky-link");
+    if (!link || !results || results.id !== "check-results") { return; }
+    var items = results.querySelectorAll("li.finding-item");
+    var summary = results.querySelector(".check-summary");
+    var worst = null;
+    items.forEach(function (item) {
+      ORDER.forEach(function (severity) {
+        if (item.classList.contains(severity) && (worst === null || ORDER.indexOf(severity) < ORDER.indexOf(worst))) {
+          worst = severity;
+        }
+      });
+    });
+    link.textContent = "";
+    if (!items.length) {
+      link.textContent = link.dataset.none;
+    } else {
+      link.appendChild(document.createTextNode(((summary && summary.firstChild && summary.firstChild.textContent) || String(items.length)).replace(/\s*·\s*$/, "").trim() + " · "));
+      var badge = document.createElement("span");
+      badge.className = "badge " + (worst === "block" ? "bad" : worst === "warn" ? "warn" : "");
+      badge.textContent = link.dataset["worst" + worst.charAt(0).toUpperCase() + worst.slice(1)];
+      link.appendChild(badge);
+    }
+    link.parentElement.dataset.worst = worst || "none";
+    link.parentElement.hidden = false;
+  });
+})();

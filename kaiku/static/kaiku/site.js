@@ -9,3 +9,10 @@
     });
   }
 })();
+// The installed web app: a service worker that shows an offline page when the network is gone.
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the site works without it */ });
+  }
+})();

@@ -1,0 +1,167 @@
+"""What the dashboard shows: the first steps until they are done, then what waits for a person.
+
+Every list is bounded (a few queries with limits), so the dashboard costs the same with ten
+posts as with ten thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.connections.models import ChannelAccount
+from kaiku.organisations.models import AuditEvent, Invitation, Membership, Organisation
+from kaiku.organisations.roles import Role
+from kaiku.posts.models import Post
+from kaiku.publishing.engine import PENDING
+from kaiku.publishing.models import Delivery
+from kaiku.watch.features.digest import RankedItem, top_new_items
+from kaiku.watch.models import Source
+
+LIST_LIMIT = 10
+DIGEST_TOP = 3
+LATER_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str | Promise
+    url: str
+    done: bool
+
+
+def first_steps(org: Organisation) -> list[Step]:
+    """The four things a new organisation does first, each ticked when done (one query)."""
+    now = timezone.now()
+    reviewer_roles = [Role.REVIEWER]
+    found = (
+        Organisation.objects.filter(pk=org.pk)
+        .annotate(
+            has_channel=Exists(
+                ChannelAccount.objects.filter(
+                    organisation=OuterRef("pk"), status=ChannelAccount.Status.ACTIVE
+                )
+            ),
+            has_sources=Exists(Source.objects.filter(organisation=OuterRef("pk"))),
+            has_reviewer=Exists(
+                Membership.objects.filter(organisation=OuterRef("pk"), role__in=reviewer_roles)
+            )
+            | Exists(
+                Invitation.objects.filter(
+                    organisation=OuterRef("pk"),
+                    role__in=reviewer_roles,
+                    accepted_at=None,
+                    expires_at__gt=now,
+                )
+            ),
+            # The rule is "set" once someone chose it: approval switched on, or the settings
+            # saved (an organisation may choose to need no approval, which is the default).
+            rule_chosen=Exists(
+                AuditEvent.objects.filter(
+                    organisation=OuterRef("pk"), action="organisation.settings_changed"
+                )
+            ),
+        )
+        .values("has_channel", "has_sources", "has_reviewer", "rule_chosen", "approval_required")
+        .get()
+    )
+    slug = {"org": org.slug}
+    return [
+        Step(
+            "channel",
+            _("Connect a channel"),
+            reverse("posts:channels", kwargs=slug),
+            bool(found["has_channel"]),
+        ),
+        Step(
+            "sources",
+            _("Add sources to follow, or the starter list"),
+            reverse("watch:sources", kwargs=slug),
+            bool(found["has_sources"]),
+        ),
+        Step(
+            "reviewer",
+            _("Invite a reviewer"),
+            reverse("organisations:members", kwargs=slug),
+            bool(found["has_reviewer"]),
+        ),
+        Step(
+            "approval",
+            _("Choose whether posts need a reviewer's approval"),
+            reverse("organisations:settings", kwargs=slug),
+            bool(found["rule_chosen"] or found["approval_required"]),
+        ),
+    ]
+
+
+def _day_start(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def dashboard(org: Organisation, membership: Membership) -> dict[str, Any]:
+    """Everything the dashboard lists for this person, each list bounded."""
+    role = membership.role
+    now = timezone.now()
+    today = _day_start(now)
+    tomorrow = today + timedelta(days=1)
+    week_end = today + timedelta(days=7)
+    to_review: list[Post] = []
+    if role in (Role.ADMIN, Role.REVIEWER):
+        to_review = list(
+            Post.objects.filter(organisation=org, deleted_at=None, state=Post.State.IN_REVIEW)
+            .exclude(author=membership.user)
+            .select_related("author")
+            .order_by("submitted_at")[:LIST_LIMIT]
+        )
+    trouble = list(
+        Delivery.objects.filter(post__organisation=org, post__deleted_at=None)
+        .filter(Q(state=Delivery.State.FAILED) | Q(held=True, state__in=PENDING))
+        .select_related("post", "account")
+        .order_by("-last_error_at", "-pk")[:LIST_LIMIT]
+    )
+    reconnect = list(
+        ChannelAccount.objects.filter(
+            organisation=org, status=ChannelAccount.Status.NEEDS_RECONNECT
+        ).order_by("platform", "handle")[:LIST_LIMIT]
+    )
+    week = list(
+        Post.objects.filter(
+            organisation=org,
+            deleted_at=None,
+            scheduled_at__gte=today,
+            scheduled_at__lt=week_end,
+        )
+        .exclude(state=Post.State.DRAFT)
+        .order_by("scheduled_at")[: LIST_LIMIT * 2]
+    )
+    # After this week: the next few, so that a quiet week still shows what comes.
+    later = list(
+        Post.objects.filter(
+            organisation=org,
+            deleted_at=None,
+            state=Post.State.SCHEDULED,
+            scheduled_at__gte=week_end,
+        ).order_by("scheduled_at")[:LATER_LIMIT]
+    )
+    steps = first_steps(org) if role == Role.ADMIN else []
+    digest: list[RankedItem] = top_new_items(org, now - timedelta(days=7), limit=DIGEST_TOP)
+    return {
+        "steps": steps,
+        "steps_open": any(not s.done for s in steps),
+        "to_review": to_review,
+        "trouble": trouble,
+        "reconnect": reconnect,
+        "today": [p for p in week if p.scheduled_at and p.scheduled_at < tomorrow],
+        "this_week": [p for p in week if p.scheduled_at and p.scheduled_at >= tomorrow],
+        "later": later,
+        "digest": digest,
+    }
