@@ -24,7 +24,9 @@ log = logging.getLogger("kaiku.language")
 
 DICT_DIRS = ("/usr/share/hunspell", "/usr/share/myspell/dicts", "/usr/share/myspell")
 DICT_NAMES = ("sv_FI", "sv_SE")
-_lock = threading.Lock()
+# Re-entrant: dictionary() holds the lock while _load() runs, and _load() takes it again to
+# warn once about a missing dictionary; a plain Lock hung every Swedish check there.
+_lock = threading.RLock()
 _warned = False
 
 

@@ -30,3 +30,35 @@ def test_findings_appear_while_typing_finnish_and_a_suggestion_applies(
     page.wait_for_function(
         "() => document.querySelectorAll('#check-results mark.finding.warn').length === 0"
     )
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_without_the_swedish_dictionary_the_check_page_says_so(
+    page: Any, members: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, width: int
+) -> None:
+    # The live server runs in this process: empty dictionary directories are a machine
+    # without the Debian package hunspell-sv.
+    from kaiku.language import svmorph
+
+    monkeypatch.delenv("KAIKU_SV_DICT", raising=False)
+    monkeypatch.delenv("KAIKU_LANGUAGE_NO_SV_DICT", raising=False)
+    monkeypatch.setattr(svmorph, "DICT_DIRS", (str(tmp_path),))
+    svmorph.reset()
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        login(page, "editor")
+        page.get_by_role("link", name="Tarkista teksti").click()
+        note = page.locator("#check-no-sv-dict")
+        assert note.is_visible()
+        assert "Ruotsin sanakirjaa (hunspell-sv) ei ole asennettu" in note.inner_text()
+        box = page.get_by_label("Teksti", exact=True)
+        box.press_sequentially("Knarkarfamiljen flyttade. ", delay=20)
+        page.locator("#check-results mark.finding").first.wait_for()
+        assert page.locator("#check-no-sv-dict").is_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+            "the note must not widen the page on a phone"
+        )
+        assert_accessible(page)
+    finally:
+        monkeypatch.undo()
+        svmorph.reset()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -157,3 +158,54 @@ def test_the_check_api_returns_replacements_and_checks_changes(client: Any, memb
     )
     finding = response.json()["findings"][0]
     assert finding["replacements"][0]["text"] == "huumeita käyttäville ihmisille"
+
+
+@pytest.fixture
+def without_sv_dict(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
+    """A machine without the Debian package hunspell-sv: the dictionary directories are empty."""
+    from kaiku.language import svmorph
+
+    monkeypatch.delenv("KAIKU_SV_DICT", raising=False)
+    monkeypatch.delenv("KAIKU_LANGUAGE_NO_SV_DICT", raising=False)
+    monkeypatch.setattr(svmorph, "DICT_DIRS", (str(tmp_path),))
+    svmorph.reset()
+    yield
+    monkeypatch.undo()
+    svmorph.reset()
+
+
+@pytest.mark.parametrize(
+    ("ui", "words"),
+    [
+        ("fi", "Ruotsin sanakirjaa (hunspell-sv) ei ole asennettu"),
+        ("sv", "Den svenska ordlistan (hunspell-sv) är inte installerad"),
+        ("en", "The Swedish dictionary (hunspell-sv) is not installed"),
+    ],
+)
+def test_the_check_says_when_the_swedish_dictionary_is_missing(
+    client_for: Any, members: Any, without_sv_dict: None, ui: str, words: str
+) -> None:
+    members["editor"].language = ui
+    members["editor"].save(update_fields=["language"])
+    client = client_for("editor")
+    page = client.get("/o/toivon-polku/check/").content.decode()
+    partial = client.post(
+        "/o/toivon-polku/check/partial/", {"text": "Knarkarfamiljen flyttade.", "lang": "sv"}
+    ).content.decode()
+    for html in (page, partial):
+        assert 'id="check-no-sv-dict"' in html
+        assert words in html
+
+
+def test_the_check_says_nothing_about_the_swedish_dictionary_when_it_is_there(
+    client_for: Any,
+) -> None:
+    from kaiku.language import svmorph
+
+    assert svmorph.status()["sv_dictionary"], "hunspell-sv is part of the test machine's setup"
+    html = (
+        client_for("editor")
+        .post("/o/toivon-polku/check/partial/", {"text": "Knarkarfamiljen flyttade.", "lang": "sv"})
+        .content.decode()
+    )
+    assert 'id="check-no-sv-dict"' not in html

@@ -89,3 +89,16 @@ def test_shipped_sets_score_at_least_090_recall_and_095_precision_everywhere() -
         if s.recall < 0.90 or s.precision < 0.95
     ]
     assert not low, "\n".join(low) + "\n" + evaluate.render(rep)
+
+
+def test_shipped_sets_hold_500_stigma_and_300_privacy_sentences_per_language() -> None:
+    """Issue 18 item 8 asks for at least 500 stigma and 300 privacy sentences per language."""
+    want = {"stigma": 500, "privacy": 300}
+    short = []
+    for path in evaluate.shipped_sets():
+        lang, kind = path.stem.split("_")
+        n = len(evaluate.load(path))
+        if n < want[kind]:
+            short.append(f"{lang} {kind}: {n} < {want[kind]}")
+    assert len(list(evaluate.shipped_sets())) == 6
+    assert not short, "\n".join(short)

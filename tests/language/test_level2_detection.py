@@ -3,7 +3,11 @@ diagnoses as insults, and suicide method detail told without the word "suicide".
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +176,27 @@ def test_suicide_method_told_without_the_word_is_method_detail_everyday_jumps_ar
         assert any(f.code == "suicide.helpline" for f in check(text, lang)), text
     for text, lang in EVERYDAY:
         assert method(text, lang) == [], text
+
+
+def test_a_swedish_check_without_the_installed_dictionary_finishes(tmp_path: Path) -> None:
+    """Without hunspell-sv (empty dictionary directories, no override) the first Swedish check
+    used to deadlock on the module's lock; a subprocess keeps a hang from stopping the suite."""
+    code = (
+        "import sys\n"
+        "from kaiku.language import check, svmorph\n"
+        "svmorph.DICT_DIRS = (sys.argv[1],)\n"
+        "found = check('Knarkarfamiljen flyttade till ett annat kvarter.', 'sv')\n"
+        "print(svmorph.available(), [f.text for f in found if f.kind == 'stigma'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("KAIKU_SV_DICT",)}
+    env.pop("KAIKU_LANGUAGE_NO_SV_DICT", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False ['Knarkarfamiljen']"

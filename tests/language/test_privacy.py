@@ -133,3 +133,26 @@ def test_english_and_swedish_person_with_health_is_blocked() -> None:
     assert "privacy.person_with_health" in codes(
         "Anna Lindqvist är klient hos oss och går i substitutionsbehandling.", "sv"
     )
+
+
+def test_more_health_details_and_names_found_by_the_evaluation_sets_are_blocked() -> None:
+    # Each was a miss in the issue-18 evaluation sets: bulimia, gambling and the A-Clinic were
+    # not health details in English, and "Jean" was not a given name for "Jean-Paul".
+    for text in (
+        "Thanks to Annie, who told us about her bulimia.",
+        "Meet Carl. He quit gambling last year.",
+        "She lives at Rantatie 14 B 22 and goes to the A-Clinic every week.",
+        "Jean-Paul goes to opioid substitution treatment every morning.",
+    ):
+        assert "privacy.person_with_health" in codes(text, "en", severity="block"), text
+
+
+def test_a_swedish_social_worker_speaking_about_services_is_staff_not_a_client() -> None:
+    text = "Socialarbetaren Petra berättar hur beroendevården fungerar."
+    assert codes(text, "sv", severity="block") == []
+    assert codes("Fältarbetaren Jonas delar ut naloxon.", "sv", severity="block") == []
+
+
+def test_a_plain_clinic_on_a_street_named_after_a_person_is_not_health_data() -> None:
+    # Only kinds of clinic that reveal addiction care count, not every clinic.
+    assert codes("The clinic is on Victoria Road.", "en", severity="block") == []

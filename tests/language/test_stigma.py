@@ -171,3 +171,39 @@ def test_messages_follow_the_ui_language() -> None:
     assert "halventava" in fi
     assert "slur" in en
     assert "nedsättande" in sv
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "word", "code"),
+    [
+        # Found with the issue-18 evaluation sets; each is a general form, not one sentence.
+        ("Vår nya chef är en riktig psykopat.", "sv", "en riktig psykopat", "stigma.slur"),
+        ("Han är en total autist med papper.", "sv", "en total autist", "stigma.slur"),
+        ("Hon är helt sinnesrubbad.", "sv", "sinnesrubbad", "stigma.outdated"),
+        ("De sinnesrubbade hölls inlåsta.", "sv", "sinnesrubbade", "stigma.outdated"),
+        ("Epileptikerna fick sitta längst fram.", "sv", "Epileptikerna", "stigma.label"),
+        ("Grannen är en riktig suput.", "sv", "suput", "stigma.slur"),
+        ("Hän sortui taas viinaan.", "fi", "sortui taas viinaan", "stigma.moralising"),
+        ("Hän sortui huumeisiin nuorena.", "fi", "sortui huumeisiin", "stigma.moralising"),
+        ("Hän on vanha kroonikko.", "fi", "kroonikko", "stigma.slur"),
+        ("Kroonikoiden penkki on tyhjä.", "fi", "Kroonikoiden", "stigma.slur"),
+        ("He was a dirty user for years.", "en", "dirty user", "stigma.moralising"),
+    ],
+)
+def test_words_found_by_the_evaluation_sets_are_warned_about(
+    text: str, lang: str, word: str, code: str
+) -> None:
+    assert (word, code, "warn") in stigma_hits(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Han är en riktig kämpe.", "sv"),
+        ("Talo sortui maanjäristyksessä.", "fi"),
+        ("Sairaus on krooninen.", "fi"),
+        ("The dirty dishes can wait.", "en"),
+    ],
+)
+def test_look_alikes_of_the_new_words_are_not_warned_about(text: str, lang: str) -> None:
+    assert stigma_hits(text, lang) == []

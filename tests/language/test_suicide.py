@@ -42,3 +42,18 @@ def test_prevention_of_access_to_means_is_not_method_detail() -> None:
     assert "suicide.method_detail" not in codes(
         "Itsemurhia voi ehkäistä säilyttämällä aseet lukitussa kaapissa. Kriisipuhelin auttaa."
     )
+
+
+def test_success_framing_with_taking_ones_own_life_is_warned_about() -> None:
+    # Found with the issue-18 evaluation sets: the framing was caught only next to the word
+    # "suicide", not with "taking her own life" / "ta sitt liv", which guidance recommends.
+    assert "suicide.success_framing" in codes("She finally succeeded in taking her own life.", "en")
+    assert "suicide.success_framing" in codes("He failed to take his own life.", "en")
+    assert "suicide.success_framing" in codes("Han lyckades ta sitt liv på andra försöket.", "sv")
+
+
+def test_method_with_to_end_her_life_is_method_detail_but_a_life_of_crime_is_not() -> None:
+    assert "suicide.method_detail" in codes(
+        "She overdosed on sleeping pills to end her life.", "en"
+    )
+    assert codes("He tried to end his life of crime and found work.", "en") == []
