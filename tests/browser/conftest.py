@@ -81,3 +81,11 @@ def assert_accessible(page: Any) -> None:
         for v in result["violations"]
     ]
     assert not problems, f"{page.url}: " + "; ".join(problems)
+
+
+def open_menu(page: Any) -> None:
+    """On a phone the menu is folded into a <details>: open it (a no-op on a wide screen,
+    where it is open already)."""
+    toggle = page.locator("summary.menu-toggle")
+    if toggle.is_visible() and page.locator("details.site-menu[open]").count() == 0:
+        toggle.click()

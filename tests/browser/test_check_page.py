@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, open_menu
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +47,7 @@ def test_without_the_swedish_dictionary_the_check_page_says_so(
     try:
         page.set_viewport_size({"width": width, "height": 900})
         login(page, "editor")
+        open_menu(page)
         page.get_by_role("link", name="Tarkista teksti").click()
         note = page.locator("#check-no-sv-dict")
         assert note.is_visible()

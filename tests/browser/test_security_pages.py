@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, open_menu
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,6 +86,7 @@ def test_the_pages_that_use_scripts_run_them_under_the_policy(
         assert_accessible(page)
     # The organisation switcher (an on* handler before) now runs from site.js.
     page.goto(page.base + "/o/toivon-polku/")
+    open_menu(page)
     page.locator("#org-select").select_option("toinen")
     page.wait_for_url("**/o/toinen/")
     assert violations == []
