@@ -7,17 +7,24 @@ its source with one UPDATE, in the same transaction as its items: success (valid
 cursors, next poll with jitter) or failure (the error in words, a backoff that grows with the
 error count or follows Retry-After, capped at 24 h). One source's failure never touches
 another's items or state.
+
+A feed address that several organisations follow (an umbrella body hosting its members) is
+fetched and parsed once per poll for all of its due sources (``poll_group``); each source
+then gets the items as its own (its merge guids, its organisation's topic matches) and its
+outcome is recorded on it as if it had been read alone: its validators, errors, backoff and
+redirects. Platform sources, read with their organisation's settings, are polled one by one.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import marshal
 import multiprocessing
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -25,7 +32,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -38,9 +45,13 @@ from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
 from kaiku.watch.ingest.matcher import matcher_for
 from kaiku.watch.ingest.prepare import (
+    SourceKeys,
+    items_for_source,
     lower_priority,
     read_and_prepare,
     read_and_prepare_packed,
+    read_and_prepare_shared,
+    read_and_prepare_shared_packed,
     unpack,
 )
 from kaiku.watch.ingest.sanitize import plain
@@ -94,6 +105,7 @@ class RunSummary:
     errors: list[SourceReport] = field(default_factory=list)
     reports: list[SourceReport] = field(default_factory=list)
     seconds: float = 0.0
+    reads: int = 0  # fetches (or platform reads): one per address however many follow it
 
 
 def jittered(delta: timedelta) -> timedelta:
@@ -158,6 +170,70 @@ def poll_and_prepare(
         outcome.error = WatchError("internal", detail=type(exc).__name__)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def poll_group(
+    snapshots: list[SourceSnapshot],
+    ctx: PollContext,
+    matchers: Sequence[TopicMatcher | None],
+    processes: ProcessPoolExecutor | None = None,
+) -> list[Outcome]:
+    """Read one feed address for every source in ``snapshots`` (same ``fetch_key``, each of
+    another organisation, as a rule) with one fetch and one parse. Never raises.
+
+    The conditional GET sends validators only when every source holds the same ones (a
+    source that has not seen the feed yet must get its items); the answer's validators, a
+    304, an error or a permanent redirect then count for each source."""
+    if len(snapshots) == 1:
+        return [poll_and_prepare(snapshots[0], ctx, matchers[0], processes)]
+    started = time.monotonic()
+    outcomes = [Outcome(snap) for snap in snapshots]
+    first = snapshots[0]
+    same = len({(s.etag, s.last_modified) for s in snapshots}) == 1
+    request = first if same else replace(first, etag="", last_modified="")
+    ids = [snap.id for snap in snapshots]
+    try:
+        kind = source_type(first.kind)
+        result = kind.poll(request, ctx)
+        items: list[PreparedItem]
+        keys: list[SourceKeys]
+        if processes is not None and result.body is not None:
+            work = functools.partial(
+                read_and_prepare_shared_packed,
+                source_ids=ids,
+                platform=kind.platform,
+                matchers=matchers,
+            )
+            result, packed, packed_keys = processes.submit(work, result).result()
+            items, keys = unpack(packed), marshal.loads(packed_keys)
+        else:
+            result, items, keys = read_and_prepare_shared(
+                result, source_ids=ids, platform=kind.platform, matchers=matchers
+            )
+        for outcome, own in zip(outcomes, keys, strict=True):
+            outcome.result = result  # read only by the writer: one object serves all
+            outcome.items = items_for_source(items, own)
+    except WatchError as exc:
+        for outcome in outcomes:
+            outcome.error = exc
+    except Exception as exc:  # a parser surprise must not stop the other sources
+        logger.exception("watch: shared read of sources %s failed unexpectedly", ids)
+        for outcome in outcomes:
+            outcome.error = WatchError("internal", detail=type(exc).__name__)
+    seconds = time.monotonic() - started
+    for outcome in outcomes:
+        outcome.seconds = seconds
+    return outcomes
+
+
+def fetch_groups(snapshots: list[SourceSnapshot]) -> list[list[SourceSnapshot]]:
+    """The snapshots grouped by what one fetch serves (``SourceSnapshot.fetch_key``), in the
+    order of each group's first source; a source read per source is a group of its own."""
+    groups: dict[object, list[SourceSnapshot]] = {}
+    for snap in snapshots:
+        key = snap.fetch_key
+        groups.setdefault(key if key is not None else ("source", snap.id), []).append(snap)
+    return list(groups.values())
 
 
 def _in_site_language(error: WatchError) -> str:
@@ -294,11 +370,14 @@ def poll_sources(
     fetcher: Fetcher | None = None,
     progress: Callable[[SourceReport], None] | None = None,
     processes: int | None = None,
+    share_fetches: bool = True,
 ) -> RunSummary:
     """Poll the given sources now, concurrently, and record every outcome.
 
     ``processes`` worker processes sanitise and analyse (the CPU-heavy part) when given, or
     by default when there are several cores and at least PROCESS_THRESHOLD sources.
+    ``share_fetches``: one fetch per feed address for all its sources (see ``poll_group``);
+    off, every source is fetched on its own (for comparison in bench/watch_shared_fetch.py).
     """
     started = time.monotonic()
     snapshots = [SourceSnapshot.of(s) for s in sources]
@@ -314,19 +393,22 @@ def poll_sources(
         cores = os.cpu_count() or 1
         processes = cores if cores > 1 and len(snapshots) >= PROCESS_THRESHOLD else 0
     pool_of_processes = parse_processes(processes) if processes else None
-    pending: set[Future[Outcome]] = set()
-    queue = iter(snapshots)
+    pending: set[Future[list[Outcome]]] = set()
+    groups = fetch_groups(snapshots) if share_fetches else [[snap] for snap in snapshots]
+    summary.reads = len(groups)
+    queue = iter(groups)
     # At most two outcomes per thread wait for the writer, so memory stays flat however
     # many sources are due.
     in_flight = max(2, workers * 2)
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="watch") as pool:
             while True:
-                for snap in queue:
-                    ctx, matcher = contexts[snap.organisation_id], matchers[snap.organisation_id]
-                    pending.add(
-                        pool.submit(poll_and_prepare, snap, ctx, matcher, pool_of_processes)
-                    )
+                for group in queue:
+                    # A group's sources share only the fetch; the context (the fetcher, for
+                    # the kinds that are shared) is the first's, the matchers each their own.
+                    ctx = contexts[group[0].organisation_id]
+                    wanted = [matchers[snap.organisation_id] for snap in group]
+                    pending.add(pool.submit(poll_group, group, ctx, wanted, pool_of_processes))
                     if len(pending) >= in_flight:
                         break
                 if not pending:
@@ -335,7 +417,8 @@ def poll_sources(
                 if len(done) < RECORD_BATCH and pending:
                     more, pending = wait(pending, timeout=GATHER_SECONDS)
                     done |= more
-                for report in record_many([future.result() for future in done]):
+                outcomes = [outcome for future in done for outcome in future.result()]
+                for report in record_many(outcomes):
                     _tally(summary, report)
                     if progress is not None:
                         progress(report)
