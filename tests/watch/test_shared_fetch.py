@@ -16,6 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kaiku.jobs.models import Job
+from kaiku.jobs.worker import run_due_jobs
 from kaiku.organisations.models import Organisation
 from kaiku.watch import services
 from kaiku.watch.ingest.pipeline import poll_sources, run_once
@@ -257,3 +259,43 @@ def test_requests_per_poll_are_the_distinct_addresses_due(
     for source, n in sources:
         links = Item.objects.filter(seen_in__source=source).values_list("url", flat=True)
         assert sorted(links) == [f"https://syote{n}.example/{k}" for k in range(3)]
+
+
+def test_the_worker_polls_a_feed_once_for_every_organisation_that_follows_it(
+    feeds: FeedServer,
+) -> None:
+    """The worker's path: one ``watch.poll`` job per due source. The first job fetches for
+    every follower; the others find their source polled and do nothing."""
+    url = feeds.add("/jobs.xml", rss("tyot"))
+    orgs = organisations(3)
+    for org in orgs:
+        follow(org, url)
+    services.schedule_due()
+    assert Job.objects.filter(kind="watch.poll").count() == 3
+    run_due_jobs()
+    assert feeds.hits["/jobs.xml"] == 1
+    assert set(Job.objects.filter(kind="watch.poll").values_list("state", flat=True)) == {"done"}
+    for org in orgs:
+        assert Item.objects.filter(organisation=org).count() == 3
+
+
+def test_a_follower_due_in_minutes_rides_along_and_one_in_backoff_waits(
+    feeds: FeedServer,
+) -> None:
+    """Each source's next poll is jittered on its own, so followers of one address drift
+    apart; one due within minutes shares the fetch instead of fetching again."""
+    url = feeds.add("/ride.xml", rss("kyyti"))
+    due, soon, later, backing_off = organisations(4)
+    now = timezone.now()
+    follow(due, url)
+    rider = follow(soon, url)
+    waiting = follow(later, url)
+    held = follow(backing_off, url)
+    Source.objects.filter(pk=rider.pk).update(next_poll_at=now + timedelta(minutes=4))
+    Source.objects.filter(pk=waiting.pk).update(next_poll_at=now + timedelta(hours=1))
+    Source.objects.filter(pk=held.pk).update(backoff_until=now + timedelta(minutes=5))
+    summary = run_once(processes=0)
+    assert feeds.hits["/ride.xml"] == 1 and summary.sources == 2
+    polled = set(Source.objects.filter(last_polled_at__isnull=False).values_list("pk", flat=True))
+    assert rider.pk in polled and waiting.pk not in polled and held.pk not in polled
+    assert Item.objects.filter(organisation=soon).count() == 3

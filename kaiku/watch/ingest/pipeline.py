@@ -57,7 +57,13 @@ from kaiku.watch.ingest.prepare import (
 from kaiku.watch.ingest.sanitize import plain
 from kaiku.watch.ingest.store import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
+from kaiku.watch.sources import (
+    SHARED_KINDS,
+    PollContext,
+    PollResult,
+    SourceSnapshot,
+    source_type,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +79,8 @@ RECORD_BATCH = 16  # sources per transaction, so a web request waits at most ~0.
 # bench/watch_ingest.py on two cores: about 6% more items a second.
 PARSE_NICENESS = 10
 GATHER_SECONDS = 0.05
+# A follower of a feed address being fetched rides along when its own turn is this close.
+SHARE_AHEAD = timedelta(minutes=10)
 _rng = random.Random()
 
 
@@ -455,6 +463,34 @@ def _tally(summary: RunSummary, report: SourceReport) -> None:
     summary.merged += report.merged
 
 
+def riders(
+    due: list[Source], now: datetime | None = None, organisation_id: int | None = None
+) -> list[Source]:
+    """Sources not due yet, but within SHARE_AHEAD of their turn, that follow an address a
+    due source is fetched from: they share its fetch instead of fetching it again minutes
+    later. Without them the group would drift apart, as each source's next poll is jittered
+    on its own; with them, one fetch a round serves every follower. Sources in backoff wait
+    for it."""
+    now = now or timezone.now()
+    keys = {key for key in (SourceSnapshot.of(s).fetch_key for s in due) if key is not None}
+    if not keys:
+        return []
+    taken = {s.pk for s in due}
+    urls = sorted({s.url for s in due if s.kind in SHARED_KINDS})
+    found: list[Source] = []
+    for start in range(0, len(urls), 500):
+        near = Source.objects.filter(
+            enabled=True,
+            kind__in=SHARED_KINDS,
+            next_poll_at__lte=now + SHARE_AHEAD,
+            url__in=urls[start : start + 500],
+        ).filter(Q(backoff_until__isnull=True) | Q(backoff_until__lte=now))
+        if organisation_id is not None:
+            near = near.filter(organisation_id=organisation_id)
+        found += [s for s in near if s.pk not in taken and SourceSnapshot.of(s).fetch_key in keys]
+    return found
+
+
 def run_once(
     *,
     organisation_id: int | None = None,
@@ -463,12 +499,17 @@ def run_once(
     progress: Callable[[SourceReport], None] | None = None,
     processes: int | None = None,
 ) -> RunSummary:
-    """Poll every source that is due now (optionally of one organisation)."""
+    """Poll every source that is due now (optionally of one organisation), and the sources
+    that ride along on their fetches (``riders``)."""
     due = list(due_sources(now, organisation_id))
+    due += riders(due, now, organisation_id)
     return poll_sources(due, workers=workers, progress=progress, processes=processes)
 
 
 def poll_one(source: Source, *, fetcher: Fetcher | None = None) -> SourceReport:
-    """Poll one source in this thread (the ``watch.poll`` job)."""
-    summary = poll_sources([source], workers=1, fetcher=fetcher)
-    return summary.reports[0]
+    """Poll one source in this thread (the ``watch.poll`` job), with the sources of other
+    organisations that follow the same feed address and are due, or nearly (``riders``):
+    one fetch for all of them. Their own jobs then find them polled and do nothing."""
+    group = [source, *riders([source])]
+    summary = poll_sources(group, workers=1, fetcher=fetcher)
+    return next(r for r in summary.reports if r.source_id == source.pk)
