@@ -422,7 +422,9 @@ def poll_sources(
                 if not pending:
                     break
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                if len(done) < RECORD_BATCH and pending:
+                # A shared fetch's future carries an outcome per source: count outcomes.
+                ready = sum(len(future.result()) for future in done)
+                if ready < RECORD_BATCH and pending:
                     more, pending = wait(pending, timeout=GATHER_SECONDS)
                     done |= more
                 outcomes = [outcome for future in done for outcome in future.result()]
