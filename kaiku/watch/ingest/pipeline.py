@@ -7,17 +7,24 @@ its source with one UPDATE, in the same transaction as its items: success (valid
 cursors, next poll with jitter) or failure (the error in words, a backoff that grows with the
 error count or follows Retry-After, capped at 24 h). One source's failure never touches
 another's items or state.
+
+A feed address that several organisations follow (an umbrella body hosting its members) is
+fetched and parsed once per poll for all of its due sources (``poll_group``); each source
+then gets the items as its own (its merge guids, its organisation's topic matches) and its
+outcome is recorded on it as if it had been read alone: its validators, errors, backoff and
+redirects. Platform sources, read with their organisation's settings, are polled one by one.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import marshal
 import multiprocessing
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -25,7 +32,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -38,15 +45,25 @@ from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
 from kaiku.watch.ingest.matcher import matcher_for
 from kaiku.watch.ingest.prepare import (
+    SourceKeys,
+    items_for_source,
     lower_priority,
     read_and_prepare,
     read_and_prepare_packed,
+    read_and_prepare_shared,
+    read_and_prepare_shared_packed,
     unpack,
 )
 from kaiku.watch.ingest.sanitize import plain
 from kaiku.watch.ingest.store import PreparedItem, StoreResult, store
 from kaiku.watch.models import DEFAULT_APPVIEW_URL, MIN_POLL_SECONDS, Source, WatchSettings
-from kaiku.watch.sources import PollContext, PollResult, SourceSnapshot, source_type
+from kaiku.watch.sources import (
+    SHARED_KINDS,
+    PollContext,
+    PollResult,
+    SourceSnapshot,
+    source_type,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +79,8 @@ RECORD_BATCH = 16  # sources per transaction, so a web request waits at most ~0.
 # bench/watch_ingest.py on two cores: about 6% more items a second.
 PARSE_NICENESS = 10
 GATHER_SECONDS = 0.05
+# A follower of a feed address being fetched rides along when its own turn is this close.
+SHARE_AHEAD = timedelta(minutes=10)
 _rng = random.Random()
 
 
@@ -94,6 +113,7 @@ class RunSummary:
     errors: list[SourceReport] = field(default_factory=list)
     reports: list[SourceReport] = field(default_factory=list)
     seconds: float = 0.0
+    reads: int = 0  # fetches (or platform reads): one per address however many follow it
 
 
 def jittered(delta: timedelta) -> timedelta:
@@ -158,6 +178,70 @@ def poll_and_prepare(
         outcome.error = WatchError("internal", detail=type(exc).__name__)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def poll_group(
+    snapshots: list[SourceSnapshot],
+    ctx: PollContext,
+    matchers: Sequence[TopicMatcher | None],
+    processes: ProcessPoolExecutor | None = None,
+) -> list[Outcome]:
+    """Read one feed address for every source in ``snapshots`` (same ``fetch_key``, each of
+    another organisation, as a rule) with one fetch and one parse. Never raises.
+
+    The conditional GET sends validators only when every source holds the same ones (a
+    source that has not seen the feed yet must get its items); the answer's validators, a
+    304, an error or a permanent redirect then count for each source."""
+    if len(snapshots) == 1:
+        return [poll_and_prepare(snapshots[0], ctx, matchers[0], processes)]
+    started = time.monotonic()
+    outcomes = [Outcome(snap) for snap in snapshots]
+    first = snapshots[0]
+    same = len({(s.etag, s.last_modified) for s in snapshots}) == 1
+    request = first if same else replace(first, etag="", last_modified="")
+    ids = [snap.id for snap in snapshots]
+    try:
+        kind = source_type(first.kind)
+        result = kind.poll(request, ctx)
+        items: list[PreparedItem]
+        keys: list[SourceKeys]
+        if processes is not None and result.body is not None:
+            work = functools.partial(
+                read_and_prepare_shared_packed,
+                source_ids=ids,
+                platform=kind.platform,
+                matchers=matchers,
+            )
+            result, packed, packed_keys = processes.submit(work, result).result()
+            items, keys = unpack(packed), marshal.loads(packed_keys)
+        else:
+            result, items, keys = read_and_prepare_shared(
+                result, source_ids=ids, platform=kind.platform, matchers=matchers
+            )
+        for outcome, own in zip(outcomes, keys, strict=True):
+            outcome.result = result  # read only by the writer: one object serves all
+            outcome.items = items_for_source(items, own)
+    except WatchError as exc:
+        for outcome in outcomes:
+            outcome.error = exc
+    except Exception as exc:  # a parser surprise must not stop the other sources
+        logger.exception("watch: shared read of sources %s failed unexpectedly", ids)
+        for outcome in outcomes:
+            outcome.error = WatchError("internal", detail=type(exc).__name__)
+    seconds = time.monotonic() - started
+    for outcome in outcomes:
+        outcome.seconds = seconds
+    return outcomes
+
+
+def fetch_groups(snapshots: list[SourceSnapshot]) -> list[list[SourceSnapshot]]:
+    """The snapshots grouped by what one fetch serves (``SourceSnapshot.fetch_key``), in the
+    order of each group's first source; a source read per source is a group of its own."""
+    groups: dict[object, list[SourceSnapshot]] = {}
+    for snap in snapshots:
+        key = snap.fetch_key
+        groups.setdefault(key if key is not None else ("source", snap.id), []).append(snap)
+    return list(groups.values())
 
 
 def _in_site_language(error: WatchError) -> str:
@@ -294,11 +378,14 @@ def poll_sources(
     fetcher: Fetcher | None = None,
     progress: Callable[[SourceReport], None] | None = None,
     processes: int | None = None,
+    share_fetches: bool = True,
 ) -> RunSummary:
     """Poll the given sources now, concurrently, and record every outcome.
 
     ``processes`` worker processes sanitise and analyse (the CPU-heavy part) when given, or
     by default when there are several cores and at least PROCESS_THRESHOLD sources.
+    ``share_fetches``: one fetch per feed address for all its sources (see ``poll_group``);
+    off, every source is fetched on its own (for comparison in bench/watch_shared_fetch.py).
     """
     started = time.monotonic()
     snapshots = [SourceSnapshot.of(s) for s in sources]
@@ -314,28 +401,34 @@ def poll_sources(
         cores = os.cpu_count() or 1
         processes = cores if cores > 1 and len(snapshots) >= PROCESS_THRESHOLD else 0
     pool_of_processes = parse_processes(processes) if processes else None
-    pending: set[Future[Outcome]] = set()
-    queue = iter(snapshots)
+    pending: set[Future[list[Outcome]]] = set()
+    groups = fetch_groups(snapshots) if share_fetches else [[snap] for snap in snapshots]
+    summary.reads = len(groups)
+    queue = iter(groups)
     # At most two outcomes per thread wait for the writer, so memory stays flat however
     # many sources are due.
     in_flight = max(2, workers * 2)
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="watch") as pool:
             while True:
-                for snap in queue:
-                    ctx, matcher = contexts[snap.organisation_id], matchers[snap.organisation_id]
-                    pending.add(
-                        pool.submit(poll_and_prepare, snap, ctx, matcher, pool_of_processes)
-                    )
+                for group in queue:
+                    # A group's sources share only the fetch; the context (the fetcher, for
+                    # the kinds that are shared) is the first's, the matchers each their own.
+                    ctx = contexts[group[0].organisation_id]
+                    wanted = [matchers[snap.organisation_id] for snap in group]
+                    pending.add(pool.submit(poll_group, group, ctx, wanted, pool_of_processes))
                     if len(pending) >= in_flight:
                         break
                 if not pending:
                     break
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                if len(done) < RECORD_BATCH and pending:
+                # A shared fetch's future carries an outcome per source: count outcomes.
+                ready = sum(len(future.result()) for future in done)
+                if ready < RECORD_BATCH and pending:
                     more, pending = wait(pending, timeout=GATHER_SECONDS)
                     done |= more
-                for report in record_many([future.result() for future in done]):
+                outcomes = [outcome for future in done for outcome in future.result()]
+                for report in record_many(outcomes):
                     _tally(summary, report)
                     if progress is not None:
                         progress(report)
@@ -372,6 +465,34 @@ def _tally(summary: RunSummary, report: SourceReport) -> None:
     summary.merged += report.merged
 
 
+def riders(
+    due: list[Source], now: datetime | None = None, organisation_id: int | None = None
+) -> list[Source]:
+    """Sources not due yet, but within SHARE_AHEAD of their turn, that follow an address a
+    due source is fetched from: they share its fetch instead of fetching it again minutes
+    later. Without them the group would drift apart, as each source's next poll is jittered
+    on its own; with them, one fetch a round serves every follower. Sources in backoff wait
+    for it."""
+    now = now or timezone.now()
+    keys = {key for key in (SourceSnapshot.of(s).fetch_key for s in due) if key is not None}
+    if not keys:
+        return []
+    taken = {s.pk for s in due}
+    urls = sorted({s.url for s in due if s.kind in SHARED_KINDS})
+    found: list[Source] = []
+    for start in range(0, len(urls), 500):
+        near = Source.objects.filter(
+            enabled=True,
+            kind__in=SHARED_KINDS,
+            next_poll_at__lte=now + SHARE_AHEAD,
+            url__in=urls[start : start + 500],
+        ).filter(Q(backoff_until__isnull=True) | Q(backoff_until__lte=now))
+        if organisation_id is not None:
+            near = near.filter(organisation_id=organisation_id)
+        found += [s for s in near if s.pk not in taken and SourceSnapshot.of(s).fetch_key in keys]
+    return found
+
+
 def run_once(
     *,
     organisation_id: int | None = None,
@@ -380,12 +501,17 @@ def run_once(
     progress: Callable[[SourceReport], None] | None = None,
     processes: int | None = None,
 ) -> RunSummary:
-    """Poll every source that is due now (optionally of one organisation)."""
+    """Poll every source that is due now (optionally of one organisation), and the sources
+    that ride along on their fetches (``riders``)."""
     due = list(due_sources(now, organisation_id))
+    due += riders(due, now, organisation_id)
     return poll_sources(due, workers=workers, progress=progress, processes=processes)
 
 
 def poll_one(source: Source, *, fetcher: Fetcher | None = None) -> SourceReport:
-    """Poll one source in this thread (the ``watch.poll`` job)."""
-    summary = poll_sources([source], workers=1, fetcher=fetcher)
-    return summary.reports[0]
+    """Poll one source in this thread (the ``watch.poll`` job), with the sources of other
+    organisations that follow the same feed address and are due, or nearly (``riders``):
+    one fetch for all of them. Their own jobs then find them polled and do nothing."""
+    group = [source, *riders([source])]
+    summary = poll_sources(group, workers=1, fetcher=fetcher)
+    return next(r for r in summary.reports if r.source_id == source.pk)

@@ -11,11 +11,11 @@ import contextlib
 import hashlib
 import marshal
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 
-from kaiku.watch.ingest.analysis import TopicMatcher, analyse
+from kaiku.watch.ingest.analysis import TopicMatcher, analyse, text_lemmas
 from kaiku.watch.ingest.parse import Entry
 from kaiku.watch.ingest.sanitize import (
     canonical_url,
@@ -164,6 +164,67 @@ def read_and_prepare_packed(
         result, source_id=source_id, platform=platform, matcher=matcher
     )
     return result, pack(items)
+
+
+def topic_scores(item: PreparedItem, matcher: TopicMatcher | None) -> dict[int, float]:
+    """The matcher's topic scores for an item prepared without it: what ``analyse`` gives
+    with the matcher, from the item's stored lemmas and its title's (cached words, cheap)."""
+    if not matcher:
+        return {}
+    title_lemmas = text_lemmas(item.title, item.language) if item.title else []
+    return matcher.match(item.lemmas.split(), title_lemmas)
+
+
+# Per source of a shared fetch: its merge guids and its organisation's topic scores, in the
+# order of the shared items.
+SourceKeys = tuple[list[str], list[dict[int, float]]]
+
+
+def read_and_prepare_shared(
+    result: PollResult,
+    *,
+    source_ids: Sequence[int],
+    platform: str,
+    matchers: Sequence[TopicMatcher | None],
+) -> tuple[PollResult, list[PreparedItem], list[SourceKeys]]:
+    """One feed read for several sources (one per organisation that follows it): parse,
+    sanitise and analyse once; only what is each source's own is made per source: the merge
+    guid (a feed's local ids are keyed by source) and the organisation's topic scores."""
+    result = read_body(result)
+    entries, result.entries = result.entries, []
+    items = prepare(entries, source_id=0, platform=platform, matcher=None)
+    keys: list[SourceKeys] = [
+        (
+            [merge_guid(entry, source_id) for entry in entries],
+            [topic_scores(item, matcher) for item in items],
+        )
+        for source_id, matcher in zip(source_ids, matchers, strict=True)
+    ]
+    return result, items, keys
+
+
+def read_and_prepare_shared_packed(
+    result: PollResult,
+    *,
+    source_ids: Sequence[int],
+    platform: str,
+    matchers: Sequence[TopicMatcher | None],
+) -> tuple[PollResult, bytes, bytes]:
+    """``read_and_prepare_shared`` for a worker process: items and keys packed for the trip."""
+    result, items, keys = read_and_prepare_shared(
+        result, source_ids=source_ids, platform=platform, matchers=matchers
+    )
+    return result, pack(items), marshal.dumps(keys)
+
+
+def items_for_source(items: list[PreparedItem], keys: SourceKeys) -> list[PreparedItem]:
+    """The shared items as one source's own: its guids and its topic scores (the rest of
+    each item is shared, not copied)."""
+    guids, scores = keys
+    return [
+        replace(item, guid=guid, topic_scores=score)
+        for item, guid, score in zip(items, guids, scores, strict=True)
+    ]
 
 
 def lower_priority(niceness: int) -> None:

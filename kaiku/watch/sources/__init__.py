@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import httpx
 from django.utils.translation import gettext as _
 
 from kaiku.channels import registry
@@ -28,6 +29,13 @@ from kaiku.watch.ingest.parse import Entry, looks_like_html, parse_feed
 
 if TYPE_CHECKING:
     from kaiku.watch.models import Source
+
+
+# Kinds whose reading depends on the address alone (no organisation's credentials, plan or
+# settings): a poll fetches and parses each such address once for every source that follows
+# it (kaiku.watch.ingest.pipeline). Platform readers use per-organisation settings, so their
+# sources are read one by one.
+SHARED_KINDS = frozenset({"feed", "youtube"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,19 @@ class SourceSnapshot:
             state=dict(source.state or {}),
             title=source.title,
         )
+
+    @property
+    def fetch_key(self) -> tuple[str, str, str] | None:
+        """What one fetch serves: the kind, the address as it is requested (scheme and host
+        lowercased, default port and fragment dropped) and the identifier; ``None`` for a
+        kind that is read per source."""
+        if self.kind not in SHARED_KINDS:
+            return None
+        try:
+            url = str(httpx.URL(self.url).copy_with(fragment=None))
+        except (httpx.InvalidURL, TypeError, ValueError):
+            url = self.url  # refused by the fetch, the same way for every spelling
+        return (self.kind, url, self.identifier)
 
 
 @dataclass(frozen=True, slots=True)
