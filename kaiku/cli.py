@@ -33,8 +33,38 @@ def _default_public_url(argv: list[str]) -> None:
     os.environ.setdefault("KAIKU_PUBLIC_URL", f"http://{shown}:{port}")
 
 
+# Kaiku's own commands, shown first by ``kaiku``, ``kaiku help`` and ``kaiku --help``.
+OWN_COMMANDS = (
+    ("serve", "serve the web app (and the background worker, unless --no-worker)"),
+    ("worker", "run background jobs: publishing, the field watch, e-mails"),
+    ("check", "the language check of a text (stigma, privacy, channel limits)"),
+    ("watch", "the field watch from the command line: add sources, poll, read"),
+    ("createsuperuser", "create the first administrator"),
+    ("migrate", "create or update the database"),
+    ("rotate_encryption_key", "re-encrypt stored platform tokens with a new key"),
+    ("system-check", "Django's own system check of the settings"),
+)
+
+
+def usage() -> str:
+    width = max(len(name) for name, _ in OWN_COMMANDS)
+    lines = ["usage: kaiku COMMAND [options]   (kaiku COMMAND --help for one command)", ""]
+    lines += [f"  {name.ljust(width)}  {what}" for name, what in OWN_COMMANDS]
+    lines += [
+        "",
+        "Exit codes: 0 done, 1 failed, 2 bad usage or configuration.",
+        "All of Django's commands: kaiku help --all",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args in ([], ["help"], ["--help"], ["-h"]):
+        sys.stdout.write(usage())
+        return 0
+    if args == ["help", "--all"]:
+        args = ["help"]
     if args and args[0] == "check":
         return check_main(args[1:])
     if args and args[0] == "system-check":

@@ -32,9 +32,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.kaiku-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing Python packages"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "setup: installing Python packages (a few minutes the first time)"
+  # pip's and setuptools' own chatter (deprecation notes of the build) goes to a log that is
+  # shown only when the install fails.
+  mkdir -p .cache
+  if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+    .venv/bin/python -m pip install -q -e ".[dev]"; } >.cache/pip-install.log 2>&1; then
+    cat .cache/pip-install.log >&2
+    echo "setup: installing the Python packages failed (log above, also in .cache/pip-install.log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 

@@ -26,7 +26,14 @@ _MARKED_KINDS = frozenset({"stigma", "privacy", "spelling", "accessibility"})
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kaiku check", description="Check a draft post.")
+    p = argparse.ArgumentParser(
+        prog="kaiku check",
+        description="The language check: stigma, privacy (client-identifying data) and each "
+        "channel's limits, in Finnish, Swedish and English. Runs without Django or a database.",
+        epilog="exit codes: 0 no block finding; 2 at least one block finding (text mode); "
+        "1 a batch line could not be read or checked (batch mode); 64 an unknown channel; "
+        "argparse's own 2 for bad options.",
+    )
     p.add_argument("file", nargs="?", default="-", help="text file, or - for standard input")
     p.add_argument("--lang", choices=LANGS, help="language (default: detect)")
     p.add_argument("--channel", default="", help=f"comma-separated: {','.join(channels())}")
