@@ -10,6 +10,7 @@ app_name = "calendar"
 urlpatterns = [
     path("o/<slug:org>/calendar/", views.month, name="month"),
     path("o/<slug:org>/calendar/week/", views.week, name="week"),
+    path("o/<slug:org>/calendar/agenda/", views.agenda, name="agenda"),
     path("o/<slug:org>/calendar/move/", views.move, name="move"),
     path("o/<slug:org>/calendar/slots/", views.slots, name="slots"),
     path("o/<slug:org>/calendar/next-slot/", views.next_slot, name="next_slot"),

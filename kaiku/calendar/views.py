@@ -80,7 +80,7 @@ def on_when(when: datetime, tz: ZoneInfo) -> str:
 
 def _common(request: KaikuRequest, org: Organisation, view: str, period: str) -> dict[str, Any]:
     page = reverse(f"calendar:{view}", args=[org.slug])
-    param = "month" if view == "month" else "week"
+    param = "week" if view == "week" else "month"
     return {
         "view": view,
         "period": period,
@@ -89,6 +89,7 @@ def _common(request: KaikuRequest, org: Organisation, view: str, period: str) ->
         "move_url": reverse("calendar:move", args=[org.slug]),
         "month_url": reverse("calendar:month", args=[org.slug]),
         "week_url": reverse("calendar:week", args=[org.slug]),
+        "agenda_url": reverse("calendar:agenda", args=[org.slug]),
         "slots_url": reverse("calendar:slots", args=[org.slug]),
     }
 
@@ -166,6 +167,34 @@ def week(request: KaikuRequest, org: Organisation) -> HttpResponse:
     if request.htmx:
         return _render(request, "calendar/_week_grid.html", context, tz)
     return _render(request, "calendar/week.html", {**context, **_feed_context(request, org)}, tz)
+
+
+@require(Perm.VIEW)
+@require_GET
+def agenda(request: KaikuRequest, org: Organisation) -> HttpResponse:
+    """The calendar as a list for phones: the month's days with posts, each in time order."""
+    tz = _zone(request)
+    today = cs.today_in(tz)
+    first = cs.parse_month(request.GET.get("month"), today)
+    page = reverse("calendar:agenda", args=[org.slug])
+    week_page = reverse("calendar:week", args=[org.slug])
+    days = [
+        {"agenda": d, "week_url": f"{week_page}?week={cs.week_param(d.day)}"}
+        for d in cs.agenda_days(org, first, today, tz)
+    ]
+    context = {
+        **_common(request, org, "agenda", cs.month_param(first)),
+        "days": days,
+        "today": today,
+        "title": capfirst(formats.date_format(first, "F Y")),
+        "pager_label": _("Change month"),
+        "prev_label": _("Previous month"),
+        "next_label": _("Next month"),
+        "prev_url": f"{page}?month={cs.month_param(cs.add_months(first, -1))}",
+        "next_url": f"{page}?month={cs.month_param(cs.add_months(first, 1))}",
+        "today_url": page,
+    }
+    return _render(request, "calendar/agenda.html", context, tz)
 
 
 # --- moving ----------------------------------------------------------------------------------
