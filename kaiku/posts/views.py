@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kaiku.checks import severity
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
@@ -45,11 +46,6 @@ EDITABLE_DELIVERY_STATES = {
     Delivery.State.APPROVED,
     Delivery.State.SCHEDULED,
     Delivery.State.CANCELLED,
-}
-SEVERITY_LABELS = {
-    "block": gettext_lazy("Must be fixed"),
-    "warn": gettext_lazy("Worth a look"),
-    "info": gettext_lazy("Notes"),
 }
 
 
@@ -228,7 +224,7 @@ def _detail_context(
         "deliveries_live": deliveries_live(deliveries),
         "images": list(post.images.all()),
         "findings": [
-            {"severity": k, "label": str(SEVERITY_LABELS.get(k, k)), "count": v}
+            {"severity": k, "label": severity.label(k), "count": v}
             for k, v in sorted(post.findings_summary.items())
         ],
         "review_reason": review_reason_text(post.review_required_reason),

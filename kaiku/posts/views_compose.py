@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kaiku.checks import services as check_services
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
@@ -295,6 +296,8 @@ def gate_rows(verdict: services.Verdict, accounts: Sequence[ChannelAccount]) -> 
                 "label": text_label(t.target, by_pk),
                 "text": t.text,
                 "findings": t.shown,
+                # The text with its findings marked, as the check page shows it.
+                "segments": check_services.segments(t.text, check_services.ordered(t.shown)),
                 "hetu": t.hetu,
                 "blocking": sum(1 for f in t.findings if f.severity == "block"),
             }
