@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -36,16 +37,16 @@ def test_a_person_signs_in_once_with_a_link_by_email(page: Any, members: Any, wi
     page.get_by_label("Tilisi sähköpostiosoite").fill("editor@example.test")
     page.get_by_role("button", name="Lähetä linkki").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Katso sähköpostisi").is_visible()
+    expect(page.get_by_role("heading", name="Katso sähköpostisi")).to_be_visible()
     _fits(page, width)
     link = re.search(r"https?://\S+/accounts/login/link/\S+/", mail.outbox[-1].body)
     assert link
     page.goto(link.group(0))
-    assert page.get_by_role("heading", name="Kirjaudu linkillä").is_visible()
+    expect(page.get_by_role("heading", name="Kirjaudu linkillä")).to_be_visible()
     _fits(page, width)
     page.get_by_role("button", name="Kirjaudu sisään").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Toivon Polku ry").is_visible()
+    expect(page.get_by_role("heading", name="Toivon Polku ry")).to_be_visible()
     page.goto(link.group(0))
     assert page.get_by_role(
         "heading", name="Tämä kirjautumislinkki ei ole enää voimassa"
@@ -64,11 +65,11 @@ def test_a_slowed_down_sign_in_says_how_long_and_offers_the_link(
         FailedLogin.objects.create(username="editor", created_at=timezone.now())
     login(page, "editor")
     alert = page.get_by_role("alert")
-    assert alert.get_by_text(re.compile(r"Yritä uudelleen \d+ sekunnin kuluttua")).is_visible()
+    expect(alert.get_by_text(re.compile(r"Yritä uudelleen \d+ sekunnin kuluttua"))).to_be_visible()
     _fits(page, width)
     page.get_by_role("link", name="Lähetä minulle kirjautumislinkki").click()
     page.wait_for_load_state()
-    assert page.get_by_label("Tilisi sähköpostiosoite").is_visible()
+    expect(page.get_by_label("Tilisi sähköpostiosoite")).to_be_visible()
 
 
 def _with_totp(user: Any) -> pyotp.TOTP:
@@ -100,7 +101,7 @@ def test_replacing_the_authenticator_asks_for_the_current_code(
     _fits(page, width)
     page.get_by_role("link", name="Vaihda todennussovellus").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Vaihda todennussovellus").is_visible()
+    expect(page.get_by_role("heading", name="Vaihda todennussovellus")).to_be_visible()
     _fits(page, width)
     from django.contrib.sessions.models import Session
 
@@ -135,11 +136,11 @@ def test_the_account_page_marks_an_admin_token_the_two_factor_rule_refuses(
     totp = _with_totp(members["admin"])
     _login_with_code(page, "admin", totp)
     page.goto(page.base + "/accounts/me/")
-    assert page.get_by_text("Hylätään: luotu ilman kaksivaiheista kirjautumista").is_visible()
+    expect(page.get_by_text("Hylätään: luotu ilman kaksivaiheista kirjautumista")).to_be_visible()
     _fits(page, width)
 
 
 def test_a_refused_sign_in_says_it_once(page: Any, members: Any) -> None:
     login(page, "editor", "vaara-salasana-1")
     assert page.get_by_text("Käyttäjätunnus tai salasana on väärä.").count() == 1
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 import kaiku
 from tests.browser.conftest import assert_accessible, login
@@ -81,7 +82,7 @@ def test_a_post_is_seen_on_its_day_and_dragged_to_another(
     page.goto(page.base + f"/o/{org.slug}/calendar/?month={first:%Y-%m}")
     day = page.locator(f'td[data-date="{when:%Y-%m-%d}"]')
     item = day.locator(f"#post-{post.public_id}")
-    assert item.is_visible()
+    expect(item).to_be_visible()
     assert "10.30" in item.locator("time").inner_text()
     assert_accessible(page)
 
@@ -147,9 +148,9 @@ def test_the_week_view_shows_hours_and_slots_and_is_accessible(
     login(page, "editor")
     page.goto(page.base + f"/o/{org.slug}/calendar/week/?week={monday:%G-W%V}")
     cell = page.locator(f'td[data-date="{when:%Y-%m-%d}"][data-hour="12"]')
-    assert cell.locator(f"#post-{post.public_id}").is_visible()
+    expect(cell.locator(f"#post-{post.public_id}")).to_be_visible()
     slot_cell = page.locator(f'td[data-date="{when:%Y-%m-%d}"][data-hour="9"]')
-    assert slot_cell.locator(".cal-slot").is_visible()
+    expect(slot_cell.locator(".cal-slot")).to_be_visible()
     assert_accessible(page)
     item = cell.locator(f"#post-{post.public_id}")
     item.focus()
@@ -178,7 +179,7 @@ def test_the_slots_page_adds_a_slot_and_is_accessible(
     page.wait_for_load_state()
     assert PostingSlot.objects.filter(account=account, weekday=2).exists()
     page.reload()  # base.html's message list fails axe on its own (role=status on the <ul>)
-    assert page.locator(".cal-next-free").is_visible()
+    expect(page.locator(".cal-next-free")).to_be_visible()
     assert_accessible(page)
 
 

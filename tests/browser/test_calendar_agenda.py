@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 from tests.browser.test_calendar import HEL, _static_files, account, month_ahead
@@ -42,10 +43,10 @@ def test_the_list_shows_each_day_with_its_posts_in_order_at_desktop_and_phone_wi
     page.goto(page.base + f"/o/{org.slug}/calendar/?month={first:%Y-%m}")
     phone_link = page.get_by_role("link", name="Näytä kuukausi listana")
     if width < 600:
-        assert phone_link.is_visible()  # on a phone the list is offered first, at the top
+        expect(phone_link).to_be_visible()  # on a phone the list is offered first, at the top
         phone_link.click()
     else:
-        assert not phone_link.is_visible()
+        expect(phone_link).not_to_be_visible()
         page.locator("nav.cal-tabs").get_by_role("link", name="Lista").click()
     page.wait_for_load_state()
     assert "/calendar/agenda/" in page.url
@@ -58,7 +59,7 @@ def test_the_list_shows_each_day_with_its_posts_in_order_at_desktop_and_phone_wi
     assert later.count() == 2
     assert "9.00" in later.nth(0).inner_text() and "Aamukahvit" in later.nth(0).inner_text()
     assert "17.00" in later.nth(1).inner_text()
-    assert later.nth(1).get_by_role("link").is_visible()
+    expect(later.nth(1).get_by_role("link")).to_be_visible()
     assert_accessible(page)
     if width < 600:
         wide = page.evaluate("document.documentElement.scrollWidth")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -24,7 +25,7 @@ def test_the_own_feed_shows_its_addresses_to_copy_and_no_second_connect_card(
     login(page, "admin")
     page.goto(page.base + "/o/toivon-polku/channels/")
     # The connect forms speak Finnish (they were English: "Mastodon server address").
-    assert page.get_by_label("Mastodon-palvelimen osoite").is_visible()
+    expect(page.get_by_label("Mastodon-palvelimen osoite")).to_be_visible()
     assert page.get_by_label("Sovellussalasana").count() == 1
     page.get_by_role("button", name="Yhdistä Kaiku-syöte").click()
     page.wait_for_load_state()
@@ -48,5 +49,5 @@ def test_the_own_feed_is_named_in_swedish_for_a_swedish_user(page: Any, members:
     login(page, "admin")
     page.goto(page.base + "/o/toivon-polku/channels/")
     assert page.locator("#connect-feed-h").inner_text() == "Kaiku-flöde"
-    assert page.get_by_label("Mastodon-serverns adress").is_visible()
+    expect(page.get_by_label("Mastodon-serverns adress")).to_be_visible()
     assert_accessible(page)

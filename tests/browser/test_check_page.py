@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login, open_menu
 
@@ -50,12 +51,12 @@ def test_without_the_swedish_dictionary_the_check_page_says_so(
         open_menu(page)
         page.get_by_role("link", name="Tarkista teksti").click()
         note = page.locator("#check-no-sv-dict")
-        assert note.is_visible()
+        expect(note).to_be_visible()
         assert "Ruotsin sanakirjaa (hunspell-sv) ei ole asennettu" in note.inner_text()
         box = page.get_by_label("Teksti", exact=True)
         box.press_sequentially("Knarkarfamiljen flyttade. ", delay=20)
         page.locator("#check-results mark.finding").first.wait_for()
-        assert page.locator("#check-no-sv-dict").is_visible()
+        expect(page.locator("#check-no-sv-dict")).to_be_visible()
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
             "the note must not widen the page on a phone"
         )

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 from tests.posts.test_preview_counts_what_is_sent import LINK, text_of
@@ -82,12 +83,12 @@ def test_a_reply_the_channel_cannot_publish_is_refused_with_the_reason(
         page.base
         + "/o/toivon-polku/posts/new/?reply_to=https://x.com/joku/status/123&text=Hyv%C3%A4%20huomio"
     )
-    assert page.locator("#reply-context").is_visible()
+    expect(page.locator("#reply-context")).to_be_visible()
     page.locator(f"input.account-choice[value='{feed.pk}']").check()
     page.locator("button[name=action][value=save]").click()
     page.wait_for_load_state()
     errors = page.locator("#compose-errors")
-    assert errors.is_visible()
+    expect(errors).to_be_visible()
     assert "Vastaus ei voi mennä kanavalle" in errors.inner_text()
     assert not Post.objects.exists()
     _fits_width(page)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -60,13 +61,15 @@ def test_the_dashboard_says_what_to_do_first_and_what_waits(
     # only account needs reconnecting).
     assert page.locator('#dash-steps li[data-step="reviewer"]').get_attribute("class") == "is-done"
     assert page.locator('#dash-steps li[data-step="channel"]').get_attribute("class") == ""
-    assert page.locator("#dash-review").get_by_text("Tarkasta minut").is_visible()
-    assert page.locator("#dash-trouble").get_by_text("Tämä ei lähtenyt").is_visible()
-    assert page.locator("#dash-reconnect").is_visible()
-    assert page.locator("#dash-today").get_by_text("Tämä ei lähtenyt").is_visible()
-    assert page.locator("#dash-digest").get_by_text("Mielenterveyspalvelujen jonot").is_visible()
+    expect(page.locator("#dash-review").get_by_text("Tarkasta minut")).to_be_visible()
+    expect(page.locator("#dash-trouble").get_by_text("Tämä ei lähtenyt")).to_be_visible()
+    expect(page.locator("#dash-reconnect")).to_be_visible()
+    expect(page.locator("#dash-today").get_by_text("Tämä ei lähtenyt")).to_be_visible()
+    expect(
+        page.locator("#dash-digest").get_by_text("Mielenterveyspalvelujen jonot")
+    ).to_be_visible()
     # No worker has run in the test: the admin sees the worker's card.
-    assert page.locator("#dash-health").is_visible()
+    expect(page.locator("#dash-health")).to_be_visible()
     assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width
     assert_accessible(page)
     page.screenshot(path=f"/tmp/kaiku-dashboard-{width}.png", full_page=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -89,7 +90,7 @@ def test_the_debate_view_covers_feeds_and_says_so(
     assert "Päihdepalvelujen rahoitus" in rising.first.inner_text()
     assert "mukana 3 lähteessänne" in rising.first.inner_text()
     answer = page.locator("section[aria-labelledby='stigma-h'] li", has_text="narkkarit")
-    assert answer.is_visible()
+    expect(answer).to_be_visible()
     assert_accessible(page)
     _fits(page)
     answer.get_by_role("link", name="Luonnostele vastaus").click()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_login_page_is_finnish_and_accessible(page: Any, members: Any) -> None:
     page.goto(page.base + "/accounts/login/")
     assert page.locator("html").get_attribute("lang") == "fi"
-    assert page.get_by_role("heading", name="Kirjaudu Kaikuun").is_visible()
+    expect(page.get_by_role("heading", name="Kirjaudu Kaikuun")).to_be_visible()
     assert_accessible(page)
 
 
@@ -25,13 +26,13 @@ def test_a_person_logs_in_sees_the_dashboard_and_switches_to_english(
 ) -> None:
     login(page, "admin")
     assert re.search(r"/o/toivon-polku/$", page.url)
-    assert page.get_by_role("heading", name="Toivon Polku ry").is_visible()
-    assert page.get_by_role("heading", name="Taustatyöt").is_visible()
+    expect(page.get_by_role("heading", name="Toivon Polku ry")).to_be_visible()
+    expect(page.get_by_role("heading", name="Taustatyöt")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Kieli").select_option("en")
     page.get_by_role("button", name="Vaihda").click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Members", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Members", exact=True)).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en"
 
 
@@ -43,7 +44,7 @@ def test_an_admin_invites_a_member_from_the_members_page(page: Any, members: Any
     page.locator("#id_role").select_option("reviewer")
     page.get_by_role("button", name="Lähetä kutsu").click()
     page.wait_for_load_state()
-    assert page.get_by_text("uusi.jasen@example.test").first.is_visible()
+    expect(page.get_by_text("uusi.jasen@example.test").first).to_be_visible()
     assert len(mail.outbox) == 1
 
 
@@ -57,7 +58,7 @@ def test_the_invitee_opens_the_link_and_joins(page: Any, members: Any, org: Any)
     page.get_by_label("Salasana").fill("Hyva-pitka-salasana-42")
     page.get_by_role("button", name="Luo tili ja liity").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Toivon Polku ry").is_visible()
+    expect(page.get_by_role("heading", name="Toivon Polku ry")).to_be_visible()
 
 
 def test_account_page_two_factor_setup_and_api_token(page: Any, members: Any) -> None:
@@ -69,7 +70,7 @@ def test_account_page_two_factor_setup_and_api_token(page: Any, members: Any) ->
     page.wait_for_load_state()
     assert page.locator("#new-token").inner_text().startswith("kaiku_")
     page.goto(page.base + "/accounts/two-factor/")
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     assert_accessible(page)
 
 
@@ -79,7 +80,7 @@ def test_admin_pages_settings_and_audit_log(page: Any, members: Any) -> None:
     assert_accessible(page)
     page.get_by_role("button", name="Tallenna").click()
     page.get_by_role("link", name="Tapahtumaloki").click()
-    assert page.locator("code", has_text="login").first.is_visible()
+    expect(page.locator("code", has_text="login").first).to_be_visible()
     assert_accessible(page)
 
 

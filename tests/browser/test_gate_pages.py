@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -64,8 +65,8 @@ def test_a_variants_finding_shows_on_compose_and_review_and_the_reviewer_approve
     page.locator('button[name="action"][value="preview"]').click()
     page.wait_for_load_state()
     variant = page.locator(f'#gate .gate-text[data-target="variant:{account.pk}"]')
-    assert variant.locator('[data-code="privacy.person_with_health"]').is_visible()
-    assert page.locator("#gate-why").is_visible()
+    expect(variant.locator('[data-code="privacy.person_with_health"]')).to_be_visible()
+    expect(page.locator("#gate-why")).to_be_visible()
     _fits(page)
     assert_accessible(page)
     page.locator("#send-button").click()
@@ -75,12 +76,12 @@ def test_a_variants_finding_shows_on_compose_and_review_and_the_reviewer_approve
 
     login(page, "reviewer")
     page.goto(page.base + "/o/toivon-polku/review/")
-    assert page.locator(f'.post-row li[data-target="variant:{account.pk}"]').is_visible()
+    expect(page.locator(f'.post-row li[data-target="variant:{account.pk}"]')).to_be_visible()
     _fits(page)
     assert_accessible(page)
     page.locator(".post-row a").first.click()
     page.wait_for_load_state()
-    assert page.locator(f'#gate .gate-text[data-target="variant:{account.pk}"]').is_visible()
+    expect(page.locator(f'#gate .gate-text[data-target="variant:{account.pk}"]')).to_be_visible()
     _fits(page)
     assert_accessible(page)
     page.locator("#approve-form textarea").fill("Asiakkaan kirjallinen suostumus arkistossa")
@@ -114,8 +115,8 @@ def test_a_henkilotunnus_is_refused_on_the_compose_and_post_pages(
     page.locator("#send-button").click()
     page.wait_for_load_state()
     assert "/edit/" in page.url  # kept as a draft, on its edit page
-    assert page.locator("#gate-hetu").is_visible()
-    assert page.locator(".messages, [role=alert]").first.is_visible()
+    expect(page.locator("#gate-hetu")).to_be_visible()
+    expect(page.locator(".messages, [role=alert]").first).to_be_visible()
     _fits(page)
     assert_accessible(page)
     post = Post.objects.get()
@@ -126,7 +127,7 @@ def test_a_henkilotunnus_is_refused_on_the_compose_and_post_pages(
     )
     login(page, "reviewer")
     page.goto(page.base + f"/o/toivon-polku/posts/{post.public_id}/")
-    assert page.locator("#hetu-no-approval").is_visible()
+    expect(page.locator("#hetu-no-approval")).to_be_visible()
     assert page.locator("#approve-form").count() == 0
     _fits(page)
     assert_accessible(page)
@@ -145,7 +146,7 @@ def test_the_only_reviewer_confirms_twice_and_the_settings_say_why(sized: Any, d
     _feed_account(org)
     login(page, "ainoa")
     page.goto(page.base + "/o/yksin/settings/")
-    assert page.locator("#rule-sole").is_visible()
+    expect(page.locator("#rule-sole")).to_be_visible()
     assert page.locator("#id_self_review_wait_minutes").input_value() == "60"
     _fits(page)
     assert_accessible(page)
@@ -156,14 +157,14 @@ def test_the_only_reviewer_confirms_twice_and_the_settings_say_why(sized: Any, d
     page.locator("#send-button").click()
     page.wait_for_load_state()
     post = Post.objects.get()
-    assert page.locator("#sole-reviewer").is_visible()
-    assert page.locator('#sole-reviewer a[href="/o/yksin/members/"]').is_visible()
+    expect(page.locator("#sole-reviewer")).to_be_visible()
+    expect(page.locator('#sole-reviewer a[href="/o/yksin/members/"]')).to_be_visible()
     _fits(page)
     assert_accessible(page)
     page.locator("#approve-form textarea").fill("Asiakkaan kirjallinen suostumus arkistossa")
     page.locator("#approve-form button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator("#first-confirmed").is_visible()
+    expect(page.locator("#first-confirmed")).to_be_visible()
     _fits(page)
     assert_accessible(page)
     post.refresh_from_db()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 
@@ -17,7 +18,7 @@ def test_the_setup_guide_opens_from_the_connect_form(page: Any, members: Any) ->
     assert_accessible(page)
     page.locator("#connect-x a[href$='/guide/x.md/']").click()
     page.wait_for_load_state()
-    assert page.locator("article.guide h2").first.is_visible()
+    expect(page.locator("article.guide h2").first).to_be_visible()
     assert "/o/toivon-polku/channels/x/callback/" in page.content()
     assert_accessible(page)
 

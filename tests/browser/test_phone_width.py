@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -190,13 +191,13 @@ def test_the_menu_is_folded_on_a_phone_and_opens_without_javascript(
     menu = page.locator("nav.site-nav")
     log_out = page.get_by_role("button", name="Kirjaudu ulos")
     # Folded: the page's own heading is in the first screen, the links and logout are not shown.
-    assert not menu.get_by_role("link", name="Kalenteri").is_visible()
-    assert not log_out.is_visible()
+    expect(menu.get_by_role("link", name="Kalenteri")).not_to_be_visible()
+    expect(log_out).not_to_be_visible()
     heading = page.locator("main h1").bounding_box()
     assert heading and heading["y"] < 200, heading
     page.locator("summary.menu-toggle").click()
-    assert menu.get_by_role("link", name="Kalenteri").is_visible()
-    assert log_out.is_visible()
+    expect(menu.get_by_role("link", name="Kalenteri")).to_be_visible()
+    expect(log_out).to_be_visible()
     context.close()
 
 
@@ -213,7 +214,7 @@ def test_the_menu_is_open_on_a_desktop_and_folded_on_a_phone(
     if width == 390:
         toggle = page.locator("summary.menu-toggle")
         toggle.click()
-        assert link.is_visible()
+        expect(link).to_be_visible()
         assert_accessible(page)
     page.screenshot(path=f"/tmp/kaiku-menu-{width}.png", full_page=False)
 
@@ -265,7 +266,7 @@ def test_compose_shows_the_findings_near_the_text_with_a_summary(
         assert 0 <= findings["y"] - (text["y"] + text["height"]) < 150, (text, findings)
         assert findings["y"] < send["y"]
         sticky = page.locator("#check-sticky")
-        assert sticky.is_visible()
+        expect(sticky).to_be_visible()
         assert sticky.get_attribute("data-worst") == "block"
         count = page.locator("#check-results li.finding-item").count()
         assert str(count) in sticky.inner_text()
@@ -278,7 +279,7 @@ def test_compose_shows_the_findings_near_the_text_with_a_summary(
     else:
         # Side by side on a desktop: the findings beside the text, the summary not needed.
         assert findings["x"] > text["x"] + text["width"]
-        assert not page.locator("#check-sticky").is_visible()
+        expect(page.locator("#check-sticky")).not_to_be_visible()
     assert_accessible(page)
     page.screenshot(path=f"/tmp/kaiku-compose-{width}.png", full_page=False)
 
@@ -295,7 +296,7 @@ def test_the_installed_app_shows_an_offline_page_when_the_network_is_gone(
     try:
         page.goto(f"{page.base}/o/{demo['org'].slug}/posts/")
         assert page.locator("h1").inner_text() == "Ei yhteyttä"
-        assert page.get_by_role("link", name="Yritä uudelleen").is_visible()
+        expect(page.get_by_role("link", name="Yritä uudelleen")).to_be_visible()
         assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
     finally:
         page.context.set_offline(False)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 from tests.posts.view_helpers import stamp_as_checked
@@ -66,23 +67,23 @@ def test_an_editor_connects_the_feed_writes_a_post_and_sees_it_on_the_public_fee
     page.locator("#send-button").click()
     page.wait_for_load_state()
     assert re.search(r"/o/toivon-polku/posts/[0-9a-f-]{36}/$", page.url)
-    assert page.locator("#post-state").is_visible()
+    expect(page.locator("#post-state")).to_be_visible()
     assert_accessible(page)
 
     page.goto(page.base + "/o/toivon-polku/posts/")
-    assert page.locator("#section-upcoming .post-link", has_text="Avoimet ovet").is_visible()
+    expect(page.locator("#section-upcoming .post-link", has_text="Avoimet ovet")).to_be_visible()
     assert_accessible(page)
 
     assert _run_due_jobs() >= 1
     page.goto(page.base + "/o/toivon-polku/posts/")
-    assert page.locator("#section-sent .post-link", has_text="Avoimet ovet").is_visible()
+    expect(page.locator("#section-sent .post-link", has_text="Avoimet ovet")).to_be_visible()
     page.locator("#section-sent .post-link").first.click()
     page.wait_for_load_state()
     published = page.locator('#deliveries tr[data-state="published"] a[href*="/f/toivon-polku/"]')
-    assert published.is_visible()
+    expect(published).to_be_visible()
 
     page.goto(page.base + "/f/toivon-polku/")
-    assert page.get_by_text("Avoimet ovet torstaina klo 14.").is_visible()
+    expect(page.get_by_text("Avoimet ovet torstaina klo 14.")).to_be_visible()
     assert page.locator('link[rel="alternate"][type="application/atom+xml"]').count() == 1
     assert_accessible(page)
     page.locator(".feed-entry time").first.click()
@@ -112,17 +113,17 @@ def test_a_failed_delivery_shows_its_reason_and_retry_publishes_it(
     stamp_as_checked(delivery)  # it was scheduled by the services, which stamp it
     login(page, "editor")
     page.goto(page.base + "/o/toivon-polku/posts/")
-    assert page.locator("#section-failed .post-link").is_visible()
+    expect(page.locator("#section-failed .post-link")).to_be_visible()
     page.locator("#section-failed .post-link").first.click()
     page.wait_for_load_state()
     assert "hashtag not allowed" in page.locator(".delivery-error").inner_text()
     assert_accessible(page)
     page.locator('#deliveries tr[data-state="failed"] button[type="submit"]').click()
     page.wait_for_load_state()
-    assert page.locator('#deliveries tr[data-state="scheduled"]').is_visible()
+    expect(page.locator('#deliveries tr[data-state="scheduled"]')).to_be_visible()
     _run_due_jobs()
     page.reload()
-    assert page.locator('#deliveries tr[data-state="published"]').is_visible()
+    expect(page.locator('#deliveries tr[data-state="published"]')).to_be_visible()
     assert page.locator(".delivery-error").count() == 0
 
 
@@ -147,10 +148,10 @@ def test_a_reviewer_approves_a_post_from_the_review_list(page: Any, members: Any
     assert_accessible(page)
     page.locator("#approve-form button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.locator("#approve-form .errorlist").is_visible()  # a reason is required
+    expect(page.locator("#approve-form .errorlist")).to_be_visible()  # a reason is required
     page.locator("#approve-form textarea").fill("Asiakkaan kirjallinen suostumus arkistossa")
     page.locator("#approve-form button[type=submit]").click()
     page.wait_for_load_state()
     post.refresh_from_db()
     assert post.state == Post.State.SCHEDULED
-    assert page.locator('#deliveries tr[data-state="scheduled"]').is_visible()
+    expect(page.locator('#deliveries tr[data-state="scheduled"]')).to_be_visible()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from kaiku.channels.bluesky import client as bsky
 from tests.browser.conftest import assert_accessible, login
@@ -54,10 +55,10 @@ def test_one_post_goes_out_once_to_the_own_feed_and_to_bluesky(
     page.locator('[name="publish_at"]').fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.locator("#send-button").click()
     page.wait_for_load_state()
-    assert page.locator("#post-state").is_visible()
+    expect(page.locator("#post-state")).to_be_visible()
 
     page.goto(page.base + f"/o/toivon-polku/calendar/?month={when:%Y-%m}")
-    assert page.get_by_text("Syysretki Nuuksioon").first.is_visible()
+    expect(page.get_by_text("Syysretki Nuuksioon").first).to_be_visible()
     assert_accessible(page)
 
     assert run_due_jobs() == 0 or not FeedEntry.objects.exists()
@@ -71,7 +72,7 @@ def test_one_post_goes_out_once_to_the_own_feed_and_to_bluesky(
     assert [e.text for e in FeedEntry.objects.all()] == [TEXT]
     assert _bluesky_posts(bluesky_pds, local.did) == [TEXT]
     page.goto(page.base + "/f/toivon-polku/")
-    assert page.get_by_text("Syysretki Nuuksioon lauantaina!").is_visible()
+    expect(page.get_by_text("Syysretki Nuuksioon lauantaina!")).to_be_visible()
     page.goto(page.base + "/o/toivon-polku/posts/")
     page.locator("#section-sent .post-link").first.click()
     page.wait_for_load_state()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, login
 from tests.conftest import PASSWORD, make_user
@@ -46,7 +47,7 @@ def test_the_reset_link_sets_a_new_password_and_an_old_link_says_it_expired(
     assert page.url.endswith("/accounts/password/reset/complete/")
     assert_accessible(page)
     page.goto(page.base + path)
-    assert page.locator("main a[href$='/accounts/password/reset/']").is_visible()
+    expect(page.locator("main a[href$='/accounts/password/reset/']")).to_be_visible()
     assert_accessible(page)
 
 
@@ -61,10 +62,10 @@ def test_a_used_invitation_and_a_person_without_organisation_get_clear_pages(
         organisation=org, email="x@example.test", accepted_at=timezone.now()
     )
     page.goto(page.base + f"/invite/{used.token}/")
-    assert page.locator("main h1").is_visible()
+    expect(page.locator("main h1")).to_be_visible()
     assert_accessible(page)
     make_user("yksin")
     login(page, "yksin")
-    assert page.locator("main h1").is_visible()
+    expect(page.locator("main h1")).to_be_visible()
     assert "/o/" not in page.url
     assert_accessible(page)

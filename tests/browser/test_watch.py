@@ -95,7 +95,7 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     page.get_by_label("OPML file").set_input_files(str(opml))
     page.get_by_role("button", name="Import").first.click()
     page.wait_for_load_state()
-    assert page.get_by_text("Järjestöuutiset").first.is_visible()
+    expect(page.get_by_text("Järjestöuutiset").first).to_be_visible()
 
     for source in Source.objects.filter(organisation=org):
         poll_one(source)  # the fetch, inline in the test thread
@@ -121,7 +121,7 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     ItemSource.objects.create(item=post, source=social)
 
     page.get_by_role("link", name="Digest", exact=True).click()
-    assert page.get_by_role("heading", name="Watch digest").is_visible()
+    expect(page.get_by_role("heading", name="Watch digest")).to_be_visible()
     items = page.locator(".watch-item")
     assert "palvelu" in items.first.inner_text()  # an on-topic item first
     first = page.locator(".watch-item", has_text="Mielenterveyspalvelujen jonot")
@@ -131,7 +131,7 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     assert "Mielenterveyspalvelut" in (reasons.get_attribute("title") or "")
     reasons.focus()
     page.keyboard.press("Enter")
-    assert first.get_by_text("Mielenterveyspalvelut").first.is_visible()
+    expect(first.get_by_text("Mielenterveyspalvelut").first).to_be_visible()
     first.get_by_role("button", name="☆ Star").click()
     expect(first.get_by_role("button", name="★ Starred")).to_be_visible()
     page.get_by_label("Show").select_option("starred")
@@ -145,8 +145,8 @@ def test_the_watch_from_opml_import_to_a_reply_draft(
     assert "/posts/new/" in page.url and "reply_to=" in page.url
 
     page.goto(page.base + f"/o/{org.slug}/watch/discover/")
-    assert page.get_by_role("link", name="@thl@mastodon.example").is_visible()
-    assert page.get_by_text("Mentioned by 2 of your sources").is_visible()
+    expect(page.get_by_role("link", name="@thl@mastodon.example")).to_be_visible()
+    expect(page.get_by_text("Mentioned by 2 of your sources")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Follow @thl@mastodon.example").click()
     page.wait_for_load_state()
