@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.accounts.models import User
@@ -50,3 +53,29 @@ class ReplaceCodeForm(CodeForm):
 
 class SignInLinkForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of your account"), max_length=254)
+
+
+class UserLanguagePasswordResetForm(PasswordResetForm):
+    """The reset e-mail in the account's language: whoever asks is not signed in, so the
+    request's language is the browser's (or the server's default), not the owner's choice."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language() or "fi"
+        with translation.override(language):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )

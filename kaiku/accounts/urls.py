@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from kaiku.accounts import views
+from kaiku.accounts.forms import UserLanguagePasswordResetForm
 
 app_name = "accounts"
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
         "password/reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/reset_form.html",
+            form_class=UserLanguagePasswordResetForm,
             email_template_name="accounts/reset_email.txt",
             subject_template_name="accounts/reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),

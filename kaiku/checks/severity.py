@@ -21,3 +21,17 @@ BADGES = {"block": "bad", "warn": "warn"}
 def label(severity: str) -> str:
     """The translated name of a severity; an unknown one reads as itself."""
     return str(LABELS.get(severity, severity))
+
+
+# Worst first: the order a reviewer reads them in.
+ORDER = ("block", "warn", "info")
+
+
+def counts(summary: dict[str, int]) -> list[dict[str, object]]:
+    """The non-zero counts of a post's or text's findings, worst severity first, each with its
+    name and badge class: the first one is the worst."""
+    return [
+        {"severity": s, "label": label(s), "count": summary[s], "badge": BADGES.get(s, "")}
+        for s in ORDER
+        if summary.get(s)
+    ]

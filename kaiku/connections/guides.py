@@ -1,7 +1,9 @@
-"""The platforms' setup guides (Finnish Markdown files), shown inside the connect flow.
+"""The platforms' setup guides (Markdown files), shown inside the connect flow.
 
-Each guide sits in its platform package as ``guide.md`` (``kaiku/channels/x/guide.md``); a
-connector names it by its package (``setup_guide = "x.md"``), which is also its address.
+Each guide sits in its platform package as ``guide.md`` (Finnish, ``kaiku/channels/x/guide.md``)
+with ``guide.sv.md`` and ``guide.en.md`` beside it; a connector names it by its package
+(``setup_guide = "x.md"``), which is also its address. The guide in the active UI language is
+shown, the Finnish one when there is none.
 
 Markdown goes through markdown-it-py (CommonMark, with tables), with raw HTML off, and then
 through nh3's allow-list, so a guide can never inject markup. Headings move one level down, as
@@ -14,10 +16,13 @@ import re
 from pathlib import Path
 
 import nh3
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
 CHANNELS = Path(__file__).resolve().parents[1] / "channels"
+# The languages with a guide file of their own beside the Finnish ``guide.md``.
+LANGUAGES = ("sv", "en")
 
 _TAGS = {
     "h2", "h3", "h4", "h5", "p", "ul", "ol", "li", "strong", "em", "code", "pre", "a",
@@ -49,10 +54,23 @@ def render(markdown: str) -> SafeString:
     return mark_safe(clean)
 
 
-def guide(name: str) -> SafeString | None:
+def guide_path(name: str, language: str) -> Path | None:
+    """The guide file for ``language``, else the Finnish one; None for no such guide."""
     if not re.fullmatch(r"[a-z]+\.md", name):
         return None
-    path = CHANNELS / name.removesuffix(".md") / "guide.md"
-    if not path.is_file():
+    folder = CHANNELS / name.removesuffix(".md")
+    finnish = folder / "guide.md"
+    if not finnish.is_file():
         return None
-    return render(path.read_text(encoding="utf-8"))
+    translated = folder / f"guide.{language}.md"
+    return translated if language in LANGUAGES and translated.is_file() else finnish
+
+
+def guide(name: str, language: str | None = None) -> tuple[SafeString, str] | None:
+    """The rendered guide and the language it is written in (for the page's ``lang``)."""
+    wanted = (language or translation.get_language() or "fi").split("-")[0]
+    path = guide_path(name, wanted)
+    if path is None:
+        return None
+    written = path.name.removeprefix("guide.").removesuffix("md").rstrip(".") or "fi"
+    return render(path.read_text(encoding="utf-8")), written

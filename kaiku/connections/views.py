@@ -261,12 +261,17 @@ def _platform_names() -> set[str]:
 
 @require(Perm.VIEW)
 def setup_guide(request: KaikuRequest, org: Organisation, name: str) -> HttpResponse:
-    html = guides.guide(name)
-    if html is None:
+    found = guides.guide(name)
+    if found is None:
         raise Http404
+    html, language = found
     callbacks = [
         (p.label, callback_url(org, p.platform))
         for p in channel_services.available_platforms()
         if p.connector is not None and p.connector.setup_guide == name
     ]
-    return render(request, "connections/guide.html", {"guide": html, "callbacks": callbacks})
+    return render(
+        request,
+        "connections/guide.html",
+        {"guide": html, "guide_language": language, "callbacks": callbacks},
+    )

@@ -124,7 +124,11 @@ def audit_log(request: KaikuRequest, org: Organisation) -> HttpResponse:
         Q(organisation=org) | Q(organisation__isnull=True, actor_id__in=member_ids)
     ).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "organisations/audit.html", {"page": page})
+    rows = [
+        (event, audit.action_label(event.action), audit.detail_items(event.detail))
+        for event in page
+    ]
+    return render(request, "organisations/audit.html", {"page": page, "rows": rows})
 
 
 def accept_invite(request: HttpRequest, token: str) -> HttpResponse:

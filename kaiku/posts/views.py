@@ -139,6 +139,7 @@ def review_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
                     "post": p,
                     "why": review_reason_text(p.review_required_reason),
                     "texts": flagged_texts(p),
+                    "severities": severity.counts(p.findings_summary or {}),
                 }
                 for p in posts
             ]
@@ -151,7 +152,13 @@ def flagged_texts(post: Post) -> list[dict[str, Any]]:
     deliveries: no query)."""
     accounts = {d.account_id: d.account for d in post.deliveries.all()}
     return [
-        {**row, "label": text_label(str(row.get("target", "")), accounts)}
+        {
+            **row,
+            "label": text_label(str(row.get("target", "")), accounts),
+            "severities": severity.counts(
+                {"block": int(row.get("block") or 0), "warn": int(row.get("warn") or 0)}
+            ),
+        }
         for row in post.gate_summary
         if isinstance(row, dict) and (row.get("block") or row.get("warn") or row.get("hetu"))
     ]

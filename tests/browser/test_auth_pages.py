@@ -136,7 +136,9 @@ def test_the_account_page_marks_an_admin_token_the_two_factor_rule_refuses(
     totp = _with_totp(members["admin"])
     _login_with_code(page, "admin", totp)
     page.goto(page.base + "/accounts/me/")
-    expect(page.get_by_text("Hylätään: luotu ilman kaksivaiheista kirjautumista")).to_be_visible()
+    expect(
+        page.get_by_text("Hylätään: luotu ilman kaksivaiheista tunnistautumista")
+    ).to_be_visible()
     _fits(page, width)
 
 

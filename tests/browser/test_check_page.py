@@ -16,7 +16,7 @@ def test_findings_appear_while_typing_finnish_and_a_suggestion_applies(
     page: Any, members: Any
 ) -> None:
     login(page, "editor")
-    page.get_by_role("link", name="Tarkista teksti").click()
+    page.get_by_role("link", name="Kielentarkistus").click()
     assert_accessible(page)
     box = page.get_by_label("Teksti", exact=True)
     box.press_sequentially("Kaupungin narkkareiden palvelut ", delay=20)
@@ -49,7 +49,7 @@ def test_without_the_swedish_dictionary_the_check_page_says_so(
         page.set_viewport_size({"width": width, "height": 900})
         login(page, "editor")
         open_menu(page)
-        page.get_by_role("link", name="Tarkista teksti").click()
+        page.get_by_role("link", name="Kielentarkistus").click()
         note = page.locator("#check-no-sv-dict")
         expect(note).to_be_visible()
         assert "Ruotsin sanakirjaa (hunspell-sv) ei ole asennettu" in note.inner_text()

@@ -60,3 +60,20 @@ def test_a_guide_renders_its_tables_and_copies_each_redirect_address(
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width, wide
     page.screenshot(path=f"test-artefacts/guide-meta-{width}.png", full_page=True)
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_swedish_user_reads_the_guide_in_swedish(page: Any, members: Any, width: int) -> None:
+    members["admin"].language = "sv"
+    members["admin"].save(update_fields=["language"])
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, "admin")
+    page.goto(page.base + "/o/toivon-polku/channels/guide/linkedin.md/")
+    guide = page.locator("article.guide")
+    expect(guide).to_have_attribute("lang", "sv")
+    expect(guide.get_by_role("heading", name="Innan du börjar")).to_be_visible()
+    expect(guide).to_contain_text("/o/toivon-polku/channels/linkedin/callback/")
+    expect(guide).not_to_contain_text("Ennen kuin aloitat")
+    page.screenshot(path=f"test-artefacts/guide-sv-{width}.png", full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert_accessible(page)

@@ -177,10 +177,6 @@ def _urls(values: dict[str, Any]) -> list[str]:
     for route in _routes(get_resolver().url_patterns):
         if route.startswith(("api/", "i18n/", "m/", "admin/")):
             continue
-        # The audit log records actions and their details as codes, on purpose (a record to
-        # search and compare, not prose); it is left out here and named in the report.
-        if route.endswith("audit/"):
-            continue
         names = {m.group("name") for m in _PARAM.finditer(route)}
         choices: list[dict[str, str]] = [{}]
         if "platform" in names:

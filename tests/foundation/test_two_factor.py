@@ -141,4 +141,4 @@ def test_the_account_page_marks_tokens_that_the_two_factor_rule_refuses(
     client.force_login(admin)
     page = client.get("/accounts/me/").content.decode()
     assert "vanha-skripti" in page
-    assert "Hylätään: luotu ilman kaksivaiheista kirjautumista" in page
+    assert "Hylätään: luotu ilman kaksivaiheista tunnistautumista" in page

@@ -56,11 +56,13 @@ def test_a_guide_cannot_carry_script_or_raw_html(markdown: str) -> None:
                 assert (value or "").startswith(("http://", "https://")), value
 
 
-@pytest.mark.parametrize("path", sorted(CHANNELS.glob("*/guide.md")), ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", sorted(CHANNELS.glob("*/guide*.md")), ids=lambda p: p.name)
 def test_no_guide_shows_raw_markdown(path: object) -> None:
     # The hand-made reader left **bold** inside table rows and printed tables as rows of pipes.
-    html = guide(f"{path.parent.name}.md")  # type: ignore[attr-defined]
-    assert html is not None
+    language = path.name.removeprefix("guide.").removesuffix("md").rstrip(".") or "fi"  # type: ignore[attr-defined]
+    found = guide(f"{path.parent.name}.md", language)  # type: ignore[attr-defined]
+    assert found is not None and found[1] == language
+    html = found[0]
     text = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", html, flags=re.S)
     assert "**" not in text and "|---" not in text and "| " not in text
     if "|---" in path.read_text():  # type: ignore[attr-defined]
@@ -87,3 +89,64 @@ def test_an_unknown_guide_is_not_found(client_for: object) -> None:
     client = client_for("admin")  # type: ignore[operator]
     assert client.get("/o/toivon-polku/channels/guide/passwd/").status_code == 404
     assert client.get("/o/toivon-polku/channels/guide/nope.md/").status_code == 404
+
+
+def _structure(html: str) -> dict[str, int]:
+    """What must be the same in every language: headings, numbered steps, tables and
+    their rows, the addresses to paste."""
+    return {
+        "headings": len(re.findall(r"<h[2-5]>", html)),
+        "steps": len(re.findall(r"<ol[ >]", html)),
+        "step items": sum(
+            len(re.findall(r"<li>", ol)) for ol in re.findall(r"<ol.*?</ol>", html, re.S)
+        ),
+        "tables": html.count("<table>"),
+        "rows": html.count("<tr>"),
+        "code blocks": html.count("<pre>"),
+        "links": len(re.findall(r'<a href="https://', html)),
+    }
+
+
+@pytest.mark.parametrize("path", sorted(CHANNELS.glob("*/guide.md")), ids=lambda p: p.parent.name)
+def test_every_guide_is_written_in_finnish_swedish_and_english_with_the_same_steps(
+    path: object,
+) -> None:
+    name = f"{path.parent.name}.md"  # type: ignore[attr-defined]
+    for language in ("sv", "en"):
+        assert (path.parent / f"guide.{language}.md").is_file(), language  # type: ignore[attr-defined]
+    rendered = {language: guide(name, language) for language in ("fi", "sv", "en")}
+    assert {language: found[1] for language, found in rendered.items() if found} == {
+        "fi": "fi",
+        "sv": "sv",
+        "en": "en",
+    }
+    structure = {language: _structure(found[0]) for language, found in rendered.items() if found}
+    assert structure["sv"] == structure["fi"] and structure["en"] == structure["fi"], structure
+    texts = {language: found[0] for language, found in rendered.items() if found}
+    assert texts["sv"] != texts["fi"] and texts["en"] != texts["fi"]
+
+
+def test_a_language_without_its_own_guide_gets_the_finnish_one() -> None:
+    found = guide("x.md", "de")
+    assert found is not None and found[1] == "fi"
+    assert guide("nosuch.md", "sv") is None and guide("../x.md", "sv") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading", "lang"),
+    [
+        ("fi", "Ennen kuin aloitat", "fi"),
+        ("sv", "Innan du börjar", "sv"),
+        ("en", "Before you start", "en"),
+    ],
+)
+def test_the_guide_page_follows_the_ui_language(
+    client_for: object, members: object, language: str, heading: str, lang: str
+) -> None:
+    user = members["admin"]  # type: ignore[index]
+    user.language = language
+    user.save(update_fields=["language"])
+    page = client_for("admin").get("/o/toivon-polku/channels/guide/x.md/").content.decode()  # type: ignore[operator]
+    assert f'<article class="card guide" lang="{lang}">' in page
+    assert f"<h3>{heading}</h3>" in page

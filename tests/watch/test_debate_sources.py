@@ -67,8 +67,8 @@ def test_rising_still_ranks_social_posts_by_their_reactions(org: Any) -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("fi", ["Tämä näkymä kattaa kaikki lähteenne", "uutis- ja blogisyötteet", "Mastodon"]),
-        ("sv", ["Den här vyn omfattar alla era källor", "nyhets- och bloggflöden", "Mastodon"]),
+        ("fi", ["Tämä näkymä kattaa kaikki lähteesi", "uutis- ja blogisyötteet", "Mastodon"]),
+        ("sv", ["Den här vyn omfattar alla dina källor", "nyhets- och bloggflöden", "Mastodon"]),
         ("en", ["This view covers every one of your sources", "news and blog feeds", "Mastodon"]),
     ],
 )

@@ -42,7 +42,7 @@ def follow_authorize(redirect: Redirect) -> dict[str, str]:
 def test_the_registry_finds_the_x_connector() -> None:
     assert connector_class("x") is XConnector
     assert XConnector.label == "X"
-    assert guide(XConnector.setup_guide) is not None
+    assert guide(XConnector.setup_guide, "fi") is not None
 
 
 def test_authorize_url_has_pkce_challenge_state_and_scopes() -> None:
