@@ -150,12 +150,20 @@ def check_stigma(
             hits.append((s, end, e))
 
     taken = [(s, end) for s, end, _ in hits]
+    match = match_fi if lang == "fi" else match_stem_suffix
+    # A word repeated in the text is looked up once per check (the lookups are memoised
+    # across checks too, but each costs a key and a call).
+    seen: dict[str, Entry | None] = {}
     for t in tokens:
         if t.protected:
             continue
-        if any(s <= t.start < end for s, end in taken):
+        if taken and any(s <= t.start < end for s, end in taken):
             continue
-        entry = match_fi(t.lower, lex) if lang == "fi" else match_stem_suffix(t.lower, lex)
+        word = t.lower
+        if word in seen:
+            entry = seen[word]
+        else:
+            entry = seen[word] = match(word, lex)
         if entry is None or any(x.match(text, t.start) for x in entry.exclude):
             continue
         hits.append((t.start, t.end, entry))
