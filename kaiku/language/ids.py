@@ -169,17 +169,28 @@ _STREET_ENDS = (
     "Bulevardi",
     "Boulevarden",
 )
-_SPACE_DIGIT_RE = re.compile(r"\s+\d")
-_EN_STREET_WORDS = (
-    "Street", "Road", "Avenue", "Lane", "Close", "Way", "Drive", "Crescent", "Place", "Terrace",
-    "Gardens", "Grove", "Court", "Row", "Square",
-)  # fmt: skip
+# A digit right after whitespace (searched from the digit: faster than from the whitespace).
+_DIGIT_AFTER_SPACE_RE = re.compile(r"\d(?<=\s\d)")
+_EN_STREET_RE = re.compile(
+    r"Street|Road|Avenue|Lane|Close|Way|Drive|Crescent|Place|Terrace|Gardens|Grove|Court|Row|"
+    r"Square"
+)
+
+
+def _street_before_number(text: str) -> bool:
+    for m in _DIGIT_AFTER_SPACE_RE.finditer(text):
+        k = m.start() - 1
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        if text.endswith(_STREET_ENDS, 0, k):
+            return True
+    return False
 
 
 def find_addresses(text: str) -> Iterator[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    if any(text.endswith(_STREET_ENDS, 0, m.start()) for m in _SPACE_DIGIT_RE.finditer(text)):
+    if _street_before_number(text):
         spans += [m.span() for m in _ADDRESS_RE.finditer(text)]
-    if any(w in text for w in _EN_STREET_WORDS):
+    if _EN_STREET_RE.search(text) is not None:
         spans += [m.span() for m in _EN_ADDRESS_RE.finditer(text)]
     yield from sorted(spans)

@@ -275,8 +275,35 @@ def _phrase_spans(
     if e.pattern is not None:
         if e.trigger and not any(tr in lowered for tr in e.trigger):
             return []
+        if e.anchor and len(lowered) == len(text):  # (equal lengths: offsets agree)
+            return _anchored_spans(e, e.pattern, text, lowered)
         return [m.span() for m in e.pattern.finditer(text)]
     return []
+
+
+def _anchored_spans(
+    e: Entry, pattern: re.Pattern[str], text: str, lowered: str
+) -> list[tuple[int, int]]:
+    """What ``pattern.finditer(text)`` finds, trying only the starts within ``anchor_reach``
+    before an anchor (every match holds one there), in the same order and without overlap."""
+    hits: list[int] = []
+    for a in e.anchor:
+        q = lowered.find(a)
+        while q >= 0:
+            hits.append(q)
+            q = lowered.find(a, q + 1)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for q in sorted(hits):
+        s = max(pos, q - e.anchor_reach)
+        while s <= q:
+            m = pattern.match(text, s)
+            if m is None:
+                s += 1
+                continue
+            out.append(m.span())
+            pos = s = max(m.end(), s + 1)
+    return out
 
 
 def _lemma_sequence_spans(e: Entry, tokens: Sequence[Token]) -> list[tuple[int, int]]:

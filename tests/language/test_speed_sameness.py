@@ -11,7 +11,8 @@ import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaiku.language import ids, text
+from kaiku.language import ids, stigma, text
+from kaiku.language.lexicon import lexicon_for
 
 # --- references: the patterns and loops as first written ----------------------------------
 
@@ -161,3 +162,28 @@ def test_identifier_search_matches_the_plain_patterns(value: str) -> None:
     assert list(ids.find_ibans(value)) == list(_ref_ibans(value))
     assert list(ids.find_addresses(value)) == _ref_addresses(value)
     assert list(ids.find_emails(value)) == _ref_emails(value)
+
+
+# --- anchored phrase patterns ---------------------------------------------------------------
+
+_ANCHORED = [e for lang in ("fi", "sv", "en") for e in lexicon_for(lang).phrases if e.anchor]
+HEAD_WORDS = [
+    "kossu", "Kalja", "viina", "kama", "lääke", "BENTSO", "subu", "spiidi", "amfe", "huume",
+    "heroiini", "hasis", "pössy", "nappi", "sieni", "jointti", "ganja", "dokaus", "doku", "röökki",
+    "pää", "PÄÄ", "päi", "päihde", "-", "p", "ää", "äi", "den", "lle", "kin", "hän", " ", ".", "x",
+    "İ", "1",
+]  # fmt: skip
+
+
+def test_some_phrase_pattern_is_anchored() -> None:
+    assert _ANCHORED, "no anchored entry: the test below would test nothing"
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(HEAD_WORDS), max_size=25).map("".join))
+def test_anchored_phrase_search_finds_what_finditer_finds(value: str) -> None:
+    for e in _ANCHORED:
+        assert e.pattern is not None
+        expected = [m.span() for m in e.pattern.finditer(value)]
+        got = stigma._phrase_spans(e, value, value.lower(), (), use_lemmas=True)
+        assert got == expected, e.base
