@@ -371,6 +371,8 @@ def _after_client_word(
     out = []
     for k in range(1, len(tokens)):
         t, prev = tokens[k], tokens[k - 1]
+        if not t.text[0].isupper():
+            continue  # most words: the cheapest test first
         if k in taken or prev.sentence != t.sentence or t.protected or not _capitalised(t.text):
             continue
         nxt = (

@@ -23,8 +23,10 @@ URL_RE = re.compile(
 # them (most posts) skips the full pattern, which tries every position.
 _URL_HINT_RE = re.compile(rf"\.(?:{_TLDS})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.I)
-MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_](?:[\w.-]*\w)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?")
-HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w+)")
+# The look-behinds of these two stand after the "@" or "#" as two-character ones (the same
+# condition on the character before it), so the search jumps from one "@" or "#" to the next.
+MENTION_RE = re.compile(r"@(?<![\w@].)[A-Za-z0-9_](?:[\w.-]*\w)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?")
+HASHTAG_RE = re.compile(r"#(?<![\w#&].)(\w+)")
 _TRAILING = ".,;:!?)]}'\"”\u2019»"
 
 _ABBREV = frozenset(

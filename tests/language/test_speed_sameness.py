@@ -17,6 +17,10 @@ from kaiku.language.lexicon import lexicon_for
 # --- references: the patterns and loops as first written ----------------------------------
 
 _REF_URL_RE = text.URL_RE
+_REF_MENTION_RE = re.compile(
+    r"(?<![\w@])@[A-Za-z0-9_](?:[\w.-]*\w)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?"
+)
+_REF_HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w+)")
 _REF_HETU_RE = re.compile(
     r"(?<![\w-])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![\w-])", re.I
 )
@@ -41,7 +45,7 @@ def _ref_protected(value: str) -> list[tuple[int, int]]:
         return []
     spans = _ref_url_spans(value)
     spans += [m.span() for m in text.EMAIL_RE.finditer(value)]
-    spans += [m.span() for m in text.MENTION_RE.finditer(value)]
+    spans += [m.span() for m in _REF_MENTION_RE.finditer(value)]
     spans.sort()
     return spans
 
@@ -130,7 +134,8 @@ def _ref_emails(value: str) -> list[tuple[int, int]]:
 
 FRAGMENTS = [
     "https://", "http://", "WWW.", "www.", ".fi", ".FI", ".com", ".org/x", "kaiku.fi", "@",
-    "@kaiku", "nimi@esimerkki.fi", "#", "#Tag", "\"", "“", "”", "'", "\u2019", "«", "»", "(", ")",
+    "@kaiku", "nimi@esimerkki.fi", "#", "#Tag", "&#", "##", "\"", "“", "”", "'", "\u2019", "«", "»",
+    "(", ")",
     "+358 40 123 4567", "040 123 4567", "00358401234567", "09 310 1691", "+", "00", "0", "-", "/",
     ",", ".", " ", "\n", "\u00a0", "131052-308T", "010101A123N", "290200-1234", "A", "x", "_",
     "FI21 1234 5600 0007 85", "FI2112345600000785", "SE45 5000 0000 0583 9825 7466", "GB", "FI",
@@ -152,6 +157,12 @@ def test_tokenize_and_spans_match_the_plain_patterns(value: str) -> None:
     assert text.protected_spans(value) == _ref_protected(value)
     assert text.url_spans(value) == _ref_url_spans(value)
     assert text.quoted_spans(value) == _ref_quoted(value)
+    assert [m.span(1) for m in text.HASHTAG_RE.finditer(value)] == [
+        m.span(1) for m in _REF_HASHTAG_RE.finditer(value)
+    ]
+    assert [m.span() for m in text.MENTION_RE.finditer(value)] == [
+        m.span() for m in _REF_MENTION_RE.finditer(value)
+    ]
 
 
 @settings(max_examples=600, deadline=None)
