@@ -135,6 +135,9 @@ class Entry:
     # after the match's start. Only these places are tried, not every position of the text.
     anchor: tuple[str, ...] = ()
     anchor_reach: int = 0
+    # en adjectives: a noun only when nothing but punctuation, the end, a function word or a
+    # verb follows ("a bipolar, so...", "a bipolar can..."; not "a bipolar disorder").
+    strict: bool = False
     nen: bool = False
     historical: bool = False  # an official name of its time: only a note in a historical context
     figurative: bool = False  # also an everyday intensifier: an alarm only about a person
@@ -181,6 +184,7 @@ def _entry_from(lang: str, raw: Mapping[str, Any], default_source: str = OWN) ->
         trigger=trigger,
         anchor=tuple(str(a).lower() for a in raw.get("anchor", ())),
         anchor_reach=int(raw.get("anchor_reach", 0)),
+        strict=bool(raw.get("strict", False)),
         nen=base.endswith("nen") and lang == "fi",
         historical=bool(raw.get("historical", False)),
         figurative=bool(raw.get("figurative", False)),

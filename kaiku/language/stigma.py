@@ -574,7 +574,7 @@ def _nominal_hits(
             continue
         for m in e.pattern.finditer(lowered):
             s, end = m.span()
-            if _nominal_use(text, tokens, s, end, lang):
+            if _nominal_use(text, tokens, s, end, lang, strict=e.strict):
                 out.append((s, end, e))
     return out
 
@@ -645,7 +645,22 @@ def _fi_predicate_before(tokens: Sequence[Token], i: int) -> bool:
     return False
 
 
-def _nominal_use(text: str, tokens: Sequence[Token], s: int, end: int, lang: str) -> bool:
+# What may follow an adjective used as a noun ("a bipolar can...", "the bipolar are..."):
+# function words, forms of "be" and "have", auxiliaries and their negations.
+_EN_AFTER_NOUN = (
+    _EN_FUNCTION_WORDS
+    | _EN_BE
+    | _wordset(
+        "has have had can could will would shall should must may might does do did who whom "
+        "whose isn't wasn't aren't weren't can't cannot couldn't won't wouldn't shouldn't "
+        "doesn't don't didn't hasn't haven't hadn't"
+    )
+)
+
+
+def _nominal_use(
+    text: str, tokens: Sequence[Token], s: int, end: int, lang: str, *, strict: bool = False
+) -> bool:
     first = _token_index(tokens, s)
     last = _token_index(tokens, end - 1)
     if first is None or last is None:
@@ -665,6 +680,8 @@ def _nominal_use(text: str, tokens: Sequence[Token], s: int, end: int, lang: str
     if nxt is None or gap.strip():
         return True
     w = nxt.lower
+    if strict:
+        return w.replace("\u2019", "'") in _EN_AFTER_NOUN
     if w in _EN_NOUNS:
         return False
     return not (w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")) and len(w) > 3)

@@ -207,3 +207,34 @@ def test_words_found_by_the_evaluation_sets_are_warned_about(
 )
 def test_look_alikes_of_the_new_words_are_not_warned_about(text: str, lang: str) -> None:
     assert stigma_hits(text, lang) == []
+
+
+# --- English diagnosis adjectives used as nouns for people ("a bipolar", "the bipolars") ----
+
+_AS_NOUN = [
+    "She is a bipolar, so don't give her the job.",
+    "A bipolar can hold down a job like anyone else.",
+    "They hired a psychotic who had been in hospital.",
+    "The bipolars in the group met on Tuesday.",
+    "Two depressives shared their stories.",
+    "The bipolar are often misunderstood.",
+]
+_AS_ADJECTIVE = [
+    "She has a bipolar disorder and works as a nurse.",
+    "He had a psychotic episode last spring.",
+    "The bipolar spectrum is wide.",
+    "A depressive illness can be treated.",
+    "The bipolar diagnosis changed his life.",
+    "He was diagnosed with bipolar disorder.",
+]
+
+
+@pytest.mark.parametrize("text", _AS_NOUN)
+def test_an_english_diagnosis_adjective_used_as_a_noun_is_a_label(text: str) -> None:
+    found = [f for f in check(text, "en") if f.kind == "stigma" and f.severity == "warn"]
+    assert [f.code for f in found] == ["stigma.label"], text
+
+
+@pytest.mark.parametrize("text", _AS_ADJECTIVE)
+def test_the_same_adjective_before_a_noun_is_no_alarm(text: str) -> None:
+    assert [f.code for f in check(text, "en") if f.severity in ("warn", "block")] == []
