@@ -556,7 +556,10 @@ _EN_NOUNS = _wordset(
     "people person persons man men woman women child children youth community population "
     "adult adults patient patients student students toilet toilets parking access badge "
     "economy market area areas region prices demand sector group groups veteran veterans "
-    "mother mothers father fathers"
+    "mother mothers father fathers "
+    # Clinical heads: "the psychotic episode", "the depressed state" describe, not label.
+    "episode disorder illness diagnosis break state spectrum ward unit condition care "
+    "treatment phase"
 )
 
 

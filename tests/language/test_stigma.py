@@ -238,3 +238,34 @@ def test_an_english_diagnosis_adjective_used_as_a_noun_is_a_label(text: str) -> 
 @pytest.mark.parametrize("text", _AS_ADJECTIVE)
 def test_the_same_adjective_before_a_noun_is_no_alarm(text: str) -> None:
     assert [f.code for f in check(text, "en") if f.severity in ("warn", "block")] == []
+
+
+# --- a diagnosis tied to violence in the same sentence (Mindframe: do not link them) --------
+
+_DIAGNOSIS_AND_VIOLENCE = [
+    ("Schizophrenic man suspected of knife attack.", "en"),
+    ("A psychotic woman stabbed her neighbour on Friday.", "en"),
+    ("Knife attack: mentally ill man arrested.", "en"),
+    ("Schizofren man misstänks för knivdåd.", "sv"),
+    ("Polisen: psykiskt sjuk kvinna bakom attacken.", "sv"),
+]
+_DIAGNOSIS_WITHOUT_VIOLENCE = [
+    ("A man with schizophrenia was the victim of a knife attack.", "en"),
+    ("The psychotic episode passed and she went back to work.", "en"),
+    ("Police training now covers how to meet people in a mental health crisis.", "en"),
+    ("En man med schizofreni blev offer för ett knivdåd.", "sv"),
+    ("Polisen utbildas i att möta personer i psykisk kris.", "sv"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), _DIAGNOSIS_AND_VIOLENCE)
+def test_a_diagnosis_tied_to_violence_is_sensational(text: str, lang: str) -> None:
+    codes = [f.code for f in check(text, lang) if f.severity == "warn"]
+    assert "stigma.sensational" in codes, (text, codes)
+
+
+@pytest.mark.parametrize(("text", "lang"), _DIAGNOSIS_WITHOUT_VIOLENCE)
+def test_a_diagnosis_without_violence_or_as_the_victim_is_not_sensational(
+    text: str, lang: str
+) -> None:
+    assert [f.code for f in check(text, lang) if f.severity in ("warn", "block")] == []
