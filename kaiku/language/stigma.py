@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from . import morph, suggest, svmorph
 from .lexicon import Entry, Lexicon, adjective_entries, match_fi, match_stem_suffix
@@ -530,6 +531,25 @@ def _fi_wclasses(word: str) -> set[str]:
     return {a.wclass for a in morph.analyze(word)}
 
 
+@lru_cache(maxsize=20_000)
+def _fi_case_number(word: str, gen: int) -> frozenset[tuple[str, str]]:
+    del gen  # only part of the cache key
+    return frozenset(
+        (r.get("SIJAMUOTO", ""), r.get("NUMBER", ""))
+        for r in morph.raw_analyze(word)
+        if r.get("SIJAMUOTO")
+    )
+
+
+def _fi_agree(adjective: str, word: str) -> bool:
+    """A Finnish attribute agrees with its head in case and number ("masentuneille nuorille");
+    "masentuneille suunnattu" does not: the adjective is the noun there. Unknown readings
+    count as agreeing (the old answer)."""
+    gen = morph.generation()
+    a, b = _fi_case_number(adjective, gen), _fi_case_number(word, gen)
+    return not a or not b or bool(a & b)
+
+
 # --- adjectives and participles used as nouns for people ---------------------------------
 
 _FI_VERBISH = frozenset(["teonsana", "kieltosana"])
@@ -625,7 +645,8 @@ def _nominal_fi(
             )
             if nxt is not None:
                 classes = _fi_wclasses(nxt.lower)
-                if not classes or (classes & _FI_NOUNISH and not classes & _FI_VERBISH):
+                nominal_like = classes & _FI_NOUNISH and not classes & _FI_VERBISH
+                if not classes or (nominal_like and _fi_agree(t.lower, nxt.lower)):
                     break  # "masentuneet nuoret": an attribute
             out.append((t.start, t.end, e))
             break

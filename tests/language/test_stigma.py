@@ -269,3 +269,31 @@ def test_a_diagnosis_without_violence_or_as_the_victim_is_not_sensational(
     text: str, lang: str
 ) -> None:
     assert [f.code for f in check(text, lang) if f.severity in ("warn", "block")] == []
+
+
+# --- Finnish: an adjective as a noun is one that its next word does not agree with ----------
+
+_FI_AS_NOUN = [
+    "Kaksisuuntaisille suunnattu ryhmä alkaa syksyllä.",
+    "Masentuneille tarkoitettu vertaisryhmä kokoontuu torstaisin.",
+    "Skitsofreenisille tukea antava yhdistys sai avustuksen.",
+]
+_FI_AS_ATTRIBUTE = [
+    "Masentuneet nuoret tarvitsevat tukea.",
+    "Kaksisuuntaisen mielialahäiriön hoito on kehittynyt.",
+    "Masentuneille nuorille suunnattu ryhmä alkaa syksyllä.",
+]
+
+
+@pytest.mark.parametrize("text", _FI_AS_NOUN)
+def test_a_finnish_adjective_whose_next_word_does_not_agree_is_a_noun(
+    text: str, voikko: None
+) -> None:
+    assert [f.code for f in check(text, "fi") if f.severity == "warn"] == ["stigma.label"], text
+
+
+@pytest.mark.parametrize("text", _FI_AS_ATTRIBUTE)
+def test_a_finnish_adjective_agreeing_with_its_noun_is_an_attribute(
+    text: str, voikko: None
+) -> None:
+    assert [f.code for f in check(text, "fi") if f.severity in ("warn", "block")] == []
