@@ -30,7 +30,7 @@ def results_context(text: str, findings: list[object], note: str = "") -> dict[s
         "segments": services.segments(text, ordered),
         "blocking": sum(1 for f in ordered if getattr(f, "severity", "") == "block"),
         # A henkilötunnus is not for a reviewer: no approval lets it out (kaiku.posts.gate).
-        "hetu": any(getattr(f, "code", "") == "privacy.hetu" for f in ordered),
+        "hetu": any(getattr(f, "code", "") in language.IDENTITY_CODES for f in ordered),
         "language_status": language.status(),
     }
 

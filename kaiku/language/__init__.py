@@ -14,6 +14,7 @@ from typing import Any
 
 from . import access, grammar, length, morph, privacy, readability, stigma, suicide, svmorph
 from .detect import detect_language
+from .ids import IDENTITY_CODES
 from .lexicon import TermSpec, lexicon_for
 from .messages import CHANNEL_NAMES, UI_LANGS, message, source_text
 from .morph import set_fallback, voikko_available
@@ -22,6 +23,7 @@ from .text import tokenize
 from .types import SEVERITY_ORDER, Finding, Kind, Media, Replacement, Severity
 
 __all__ = [
+    "IDENTITY_CODES",
     "LANGS",
     "Finding",
     "Kind",

@@ -130,6 +130,14 @@ class Entry:
     lemmas: tuple[frozenset[str], ...] = ()  # fi phrases: lemma alternatives per position
     pattern: re.Pattern[str] | None = None  # phrases (and the fi phrase fallback)
     trigger: tuple[str, ...] = ()  # fi phrases: cheap substrings that must occur first
+    # Phrase patterns that no trigger prunes (their parts are everyday words): lowercase
+    # substrings one of which every match holds, starting at most ``anchor_reach`` characters
+    # after the match's start. Only these places are tried, not every position of the text.
+    anchor: tuple[str, ...] = ()
+    anchor_reach: int = 0
+    # en adjectives: a noun only when nothing but punctuation, the end, a function word or a
+    # verb follows ("a bipolar, so...", "a bipolar can..."; not "a bipolar disorder").
+    strict: bool = False
     nen: bool = False
     historical: bool = False  # an official name of its time: only a note in a historical context
     figurative: bool = False  # also an everyday intensifier: an alarm only about a person
@@ -174,6 +182,9 @@ def _entry_from(lang: str, raw: Mapping[str, Any], default_source: str = OWN) ->
         lemmas=lemmas,
         pattern=re.compile(str(pattern), re.IGNORECASE) if pattern is not None else None,
         trigger=trigger,
+        anchor=tuple(str(a).lower() for a in raw.get("anchor", ())),
+        anchor_reach=int(raw.get("anchor_reach", 0)),
+        strict=bool(raw.get("strict", False)),
         nen=base.endswith("nen") and lang == "fi",
         historical=bool(raw.get("historical", False)),
         figurative=bool(raw.get("figurative", False)),

@@ -94,6 +94,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "A Finnish personal identity code must not be published.",
         "sv": "En personbeteckning hör inte hemma i ett offentligt inlägg.",
     },
+    "privacy.personnummer": {
+        "fi": "Ruotsalainen henkilötunnus (personnummer) ei kuulu julkiseen viestiin.",
+        "en": "A Swedish personal identity number (personnummer) must not be published.",
+        "sv": "Ett personnummer hör inte hemma i ett offentligt inlägg.",
+    },
+    "privacy.samordningsnummer": {
+        "fi": "Ruotsalainen koordinointinumero (samordningsnummer) ei kuulu julkiseen viestiin.",
+        "en": "A Swedish coordination number (samordningsnummer) must not be published.",
+        "sv": "Ett samordningsnummer hör inte hemma i ett offentligt inlägg.",
+    },
+    "privacy.ssn": {
+        "fi": "Yhdysvaltalainen sosiaaliturvatunnus (SSN) ei kuulu julkiseen viestiin.",
+        "en": "A US Social Security number must not be published.",
+        "sv": "Ett amerikanskt socialförsäkringsnummer (SSN) hör inte hemma i ett offentligt "
+        "inlägg.",
+    },
+    "privacy.fodselsnummer": {
+        "fi": "Norjalainen henkilötunnus (fødselsnummer) ei kuulu julkiseen viestiin.",
+        "en": "A Norwegian national identity number (fødselsnummer) must not be published.",
+        "sv": "Ett norskt personnummer (fødselsnummer) hör inte hemma i ett offentligt inlägg.",
+    },
+    "privacy.cpr": {
+        "fi": "Tanskalainen henkilötunnus (CPR-numero) ei kuulu julkiseen viestiin.",
+        "en": "A Danish personal identity number (CPR number) must not be published.",
+        "sv": "Ett danskt personnummer (CPR-nummer) hör inte hemma i ett offentligt inlägg.",
+    },
     "privacy.phone": {
         "fi": "Puhelinnumero: varmista, että se on organisaation eikä yksityishenkilön.",
         "en": "Phone number: make sure it belongs to the organisation, not a private person.",
@@ -263,6 +289,38 @@ SOURCES: dict[str, dict[str, str]] = {
     "Tietosuojalaki 1050/2018 29 § (henkilötunnus)": {
         "en": "Finnish Data Protection Act 1050/2018, section 29 (personal identity code)",
         "sv": "Dataskyddslagen 1050/2018 29 § (personbeteckning)",
+    },
+    "Folkbokföringslagen (1991:481) 18 §": {
+        "fi": "Ruotsin väestökirjanpitolaki (1991:481) 18 §",
+        "en": "Swedish Population Registration Act (1991:481), section 18",
+    },
+    "Folkbokföringslagen (1991:481) 18 a §": {
+        "fi": "Ruotsin väestökirjanpitolaki (1991:481) 18 a §",
+        "en": "Swedish Population Registration Act (1991:481), section 18 a",
+    },
+    "Skatteverket SKV 704": {
+        "fi": "Ruotsin verovirasto Skatteverket, SKV 704 (personnummer)",
+        "en": "Swedish Tax Agency, SKV 704 (personnummer)",
+        "sv": "Skatteverket, SKV 704 (Personnummer)",
+    },
+    "Skatteverket SKV 707": {
+        "fi": "Ruotsin verovirasto Skatteverket, SKV 707 (samordningsnummer)",
+        "en": "Swedish Tax Agency, SKV 707 (samordningsnummer)",
+        "sv": "Skatteverket, SKV 707 (Samordningsnummer)",
+    },
+    "US Social Security Administration: SSN randomization (2011)": {
+        "fi": "Yhdysvaltain sosiaaliturvavirasto SSA: SSN-numeroiden satunnaistaminen (2011)",
+        "sv": "USA:s socialförsäkringsmyndighet SSA: slumpmässiga SSN-nummer (2011)",
+    },
+    "Folkeregisterloven § 2-2 (fødselsnummer)": {
+        "fi": "Norjan väestörekisterilaki § 2-2 (fødselsnummer)",
+        "en": "Norwegian Population Register Act, section 2-2 (fødselsnummer)",
+        "sv": "Norska folkbokföringslagen § 2-2 (fødselsnummer)",
+    },
+    "CPR-loven (Danish Civil Registration System Act)": {
+        "fi": "Tanskan CPR-laki (väestörekisterilaki)",
+        "en": "CPR-loven (Danish Civil Registration System Act)",
+        "sv": "CPR-loven (danska folkbokföringslagen)",
     },
     "GDPR Art. 87": {
         "fi": "EU:n yleinen tietosuoja-asetus, 87 artikla",

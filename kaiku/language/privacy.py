@@ -27,6 +27,15 @@ from .words import FiWordSet
 SOURCE_GDPR = "EU GDPR Art. 9 (health data); Kaiku (own judgement on what identifies)"
 SOURCE_HETU = "Tietosuojalaki 1050/2018 29 § (henkilötunnus); GDPR Art. 87"
 SOURCE_CONTACT = "Kaiku (own judgement)"
+ID_SOURCES = {
+    "hetu": SOURCE_HETU,
+    "personnummer": "Folkbokföringslagen (1991:481) 18 §; Skatteverket SKV 704; GDPR Art. 87",
+    "samordningsnummer": "Folkbokföringslagen (1991:481) 18 a §; Skatteverket SKV 707; "
+    "GDPR Art. 87",
+    "ssn": "US Social Security Administration: SSN randomization (2011); GDPR Art. 87",
+    "fodselsnummer": "Folkeregisterloven § 2-2 (fødselsnummer); GDPR Art. 87",
+    "cpr": "CPR-loven (Danish Civil Registration System Act); GDPR Art. 87",
+}
 _PROPER = frozenset({"etunimi", "sukunimi"})
 _ORG_EMAIL = re.compile(
     r"^(?:info|toimisto|kirjaamo|palaute|asiakaspalvelu|office|contact|kansli|viestinta|"
@@ -371,6 +380,8 @@ def _after_client_word(
     out = []
     for k in range(1, len(tokens)):
         t, prev = tokens[k], tokens[k - 1]
+        if not t.text[0].isupper():
+            continue  # most words: the cheapest test first
         if k in taken or prev.sentence != t.sentence or t.protected or not _capitalised(t.text):
             continue
         nxt = (
@@ -442,9 +453,11 @@ def check_privacy(
         msg = message(code, ui_lang)
         findings.append(Finding("privacy", code, s, e, text[s:e], severity, msg, [], source))
 
-    hetus = list(ids.find_hetu(text))
-    for s, e in hetus:
-        add("privacy.hetu", s, e, "block", SOURCE_HETU)
+    # The henkilötunnus and the other countries' identity numbers: always ``block``.
+    codes = ids.find_identity_codes(text)
+    hetus = [(s, e) for s, e, _kind in codes]
+    for s, e, kind in codes:
+        add(f"privacy.{kind}", s, e, "block", ID_SOURCES[kind])
     phones = list(ids.find_phones(text))
     emails = list(ids.find_emails(text))
     addresses = list(ids.find_addresses(text))

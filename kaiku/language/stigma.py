@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from . import morph, suggest, svmorph
 from .lexicon import Entry, Lexicon, adjective_entries, match_fi, match_stem_suffix
@@ -150,12 +151,20 @@ def check_stigma(
             hits.append((s, end, e))
 
     taken = [(s, end) for s, end, _ in hits]
+    match = match_fi if lang == "fi" else match_stem_suffix
+    # A word repeated in the text is looked up once per check (the lookups are memoised
+    # across checks too, but each costs a key and a call).
+    seen: dict[str, Entry | None] = {}
     for t in tokens:
         if t.protected:
             continue
-        if any(s <= t.start < end for s, end in taken):
+        if taken and any(s <= t.start < end for s, end in taken):
             continue
-        entry = match_fi(t.lower, lex) if lang == "fi" else match_stem_suffix(t.lower, lex)
+        word = t.lower
+        if word in seen:
+            entry = seen[word]
+        else:
+            entry = seen[word] = match(word, lex)
         if entry is None or any(x.match(text, t.start) for x in entry.exclude):
             continue
         hits.append((t.start, t.end, entry))
@@ -267,8 +276,35 @@ def _phrase_spans(
     if e.pattern is not None:
         if e.trigger and not any(tr in lowered for tr in e.trigger):
             return []
+        if e.anchor and len(lowered) == len(text):  # (equal lengths: offsets agree)
+            return _anchored_spans(e, e.pattern, text, lowered)
         return [m.span() for m in e.pattern.finditer(text)]
     return []
+
+
+def _anchored_spans(
+    e: Entry, pattern: re.Pattern[str], text: str, lowered: str
+) -> list[tuple[int, int]]:
+    """What ``pattern.finditer(text)`` finds, trying only the starts within ``anchor_reach``
+    before an anchor (every match holds one there), in the same order and without overlap."""
+    hits: list[int] = []
+    for a in e.anchor:
+        q = lowered.find(a)
+        while q >= 0:
+            hits.append(q)
+            q = lowered.find(a, q + 1)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for q in sorted(hits):
+        s = max(pos, q - e.anchor_reach)
+        while s <= q:
+            m = pattern.match(text, s)
+            if m is None:
+                s += 1
+                continue
+            out.append(m.span())
+            pos = s = max(m.end(), s + 1)
+    return out
 
 
 def _lemma_sequence_spans(e: Entry, tokens: Sequence[Token]) -> list[tuple[int, int]]:
@@ -495,6 +531,25 @@ def _fi_wclasses(word: str) -> set[str]:
     return {a.wclass for a in morph.analyze(word)}
 
 
+@lru_cache(maxsize=20_000)
+def _fi_case_number(word: str, gen: int) -> frozenset[tuple[str, str]]:
+    del gen  # only part of the cache key
+    return frozenset(
+        (r.get("SIJAMUOTO", ""), r.get("NUMBER", ""))
+        for r in morph.raw_analyze(word)
+        if r.get("SIJAMUOTO")
+    )
+
+
+def _fi_agree(adjective: str, word: str) -> bool:
+    """A Finnish attribute agrees with its head in case and number ("masentuneille nuorille");
+    "masentuneille suunnattu" does not: the adjective is the noun there. Unknown readings
+    count as agreeing (the old answer)."""
+    gen = morph.generation()
+    a, b = _fi_case_number(adjective, gen), _fi_case_number(word, gen)
+    return not a or not b or bool(a & b)
+
+
 # --- adjectives and participles used as nouns for people ---------------------------------
 
 _FI_VERBISH = frozenset(["teonsana", "kieltosana"])
@@ -521,7 +576,10 @@ _EN_NOUNS = _wordset(
     "people person persons man men woman women child children youth community population "
     "adult adults patient patients student students toilet toilets parking access badge "
     "economy market area areas region prices demand sector group groups veteran veterans "
-    "mother mothers father fathers"
+    "mother mothers father fathers "
+    # Clinical heads: "the psychotic episode", "the depressed state" describe, not label.
+    "episode disorder illness diagnosis break state spectrum ward unit condition care "
+    "treatment phase"
 )
 
 
@@ -539,7 +597,7 @@ def _nominal_hits(
             continue
         for m in e.pattern.finditer(lowered):
             s, end = m.span()
-            if _nominal_use(text, tokens, s, end, lang):
+            if _nominal_use(text, tokens, s, end, lang, strict=e.strict):
                 out.append((s, end, e))
     return out
 
@@ -587,7 +645,8 @@ def _nominal_fi(
             )
             if nxt is not None:
                 classes = _fi_wclasses(nxt.lower)
-                if not classes or (classes & _FI_NOUNISH and not classes & _FI_VERBISH):
+                nominal_like = classes & _FI_NOUNISH and not classes & _FI_VERBISH
+                if not classes or (nominal_like and _fi_agree(t.lower, nxt.lower)):
                     break  # "masentuneet nuoret": an attribute
             out.append((t.start, t.end, e))
             break
@@ -610,7 +669,22 @@ def _fi_predicate_before(tokens: Sequence[Token], i: int) -> bool:
     return False
 
 
-def _nominal_use(text: str, tokens: Sequence[Token], s: int, end: int, lang: str) -> bool:
+# What may follow an adjective used as a noun ("a bipolar can...", "the bipolar are..."):
+# function words, forms of "be" and "have", auxiliaries and their negations.
+_EN_AFTER_NOUN = (
+    _EN_FUNCTION_WORDS
+    | _EN_BE
+    | _wordset(
+        "has have had can could will would shall should must may might does do did who whom "
+        "whose isn't wasn't aren't weren't can't cannot couldn't won't wouldn't shouldn't "
+        "doesn't don't didn't hasn't haven't hadn't"
+    )
+)
+
+
+def _nominal_use(
+    text: str, tokens: Sequence[Token], s: int, end: int, lang: str, *, strict: bool = False
+) -> bool:
     first = _token_index(tokens, s)
     last = _token_index(tokens, end - 1)
     if first is None or last is None:
@@ -630,6 +704,8 @@ def _nominal_use(text: str, tokens: Sequence[Token], s: int, end: int, lang: str
     if nxt is None or gap.strip():
         return True
     w = nxt.lower
+    if strict:
+        return w.replace("\u2019", "'") in _EN_AFTER_NOUN
     if w in _EN_NOUNS:
         return False
     return not (w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")) and len(w) > 3)

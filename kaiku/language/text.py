@@ -19,9 +19,14 @@ URL_RE = re.compile(
     rf"(?:https?://|www\.)[^\s<>\"]+|(?<![@\w.])(?:[a-z0-9][a-z0-9-]*\.)+(?:{_TLDS})\b(?:/[^\s<>\"]*)?",
     re.IGNORECASE,
 )
+# Every URL_RE match holds "://", "www." or a dot before a top-level domain: a text with none of
+# them (most posts) skips the full pattern, which tries every position.
+_URL_HINT_RE = re.compile(rf"\.(?:{_TLDS})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.I)
-MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_](?:[\w.-]*\w)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?")
-HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w+)")
+# The look-behinds of these two stand after the "@" or "#" as two-character ones (the same
+# condition on the character before it), so the search jumps from one "@" or "#" to the next.
+MENTION_RE = re.compile(r"@(?<![\w@].)[A-Za-z0-9_](?:[\w.-]*\w)?(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)+)?")
+HASHTAG_RE = re.compile(r"#(?<![\w#&].)(\w+)")
 _TRAILING = ".,;:!?)]}'\"”\u2019»"
 
 _ABBREV = frozenset(
@@ -97,7 +102,9 @@ def strip_trailing(url: str) -> str:
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
-    out = []
+    out: list[tuple[int, int]] = []
+    if "://" not in text and _URL_HINT_RE.search(text) is None and "www." not in text.lower():
+        return out
     for m in URL_RE.finditer(text):
         u = strip_trailing(m.group(0))
         if "@" in text[max(0, m.start() - 1) : m.start()]:
@@ -110,8 +117,9 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     if "." not in text and "@" not in text and "/" not in text:
         return []  # no URL, e-mail address or mention is possible
     spans = url_spans(text)
-    spans += [m.span() for m in EMAIL_RE.finditer(text)]
-    spans += [m.span() for m in MENTION_RE.finditer(text)]
+    if "@" in text:  # both an e-mail address and a mention hold one
+        spans += [m.span() for m in EMAIL_RE.finditer(text)]
+        spans += [m.span() for m in MENTION_RE.finditer(text)]
     spans.sort()
     return spans
 
@@ -154,27 +162,42 @@ def tokenize(text: str) -> tuple[tuple[Token, ...], tuple[tuple[int, int], ...]]
     sentences = sentence_spans(text)
     protected = protected_spans(text)
     tokens: list[Token] = []
+    # This loop runs for every word of every check: locals instead of lookups, and
+    # tuple.__new__ instead of the NamedTuple constructor (a Python-level function).
+    new = tuple.__new__
+    append = tokens.append
+    last_sentence = len(sentences) - 1
     si = 0
+    sentence_end = sentences[0][1] if sentences else 0
+    n_protected = len(protected)
     pi = 0
     first_in_sentence = -1
     for m in WORD_RE.finditer(text):
         s, e = m.span()
-        while si < len(sentences) - 1 and s >= sentences[si][1]:
+        while si < last_sentence and s >= sentence_end:
             si += 1
-        while pi < len(protected) and protected[pi][1] <= s:
-            pi += 1
-        prot = pi < len(protected) and protected[pi][0] <= s < protected[pi][1]
+            sentence_end = sentences[si][1]
+        prot = False
+        if n_protected:
+            while pi < n_protected and protected[pi][1] <= s:
+                pi += 1
+            prot = pi < n_protected and protected[pi][0] <= s < protected[pi][1]
         tag = s > 0 and text[s - 1] == "#"
         initial = first_in_sentence != si
         if initial:
             first_in_sentence = si
-        word = m.group(0)
-        tokens.append(Token(s, e, word, word.lower(), si, initial, prot, tag))
+        word = m.group()
+        append(new(Token, (s, e, word, word.lower(), si, initial, prot, tag)))
     return tuple(tokens), tuple(sentences)
 
 
+_QUOTE_CHARS = "\"“”„«»'\u2018\u2019"
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if not any(c in text for c in _QUOTE_CHARS):
+        return spans  # most texts quote nothing: skip the pattern's try at every position
     for m in QUOTE_SPAN_RE.finditer(text):
         g = 1 if m.group(1) is not None else 2
         spans.append(m.span(g))

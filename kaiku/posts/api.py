@@ -245,8 +245,9 @@ def _public_target(target: str, channel_ids: dict[int, str]) -> str:
 
 
 HETU_REFUSED = (
-    "The post holds a henkilötunnus (Finnish personal identity code) in its text, a channel's "
-    "own text or an alt text. Remove it: a post with one is never published."
+    "The post holds a personal identity number (a henkilötunnus, or another country's such as a "
+    "personnummer or a Social Security number) in its text, a channel's own text or an alt "
+    "text. Remove it: a post with one is never published."
 )
 
 

@@ -112,8 +112,9 @@ def error_message(code: str, detail: str = "") -> str:
             "personal profile."
         ),
         "gate_hetu": _(
-            "Not sent: the text holds a henkilötunnus (Finnish personal identity code). Remove "
-            "it and send the post again; no approval can let it out."
+            "Not sent: the text holds a personal identity number (a henkilötunnus or another "
+            "country's, such as a personnummer or a Social Security number). Remove it and send "
+            "the post again; no approval can let it out."
         ),
         "gate_not_checked": _(
             "Not sent: the text changed after the language check and review. Edit the post and "

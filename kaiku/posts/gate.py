@@ -104,7 +104,8 @@ def stamp_of(texts: Sequence[str]) -> str:
 
 
 def has_hetu(text: str) -> bool:
-    return next(ids.find_hetu(text), None) is not None
+    """A henkilötunnus or another country's identity number (personnummer, SSN...)."""
+    return bool(ids.find_identity_codes(text))
 
 
 def refusal(delivery: Delivery, outgoing: OutgoingPost) -> str:

@@ -69,7 +69,7 @@ class TextFindings:
 
     @property
     def hetu(self) -> bool:
-        return any(f.code == "privacy.hetu" for f in self.findings)
+        return any(f.code in language.IDENTITY_CODES for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def findings_for(
 
 def needs_review(org: Organisation, findings: Sequence[Any]) -> str:
     """Why the post must be reviewed ('' when it need not). "hetu" can never be approved."""
-    if any(f.code == "privacy.hetu" for f in findings):
+    if any(f.code in language.IDENTITY_CODES for f in findings):
         return "hetu"
     if any(f.kind == "privacy" and f.severity == "block" for f in findings):
         return "privacy_block"

@@ -307,8 +307,9 @@ def gate_rows(verdict: services.Verdict, accounts: Sequence[ChannelAccount]) -> 
 
 
 HETU_MESSAGE = gettext_lazy(
-    "The post holds a henkilötunnus (Finnish personal identity code). Remove it: a post with "
-    "one can never be published, whatever the approval. The draft is saved."
+    "The post holds a personal identity number (a henkilötunnus or another country's, such as "
+    "a personnummer or a Social Security number). Remove it: a post with one can never be "
+    "published, whatever the approval. The draft is saved."
 )
 
 

@@ -209,3 +209,16 @@ def test_the_check_says_nothing_about_the_swedish_dictionary_when_it_is_there(
         .content.decode()
     )
     assert 'id="check-no-sv-dict"' not in html
+
+
+def test_the_live_check_says_a_swedish_personnummer_must_be_removed(client_for: Any) -> None:
+    # 880314-9874: a synthetic personnummer with a valid Luhn digit; 880314-9875 has a wrong one.
+    partial = client_for("editor").post(
+        "/o/toivon-polku/check/partial/", {"text": "Personnummer 880314-9874.", "lang": "sv"}
+    )
+    html = partial.content.decode()
+    assert 'id="check-hetu"' in html and "personnummer" in html
+    plain = client_for("editor").post(
+        "/o/toivon-polku/check/partial/", {"text": "Personnummer 880314-9875.", "lang": "sv"}
+    )
+    assert 'id="check-hetu"' not in plain.content.decode()

@@ -207,3 +207,93 @@ def test_words_found_by_the_evaluation_sets_are_warned_about(
 )
 def test_look_alikes_of_the_new_words_are_not_warned_about(text: str, lang: str) -> None:
     assert stigma_hits(text, lang) == []
+
+
+# --- English diagnosis adjectives used as nouns for people ("a bipolar", "the bipolars") ----
+
+_AS_NOUN = [
+    "She is a bipolar, so don't give her the job.",
+    "A bipolar can hold down a job like anyone else.",
+    "They hired a psychotic who had been in hospital.",
+    "The bipolars in the group met on Tuesday.",
+    "Two depressives shared their stories.",
+    "The bipolar are often misunderstood.",
+]
+_AS_ADJECTIVE = [
+    "She has a bipolar disorder and works as a nurse.",
+    "He had a psychotic episode last spring.",
+    "The bipolar spectrum is wide.",
+    "A depressive illness can be treated.",
+    "The bipolar diagnosis changed his life.",
+    "He was diagnosed with bipolar disorder.",
+]
+
+
+@pytest.mark.parametrize("text", _AS_NOUN)
+def test_an_english_diagnosis_adjective_used_as_a_noun_is_a_label(text: str) -> None:
+    found = [f for f in check(text, "en") if f.kind == "stigma" and f.severity == "warn"]
+    assert [f.code for f in found] == ["stigma.label"], text
+
+
+@pytest.mark.parametrize("text", _AS_ADJECTIVE)
+def test_the_same_adjective_before_a_noun_is_no_alarm(text: str) -> None:
+    assert [f.code for f in check(text, "en") if f.severity in ("warn", "block")] == []
+
+
+# --- a diagnosis tied to violence in the same sentence (Mindframe: do not link them) --------
+
+_DIAGNOSIS_AND_VIOLENCE = [
+    ("Schizophrenic man suspected of knife attack.", "en"),
+    ("A psychotic woman stabbed her neighbour on Friday.", "en"),
+    ("Knife attack: mentally ill man arrested.", "en"),
+    ("Schizofren man misstänks för knivdåd.", "sv"),
+    ("Polisen: psykiskt sjuk kvinna bakom attacken.", "sv"),
+]
+_DIAGNOSIS_WITHOUT_VIOLENCE = [
+    ("A man with schizophrenia was the victim of a knife attack.", "en"),
+    ("The psychotic episode passed and she went back to work.", "en"),
+    ("Police training now covers how to meet people in a mental health crisis.", "en"),
+    ("En man med schizofreni blev offer för ett knivdåd.", "sv"),
+    ("Polisen utbildas i att möta personer i psykisk kris.", "sv"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang"), _DIAGNOSIS_AND_VIOLENCE)
+def test_a_diagnosis_tied_to_violence_is_sensational(text: str, lang: str) -> None:
+    codes = [f.code for f in check(text, lang) if f.severity == "warn"]
+    assert "stigma.sensational" in codes, (text, codes)
+
+
+@pytest.mark.parametrize(("text", "lang"), _DIAGNOSIS_WITHOUT_VIOLENCE)
+def test_a_diagnosis_without_violence_or_as_the_victim_is_not_sensational(
+    text: str, lang: str
+) -> None:
+    assert [f.code for f in check(text, lang) if f.severity in ("warn", "block")] == []
+
+
+# --- Finnish: an adjective as a noun is one that its next word does not agree with ----------
+
+_FI_AS_NOUN = [
+    "Kaksisuuntaisille suunnattu ryhmä alkaa syksyllä.",
+    "Masentuneille tarkoitettu vertaisryhmä kokoontuu torstaisin.",
+    "Skitsofreenisille tukea antava yhdistys sai avustuksen.",
+]
+_FI_AS_ATTRIBUTE = [
+    "Masentuneet nuoret tarvitsevat tukea.",
+    "Kaksisuuntaisen mielialahäiriön hoito on kehittynyt.",
+    "Masentuneille nuorille suunnattu ryhmä alkaa syksyllä.",
+]
+
+
+@pytest.mark.parametrize("text", _FI_AS_NOUN)
+def test_a_finnish_adjective_whose_next_word_does_not_agree_is_a_noun(
+    text: str, voikko: None
+) -> None:
+    assert [f.code for f in check(text, "fi") if f.severity == "warn"] == ["stigma.label"], text
+
+
+@pytest.mark.parametrize("text", _FI_AS_ATTRIBUTE)
+def test_a_finnish_adjective_agreeing_with_its_noun_is_an_attribute(
+    text: str, voikko: None
+) -> None:
+    assert [f.code for f in check(text, "fi") if f.severity in ("warn", "block")] == []

@@ -337,6 +337,41 @@ def test_the_engine_never_sends_a_henkilotunnus_even_when_stamped(
     _nothing_went_out()
 
 
+# Synthetic numbers, valid by their countries' rules (Luhn; SSA ranges; two mod-11 digits).
+FOREIGN_IDS = ["880314-9874", "19880374-9871", "512-45-6789", "01019000083"]
+
+
+@pytest.mark.parametrize("number", FOREIGN_IDS)
+def test_a_foreign_identity_number_in_a_variant_is_never_sent_from_the_form(
+    client_for: Any, org: Any, feed_account: Any, number: str
+) -> None:
+    data = _form(CLEAN, feed_account, **{f"variant_{feed_account.pk}": f"Numero {number}."})
+    client_for("editor").post(NEW, data, follow=True)
+    settle()
+    post = Post.objects.get()  # kept as a draft, like a henkilötunnus: nothing is lost
+    assert (post.state, post.review_required_reason) == ("draft", "hetu")
+    assert post.deliveries.get().text_override == f"Numero {number}."
+    _nothing_went_out()
+
+
+@pytest.mark.parametrize("number", FOREIGN_IDS)
+def test_the_engine_never_sends_a_foreign_identity_number_even_when_stamped(
+    org: Any, members: Any, feed_account: Any, number: str
+) -> None:
+    post = services.save_draft(
+        org, members["editor"], services.Draft(text=CLEAN, accounts=[feed_account])
+    )
+    services.submit(post, None)
+    from tests.posts.view_helpers import stamp_as_checked
+
+    Delivery.objects.filter(post=post).update(parts=[f"Numero {number}"])
+    stamp_as_checked(Delivery.objects.get(post=post))
+    settle()
+    delivery = Delivery.objects.get(post=post)
+    assert (delivery.held, delivery.last_error_code) == (True, "gate_hetu")
+    _nothing_went_out()
+
+
 def test_a_recurring_copy_whose_words_were_not_approved_waits_for_review(
     org: Any, members: Any, feed_account: Any
 ) -> None:
