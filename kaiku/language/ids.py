@@ -335,7 +335,12 @@ def _identity_at(text: str, p: int) -> tuple[int, str] | None:
     if m is not None:
         area, sep, group, serial = m.groups()
         cue = _SSN_CUE_RE.search(text, max(0, p - 40), p) is not None
-        if _ssn_ok(area, group, serial) and (sep == "-" or cue):
+        # After the word "SSN" the writer says the number is one: a number from a range the SSA
+        # never issued is then a typo or an ITIN (area 9xx), still someone's number. Without
+        # the word only an issuable hyphenated number counts. An all-zero part marks a sample.
+        if (cue and area != "000" and group != "00" and serial != "0000") or (
+            sep == "-" and _ssn_ok(area, group, serial)
+        ):
             return m.end(), "ssn"
     m = _DK_RE.match(text, p)
     if m is not None and _DK_CUE_RE.search(text, max(0, p - 40), p) is not None:

@@ -228,3 +228,19 @@ def test_the_message_names_the_number_in_the_users_language() -> None:
     assert "sosiaaliturvatunnus" in fi.message and "socialförsäkringsnummer" in sv.message
     assert "Social Security number" in en.message
     assert "Social Security" not in fi.source.split(";")[0]  # the source line is translated
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 999),
+    st.integers(1, 99),
+    st.integers(1, 9999),
+    st.sampled_from(["SSN", "SSN:", "Social Security number", "social security no."]),
+)
+def test_a_number_the_writer_calls_an_ssn_is_blocked_even_from_a_never_issued_range(
+    area: int, group: int, serial: int, cue: str
+) -> None:
+    # A typo or an ITIN (area 9xx) after the word "SSN" is still somebody's number; an
+    # all-zero part marks a sample.
+    value = f"{area:03d}-{group:02d}-{serial:04d}"
+    assert _blocks(f"Her {cue} {value} is on the intake form.", "en") == [("privacy.ssn", value)]
