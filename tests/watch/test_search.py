@@ -216,3 +216,19 @@ def test_the_index_is_kept_in_step_after_every_migration(org: Any) -> None:
             )
             names = {row[0] for row in cursor.fetchall()}
         assert {f"{search.SQLITE_TABLE}_{op}" for op in ("insert", "update", "delete")} <= names
+
+
+def test_a_search_with_another_filter_reaches_past_the_newest_matches(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index gives a plain search only its newest matches; with a filter beside it, the
+    filter's older matches still count."""
+    source = make_source(org)
+    make_item(org, source, 1, title="Kevät Mastodonissa", lemmas=" kevät ", platform="mastodon")
+    for n in range(2, 5):
+        make_item(org, source, n, title=f"Kevät {n}", lemmas=" kevät ")
+    monkeypatch.setattr(digest, "SEARCH_POOL", 2)
+    plain = digest.digest_page(org, digest.Filters(query="kevät"))
+    assert {r.item.title for r in plain.items} == {"Kevät 4", "Kevät 3"}
+    masto = digest.digest_page(org, digest.Filters(query="kevät", platform="mastodon"))
+    assert [r.item.title for r in masto.items] == ["Kevät Mastodonissa"]

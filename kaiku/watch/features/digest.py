@@ -139,15 +139,21 @@ class DigestPage:
         return self.page > 1
 
 
-def search_items(organisation: Organisation, query: str) -> QuerySet[Item]:
+def search_items(
+    organisation: Organisation, query: str, newest: int | None = None
+) -> QuerySet[Item]:
     """Items with every word of ``query``, as written or in base form ("hyvinvointialueilla"
-    finds items about "hyvinvointialue"), through the full-text index (features.search)."""
-    return search.matching(organisation, query).order_by("-published_at", "-id")
+    finds items about "hyvinvointialue"), through the full-text index (features.search);
+    with ``newest``, only the most recently stored that many."""
+    return search.matching(organisation, query, newest).order_by("-published_at", "-id")
 
 
 def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> QuerySet[Item]:
+    # With no other filter, the index gives the search's pool (below) itself.
+    alone = not (filters.topic or filters.source or filters.platform or filters.language)
+    alone = alone and not (user is not None and filters.state)
     items = (
-        search_items(organisation, filters.query)
+        search_items(organisation, filters.query, SEARCH_POOL if alone else None)
         if filters.query.strip()
         else Item.objects.filter(organisation=organisation)
     )

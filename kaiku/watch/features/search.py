@@ -93,21 +93,25 @@ def _postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str
     return " && ".join(["plainto_tsquery('simple', %s)", *groups]), params
 
 
-def matching_ids(organisation: Organisation, query: Query) -> RawSQL:
-    """SQL for the ids of the items that match ``query`` (the organisation's among them)."""
+def matching_ids(organisation: Organisation, query: Query, newest: int | None = None) -> RawSQL:
+    """SQL for the ids of the items that match ``query`` (the organisation's among them);
+    with ``newest``, only that many of the most recently stored (both indexes give the ids
+    in that order, so a common word costs a bounded read, not a read of all its matches)."""
+    limit = "" if newest is None else f" ORDER BY 1 DESC LIMIT {int(newest)}"
     if connection.vendor == "sqlite":
         return RawSQL(
-            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s{limit}",
             [fts5_expression(query, organisation.pk)],
         )
     if connection.vendor == "postgresql":
         tsquery, params = _postgres_tsquery(query, organisation.pk)
-        return RawSQL(f"SELECT id FROM watch_item WHERE {PG_COLUMN} @@ ({tsquery})", params)
+        return RawSQL(f"SELECT id FROM watch_item WHERE {PG_COLUMN} @@ ({tsquery}){limit}", params)
     raise NotImplementedError(f"watch search on {connection.vendor}")
 
 
-def matching(organisation: Organisation, text: str) -> QuerySet[Item]:
-    """The organisation's items that match every word of ``text`` (none when it has none)."""
+def matching(organisation: Organisation, text: str, newest: int | None = None) -> QuerySet[Item]:
+    """The organisation's items that match every word of ``text`` (none when it has none);
+    with ``newest``, the most recently stored ``newest`` of them."""
     items = Item.objects.filter(organisation=organisation)
     query = parse(text)
     if not query:
@@ -115,4 +119,4 @@ def matching(organisation: Organisation, text: str) -> QuerySet[Item]:
     # A subquery of ids rather than a condition on the outer row: the outer query may alias
     # the item table (a digest search is itself a subquery), and ids are what both indexes
     # give.
-    return items.filter(pk__in=matching_ids(organisation, query))
+    return items.filter(pk__in=matching_ids(organisation, query, newest))
