@@ -84,7 +84,7 @@ def fts5_expression(query: Query, organisation_id: int) -> str:
     return f'org : "{org_token(organisation_id)}" AND body : ({words})'
 
 
-def _postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str]]:
+def postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str]]:
     params: list[str] = [org_token(organisation_id)]
     groups = []
     for forms in query.words:
@@ -94,9 +94,13 @@ def _postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str
 
 
 def matching_ids(organisation: Organisation, query: Query, newest: int | None = None) -> RawSQL:
-    """SQL for the ids of the items that match ``query`` (the organisation's among them);
-    with ``newest``, only that many of the most recently stored (both indexes give the ids
-    in that order, so a common word costs a bounded read, not a read of all its matches)."""
+    """SQL for the ids of the organisation's items that match ``query``; with ``newest``,
+    only that many of the most recently stored (both indexes give the ids in that order, so
+    a common word costs a bounded read, not a read of all its matches).
+
+    On SQLite the index holds no columns to filter on, so the caller keeps only the
+    organisation's items (``matching``); on PostgreSQL the organisation's column is in the
+    subquery itself."""
     limit = "" if newest is None else f" ORDER BY 1 DESC LIMIT {int(newest)}"
     if connection.vendor == "sqlite":
         return RawSQL(
@@ -104,19 +108,28 @@ def matching_ids(organisation: Organisation, query: Query, newest: int | None = 
             [fts5_expression(query, organisation.pk)],
         )
     if connection.vendor == "postgresql":
-        tsquery, params = _postgres_tsquery(query, organisation.pk)
-        return RawSQL(f"SELECT id FROM watch_item WHERE {PG_COLUMN} @@ ({tsquery}){limit}", params)
+        tsquery, params = postgres_tsquery(query, organisation.pk)
+        return RawSQL(
+            f"SELECT id FROM watch_item WHERE organisation_id = %s AND {PG_COLUMN} @@ "
+            f"({tsquery}){limit}",
+            [organisation.pk, *params],
+        )
     raise NotImplementedError(f"watch search on {connection.vendor}")
 
 
 def matching(organisation: Organisation, text: str, newest: int | None = None) -> QuerySet[Item]:
     """The organisation's items that match every word of ``text`` (none when it has none);
     with ``newest``, the most recently stored ``newest`` of them."""
-    items = Item.objects.filter(organisation=organisation)
     query = parse(text)
     if not query:
-        return items.none()
+        return Item.objects.none()
     # A subquery of ids rather than a condition on the outer row: the outer query may alias
     # the item table (a digest search is itself a subquery), and ids are what both indexes
     # give.
-    return items.filter(pk__in=matching_ids(organisation, query, newest))
+    found = Item.objects.filter(pk__in=matching_ids(organisation, query, newest))
+    if connection.vendor == "postgresql":
+        # The subquery already keeps to the organisation; the same condition out here made
+        # PostgreSQL read all of a large organisation's ids to join them with the matches
+        # (30 ms at 100,000 items) instead of looking the matches up.
+        return found
+    return found.filter(organisation=organisation)
