@@ -85,6 +85,10 @@ ERROR_DESCRIPTIONS = {
 CHANGED_WHILE_SENT = "The post changed while it was being sent; it stays a draft"
 
 
+# Listing posts: a filter value that cannot be read is refused, never ignored.
+FILTER_REFUSED = "A filter value cannot be read; the message says which and what would do"
+
+
 class KaikuAPI(NinjaAPI):
     """The API whose OpenAPI document lists the errors each operation answers, not only 2xx."""
 
@@ -101,6 +105,8 @@ class KaikuAPI(NinjaAPI):
                 errors = dict(ERROR_DESCRIPTIONS)
                 if method == "post" and path.endswith("/posts"):
                     errors["409"] = CHANGED_WHILE_SENT
+                if method == "get" and path.endswith("/posts"):
+                    errors["400"] = FILTER_REFUSED
                 for code, description in errors.items():
                     responses.setdefault(
                         code,

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import AfterValidator, WithJsonSchema
@@ -21,7 +21,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.api import api_membership
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import bounds, compose, services
+from kaiku.posts import bounds, compose, listing, services
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import (
     NonexistentLocalTime,
@@ -173,8 +173,15 @@ def _delivery_out(d: Delivery) -> DeliveryOut:
     )
 
 
-def _post_out(post: Post, findings: list[tuple[str, Any]] | None = None) -> PostOut:
-    deliveries = post.deliveries.select_related("account").order_by("account__platform", "id")
+def _post_out(
+    post: Post,
+    findings: list[tuple[str, Any]] | None = None,
+    deliveries: list[Delivery] | None = None,
+) -> PostOut:
+    if deliveries is None:
+        deliveries = list(
+            post.deliveries.select_related("account").order_by("account__platform", "id")
+        )
     return PostOut(
         id=post.public_id,
         organisation=post.organisation.slug,
@@ -317,6 +324,63 @@ def _post(org: Organisation, post_id: UUID) -> Post:
 def get_post(request: HttpRequest, slug: str, post_id: UUID) -> PostOut:
     org = api_membership(request, slug, Perm.VIEW).organisation
     return _post_out(_post(org, post_id))
+
+
+class PostListOut(Schema):
+    items: list[PostOut]
+    next: str | None = Field(
+        description="The address of the next page (the same filters), or null on the last page"
+    )
+
+
+@router.get("/organisations/{slug}/posts", response=PostListOut)
+def list_posts(
+    request: HttpRequest,
+    slug: str,
+    state: str | None = None,
+    channel: str | None = None,
+    from_: str | None = Query(None, alias="from"),  # type: ignore[type-arg]
+    to: str | None = None,
+    limit: str | None = None,
+    cursor: str | None = None,
+) -> PostListOut:
+    """The organisation's posts, newest first, with their deliveries.
+
+    Filters (all optional; a value that cannot be read answers 400 saying why): ``state``,
+    one or more of draft, in_review, approved, scheduled, done (comma-separated); ``channel``,
+    channel ids or platform names (posts with a delivery there); ``from`` and ``to``, ISO 8601
+    times or dates (without an offset, your own time zone), on the time the post is scheduled
+    for, or for a post sent at once, when a delivery was published (``from`` inclusive, ``to``
+    exclusive); ``limit``, 1 to 200 posts a page (50). ``next`` links the following page.
+    """
+    org = api_membership(request, slug, Perm.VIEW).organisation
+    try:
+        accounts, platforms = listing.parse_channels(org, channel)
+        start = listing.parse_time("from", from_, _zone(request))
+        end = listing.parse_time("to", to, _zone(request))
+        if not listing.window_is_valid(start, end):
+            raise listing.BadFilter("from must be before to")
+        wanted = listing.PostFilter(
+            states=listing.parse_states(state),
+            accounts=accounts,
+            platforms=platforms,
+            start=start,
+            end=end,
+            after_id=listing.parse_cursor(cursor),
+            limit=listing.parse_limit(limit),
+        )
+    except listing.BadFilter as bad:
+        raise HttpError(400, str(bad)) from None
+    found = listing.page(org, wanted)
+    next_url = None
+    if found.next_cursor is not None:
+        query = request.GET.copy()
+        query["cursor"] = found.next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    return PostListOut(
+        items=[_post_out(p, deliveries=found.deliveries[p.pk]) for p in found.posts],
+        next=next_url,
+    )
 
 
 @router.delete("/organisations/{slug}/posts/{post_id}", response=DeletedOut)

@@ -20,7 +20,6 @@ from django.db.models import (
     FloatField,
     Func,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kaiku.organisations.models import Membership, Organisation
-from kaiku.watch.ingest.analysis import guess_language, text_lemmas
+from kaiku.watch.features import search
 from kaiku.watch.ingest.rank import rank_time, score
 from kaiku.watch.models import Item, ItemState, ItemTopic, Source, Topic
 
@@ -140,19 +139,21 @@ class DigestPage:
         return self.page > 1
 
 
-def search_items(organisation: Organisation, query: str) -> QuerySet[Item]:
-    """Items whose lemmas contain every word of ``query`` in base form ("hyvinvointialueilla"
-    finds items about "hyvinvointialue"); falls back to the text for words with no lemma."""
-    lang = guess_language(query)
-    items = Item.objects.filter(organisation=organisation)
-    for lemma in text_lemmas(query, lang)[:10]:
-        items = items.filter(Q(lemmas__contains=f" {lemma} ") | Q(text__icontains=lemma))
-    return items.order_by("-published_at", "-id")
+def search_items(
+    organisation: Organisation, query: str, newest: int | None = None
+) -> QuerySet[Item]:
+    """Items with every word of ``query``, as written or in base form ("hyvinvointialueilla"
+    finds items about "hyvinvointialue"), through the full-text index (features.search);
+    with ``newest``, only the most recently stored that many."""
+    return search.matching(organisation, query, newest).order_by("-published_at", "-id")
 
 
 def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> QuerySet[Item]:
+    # With no other filter, the index gives the search's pool (below) itself.
+    alone = not (filters.topic or filters.source or filters.platform or filters.language)
+    alone = alone and not (user is not None and filters.state)
     items = (
-        search_items(organisation, filters.query)
+        search_items(organisation, filters.query, SEARCH_POOL if alone else None)
         if filters.query.strip()
         else Item.objects.filter(organisation=organisation)
     )
@@ -169,9 +170,9 @@ def filtered(organisation: Organisation, filters: Filters, user: Any = None) -> 
     elif user is not None and filters.state == "unread":
         items = items.exclude(pk__in=ItemState.objects.filter(user=user, read=True).values("item"))
     if filters.query.strip():
-        # Words have no index. Read in rank order, a rare word would cost a random read of
-        # every item; read in storage order, newest first, it costs one pass at worst. So a
-        # search ranks its SEARCH_POOL most recently stored matches.
+        # Ranking every match of a common word would read each of them; the full-text index
+        # gives them in storage order, so a search ranks its SEARCH_POOL most recently stored
+        # matches.
         newest = items.order_by("-id").values("pk")[:SEARCH_POOL]
         items = Item.objects.filter(pk__in=Subquery(newest))
     return items
