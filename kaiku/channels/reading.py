@@ -11,9 +11,12 @@ lists its readers (``Connector.readers``), and ``kaiku.channels.registry.readers
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -101,6 +104,15 @@ class StoredSource(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+@runtime_checkable
+class AccountReads(Protocol):
+    """An organisation's connected account on a platform that reads with it (X): ``op`` gets
+    the platform's client holding the account's token, renewed as publishing renews it, so
+    the platform's credentials live in one place (the channel account)."""
+
+    def read_as_account(self, op: Callable[[Any], T]) -> T: ...
+
+
 class ReadContext(Protocol):
     """The organisation's reading settings (the watch's ``PollContext``)."""
 
@@ -110,8 +122,10 @@ class ReadContext(Protocol):
     def bluesky_appview_url(self) -> str: ...
     @property
     def x_plan(self) -> str: ...
-    @property
-    def x_bearer_token(self) -> str: ...
+
+    def account(self, platform: str) -> AccountReads | None:
+        """The organisation's connected account on ``platform``, if it has one that reads."""
+        ...
 
 
 class SourceReader(Protocol):
@@ -157,3 +171,8 @@ def as_str(value: Any) -> str:
 def as_count(value: Any) -> int:
     """A non-negative count, 0 for anything else."""
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def entries_from(items: Iterable[Any], build: Callable[[Any], Entry | None]) -> list[Entry]:
+    """The entries ``build`` makes of a platform's items, leaving out what it could not read."""
+    return [entry for entry in map(build, items) if entry is not None]

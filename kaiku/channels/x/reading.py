@@ -1,11 +1,17 @@
 """The watch's readers of X accounts and searches through the X API v2, only where the
-organisation's plan reads.
+organisation's plan reads, with the organisation's connected X account.
 
 X sells API reads: per the X developer documentation (docs.x.com/x-api/getting-started/pricing,
 read in 2026) the API is pay-per-use, US$0.005 per post read and US$0.010 per user read,
 with a monthly cap of 2 million post reads on pay-per-use (docs.x.com post-cap page);
 legacy Free access could not read posts. So an X source is refused unless the organisation
-has chosen a plan that reads (``WatchSettings.x_plan``) and given a bearer token.
+has chosen a plan that reads (``WatchSettings.x_plan``) and connected an X account.
+
+One credential for X. The reads go through the X package's one client (``XClient``) with the
+token of the organisation's X channel account, renewed the way publishing renews it
+(``XConnector.read_as_account``): the user lookup, a user's posts and recent search all accept
+an OAuth 2.0 user-context token with ``tweet.read`` and ``users.read``, which the connect flow
+asks for (https://docs.x.com/fundamentals/authentication/guides/v2-authentication-mapping).
 
 - https://docs.x.com/x-api/users/user-lookup-by-username (GET /2/users/by/username/:username)
 - https://docs.x.com/x-api/posts/user-posts-timeline-by-user-id (GET /2/users/:id/tweets)
@@ -15,14 +21,16 @@ has chosen a plan that reads (``WatchSettings.x_plan``) and given a bearer token
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from kaiku.channels.base import ChannelError, Failure
 from kaiku.channels.reading import (
+    AccountReads,
     Entry,
     NewSource,
     ReadBatch,
@@ -34,10 +42,10 @@ from kaiku.channels.reading import (
     as_count,
     as_dict,
     as_str,
+    entries_from,
 )
 from kaiku.dates import parse_date
 
-API = "https://api.x.com/2"
 # Quoted in the refusal message (the pricing page above).
 X_POST_READ_USD = "0.005"
 # The values of kaiku.watch.models.XPlan whose plan includes reading posts.
@@ -48,10 +56,6 @@ _USER = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _PROFILE = re.compile(r"^https?://(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/?$")
 
 
-def api_base() -> str:
-    return str(getattr(settings, "KAIKU_WATCH_X_API_URL", API)).rstrip("/")
-
-
 # The watch's words for this package's errors (English msgids, translated where shown).
 ERROR_TEXTS = {
     "x_plan": gettext_noop(
@@ -59,7 +63,10 @@ ERROR_TEXTS = {
         "costs US$%(post_read_usd)s per post (X developer documentation, 2026). Choose "
         "the organisation's X plan in the watch settings to allow it."
     ),
-    "x_token": gettext_noop("Add the X API bearer token in the watch settings first."),
+    "x_token": gettext_noop(
+        "Connect the organisation's X account on the channels page first: the watch reads X "
+        "with it."
+    ),
 }
 
 
@@ -104,22 +111,44 @@ def entry_from_post(raw: Any, users: dict[str, str]) -> Entry | None:
     )
 
 
-def _require(ctx: ReadContext) -> dict[str, str]:
+def _account(ctx: ReadContext) -> AccountReads:
     if ctx.x_plan not in PLANS_THAT_READ:
         raise plan_refusal()
-    if not ctx.x_bearer_token:
+    account = ctx.account("x")
+    if account is None:
         raise ReadError("x_token", permanent=True)
-    return {"Authorization": f"Bearer {ctx.x_bearer_token}"}
+    return account
 
 
-def _page(ctx: ReadContext, url: str, params: dict[str, str | int]) -> tuple[list[Any], str]:
-    data = as_dict(ctx.fetcher.get_json(url, params=params, headers=_require(ctx)))
-    posts = data.get("data") or []
+def _read_error(exc: ChannelError) -> ReadError:
+    """The watch's words for a failed read (the client's ``ChannelError``)."""
+    if exc.failure is Failure.AUTH:
+        # Renewing the token did not help: only connecting the account again does.
+        return ReadError("x_token", permanent=True)
+    if exc.failure is Failure.RATE_LIMITED:
+        wait = exc.retry_after if exc.retry_after is not None else 900.0
+        return ReadError("rate_limited", retry_after=wait, minutes=max(1, math.ceil(wait / 60)))
+    if exc.status is not None and exc.status >= 500:
+        return ReadError("server_error", status=exc.status)
+    return ReadError("api_error", detail=exc.detail[:200] or exc.code)
+
+
+def _get(account: AccountReads, path: str, params: dict[str, str | int] | None = None) -> Any:
+    try:
+        return account.read_as_account(lambda client: client.get_json(path, params=params))
+    except ChannelError as exc:
+        raise _read_error(exc) from exc
+
+
+def _page(
+    account: AccountReads, path: str, params: dict[str, str | int]
+) -> tuple[list[Entry], str]:
+    data = as_dict(_get(account, path, params))
     users = {
         as_str(as_dict(u).get("id")): as_str(as_dict(u).get("username"))
         for u in as_dict(data.get("includes")).get("users") or []
     }
-    entries = [e for e in (entry_from_post(p, users) for p in posts) if e is not None]
+    entries = entries_from(data.get("data") or [], lambda post: entry_from_post(post, users))
     newest = as_str(as_dict(data.get("meta")).get("newest_id"))
     return entries, newest
 
@@ -143,15 +172,11 @@ class XAccount:
         return NewSource(self.kind, f"https://x.com/{user}", identifier=user.lower())
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
-        headers = _require(ctx)
+        account = _account(ctx)
         state = dict(source.state)
         user_id = as_str(state.get("user_id"))
         if not user_id:
-            found = as_dict(
-                ctx.fetcher.get_json(
-                    f"{api_base()}/users/by/username/{quote(source.identifier)}", headers=headers
-                )
-            )
+            found = as_dict(_get(account, f"/2/users/by/username/{quote(source.identifier)}"))
             user_id = as_str(as_dict(found.get("data")).get("id"))
             if not user_id:
                 raise ReadError("unknown_account", account=f"@{source.identifier}")
@@ -159,7 +184,7 @@ class XAccount:
         params: dict[str, str | int] = {"max_results": PAGE, "tweet.fields": FIELDS}
         if as_str(state.get("since_id")):
             params["since_id"] = state["since_id"]
-        entries, newest = _page(ctx, f"{api_base()}/users/{user_id}/tweets", params)
+        entries, newest = _page(account, f"/2/users/{quote(user_id)}/tweets", params)
         for entry in entries:
             entry.author_handle = entry.author_handle or f"@{source.identifier}"
         if newest:
@@ -185,6 +210,7 @@ class XSearch:
         return NewSource(self.kind, f"https://x.com/search?{urlencode({'q': query})}", query)
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
+        account = _account(ctx)
         state = dict(source.state)
         params: dict[str, str | int] = {
             "query": source.identifier,
@@ -195,7 +221,7 @@ class XSearch:
         }
         if as_str(state.get("since_id")):
             params["since_id"] = state["since_id"]
-        entries, newest = _page(ctx, f"{api_base()}/tweets/search/recent", params)
+        entries, newest = _page(account, "/2/tweets/search/recent", params)
         if newest:
             state["since_id"] = newest
         return ReadBatch(entries=entries, state=state)

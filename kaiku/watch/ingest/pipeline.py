@@ -40,6 +40,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
+from kaiku.channels import registry
+from kaiku.channels.reading import AccountReads
+from kaiku.connections.models import ChannelAccount
 from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
@@ -134,14 +137,39 @@ def due_sources(
 
 def context_for(organisation_id: int, fetcher: Fetcher) -> PollContext:
     config = WatchSettings.objects.filter(organisation_id=organisation_id).first()
+    accounts = reading_accounts(organisation_id)
     if config is None:
-        return PollContext(fetcher=fetcher, bluesky_appview_url=DEFAULT_APPVIEW_URL)
+        return PollContext(
+            fetcher=fetcher, bluesky_appview_url=DEFAULT_APPVIEW_URL, accounts=accounts
+        )
     return PollContext(
         fetcher=fetcher,
         bluesky_appview_url=config.bluesky_appview_url or DEFAULT_APPVIEW_URL,
         x_plan=config.x_plan,
-        x_bearer_token=config.x_bearer_token,
+        accounts=accounts,
     )
+
+
+def reading_accounts(organisation_id: int) -> dict[str, AccountReads]:
+    """The organisation's connected accounts that the platforms' readers read with (X's), one
+    per platform: a working one before one that needs reconnecting (a reader then says so),
+    the oldest first. A disconnected account is never used."""
+    found: dict[str, AccountReads] = {}
+    accounts = (
+        ChannelAccount.objects.filter(
+            organisation_id=organisation_id, platform__in=registry.reading_platforms()
+        )
+        .exclude(status=ChannelAccount.Status.DISCONNECTED)
+        .order_by("created_at", "id")
+    )
+    working = [a for a in accounts if a.status == ChannelAccount.Status.ACTIVE]
+    for account in working + [a for a in accounts if a not in working]:
+        if account.platform in found:
+            continue
+        connector = account.connector()
+        if isinstance(connector, AccountReads):
+            found[account.platform] = connector
+    return found
 
 
 def poll_and_prepare(
