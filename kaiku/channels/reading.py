@@ -10,11 +10,13 @@ lists its readers (``Connector.readers``), and ``kaiku.channels.registry.readers
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlencode
 
 T = TypeVar("T")
 
@@ -176,3 +178,68 @@ def as_count(value: Any) -> int:
 def entries_from(items: Iterable[Any], build: Callable[[Any], Entry | None]) -> list[Entry]:
     """The entries ``build`` makes of a platform's items, leaving out what it could not read."""
     return [entry for entry in map(build, items) if entry is not None]
+
+
+# --- what every platform's reader shares --------------------------------------------------------
+
+
+def refused(value: str) -> ReadRefused:
+    """What a person typed is not a source of this kind."""
+    return ReadRefused("bad_url", url=value[:200], permanent=True)
+
+
+def matched(value: str, *patterns: re.Pattern[str]) -> re.Match[str]:
+    """The first of ``patterns`` that matches what a person typed; refused when none does."""
+    for pattern in patterns:
+        found = pattern.match(value)
+        if found is not None:
+            return found
+    raise refused(value)
+
+
+def text_html(text: str) -> str:
+    """A platform's plain post text as markup: escaped (text is never markup), line breaks
+    kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def engagement(likes: Any, reposts: Any, replies: Any, quotes: Any = 0) -> dict[str, int]:
+    """The counts the digest ranks by, from a platform's numbers (quotes count as reposts);
+    anything that is not a count is 0."""
+    return {
+        "likes": as_count(likes),
+        "reposts": as_count(reposts) + as_count(quotes),
+        "replies": as_count(replies),
+    }
+
+
+def with_since(params: dict[str, str | int], state: dict[str, Any]) -> dict[str, str | int]:
+    """``params`` asking only for what is newer than the stored ``since_id`` cursor."""
+    since = as_str(state.get("since_id"))
+    return {**params, "since_id": since} if since else params
+
+
+class SearchKind:
+    """A platform's search as a source kind: what a person types after one of ``prefixes`` is
+    the query, stored as the identifier and shown as the platform's search page (``page``).
+    A subclass sets the kind, label, platform, prefixes, page and longest query, and reads."""
+
+    kind: str
+    label: str
+    platform: str
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    page: str
+    max_query: int
+
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
+        query = value.strip()
+        for prefix in self.prefixes:
+            query = query.removeprefix(prefix)
+        query = query.strip()
+        if not query or len(query) > self.max_query:
+            raise refused(value)
+        return NewSource(self.kind, f"{self.page}?{urlencode({'q': query})}", identifier=query)
+
+    def feed_url(self, url: str, identifier: str) -> str:
+        return ""  # no platform offers a search as a feed

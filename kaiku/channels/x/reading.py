@@ -20,11 +20,10 @@ asks for (https://docs.x.com/fundamentals/authentication/guides/v2-authenticatio
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.utils.translation import gettext_noop
 
@@ -37,12 +36,16 @@ from kaiku.channels.reading import (
     ReadContext,
     ReadError,
     ReadRefused,
+    SearchKind,
     StoredSource,
     UrlCheck,
-    as_count,
     as_dict,
     as_str,
+    engagement,
     entries_from,
+    matched,
+    text_html,
+    with_since,
 )
 from kaiku.dates import parse_date
 
@@ -82,30 +85,22 @@ def entry_from_post(raw: Any, users: dict[str, str]) -> Entry | None:
     username = users.get(as_str(post.get("author_id")), "")
     metrics = as_dict(post.get("public_metrics"))
     entities = as_dict(post.get("entities"))
-    mentions = [
-        f"x:{as_str(as_dict(m).get('username'))}"
-        for m in entities.get("mentions") or []
-        if as_str(as_dict(m).get("username"))
-    ]
-    links = [
-        as_str(as_dict(u).get("expanded_url"))
-        for u in entities.get("urls") or []
-        if as_str(as_dict(u).get("expanded_url"))
-    ]
+    mentions = [as_str(as_dict(m).get("username")) for m in entities.get("mentions") or []]
+    links = [as_str(as_dict(u).get("expanded_url")) for u in entities.get("urls") or []]
     return Entry(
         guid=f"https://x.com/i/status/{post_id}",
         url=f"https://x.com/{username or 'i'}/status/{post_id}",
-        html=html.escape(as_str(post.get("text"))).replace("\n", "<br>"),
+        html=text_html(as_str(post.get("text"))),
         author_handle=f"@{username}" if username else "",
         published=parse_date(as_str(post.get("created_at"))),
-        engagement={
-            "likes": as_count(metrics.get("like_count")),
-            "reposts": as_count(metrics.get("retweet_count"))
-            + as_count(metrics.get("quote_count")),
-            "replies": as_count(metrics.get("reply_count")),
-        },
-        mentions=mentions,
-        links=links,
+        engagement=engagement(
+            metrics.get("like_count"),
+            metrics.get("retweet_count"),
+            metrics.get("reply_count"),
+            quotes=metrics.get("quote_count"),
+        ),
+        mentions=[f"x:{name}" for name in mentions if name],
+        links=[link for link in links if link],
         language=as_str(post.get("lang")),
         global_guid=True,
     )
@@ -140,9 +135,10 @@ def _get(account: AccountReads, path: str, params: dict[str, str | int] | None =
         raise _read_error(exc) from exc
 
 
-def _page(
-    account: AccountReads, path: str, params: dict[str, str | int]
-) -> tuple[list[Entry], str]:
+def _read(
+    account: AccountReads, path: str, params: dict[str, str | int], state: dict[str, Any]
+) -> ReadBatch:
+    """One page of posts, and the state with the newest post's id as the next cursor."""
     data = as_dict(_get(account, path, params))
     users = {
         as_str(as_dict(u).get("id")): as_str(as_dict(u).get("username"))
@@ -150,7 +146,7 @@ def _page(
     }
     entries = entries_from(data.get("data") or [], lambda post: entry_from_post(post, users))
     newest = as_str(as_dict(data.get("meta")).get("newest_id"))
-    return entries, newest
+    return ReadBatch(entries=entries, state={**state, "since_id": newest} if newest else state)
 
 
 class XAccount:
@@ -164,11 +160,7 @@ class XAccount:
     platform = "x"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
-        value = value.strip().removeprefix("x:")
-        match = _PROFILE.match(value) or _USER.match(value)
-        if match is None:
-            raise ReadRefused("bad_url", url=value[:200], permanent=True)
-        user = match.group(1)
+        user = matched(value.strip().removeprefix("x:"), _PROFILE, _USER).group(1)
         return NewSource(self.kind, f"https://x.com/{user}", identifier=user.lower())
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
@@ -181,33 +173,24 @@ class XAccount:
             if not user_id:
                 raise ReadError("unknown_account", account=f"@{source.identifier}")
             state["user_id"] = user_id
-        params: dict[str, str | int] = {"max_results": PAGE, "tweet.fields": FIELDS}
-        if as_str(state.get("since_id")):
-            params["since_id"] = state["since_id"]
-        entries, newest = _page(account, f"/2/users/{quote(user_id)}/tweets", params)
-        for entry in entries:
+        params = with_since({"max_results": PAGE, "tweet.fields": FIELDS}, state)
+        batch = _read(account, f"/2/users/{quote(user_id)}/tweets", params, state)
+        for entry in batch.entries:
             entry.author_handle = entry.author_handle or f"@{source.identifier}"
-        if newest:
-            state["since_id"] = newest
-        return ReadBatch(entries=entries, state=state)
+        return batch
 
     def feed_url(self, url: str, identifier: str) -> str:
         return ""
 
 
-class XSearch:
+class XSearch(SearchKind):
     kind = "x_search"
     label = gettext_noop("X search")
     # What add_source recognises as this kind when no kind is chosen.
     prefixes: tuple[str, ...] = ("x-search:",)
-    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "x"
-
-    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
-        query = value.strip().removeprefix("x-search:").strip()
-        if not query or len(query) > 512:
-            raise ReadRefused("bad_url", url=value[:200], permanent=True)
-        return NewSource(self.kind, f"https://x.com/search?{urlencode({'q': query})}", query)
+    page = "https://x.com/search"
+    max_query = 512  # recent search's ``query``: 1 to 512 characters
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         account = _account(ctx)
@@ -219,12 +202,4 @@ class XSearch:
             "expansions": "author_id",
             "user.fields": "username,name",
         }
-        if as_str(state.get("since_id")):
-            params["since_id"] = state["since_id"]
-        entries, newest = _page(account, "/2/tweets/search/recent", params)
-        if newest:
-            state["since_id"] = newest
-        return ReadBatch(entries=entries, state=state)
-
-    def feed_url(self, url: str, identifier: str) -> str:
-        return ""
+        return _read(account, "/2/tweets/search/recent", with_since(params, state), state)
