@@ -106,6 +106,20 @@ def error_body(status: int, route: str = "") -> dict[str, Any]:
     return {"title": title, "type": "about:blank", "status": status, "detail": title}
 
 
+def not_found(resource: str, parameter: str, value: str) -> dict[str, Any]:
+    """X's partial-error body for a missing post or user (a lookup answers it with 200)."""
+    body: dict[str, Any] = fixture("error_404.json")
+    for item in body["errors"]:
+        item.update(
+            value=value,
+            resource_id=value,
+            resource_type=resource,
+            parameter=parameter,
+            detail=f"Could not find {resource} with {parameter}: [{value}].",
+        )
+    return body
+
+
 route_pattern = colon_route
 
 
@@ -554,14 +568,7 @@ class XServer(ScriptedServer["Request"]):
         if tweet is None:
             # A lookup of a missing post answers 200 with only "errors" (partial errors,
             # https://docs.x.com/x-api/fundamentals/response-codes-and-errors#partial-errors).
-            body = fixture("error_404.json")
-            for item in body["errors"]:
-                item.update(
-                    value=tweet_id,
-                    resource_id=tweet_id,
-                    detail=f"Could not find tweet with id: [{tweet_id}].",
-                )
-            return Answer(200, body)
+            return Answer(200, not_found("tweet", "id", tweet_id))
         out: dict[str, Any] = {"data": self._render(tweet, fields)}
         if "referenced_tweets.id" in req.arg("expansions").split(","):
             ids = {r["id"] for r in tweet["_refs"]}
@@ -590,16 +597,7 @@ class XServer(ScriptedServer["Request"]):
             (u for u in self.users.values() if u["username"].lower() == username.lower()), None
         )
         if user is None:
-            body = fixture("error_404.json")
-            for item in body["errors"]:
-                item.update(
-                    value=username,
-                    resource_id=username,
-                    resource_type="user",
-                    parameter="username",
-                    detail=f"Could not find user with username: [{username}].",
-                )
-            return Answer(200, body)
+            return Answer(200, not_found("user", "username", username))
         return Answer(200, {"data": dict(user)})
 
     def search_recent(self, req: Request) -> Answer:
