@@ -79,6 +79,7 @@ def _raw_write(table: str, column: str, pk: int, value: str) -> None:
         cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, pk])
 
 
+@pytest.mark.slow  # 5 s or more on the shared machine: `make test` runs it, `make unit` not
 @pytest.mark.django_db(transaction=True)
 def test_a_stored_x_bearer_token_moves_to_the_x_channel_account_and_still_reads(
     org: Any, other_org: Any
