@@ -23,6 +23,7 @@ import marshal
 import multiprocessing
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
@@ -34,9 +35,10 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
@@ -69,6 +71,7 @@ from kaiku.watch.sources import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKOFF_CAP = timedelta(hours=24)
 JITTER = 0.1
@@ -168,8 +171,24 @@ def reading_accounts(organisation_id: int) -> dict[str, AccountReads]:
             continue
         connector = account.connector()
         if isinstance(connector, AccountReads):
-            found[account.platform] = connector
+            found[account.platform] = _FromPollThreads(connector)
     return found
+
+
+class _FromPollThreads:
+    """An account read with from the poll's threads. A token renewal saves the rotated pair
+    from the thread, on a database connection Django opens for that thread and leaves to it
+    to close: closed after each read, so no renewal leaves a connection behind."""
+
+    def __init__(self, account: AccountReads) -> None:
+        self._account = account
+
+    def read_as_account(self, op: Callable[[Any], T]) -> T:
+        try:
+            return self._account.read_as_account(op)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connections.close_all()
 
 
 def poll_and_prepare(

@@ -146,3 +146,22 @@ def test_the_local_x_wants_tweet_read_and_users_read_on_a_user_token_for_search(
         headers={"Authorization": f"Bearer {narrow}"},
     )
     assert answer.status_code == 403 and "users.read" in answer.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_during_a_poll_saves_the_rotated_pair_from_the_poll_thread(
+    org: Any, harness: XHarness, x: XServer
+) -> None:
+    _reads_allowed(org)
+    account = harness.make_account(org)
+    spent = account.credentials["refresh_token"]
+    x.add_tweet("toivonpolku", "Vertaistuki auttaa")
+    services.add_source(org, "x-search:vertaistuki")
+    x.expire_access_tokens()
+
+    summary = run_once()
+
+    assert summary.new == 1 and not summary.errors
+    saved = ChannelAccount.objects.get(pk=account.pk).credentials
+    assert saved["refresh_token"] != spent and saved["refresh_token"] in x.refresh
+    assert spent not in x.refresh  # X retired it: only the saved one works now
