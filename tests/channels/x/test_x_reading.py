@@ -40,11 +40,16 @@ def _reads_allowed(org: Any) -> None:
     WatchSettings.objects.create(organisation=org, x_plan=XPlan.PAY_PER_USE)
 
 
+def _connected(org: Any, harness: XHarness) -> Any:
+    """An organisation whose plan reads X, with its X account connected to the local X."""
+    _reads_allowed(org)
+    return harness.make_account(org)
+
+
 def test_the_watch_reads_an_x_account_and_a_search_with_the_connected_accounts_user_token(
     org: Any, harness: XHarness, x: XServer
 ) -> None:
-    _reads_allowed(org)
-    account = harness.make_account(org)
+    account = _connected(org, harness)
     user_token = account.credentials["access_token"]
     x.add_tweet("thl", "Päihdetyö kuuluu kaikille")
     x.add_tweet("toivonpolku", "Sote-uudistus etenee @thl")
@@ -70,8 +75,7 @@ def test_the_watch_reads_an_x_account_and_a_search_with_the_connected_accounts_u
 def test_an_expired_user_token_is_renewed_and_the_rotated_pair_saved_when_the_watch_reads(
     org: Any, harness: XHarness, x: XServer
 ) -> None:
-    _reads_allowed(org)
-    account = harness.make_account(org)
+    account = _connected(org, harness)
     before = account.credentials
     x.add_tweet("toivonpolku", "Vertaistuki auttaa")
     source = services.add_source(org, "x-search:vertaistuki").source
@@ -96,8 +100,7 @@ def test_without_a_connected_x_account_an_x_source_says_to_connect_it(org: Any) 
 
 
 def test_a_disconnected_x_account_is_not_read_with(org: Any, harness: XHarness, x: XServer) -> None:
-    _reads_allowed(org)
-    account = harness.make_account(org)
+    account = _connected(org, harness)
     ChannelAccount.objects.filter(pk=account.pk).update(status=ChannelAccount.Status.DISCONNECTED)
     source = services.add_source(org, "x-search:päihdetyö").source
     run_once()
@@ -152,8 +155,7 @@ def test_the_local_x_wants_tweet_read_and_users_read_on_a_user_token_for_search(
 def test_a_renewal_during_a_poll_saves_the_rotated_pair_from_the_poll_thread(
     org: Any, harness: XHarness, x: XServer
 ) -> None:
-    _reads_allowed(org)
-    account = harness.make_account(org)
+    account = _connected(org, harness)
     spent = account.credentials["refresh_token"]
     x.add_tweet("toivonpolku", "Vertaistuki auttaa")
     services.add_source(org, "x-search:vertaistuki")
