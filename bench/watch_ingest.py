@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -180,7 +181,9 @@ class ChildPeaks:
         return max(self.peaks.values(), default=0) / 1024
 
 
-def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
+def kaiku_in(data_dir: str) -> None:
+    """Set Kaiku up in this (child) process on a fresh SQLite database in ``data_dir``, allowed
+    to fetch the local feed server on loopback."""
     os.environ["KAIKU_DATA_DIR"] = data_dir
     os.environ.setdefault("KAIKU_TESTING", "1")
     os.environ["KAIKU_ALLOWED_PRIVATE_HOSTS"] = "127.0.0.1"  # the feeds are on loopback
@@ -194,6 +197,32 @@ def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def serve_feeds(rng: random.Random, feeds: int, items: int, *, etags: bool = False) -> Any:
+    """The tests' local feed server on 127.0.0.1 with ``feeds`` generated feeds (with an ETag
+    each when ``etags``, so a second poll can be answered 304), and their addresses."""
+    from tests.watch.server import FeedServer
+
+    server = FeedServer.start()
+    urls = []
+    for n in range(feeds):
+        etag = {"etag": f'"{n}-v1"'} if etags else {}
+        urls.append(server.add(f"/feeds/{n}.xml", make_feed(rng, n, items), **etag))
+    return server, urls
+
+
+def result_of(name: str, stdout: str, stderr: str) -> dict[str, Any]:
+    """The ``RESULT {json}`` line a child process printed, or the end of what it said."""
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+            return result
+    raise SystemExit(f"{name} failed:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+
+
+def run_kaiku(urls: list[str], workers: int, data_dir: str) -> dict[str, float]:
+    kaiku_in(data_dir)
     from kaiku.organisations.models import Organisation
     from kaiku.watch.features.topics import seed_topics
     from kaiku.watch.ingest.pipeline import run_once
@@ -269,11 +298,7 @@ def spawn(which: str, urls_file: str, workers: int) -> dict[str, float]:
         text=True,
         check=False,
     )
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
-            return result
-    raise SystemExit(f"{which} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return result_of(which, out.stdout, out.stderr)
 
 
 def main() -> None:
@@ -294,12 +319,9 @@ def main() -> None:
         child(args.child, args.urls, args.workers)
         return
 
-    from tests.watch.server import FeedServer
-
     rng = random.Random(20240305)
-    server = FeedServer.start()
     started = time.perf_counter()
-    urls = [server.add(f"/feeds/{n}.xml", make_feed(rng, n, args.items)) for n in range(args.feeds)]
+    server, urls = serve_feeds(rng, args.feeds, args.items)
     total_bytes = sum(len(r.body) for r in server.routes.values())
     print(
         f"generated {args.feeds} feeds x {args.items} items "

@@ -40,26 +40,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from watch_ingest import ChildPeaks, make_feed, peak_mb  # noqa: E402
+from watch_ingest import ChildPeaks, kaiku_in, peak_mb, result_of, serve_feeds  # noqa: E402
 
 
 def run_mode(
     mode: str, plan: dict[str, Any], data_dir: str, workers: int, hits_file: str
 ) -> dict[str, Any]:
-    os.environ["KAIKU_DATA_DIR"] = data_dir
-    os.environ.setdefault("KAIKU_TESTING", "1")
-    os.environ["KAIKU_ALLOWED_PRIVATE_HOSTS"] = "127.0.0.1"  # the feeds are on loopback
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    from django.core.management import call_command
+    kaiku_in(data_dir)
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from kaiku.organisations.models import Organisation
     from kaiku.watch.features.topics import seed_topics
     from kaiku.watch.ingest.pipeline import due_sources, poll_sources
@@ -141,11 +130,7 @@ def spawn(mode: str, plan_file: str, workers: int, server: Any) -> dict[str, Any
             ask.unlink()
         time.sleep(0.01)
     out, err = process.communicate()
-    for line in out.splitlines():
-        if line.startswith("RESULT "):
-            result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
-            return result
-    raise SystemExit(f"{mode} failed:\n{out[-3000:]}\n{err[-3000:]}")
+    return result_of(mode, out, err)
 
 
 def main() -> None:
@@ -164,14 +149,8 @@ def main() -> None:
         child(args.child, args.plan, args.workers, args.hits)
         return
 
-    from tests.watch.server import FeedServer
-
     rng = random.Random(20261207)
-    server = FeedServer.start()
-    urls = []
-    for n in range(args.pool):
-        url = server.add(f"/feeds/{n}.xml", make_feed(rng, n, args.items), etag=f'"{n}-v1"')
-        urls.append(url)
+    server, urls = serve_feeds(rng, args.pool, args.items, etags=True)
     follows = [sorted(rng.sample(range(args.pool), args.follows)) for _ in range(args.orgs)]
     distinct = len({f for chosen in follows for f in chosen})
     print(

@@ -10,10 +10,15 @@ lists its readers (``Connector.readers``), and ``kaiku.channels.registry.readers
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlencode
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -101,6 +106,15 @@ class StoredSource(Protocol):
     def state(self) -> dict[str, Any]: ...
 
 
+@runtime_checkable
+class AccountReads(Protocol):
+    """An organisation's connected account on a platform that reads with it (X): ``op`` gets
+    the platform's client holding the account's token, renewed as publishing renews it, so
+    the platform's credentials live in one place (the channel account)."""
+
+    def read_as_account(self, op: Callable[[Any], T]) -> T: ...
+
+
 class ReadContext(Protocol):
     """The organisation's reading settings (the watch's ``PollContext``)."""
 
@@ -110,8 +124,10 @@ class ReadContext(Protocol):
     def bluesky_appview_url(self) -> str: ...
     @property
     def x_plan(self) -> str: ...
-    @property
-    def x_bearer_token(self) -> str: ...
+
+    def account(self, platform: str) -> AccountReads | None:
+        """The organisation's connected account on ``platform``, if it has one that reads."""
+        ...
 
 
 class SourceReader(Protocol):
@@ -157,3 +173,73 @@ def as_str(value: Any) -> str:
 def as_count(value: Any) -> int:
     """A non-negative count, 0 for anything else."""
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def entries_from(items: Iterable[Any], build: Callable[[Any], Entry | None]) -> list[Entry]:
+    """The entries ``build`` makes of a platform's items, leaving out what it could not read."""
+    return [entry for entry in map(build, items) if entry is not None]
+
+
+# --- what every platform's reader shares --------------------------------------------------------
+
+
+def refused(value: str) -> ReadRefused:
+    """What a person typed is not a source of this kind."""
+    return ReadRefused("bad_url", url=value[:200], permanent=True)
+
+
+def matched(value: str, *patterns: re.Pattern[str]) -> re.Match[str]:
+    """The first of ``patterns`` that matches what a person typed; refused when none does."""
+    for pattern in patterns:
+        found = pattern.match(value)
+        if found is not None:
+            return found
+    raise refused(value)
+
+
+def text_html(text: str) -> str:
+    """A platform's plain post text as markup: escaped (text is never markup), line breaks
+    kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def engagement(likes: Any, reposts: Any, replies: Any, quotes: Any = 0) -> dict[str, int]:
+    """The counts the digest ranks by, from a platform's numbers (quotes count as reposts);
+    anything that is not a count is 0."""
+    return {
+        "likes": as_count(likes),
+        "reposts": as_count(reposts) + as_count(quotes),
+        "replies": as_count(replies),
+    }
+
+
+def with_since(params: dict[str, str | int], state: dict[str, Any]) -> dict[str, str | int]:
+    """``params`` asking only for what is newer than the stored ``since_id`` cursor."""
+    since = as_str(state.get("since_id"))
+    return {**params, "since_id": since} if since else params
+
+
+class SearchKind:
+    """A platform's search as a source kind: what a person types after one of ``prefixes`` is
+    the query, stored as the identifier and shown as the platform's search page (``page``).
+    A subclass sets the kind, label, platform, prefixes, page and longest query, and reads."""
+
+    kind: str
+    label: str
+    platform: str
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    page: str
+    max_query: int
+
+    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
+        query = value.strip()
+        for prefix in self.prefixes:
+            query = query.removeprefix(prefix)
+        query = query.strip()
+        if not query or len(query) > self.max_query:
+            raise refused(value)
+        return NewSource(self.kind, f"{self.page}?{urlencode({'q': query})}", identifier=query)
+
+    def feed_url(self, url: str, identifier: str) -> str:
+        return ""  # no platform offers a search as a feed

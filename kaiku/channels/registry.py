@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from kaiku.channels.base import AccountFollowing, Connector, EntryStore
-from kaiku.channels.reading import SourceReader
+from kaiku.channels.reading import AccountReads, SourceReader
 
 CONNECTOR_PATHS = {
     "feed": "kaiku.channels.feed.connector:FeedConnector",
@@ -41,6 +41,11 @@ def connector_class(platform: str) -> type[Connector]:
 def readers() -> dict[str, SourceReader]:
     """Every platform's readers for the field watch, by source kind, in the registry's order."""
     return {r.kind: r for p in available_platforms() for r in connector_class(p).readers}
+
+
+def reading_platforms() -> list[str]:
+    """Platforms whose watch readers read with the organisation's connected account."""
+    return [p for p in available_platforms() if issubclass(connector_class(p), AccountReads)]
 
 
 def read_error_texts() -> dict[str, str]:

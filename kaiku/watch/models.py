@@ -14,7 +14,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.crypto import EncryptedTextField
 from kaiku.organisations.models import Organisation
 from kaiku.watch.errors import render_error
 
@@ -45,9 +44,6 @@ class WatchSettings(models.Model):
     )
     x_plan = models.CharField(
         _("X API plan"), max_length=16, choices=XPlan.choices, default=XPlan.NONE
-    )
-    x_bearer_token = EncryptedTextField(
-        _("X API bearer token"), blank=True, default="", row_key="organisation_id"
     )
     bluesky_appview_url = models.URLField(
         _("Bluesky AppView address"), max_length=300, default=DEFAULT_APPVIEW_URL

@@ -96,5 +96,9 @@ def test_the_migration_binds_secrets_stored_before_to_their_rows(org: Any) -> No
     stored = _raw("posts_channelaccount", "credentials_json", account.pk)
     assert stored.startswith("kaiku:v2:")
     assert ChannelAccount.objects.get(pk=account.pk).credentials == {"access_token": "VANHA"}
-    assert _raw("watch_watchsettings", "x_bearer_token", settings_row.pk).startswith("kaiku:v2:")
-    assert WatchSettings.objects.get(pk=settings_row.pk).x_bearer_token == "X-BEARER"
+    # The bearer token, bound to its row by 0005, then moved to an X channel account (watch
+    # 0007_onehome): still sealed to a row, still readable.
+    moved = ChannelAccount.objects.get(organisation_id=org.pk, platform="x")
+    assert _raw("posts_channelaccount", "credentials_json", moved.pk).startswith("kaiku:v2:")
+    assert moved.credentials["app_bearer_token"] == "X-BEARER"
+    assert WatchSettings.objects.filter(pk=settings_row.pk).exists()

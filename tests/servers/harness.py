@@ -8,7 +8,11 @@ Each platform's test server module offers a ``Harness`` with this shape, and is 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import httpx
+
+from tests.servers.base import ScriptedServer
 
 
 class Harness(Protocol):
@@ -35,6 +39,61 @@ class Harness(Protocol):
 
     def prepare_engine_test(self, monkeypatch: Any) -> None:
         """Shorten the connector's timeouts and waits for tests (e.g. a 1 s read timeout)."""
+
+
+S = TypeVar("S", bound=ScriptedServer[Any])
+
+
+class ServerHarness(Generic[S]):
+    """What every platform's harness does the same way: a local server whose "hang" holds
+    for 3 s, publish requests scripted on ``publish_route``, the connector's read timeout cut
+    to 1 s, accounts saved sealed. A platform's harness says how to start its server
+    (``launch``), what an account holds and what the server shows as published."""
+
+    platform: ClassVar[str]
+    publish_route: ClassVar[str]
+    connector_path: ClassVar[str]  # "module:Class", patched by ``prepare_engine_test``
+
+    def __init__(self) -> None:
+        self.server: S | None = None
+
+    @property
+    def live(self) -> S:
+        assert self.server is not None, "start() first"
+        return self.server
+
+    def launch(self) -> S:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.server = self.launch()
+        self.server.hang_seconds = 3.0
+
+    def stop(self) -> None:
+        self.live.stop()
+
+    def script_publish(self, responses: list[int | str]) -> None:
+        self.live.clear_scripts()
+        if responses:
+            self.live.script(self.publish_route, list(responses))
+
+    def connector_class(self) -> Any:
+        module, _, name = self.connector_path.partition(":")
+        return getattr(import_module(module), name)
+
+    def prepare_engine_test(self, monkeypatch: Any) -> None:
+        monkeypatch.setattr(self.connector_class(), "timeout", httpx.Timeout(5.0, read=1.0))
+
+    def save_account(
+        self, org: Any, handle: str, credentials: dict[str, Any], **fields: Any
+    ) -> Any:
+        """A working ChannelAccount of ``org`` on this platform, its credentials sealed."""
+        from kaiku.connections.models import ChannelAccount
+
+        account = ChannelAccount(organisation=org, platform=self.platform, handle=handle, **fields)
+        account.set_credentials(credentials)
+        account.save()
+        return account
 
 
 HARNESSES = {

@@ -4,7 +4,6 @@ platform JSON shaped as the official docs show."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,6 @@ from kaiku.watch import services
 from kaiku.watch.ingest.pipeline import run_once
 from kaiku.watch.models import Item, Source, WatchSettings, XPlan
 from tests.channels.mastodon.server import MastodonServer, start_server
-from tests.watch.server import FeedServer
 
 pytestmark = pytest.mark.django_db
 
@@ -137,37 +135,11 @@ def test_a_bluesky_feed_item_with_facets_repost_and_link_card_is_read() -> None:
     assert entry.language == "fi"
 
 
-def test_x_reads_go_through_the_api_with_the_organisations_token(
-    org: Any, feeds: FeedServer, settings: Any
-) -> None:
-    settings.KAIKU_WATCH_X_API_URL = feeds.url("/2")
-    WatchSettings.objects.create(organisation=org, x_plan=XPlan.PAY_PER_USE, x_bearer_token="T0K")
-    feeds.add(
-        "/2/users/by/username/toivonpolku",
-        json.dumps({"data": {"id": "42", "username": "ToivonPolku"}}),
-        content_type="application/json",
-    )
-    feeds.add(
-        "/2/users/42/tweets",
-        json.dumps({
-            "data": [{"id": "1001", "text": "Sote-uudistus etenee @thl", "created_at": "2024-03-05T10:00:00.000Z",
-                      "lang": "fi", "author_id": "42",
-                      "public_metrics": {"like_count": 4, "retweet_count": 1, "reply_count": 0, "quote_count": 0},
-                      "entities": {"mentions": [{"username": "thl"}]}}],
-            "meta": {"newest_id": "1001", "result_count": 1},
-        }),
-        content_type="application/json",
-    )  # fmt: skip
-    services.add_source(org, "@toivonpolku", kind="x_account")
-    summary = run_once()
-    assert summary.new == 1 and not summary.errors
-    item = Item.objects.get()
-    assert item.engagement_total == 5 and item.mentioned_accounts == ["x:thl"]
-    assert feeds.requests[-1][1]["Authorization"] == "Bearer T0K"
+# X reading with the organisation's X account: tests/channels/x/test_x_reading.py.
 
 
 def test_an_x_source_stops_with_the_cost_when_the_plan_is_dropped(org: Any) -> None:
-    WatchSettings.objects.create(organisation=org, x_plan=XPlan.BASIC, x_bearer_token="t")
+    WatchSettings.objects.create(organisation=org, x_plan=XPlan.BASIC)
     source = services.add_source(org, "x-search:päihdetyö").source
     WatchSettings.objects.filter(organisation=org).update(x_plan=XPlan.NONE)
     run_once()

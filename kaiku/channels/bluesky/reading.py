@@ -19,7 +19,6 @@ import html
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.utils.translation import gettext_noop
 
@@ -30,12 +29,15 @@ from kaiku.channels.reading import (
     ReadBatch,
     ReadContext,
     ReadError,
-    ReadRefused,
+    SearchKind,
     StoredSource,
     UrlCheck,
-    as_count,
     as_dict,
     as_str,
+    engagement,
+    entries_from,
+    refused,
+    text_html,
 )
 from kaiku.dates import parse_date
 
@@ -76,8 +78,7 @@ def _text_html(text: str, facets: Any) -> tuple[str, list[str], list[str]]:
                 links.append(feature["uri"])
             elif kind.endswith("#mention") and as_str(feature.get("did")):
                 mentions.append(f"bluesky:{feature['did']}")
-    body = html.escape(text).replace("\n", "<br>")
-    return body, links, mentions
+    return text_html(text), links, mentions
 
 
 def entry_from_feed_item(raw: Any) -> Entry | None:
@@ -107,11 +108,12 @@ def entry_from_feed_item(raw: Any) -> Entry | None:
         author_name=as_str(author.get("displayName")),
         author_handle=f"@{handle}" if handle else as_str(author.get("did")),
         published=parse_date(as_str(record.get("createdAt")) or as_str(post.get("indexedAt"))),
-        engagement={
-            "likes": as_count(post.get("likeCount")),
-            "reposts": as_count(post.get("repostCount")) + as_count(post.get("quoteCount")),
-            "replies": as_count(post.get("replyCount")),
-        },
+        engagement=engagement(
+            post.get("likeCount"),
+            post.get("repostCount"),
+            post.get("replyCount"),
+            quotes=post.get("quoteCount"),
+        ),
         mentions=list(dict.fromkeys(mentions)),
         links=links,
         language=as_str(langs[0]) if isinstance(langs, list) and langs else "",
@@ -129,7 +131,7 @@ def _xrpc(ctx_fetcher: JsonFetcher, base: str, method: str, **params: str | int)
 def _entries(items: Any) -> list[Entry]:
     if not isinstance(items, list):
         raise ReadError("malformed", format="Bluesky API", detail="expected a list of posts")
-    return [e for e in (entry_from_feed_item(i) for i in items) if e is not None]
+    return entries_from(items, entry_from_feed_item)
 
 
 def _only_new(entries: list[Entry], state: dict[str, Any]) -> tuple[list[Entry], dict[str, Any]]:
@@ -143,6 +145,15 @@ def _only_new(entries: list[Entry], state: dict[str, Any]) -> tuple[list[Entry],
     return fresh, state
 
 
+def _read(
+    ctx: ReadContext, source: StoredSource, method: str, key: str, **params: str | int
+) -> ReadBatch:
+    """The posts under ``key`` of one XRPC call that are newer than the last read."""
+    data = _xrpc(ctx.fetcher, ctx.bluesky_appview_url, method, **params)
+    entries, state = _only_new(_entries(data.get(key)), dict(source.state))
+    return ReadBatch(entries=entries, state=state)
+
+
 class BlueskyAccount:
     kind = "bluesky_account"
     label = gettext_noop("Bluesky account")
@@ -154,53 +165,43 @@ class BlueskyAccount:
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
         found = actor(value)
         if found is None:
-            raise ReadRefused("bad_url", url=value[:200], permanent=True)
+            raise refused(value)
         return NewSource(self.kind, f"{WEB}/profile/{found}", identifier=found)
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
-        data = _xrpc(
-            ctx.fetcher,
-            ctx.bluesky_appview_url,
+        return _read(
+            ctx,
+            source,
             "app.bsky.feed.getAuthorFeed",
+            "feed",
             actor=source.identifier,
             limit=PAGE,
             filter="posts_no_replies",
         )
-        entries, state = _only_new(_entries(data.get("feed")), dict(source.state))
-        return ReadBatch(entries=entries, state=state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}/rss"  # bsky.app serves an account's posts as RSS
 
 
-class BlueskySearch:
+class BlueskySearch(SearchKind):
     kind = "bluesky_search"
     label = gettext_noop("Bluesky search")
     # What add_source recognises as this kind when no kind is chosen.
     prefixes: tuple[str, ...] = ("bluesky-search:",)
-    patterns: tuple[re.Pattern[str], ...] = ()
     platform = "bluesky"
-
-    def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
-        query = value.strip().removeprefix("bluesky-search:").strip()
-        if not query or len(query) > 300:
-            raise ReadRefused("bad_url", url=value[:200], permanent=True)
-        return NewSource(self.kind, f"{WEB}/search?{urlencode({'q': query})}", identifier=query)
+    page = f"{WEB}/search"
+    max_query = 300
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
-        data = _xrpc(
-            ctx.fetcher,
-            ctx.bluesky_appview_url,
+        return _read(
+            ctx,
+            source,
             "app.bsky.feed.searchPosts",
+            "posts",
             q=source.identifier,
             limit=PAGE,
             sort="latest",
         )
-        entries, state = _only_new(_entries(data.get("posts")), dict(source.state))
-        return ReadBatch(entries=entries, state=state)
-
-    def feed_url(self, url: str, identifier: str) -> str:
-        return ""
 
 
 class BlueskyList:
@@ -222,18 +223,14 @@ class BlueskyList:
         else:
             at = _AT_URI.match(value)
             if at is None or at.group(2) != "app.bsky.graph.list":
-                raise ReadRefused("bad_url", url=value[:200], permanent=True)
+                raise refused(value)
             owner, rkey = at.group(1), at.group(3)
         uri = f"at://{owner}/app.bsky.graph.list/{rkey}"
         return NewSource(self.kind, f"{WEB}/profile/{owner}/lists/{rkey}", identifier=uri)
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         uri = resolve_at_uri(ctx.fetcher, ctx.bluesky_appview_url, source.identifier)
-        data = _xrpc(
-            ctx.fetcher, ctx.bluesky_appview_url, "app.bsky.feed.getListFeed", list=uri, limit=PAGE
-        )
-        entries, state = _only_new(_entries(data.get("feed")), dict(source.state))
-        return ReadBatch(entries=entries, state=state)
+        return _read(ctx, source, "app.bsky.feed.getListFeed", "feed", list=uri, limit=PAGE)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return ""
@@ -272,7 +269,7 @@ def list_uri_from(value: str, fetcher: JsonFetcher, appview: str) -> str:
         value = f"at://{listed.group(1)}/app.bsky.graph.list/{listed.group(2)}"
     at = _AT_URI.match(value)
     if at is None:
-        raise ReadRefused("bad_url", url=value[:200], permanent=True)
+        raise refused(value)
     uri = resolve_at_uri(fetcher, appview, value)
     if at.group(2) == "app.bsky.graph.list":
         return uri

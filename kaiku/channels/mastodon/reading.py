@@ -27,20 +27,26 @@ from kaiku.channels.reading import (
     ReadBatch,
     ReadContext,
     ReadError,
-    ReadRefused,
     StoredSource,
     UrlCheck,
-    as_count,
     as_dict,
     as_str,
+    engagement,
+    entries_from,
+    matched,
+    with_since,
 )
 from kaiku.dates import parse_date
 
 PAGE = 40
-_ACCT = re.compile(r"^@?([A-Za-z0-9_]{1,30})@([a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)$", re.IGNORECASE)
-_PROFILE = re.compile(r"^(https?://[^/]+)/@([A-Za-z0-9_]{1,30})/?$")
-_TAG_URL = re.compile(r"^(https?://[^/]+)/tags/([^/?#]+)/?$")
-_TAG = re.compile(r"^#?([^\s#@/?]{1,100})@([a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)$", re.IGNORECASE)
+_ACCT = re.compile(
+    r"^@?(?P<name>[A-Za-z0-9_]{1,30})@(?P<host>[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)$", re.IGNORECASE
+)
+_PROFILE = re.compile(r"^(?P<base>https?://[^/]+)/@(?P<name>[A-Za-z0-9_]{1,30})/?$")
+_TAG_URL = re.compile(r"^(?P<base>https?://[^/]+)/tags/(?P<name>[^/?#]+)/?$")
+_TAG = re.compile(
+    r"^#?(?P<name>[^\s#@/?]{1,100})@(?P<host>[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +89,9 @@ def entry_from_status(raw: Any, host: str) -> Entry | None:
         author_name=author.display_name,
         author_handle=f"@{author.acct}" if author.acct else "",
         published=parse_date(as_str(data.get("created_at"))),
-        engagement={
-            "likes": as_count(data.get("favourites_count")),
-            "reposts": as_count(data.get("reblogs_count")),
-            "replies": as_count(data.get("replies_count")),
-        },
+        engagement=engagement(
+            data.get("favourites_count"), data.get("reblogs_count"), data.get("replies_count")
+        ),
         mentions=[m for m in dict.fromkeys(mentions) if m != "mastodon:"],
         language=as_str(data.get("language")),
         global_guid=True,
@@ -102,14 +106,17 @@ def _newest_id(statuses: list[Any], current: str) -> str:
     return str(max(numeric)) if numeric else current
 
 
-def _statuses(ctx: ReadContext, url: str, since_id: str) -> list[Any]:
-    params: dict[str, str | int] = {"limit": PAGE}
-    if since_id:
-        params["since_id"] = since_id
-    data = ctx.fetcher.get_json(url, params=params)
+def _read_statuses(
+    ctx: ReadContext, url: str, source: StoredSource, state: dict[str, Any]
+) -> ReadBatch:
+    """The statuses newer than the stored ``since_id``, and the state with the newest id."""
+    host = urlsplit(source.url).netloc.lower()
+    data = ctx.fetcher.get_json(url, params=with_since({"limit": PAGE}, state))
     if not isinstance(data, list):
         raise ReadError("malformed", format="Mastodon API", detail="expected a list of statuses")
-    return data
+    entries = entries_from(data, lambda status: entry_from_status(status, host))
+    state = {**state, "since_id": _newest_id(data, as_str(state.get("since_id")))}
+    return ReadBatch(entries=entries, state=state)
 
 
 class MastodonAccount:
@@ -125,22 +132,13 @@ class MastodonAccount:
     platform = "mastodon"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
-        value = value.strip().removeprefix("mastodon:")
-        match = _PROFILE.match(value)
-        if match:
-            base, user = match.group(1), match.group(2)
-        else:
-            acct = _ACCT.match(value)
-            if acct is None:
-                raise ReadRefused("bad_url", url=value[:200], permanent=True)
-            user, base = acct.group(1), f"https://{acct.group(2).lower()}"
+        base, user = _on_instance(value.strip().removeprefix("mastodon:"), _PROFILE, _ACCT)
         check_url(base)
         host = urlsplit(base).netloc.lower()
         return NewSource(self.kind, f"{base}/@{user}", identifier=f"{user}@{host}")
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
         base = _base(source.url)
-        host = urlsplit(base).netloc.lower()
         state = dict(source.state)
         account_id = as_str(state.get("account_id"))
         if not account_id:
@@ -158,10 +156,7 @@ class MastodonAccount:
                 raise ReadError("unknown_account", account=f"@{source.identifier}")
             state["account_id"] = account_id
         url = f"{base}/api/v1/accounts/{quote(account_id, safe='')}/statuses"
-        statuses = _statuses(ctx, url, as_str(state.get("since_id")))
-        entries = [e for e in (entry_from_status(s, host) for s in statuses) if e is not None]
-        state["since_id"] = _newest_id(statuses, as_str(state.get("since_id")))
-        return ReadBatch(entries=entries, state=state)
+        return _read_statuses(ctx, url, source, state)
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}.rss"  # Mastodon publishes public posts of an account as RSS
@@ -178,31 +173,24 @@ class MastodonHashtag:
     platform = "mastodon"
 
     def normalise(self, value: str, check_url: UrlCheck) -> NewSource:
-        value = value.strip().removeprefix("mastodon:")
-        match = _TAG_URL.match(value)
-        if match:
-            base, tag = match.group(1), match.group(2)
-        else:
-            found = _TAG.match(value)
-            if found is None:
-                raise ReadRefused("bad_url", url=value[:200], permanent=True)
-            tag, base = found.group(1), f"https://{found.group(2).lower()}"
+        base, tag = _on_instance(value.strip().removeprefix("mastodon:"), _TAG_URL, _TAG)
         check_url(base)
         tag = tag.lstrip("#")
         return NewSource(self.kind, f"{base}/tags/{tag.lower()}", identifier=tag.lower())
 
     def read(self, source: StoredSource, ctx: ReadContext) -> ReadBatch:
-        base = _base(source.url)
-        host = urlsplit(base).netloc.lower()
-        state = dict(source.state)
-        url = f"{base}/api/v1/timelines/tag/{quote(source.identifier, safe='')}"
-        statuses = _statuses(ctx, url, as_str(state.get("since_id")))
-        entries = [e for e in (entry_from_status(s, host) for s in statuses) if e is not None]
-        state["since_id"] = _newest_id(statuses, as_str(state.get("since_id")))
-        return ReadBatch(entries=entries, state=state)
+        url = f"{_base(source.url)}/api/v1/timelines/tag/{quote(source.identifier, safe='')}"
+        return _read_statuses(ctx, url, source, dict(source.state))
 
     def feed_url(self, url: str, identifier: str) -> str:
         return f"{url}.rss"
+
+
+def _on_instance(value: str, address: re.Pattern[str], short: re.Pattern[str]) -> tuple[str, str]:
+    """(instance address, name) from a page address or a ``name@instance`` form."""
+    found = matched(value, address, short)
+    base = found["base"] if found.re is address else f"https://{found['host'].lower()}"
+    return base, found["name"]
 
 
 def _base(url: str) -> str:

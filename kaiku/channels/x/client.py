@@ -301,6 +301,13 @@ class XClient(transport.OwnsHTTP[httpx.Client]):
         response = self._request("GET", f"/2/users/{user_id}/tweets", params=params)
         return parse_timeline(self._json(response))
 
+    # --- reading for the watch ---------------------------------------------------------------
+
+    # https://docs.x.com/x-api/users/get-user-by-username, .../posts/get-posts (a user's posts),
+    # .../posts/search-recent-posts: the watch's reader (reading.py) parses what they answer.
+    def get_json(self, path: str, *, params: Mapping[str, str | int] | None = None) -> object:
+        return self._json(self._request("GET", path, params=params))
+
     # --- posts ------------------------------------------------------------------------------
 
     # https://docs.x.com/x-api/posts/create-post

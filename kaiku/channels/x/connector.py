@@ -39,6 +39,7 @@ Enterprise or Public Utility app, which the rule does not cover, sets the accoun
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -160,6 +161,10 @@ class XConnector(Connector):
         # Set when a 401 came back with a token renewed moments before: renewing again
         # cannot help, so ``refresh_credentials`` says no and the engine asks for reconnecting.
         self._refresh_futile = False
+        # The watch reads an organisation's X sources on several threads with one connector:
+        # one at a time, so that two threads never renew the token at once (X rotates the
+        # refresh token: the second renewal would spend a retired one and end the connection).
+        self._reading = threading.Lock()
 
     # --- connecting -------------------------------------------------------------------
 
@@ -310,6 +315,12 @@ class XConnector(Connector):
             if exc.failure is Failure.AUTH:
                 self._refresh_futile = True
             raise
+
+    def read_as_account(self, op: Callable[[XClient], T]) -> T:
+        """Run a read for the watch (``reading.py``) with this account's token: the one
+        credential Kaiku keeps for X, renewed like every other request's."""
+        with self._reading:
+            return self._call(op)
 
     def _once(self, op: Callable[[XClient], T]) -> T:
         token = self.account.credentials.get("access_token")

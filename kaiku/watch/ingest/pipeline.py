@@ -23,6 +23,7 @@ import marshal
 import multiprocessing
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
@@ -34,12 +35,16 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
+from kaiku.channels import registry
+from kaiku.channels.reading import AccountReads
+from kaiku.connections.models import ChannelAccount
 from kaiku.watch.errors import WatchError
 from kaiku.watch.fetch import Fetcher
 from kaiku.watch.ingest.analysis import TopicMatcher
@@ -66,6 +71,7 @@ from kaiku.watch.sources import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKOFF_CAP = timedelta(hours=24)
 JITTER = 0.1
@@ -134,14 +140,55 @@ def due_sources(
 
 def context_for(organisation_id: int, fetcher: Fetcher) -> PollContext:
     config = WatchSettings.objects.filter(organisation_id=organisation_id).first()
+    accounts = reading_accounts(organisation_id)
     if config is None:
-        return PollContext(fetcher=fetcher, bluesky_appview_url=DEFAULT_APPVIEW_URL)
+        return PollContext(
+            fetcher=fetcher, bluesky_appview_url=DEFAULT_APPVIEW_URL, accounts=accounts
+        )
     return PollContext(
         fetcher=fetcher,
         bluesky_appview_url=config.bluesky_appview_url or DEFAULT_APPVIEW_URL,
         x_plan=config.x_plan,
-        x_bearer_token=config.x_bearer_token,
+        accounts=accounts,
     )
+
+
+def reading_accounts(organisation_id: int) -> dict[str, AccountReads]:
+    """The organisation's connected accounts that the platforms' readers read with (X's), one
+    per platform: a working one before one that needs reconnecting (a reader then says so),
+    the oldest first. A disconnected account is never used."""
+    found: dict[str, AccountReads] = {}
+    accounts = (
+        ChannelAccount.objects.filter(
+            organisation_id=organisation_id, platform__in=registry.reading_platforms()
+        )
+        .exclude(status=ChannelAccount.Status.DISCONNECTED)
+        .order_by("created_at", "id")
+    )
+    working = [a for a in accounts if a.status == ChannelAccount.Status.ACTIVE]
+    for account in working + [a for a in accounts if a not in working]:
+        if account.platform in found:
+            continue
+        connector = account.connector()
+        if isinstance(connector, AccountReads):
+            found[account.platform] = _FromPollThreads(connector)
+    return found
+
+
+class _FromPollThreads:
+    """An account read with from the poll's threads. A token renewal saves the rotated pair
+    from the thread, on a database connection Django opens for that thread and leaves to it
+    to close: closed after each read, so no renewal leaves a connection behind."""
+
+    def __init__(self, account: AccountReads) -> None:
+        self._account = account
+
+    def read_as_account(self, op: Callable[[Any], T]) -> T:
+        try:
+            return self._account.read_as_account(op)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connections.close_all()
 
 
 def poll_and_prepare(

@@ -14,6 +14,7 @@ touches nothing here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,8 +22,8 @@ import httpx
 from django.utils.translation import gettext as _
 
 from kaiku.channels import registry
+from kaiku.channels.reading import AccountReads, SourceReader
 from kaiku.channels.reading import NewSource as NewSource  # the watch's services use it
-from kaiku.channels.reading import SourceReader
 from kaiku.watch.errors import SourceRefused, WatchError, watch_errors
 from kaiku.watch.fetch import Fetcher, check_url
 from kaiku.watch.ingest.parse import Entry, looks_like_html, parse_feed
@@ -83,7 +84,12 @@ class PollContext:
     fetcher: Fetcher
     bluesky_appview_url: str = "https://public.api.bsky.app"
     x_plan: str = "none"
-    x_bearer_token: str = ""
+    # The organisation's connected accounts that readers read with (platform: account), as
+    # ``kaiku.watch.ingest.pipeline.context_for`` finds them.
+    accounts: Mapping[str, AccountReads] = field(default_factory=dict)
+
+    def account(self, platform: str) -> AccountReads | None:
+        return self.accounts.get(platform)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,65 +9,40 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tests.channels.linkedin.server import ORG_URN, LinkedInServer, start_server
+from tests.servers.harness import ServerHarness
 
 SCOPES = ("r_organization_social", "rw_organization_admin", "w_organization_social")
 
 
-class LinkedInHarness:
+class LinkedInHarness(ServerHarness[LinkedInServer]):
     platform = "linkedin"
+    publish_route = "POST /rest/posts"
+    connector_path = "kaiku.channels.linkedin.connector:LinkedInConnector"
 
-    def __init__(self) -> None:
-        self.server: LinkedInServer | None = None
-
-    def start(self) -> None:
-        self.server = start_server()
-        self.server.hang_seconds = 3.0
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
+    def launch(self) -> LinkedInServer:
+        return start_server()
 
     def make_account(self, org: Any) -> Any:
         from kaiku.channels.linkedin.client import DEFAULT_VERSION
-        from kaiku.connections.models import ChannelAccount
 
-        assert self.server is not None
-        account = ChannelAccount(
-            organisation=org,
-            platform="linkedin",
-            handle=ORG_URN,
+        credentials = {
+            "access_token": self.live.issue_token(scopes=SCOPES),
+            "client_id": "kaiku-org-app",
+            "client_secret": "org-app-secret",
+        }
+        return self.save_account(
+            org,
+            ORG_URN,
+            credentials,
             display_name="Toivon Polku ry",
-            base_url=self.server.base_url,
+            base_url=self.live.base_url,
             settings={
                 "author": ORG_URN,
                 "target": "organization",
                 "linkedin_version": DEFAULT_VERSION,
             },
         )
-        account.set_credentials(
-            {
-                "access_token": self.server.issue_token(scopes=SCOPES),
-                "client_id": "kaiku-org-app",
-                "client_secret": "org-app-secret",
-            }
-        )
-        account.save()
-        return account
-
-    def script_publish(self, responses: list[int | str]) -> None:
-        assert self.server is not None
-        self.server.clear_scripts()
-        if responses:
-            self.server.script("POST /rest/posts", list(responses))
 
     def published_texts(self) -> list[str]:
-        assert self.server is not None
-        return self.server.visible_texts()
-
-    def prepare_engine_test(self, monkeypatch: Any) -> None:
-        from kaiku.channels.linkedin.connector import LinkedInConnector
-
-        monkeypatch.setattr(LinkedInConnector, "timeout", httpx.Timeout(5.0, read=1.0))
+        return self.live.visible_texts()

@@ -4,53 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tests.channels.mastodon.server import MastodonServer, start_server
+from tests.servers.harness import ServerHarness
 
 
-class MastodonHarness:
+class MastodonHarness(ServerHarness[MastodonServer]):
     platform = "mastodon"
+    publish_route = "POST /api/v1/statuses"
+    connector_path = "kaiku.channels.mastodon.connector:MastodonConnector"
 
-    def __init__(self) -> None:
-        self.server: MastodonServer | None = None
-
-    def start(self) -> None:
-        self.server, _ = start_server()
-        self.server.hang_seconds = 3.0
+    def launch(self) -> MastodonServer:
+        server, _ = start_server()
         # Prove the engine's own reconciliation, not the server's idempotency keys.
-        self.server.api.idempotency_window = 0
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
+        server.api.idempotency_window = 0
+        return server
 
     def make_account(self, org: Any) -> Any:
-        from kaiku.connections.models import ChannelAccount
-
-        assert self.server is not None
-        account = ChannelAccount(
-            organisation=org,
-            platform="mastodon",
-            handle=f"@toivonpolku@{self.server.api.domain}",
-            base_url=self.server.base_url,
+        return self.save_account(
+            org,
+            f"@toivonpolku@{self.live.api.domain}",
+            {"access_token": self.live.issue_token()},
+            base_url=self.live.base_url,
             settings={"account_id": "109302", "max_characters": 500},
         )
-        account.set_credentials({"access_token": self.server.issue_token()})
-        account.save()
-        return account
-
-    def script_publish(self, responses: list[int | str]) -> None:
-        assert self.server is not None
-        self.server.clear_scripts()
-        if responses:
-            self.server.script("POST /api/v1/statuses", list(responses))
 
     def published_texts(self) -> list[str]:
-        assert self.server is not None
-        return [str(s["content"]) for s in self.server.statuses]
-
-    def prepare_engine_test(self, monkeypatch: Any) -> None:
-        from kaiku.channels.mastodon.connector import MastodonConnector
-
-        monkeypatch.setattr(MastodonConnector, "timeout", httpx.Timeout(5.0, read=1.0))
+        return [str(s["content"]) for s in self.live.statuses]

@@ -3,57 +3,29 @@ one harness per Meta platform, each scripting the request that makes the post vi
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-import httpx
+from typing import Any
 
 from tests.channels.meta.api import IG_USER_ID, PAGE_ID, THREADS_USER_ID
 from tests.channels.meta.server import MetaServer, start_server
+from tests.servers.harness import ServerHarness
 
 
-class _MetaHarness:
-    platform: ClassVar[str]
-    publish_route: ClassVar[str]
-    connector_path: ClassVar[str]
-
-    def __init__(self) -> None:
-        self.server: MetaServer | None = None
-
+class _MetaHarness(ServerHarness[MetaServer]):
     @property
     def meta(self) -> MetaServer:
-        assert self.server is not None
-        return self.server
+        return self.live
 
-    def start(self) -> None:
-        self.server = start_server()
-        self.server.hang_seconds = 3.0
-
-    def stop(self) -> None:
-        self.meta.stop()
-
-    def script_publish(self, responses: list[int | str]) -> None:
-        self.meta.clear_scripts()
-        if responses:
-            self.meta.script(self.publish_route, list(responses))
+    def launch(self) -> MetaServer:
+        return start_server()
 
     def prepare_engine_test(self, monkeypatch: Any) -> None:
-        from importlib import import_module
-
-        module, _, name = self.connector_path.partition(":")
-        cls = getattr(import_module(module), name)
-        monkeypatch.setattr(cls, "timeout", httpx.Timeout(5.0, read=1.0))
+        super().prepare_engine_test(monkeypatch)
+        cls = self.connector_class()
         monkeypatch.setattr(cls, "poll_interval", 0.01)
         monkeypatch.setattr(cls, "poll_max_wait", 2.0)
 
     def _account(self, org: Any, handle: str, settings: dict[str, Any], token: str) -> Any:
-        from kaiku.connections.models import ChannelAccount
-
-        account = ChannelAccount(
-            organisation=org, platform=self.platform, handle=handle, settings=settings
-        )
-        account.set_credentials({"access_token": token})
-        account.save()
-        return account
+        return self.save_account(org, handle, {"access_token": token}, settings=settings)
 
 
 class FacebookHarness(_MetaHarness):

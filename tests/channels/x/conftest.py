@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,8 @@ import pytest
 
 from kaiku.channels.base import Account, OutgoingImage, OutgoingPost
 from kaiku.channels.x.connector import XConnector
+from tests.channels.x.harness import account_settings, user_credentials
 from tests.channels.x.server import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    USER_ID,
     USERNAME,
     XServer,
     start_server,
@@ -54,18 +52,11 @@ def saved() -> list[dict[str, Any]]:
 
 
 def make_account(x: XServer, saved: list[dict[str, Any]], **settings: Any) -> Account:
-    access, refresh = x.issue_tokens()
     return Account(
         handle=f"@{USERNAME}",
         base_url="https://x.com",
-        credentials={
-            "access_token": access,
-            "refresh_token": refresh,
-            "access_expires_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-        },
-        settings={"user_id": USER_ID, "username": USERNAME, "api_url": x.base_url, **settings},
+        credentials=user_credentials(x),
+        settings={**account_settings(x), **settings},
         save_credentials=saved.append,
     )
 

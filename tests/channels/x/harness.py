@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from tests.channels.x.server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -15,56 +13,42 @@ from tests.channels.x.server import (
     XServer,
     start_server,
 )
+from tests.servers.harness import ServerHarness
 
 
-class XHarness:
+def user_credentials(x: XServer) -> dict[str, Any]:
+    """A working user token pair of the X app, as the connect flow stores it."""
+    access, refresh = x.issue_tokens()
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "access_expires_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+
+
+def account_settings(x: XServer) -> dict[str, Any]:
+    return {"user_id": USER_ID, "username": USERNAME, "api_url": x.base_url}
+
+
+class XHarness(ServerHarness[XServer]):
     platform = "x"
+    publish_route = "POST /2/tweets"
+    connector_path = "kaiku.channels.x.connector:XConnector"
 
-    def __init__(self) -> None:
-        self.server: XServer | None = None
-
-    def start(self) -> None:
-        self.server, _ = start_server(hang_seconds=3.0)
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
+    def launch(self) -> XServer:
+        server, _ = start_server()
+        return server
 
     def make_account(self, org: Any) -> Any:
-        from kaiku.connections.models import ChannelAccount
-
-        assert self.server is not None
-        access, refresh = self.server.issue_tokens()
-        account = ChannelAccount(
-            organisation=org,
-            platform="x",
-            handle=f"@{USERNAME}",
+        return self.save_account(
+            org,
+            f"@{USERNAME}",
+            user_credentials(self.live),
             base_url="https://x.com",
-            settings={"user_id": USER_ID, "username": USERNAME, "api_url": self.server.base_url},
+            settings=account_settings(self.live),
         )
-        account.set_credentials(
-            {
-                "access_token": access,
-                "refresh_token": refresh,
-                "access_expires_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            }
-        )
-        account.save()
-        return account
-
-    def script_publish(self, responses: list[int | str]) -> None:
-        assert self.server is not None
-        self.server.clear_scripts()
-        if responses:
-            self.server.script("POST /2/tweets", list(responses))
 
     def published_texts(self) -> list[str]:
-        assert self.server is not None
-        return self.server.texts()
-
-    def prepare_engine_test(self, monkeypatch: Any) -> None:
-        from kaiku.channels.x.connector import XConnector
-
-        monkeypatch.setattr(XConnector, "timeout", httpx.Timeout(5.0, read=1.0))
+        return self.live.texts()

@@ -29,6 +29,11 @@ kaiku/channels/x/fixtures/ (taken from docs.x.com), and behaviour follows the do
 - Media: the one-shot upload (images), the chunked initialize/append/finalize flow with
   processing polled through ``GET /2/media/upload?command=STATUS`` (``media_processing_polls``),
   and alt text through ``POST /2/media/metadata``.
+- Who may call what (https://docs.x.com/fundamentals/authentication/guides/v2-authentication-mapping):
+  reading (user lookup by username, a user's posts, recent search, a post by id) accepts an
+  app-only bearer token (``issue_app_token``) or a user token with ``tweet.read`` and
+  ``users.read``; posting, deleting, media and ``/2/users/me`` need a user token, and an
+  app-only token gets X's 403 ``unsupported-authentication`` problem there.
 - ``x-rate-limit-limit``, ``x-rate-limit-remaining`` and ``x-rate-limit-reset`` (epoch seconds)
   on every API answer; 429 with the documented body past ``rate_limit`` requests per token,
   route and 15 minutes.
@@ -101,6 +106,20 @@ def error_body(status: int, route: str = "") -> dict[str, Any]:
     return {"title": title, "type": "about:blank", "status": status, "detail": title}
 
 
+def not_found(resource: str, parameter: str, value: str) -> dict[str, Any]:
+    """X's partial-error body for a missing post or user (a lookup answers it with 200)."""
+    body: dict[str, Any] = fixture("error_404.json")
+    for item in body["errors"]:
+        item.update(
+            value=value,
+            resource_id=value,
+            resource_type=resource,
+            parameter=parameter,
+            detail=f"Could not find {resource} with {parameter}: [{value}].",
+        )
+    return body
+
+
 route_pattern = colon_route
 
 
@@ -152,6 +171,7 @@ class XServer(ScriptedServer["Request"]):
         self.codes: dict[str, dict[str, Any]] = {}
         self.access: dict[str, dict[str, Any]] = {}
         self.refresh: dict[str, dict[str, Any]] = {}
+        self.app_tokens: set[str] = set()
         self.tweets: list[dict[str, Any]] = []  # oldest first; internal fields start with "_"
         self.media: dict[str, dict[str, Any]] = {}
         self._buckets: dict[str, list[float]] = {}
@@ -182,6 +202,14 @@ class XServer(ScriptedServer["Request"]):
         user = self.user(username)
         with self.lock:
             return self._issue(user["id"], client_id, ALL_SCOPES, ttl)
+
+    def issue_app_token(self) -> str:
+        """An app-only bearer token (OAuth 2.0 client credentials), as the developer portal
+        shows it."""
+        token = secrets.token_urlsafe(40)
+        with self.lock:
+            self.app_tokens.add(token)
+        return token
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -233,6 +261,8 @@ class XServer(ScriptedServer["Request"]):
             ("GET", "/i/oauth2/authorize", self.authorize),
             ("POST", "/2/oauth2/token", self.token),
             ("GET", "/2/users/me", self.me),
+            ("GET", "/2/users/by/username/:username", self.user_by_username),
+            ("GET", "/2/tweets/search/recent", self.search_recent),
             ("GET", "/2/users/:id/tweets", self.user_tweets),
             ("POST", "/2/tweets", self.create_tweet),
             ("GET", "/2/tweets/:id", self.get_tweet),
@@ -347,6 +377,10 @@ class XServer(ScriptedServer["Request"]):
         return Answer(200, body)
 
     def _user_of(self, req: Request, scope: str = "") -> dict[str, str]:
+        """The user a user-context token acts for; an app-only token is refused here as X
+        refuses it on user-context endpoints."""
+        if req.bearer in self.app_tokens:
+            raise ApiError(403, fixture("error_403_app_only.json"))
         grant = self.access.get(req.bearer or "")
         if grant is None or grant["expires_at"] <= self.clock():
             raise ApiError(401)
@@ -361,6 +395,14 @@ class XServer(ScriptedServer["Request"]):
                 },
             )
         return self.users[grant["user_id"]]
+
+    def _reader(self, req: Request) -> None:
+        """A read endpoint: an app-only token, or a user token with tweet.read and users.read
+        (the scopes the authentication mapping lists for lookup, timelines and search)."""
+        if req.bearer in self.app_tokens:
+            return
+        self._user_of(req, "tweet.read")
+        self._user_of(req, "users.read")
 
     # --- users and posts ----------------------------------------------------------------------
 
@@ -520,20 +562,13 @@ class XServer(ScriptedServer["Request"]):
         return any(t["id"] in quoted and t["author_id"] == user["id"] for t in self.tweets)
 
     def get_tweet(self, req: Request, tweet_id: str) -> Answer:
-        self._user_of(req, "tweet.read")
+        self._reader(req)
         tweet = next((t for t in self.tweets if t["id"] == tweet_id), None)
         fields = set(req.arg("tweet.fields").split(","))
         if tweet is None:
             # A lookup of a missing post answers 200 with only "errors" (partial errors,
             # https://docs.x.com/x-api/fundamentals/response-codes-and-errors#partial-errors).
-            body = fixture("error_404.json")
-            for item in body["errors"]:
-                item.update(
-                    value=tweet_id,
-                    resource_id=tweet_id,
-                    detail=f"Could not find tweet with id: [{tweet_id}].",
-                )
-            return Answer(200, body)
+            return Answer(200, not_found("tweet", "id", tweet_id))
         out: dict[str, Any] = {"data": self._render(tweet, fields)}
         if "referenced_tweets.id" in req.arg("expansions").split(","):
             ids = {r["id"] for r in tweet["_refs"]}
@@ -554,8 +589,47 @@ class XServer(ScriptedServer["Request"]):
         self.tweets.remove(tweet)
         return Answer(200, fixture("tweet_delete.json"))
 
+    def user_by_username(self, req: Request, username: str) -> Answer:
+        # https://docs.x.com/x-api/users/get-user-by-username: an unknown name answers 200
+        # with only "errors" (partial errors).
+        self._reader(req)
+        user = next(
+            (u for u in self.users.values() if u["username"].lower() == username.lower()), None
+        )
+        if user is None:
+            return Answer(200, not_found("user", "username", username))
+        return Answer(200, {"data": dict(user)})
+
+    def search_recent(self, req: Request) -> Answer:
+        # https://docs.x.com/x-api/posts/search-recent-posts: ``query`` (1..512 characters),
+        # ``max_results`` 10..100, ``since_id``; ``expansions=author_id`` adds the authors
+        # under ``includes.users``. Terms are ANDed; a quoted phrase or an operator is more
+        # than this server needs: each word must appear in the text, case-insensitively.
+        self._reader(req)
+        query = req.arg("query")
+        size = int(req.arg("max_results") or 10)
+        if not query or len(query) > 512 or not 10 <= size <= 100:
+            raise ApiError(400, error_body(400))
+        words = query.lower().split()
+        since = int(req.arg("since_id") or 0)
+        found = [
+            t
+            for t in reversed(self.tweets)
+            if int(t["id"]) > since and all(w in str(t["_source"]).lower() for w in words)
+        ][:size]
+        fields = set(req.arg("tweet.fields").split(","))
+        meta: dict[str, Any] = {"result_count": len(found)}
+        if not found:
+            return Answer(200, {"meta": meta})
+        meta.update(newest_id=found[0]["id"], oldest_id=found[-1]["id"])
+        body: dict[str, Any] = {"data": [self._render(t, fields) for t in found], "meta": meta}
+        if "author_id" in req.arg("expansions").split(","):
+            authors = {t["author_id"] for t in found}
+            body["includes"] = {"users": [dict(self.users[a]) for a in sorted(authors)]}
+        return Answer(200, body)
+
     def user_tweets(self, req: Request, user_id: str) -> Answer:
-        self._user_of(req, "tweet.read")
+        self._reader(req)
         if user_id not in self.users:
             raise ApiError(404, error_body(404))
         size = int(req.arg("max_results") or 10)
@@ -563,7 +637,12 @@ class XServer(ScriptedServer["Request"]):
             raise ApiError(400, error_body(400))
         since = req.arg("start_time")
         start = datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() if since else 0
-        mine = [t for t in reversed(self.tweets) if t["author_id"] == user_id and t["_at"] >= start]
+        after = int(req.arg("since_id") or 0)
+        mine = [
+            t
+            for t in reversed(self.tweets)
+            if t["author_id"] == user_id and t["_at"] >= start and int(t["id"]) > after
+        ]
         offset = int(base64.urlsafe_b64decode(req.arg("pagination_token") or "MA==").decode())
         page = mine[offset : offset + size]
         fields = set(req.arg("tweet.fields").split(","))
