@@ -97,7 +97,7 @@ def test_the_migration_binds_secrets_stored_before_to_their_rows(org: Any) -> No
     assert stored.startswith("kaiku:v2:")
     assert ChannelAccount.objects.get(pk=account.pk).credentials == {"access_token": "VANHA"}
     # The bearer token, bound to its row by 0005, then moved to an X channel account (watch
-    # 0007_onehome): still sealed to a row, still readable.
+    # 0008_onehome): still sealed to a row, still readable.
     moved = ChannelAccount.objects.get(organisation_id=org.pk, platform="x")
     assert _raw("posts_channelaccount", "credentials_json", moved.pk).startswith("kaiku:v2:")
     assert moved.credentials["app_bearer_token"] == "X-BEARER"

@@ -97,7 +97,7 @@ def test_a_stored_x_bearer_token_moves_to_the_x_channel_account_and_still_reads(
 
     watch_context = "watch.watchsettings.x_bearer_token"
     account_context = "posts.channelaccount.credentials_json"
-    before = [("watch", "0006_platforms_source_kind"), ("connections", "0001_split_initial")]
+    before = [("watch", "0007_search_full_text"), ("connections", "0001_split_initial")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps

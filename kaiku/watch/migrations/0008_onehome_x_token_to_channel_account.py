@@ -132,7 +132,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("watch", "0006_platforms_source_kind"),
+        ("watch", "0007_search_full_text"),
         ("connections", "0001_split_initial"),
     ]
 
