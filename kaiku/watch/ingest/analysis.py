@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 from kaiku.language import LANGS, check, detect_language, lemmas
 from kaiku.language.detect import best_language, language_scores
@@ -127,35 +128,60 @@ def _keyword_forms(keyword: str) -> tuple[tuple[str, ...], ...]:
 
 
 class TopicMatcher:
-    """Topics compiled into an index from lemma to the keywords that start with it."""
+    """Topics compiled into an index from lemma to the keywords that start with it.
+
+    The index is built on first use, where matching happens: the pipeline makes a matcher per
+    organisation in the writer's process and sends it to the parse worker processes, so the
+    writer need not load Voikko, hunspell and the stemmers for the keywords' base forms
+    (about 8 MB). A matcher travels as its topics alone and each process builds the index
+    once for the same topics (``_matcher_for``), instead of unpickling it with every feed.
+    """
 
     def __init__(self, topics: Iterable[TopicSpec]) -> None:
         self.topics = list(topics)
-        # First lemma -> (topic id, the keyword's lemmas), each pair once.
-        index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
-        for topic in self.topics:
-            for keyword in topic.keywords:
-                for form in _keyword_forms(keyword):
-                    index.setdefault(form[0], {})[(topic.id, form)] = None
-        self._index = {lemma: tuple(pairs) for lemma, pairs in index.items()}
+        self._built: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] | None = None
+        # Whether any keyword has a word: exactly when the index will have an entry.
+        self._any = any(_WORD_RE.search(k) for topic in self.topics for k in topic.keywords)
+
+    @property
+    def _index(self) -> dict[str, tuple[tuple[int, tuple[str, ...]], ...]]:
+        if self._built is None:
+            # First lemma -> (topic id, the keyword's lemmas), each pair once.
+            index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
+            for topic in self.topics:
+                for keyword in topic.keywords:
+                    for form in _keyword_forms(keyword):
+                        index.setdefault(form[0], {})[(topic.id, form)] = None
+            self._built = {lemma: tuple(pairs) for lemma, pairs in index.items()}
+        return self._built
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[TopicSpec, ...]]]:
+        return _matcher_for, (tuple(self.topics),)
 
     def __bool__(self) -> bool:
-        return bool(self._index)
+        return self._any
 
     def match(self, lemma_list: Sequence[str], title_lemmas: Iterable[str]) -> dict[int, float]:
         """Topic id -> score: 1 per matched keyword, 2 when it is in the title."""
-        if not self._index:
+        if not self._any:
             return {}
+        index = self._index
         present = set(lemma_list)
         in_title = set(title_lemmas)
         scores: dict[int, float] = {}
-        for lemma in present.intersection(self._index):
-            for topic_id, form in self._index[lemma]:
+        for lemma in present.intersection(index):
+            for topic_id, form in index[lemma]:
                 if len(form) > 1 and not present.issuperset(form):
                     continue
                 weight = 2.0 if in_title.issuperset(form) else 1.0
                 scores[topic_id] = scores.get(topic_id, 0.0) + weight
         return scores
+
+
+@lru_cache(maxsize=64)
+def _matcher_for(topics: tuple[TopicSpec, ...]) -> TopicMatcher:
+    """One matcher per distinct set of topics in a process (see ``TopicMatcher``)."""
+    return TopicMatcher(topics)
 
 
 # --- stigma ------------------------------------------------------------------------------------
