@@ -10,9 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.utils.translation import gettext as _
-
-from kaiku.channels import registry
 from kaiku.channels.reading import ReadError, ReadRefused
 
 
@@ -49,6 +46,10 @@ def watch_errors() -> Iterator[None]:
 
 
 def _messages() -> dict[str, str]:
+    # Imported here: a parse worker process raises these errors but never words them, and
+    # Django's translation machinery would add about 10 MB to each worker.
+    from django.utils.translation import gettext as _
+
     return {
         "blocked_address": _(
             "The address %(host)s points to a private or local network (%(address)s), which "
@@ -110,6 +111,11 @@ def _messages() -> dict[str, str]:
 
 
 def render_error(code: str, params: dict[str, Any]) -> str:
+    # Imported here, as in _messages: the registry loads every platform's package.
+    from django.utils.translation import gettext as _
+
+    from kaiku.channels import registry
+
     template = _messages().get(code)
     if template is None and code in registry.read_error_texts():
         template = _(registry.read_error_texts()[code])  # a platform package's own error

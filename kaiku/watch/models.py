@@ -179,7 +179,8 @@ class Item(models.Model):
             models.Index(fields=["organisation", "rank_key", "id"], name="watch_item_rank_idx"),
             # Merge lookups: the organisation first, so SQLite's planner uses these.
             models.Index(fields=["organisation", "url_hash"], name="watch_item_url_idx"),
-            models.Index(fields=["organisation", "content_hash"], name="watch_item_hash_idx"),
+            # No index on content_hash: items are not merged by content (issue 16 item 1) and
+            # nothing looks it up, while its upkeep cost every insert a random B-tree write.
         ]
 
     def __str__(self) -> str:

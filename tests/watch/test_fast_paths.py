@@ -12,6 +12,8 @@ from pathlib import Path
 
 import nh3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaiku import dates
 from kaiku.watch.ingest import analysis, parse, sanitize
@@ -93,14 +95,17 @@ def test_the_reusable_sanitiser_gives_what_nh3_clean_gives() -> None:
         assert sanitize._strip_tags(raw) == nh3.clean(raw, tags=set())
 
 
-def _reference_scan(value: str, lang: str) -> tuple[list[str], bool]:
+def _reference_scan(value: str, lang: str) -> tuple[list[str], bool, bool]:
     found: list[str] = []
     flagged = False
-    for word in analysis._WORD_RE.findall(value[: analysis.ANALYSED_CHARS].lower()):
+    lowered = value[: analysis.ANALYSED_CHARS].lower()
+    for word in analysis._WORD_RE.findall(lowered):
         lemmas, flag = analysis._word_info(word, lang)
         found += lemmas
         flagged = flagged or flag
-    return list(dict.fromkeys(found)), flagged
+    # The triggers searched in the text itself, as stigma_count searches them.
+    triggered = any(t in lowered for t in analysis._letter_triggers(lang) or ())
+    return list(dict.fromkeys(found)), flagged, triggered
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -295,3 +300,37 @@ def test_a_decisive_opening_gives_the_language_the_first_thousand_characters_giv
             assert guess_language(text) == detect_language(text[:1000]), text[:200]
             seen[language] = seen.get(language, 0) + 1
     assert set(seen) == {"fi", "sv", "en"} and min(seen.values()) >= 200
+
+
+# Pieces of Finnish text around the stigma phrases' triggers, with what can sit next to a
+# word: digits and underscores (word characters that start no word), hyphens, apostrophes,
+# case and characters whose lowercase differs in length (İ).
+_TRIGGER_PIECES = st.sampled_from(
+    [
+        "kärsii", "Kärsi", "itsemurha", "ITSEMURH", "sortui", "cp", "CP-", "adhd", "skitso",
+        "vammainen", "dementikko", "kulkija", "väärinkäyttäjä", "psykopaatti", "mongo",
+        "päihde", "palvelu", "kama-pää", "huumepää", "jälkkäri", "kehari", "spastinen",
+        " ", ". ", "-", "'", "\u2019", "_", "2", "x", "ä", "İ", "\u00a0", "\n", "(", "a1",
+    ]
+)  # fmt: skip
+_PIECES_TEXT = st.lists(_TRIGGER_PIECES, max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_PIECES_TEXT, text=_PIECES_TEXT, pad=st.sampled_from([0, 0, 0, 3990, 4100]))
+def test_the_triggers_found_in_the_words_are_those_found_in_the_text(
+    title: str, text: str, pad: int
+) -> None:
+    """``analyse`` tells stigma_count from its cached words whether a phrase trigger is in the
+    text; the reference searches the text itself (the former way). Same findings, and the
+    same answer from the words as from the text whenever the words cover it."""
+    text = "a " * (pad // 2) + text  # past ANALYSED_CHARS the text is searched again
+    body = f"{title}. {text}" if title else text
+    got = analysis.analyse(title, text, matcher=None, hint="fi")
+    flagged = any(analysis._scan(part, "fi")[1] for part in (title, text) if part)
+    assert got.stigma_findings == analysis.stigma_count(body, "fi", words_flagged=flagged)
+    triggers = analysis._letter_triggers("fi")
+    assert triggers  # the Finnish triggers are letters: the short way is taken
+    if len(body) <= analysis.ANALYSED_CHARS:
+        from_words = any(analysis._scan(part, "fi")[2] for part in (title, text) if part)
+        assert from_words == any(t in body.lower() for t in triggers)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kaiku.watch.ingest import analysis
 from kaiku.watch.ingest.analysis import TopicMatcher, TopicSpec
 
 
@@ -33,3 +39,64 @@ def test_a_keyword_found_in_the_title_counts_twice_and_each_keyword_once() -> No
 def test_a_matcher_without_keywords_matches_nothing() -> None:
     assert not TopicMatcher([])
     assert TopicMatcher([]).match(["päihde"], ["päihde"]) == {}
+
+
+def _reference_scores(
+    topics: list[TopicSpec], lemma_list: list[str], title_lemmas: list[str]
+) -> tuple[bool, dict[int, float]]:
+    """The matcher as it was built before: an index made at once, searched per lemma."""
+    index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
+    for topic in topics:
+        for keyword in topic.keywords:
+            for form in analysis._keyword_forms(keyword):
+                index.setdefault(form[0], {})[(topic.id, form)] = None
+    present, in_title = set(lemma_list), set(title_lemmas)
+    scores: dict[int, float] = {}
+    for lemma in present.intersection(index):
+        for topic_id, form in index[lemma]:
+            if len(form) > 1 and not present.issuperset(form):
+                continue
+            scores[topic_id] = scores.get(topic_id, 0.0) + (
+                2.0 if in_title.issuperset(form) else 1.0
+            )
+    return bool(index), scores
+
+
+_KEYWORD_WORDS = st.sampled_from(
+    ["päihde", "päihteet", "asunto", "ensin", "harm", "reduction", "vertaistuki", "Stigma",
+     "mielenterveys", "terapiatakuu", "hemlöshet", "-", "!", "2024", "", " "]
+)  # fmt: skip
+_KEYWORDS = st.lists(_KEYWORD_WORDS, max_size=3).map(" ".join)
+_TOPICS = st.lists(st.tuples(st.integers(1, 5), st.lists(_KEYWORDS, max_size=4)), max_size=4).map(
+    lambda pairs: [TopicSpec(pk, f"t{pk}", tuple(words)) for pk, words in pairs]
+)
+_LEMMAS = st.lists(
+    st.sampled_from(
+        ["päihde", "asunto", "ensin", "harm", "reduction", "vertaistuki", "stigma",
+         "mielenterveys", "terapiatakuu", "hemlöshet", "hemlös", "muu"]
+    ),
+    max_size=8,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(topics=_TOPICS, lemma_list=_LEMMAS, title_lemmas=_LEMMAS)
+def test_the_lazy_matcher_and_its_pickled_copy_score_as_one_built_at_once(
+    topics: list[TopicSpec], lemma_list: list[str], title_lemmas: list[str]
+) -> None:
+    """The matcher builds its index on first use and travels to a worker process as its
+    topics alone; it must answer as the index built at once did, before and after the trip."""
+    expected_any, expected = _reference_scores(topics, lemma_list, title_lemmas)
+    fresh = TopicMatcher(topics)
+    assert bool(fresh) == expected_any
+    assert fresh.match(lemma_list, title_lemmas) == expected
+    travelled = pickle.loads(pickle.dumps(TopicMatcher(topics)))
+    assert bool(travelled) == expected_any
+    assert travelled.match(lemma_list, title_lemmas) == expected
+
+
+def test_a_matcher_travels_as_its_topics_and_is_built_once_per_process() -> None:
+    topics = [TopicSpec(1, "Päihteet", ("päihde", "harm reduction"))]
+    sent = pickle.dumps(TopicMatcher(topics))
+    assert len(sent) < 200  # the topics (132 bytes), not the index of their forms (227)
+    assert pickle.loads(sent) is pickle.loads(sent)

@@ -101,3 +101,32 @@ def test_the_parse_processes_run_below_the_writers_priority() -> None:
         theirs = pool.submit(os.nice, 0).result(timeout=60)
     assert theirs == min(mine + PARSE_NICENESS, 19)
     assert os.nice(0) == mine  # the writer's own priority is untouched
+
+
+def test_a_parse_process_loads_neither_django_nor_the_http_client() -> None:
+    """Each parse process costs its imports in memory: Django's translation machinery, httpx
+    and every platform's package added about 14 MB a process (bench/watch_ingest.py: the
+    ingest's peak over 200 MB on two cores). What a worker runs is parsing, sanitising and
+    analysis: what it imports to run them, and to read the poll result it is sent."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from kaiku.watch.sources import FeedBody, PollResult  # as the pipeline sends it
+
+    sent = pickle.dumps(PollResult(body=FeedBody(b"<rss><channel></channel></rss>")))
+    probe = (
+        "import pickle, sys\n"
+        "from kaiku.watch.ingest.prepare import read_and_prepare_packed\n"
+        f"result, _ = read_and_prepare_packed(pickle.loads({sent!r}), source_id=1,"
+        " platform='feed', matcher=None)\n"
+        "heavy = [m for m in ('django', 'httpx', 'kaiku.watch.sources', 'kaiku.channels.registry')"
+        " if m in sys.modules]\n"
+        "print(repr(heavy))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

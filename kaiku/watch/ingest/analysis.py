@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 from kaiku.language import LANGS, check, detect_language, lemmas
 from kaiku.language.detect import best_language, language_scores
@@ -32,10 +33,11 @@ def word_lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(lemmas(word, lang))
 
 
-# Per language: each word's lemmas, and the words the stigma lexicon could match. Replaced
-# (not cleared) when full, so a thread that holds the old pair can finish with it.
-_WordCache = tuple[dict[str, tuple[str, ...]], set[str]]
-_WORD_CACHE: dict[str, _WordCache] = {lang: ({}, set()) for lang in LANGS}
+# Per language: each word's lemmas, the words the stigma lexicon could match, and the words
+# that contain one of its phrase triggers. Replaced (not cleared) when full, so a thread that
+# holds the old ones can finish with them.
+_WordCache = tuple[dict[str, tuple[str, ...]], set[str], set[str]]
+_WORD_CACHE: dict[str, _WordCache] = {lang: ({}, set(), set()) for lang in LANGS}
 _WORD_CACHE_MAX = 300_000
 
 
@@ -55,19 +57,29 @@ def text_lemmas(text: str, lang: str) -> list[str]:
     return _scan(text, lang)[0]
 
 
-def _scan(text: str, lang: str) -> tuple[list[str], bool]:
-    """Lemmas of the text in order without duplicates, and whether a word may be stigma."""
-    lemmas_of, flagged_words = _WORD_CACHE[lang]
+def _scan(text: str, lang: str) -> tuple[list[str], bool, bool]:
+    """Lemmas of the text in order without duplicates, whether a word may be stigma, and
+    whether a word contains one of the stigma phrases' triggers (when ``_letter_triggers``)."""
+    lemmas_of, flagged_words, triggered_words = _WORD_CACHE[lang]
     if len(lemmas_of) > _WORD_CACHE_MAX:  # plain dicts are faster than lru_cache on this path
-        lemmas_of, flagged_words = _WORD_CACHE[lang] = ({}, set())
+        lemmas_of, flagged_words, triggered_words = _WORD_CACHE[lang] = ({}, set(), set())
     # Each distinct word once, in order of first appearance: the lemma order stays the same.
     words = dict.fromkeys(_WORD_RE.findall(text[:ANALYSED_CHARS].lower()))
-    for word in [w for w in words if w not in lemmas_of]:
-        lemmas_of[word], flagged = _word_info(word, lang)
-        if flagged:
-            flagged_words.add(word)
+    new = [w for w in words if w not in lemmas_of]
+    if new:
+        triggers = _letter_triggers(lang) or ()
+        for word in new:
+            lemmas_of[word], flagged = _word_info(word, lang)
+            if flagged:
+                flagged_words.add(word)
+            if any(trigger in word for trigger in triggers):
+                triggered_words.add(word)
     found = dict.fromkeys(chain.from_iterable(map(lemmas_of.__getitem__, words)))
-    return list(found), not flagged_words.isdisjoint(words)
+    return (
+        list(found),
+        not flagged_words.isdisjoint(words),
+        not triggered_words.isdisjoint(words),
+    )
 
 
 DETECTED_CHARS = 1000
@@ -116,35 +128,60 @@ def _keyword_forms(keyword: str) -> tuple[tuple[str, ...], ...]:
 
 
 class TopicMatcher:
-    """Topics compiled into an index from lemma to the keywords that start with it."""
+    """Topics compiled into an index from lemma to the keywords that start with it.
+
+    The index is built on first use, where matching happens: the pipeline makes a matcher per
+    organisation in the writer's process and sends it to the parse worker processes, so the
+    writer need not load Voikko, hunspell and the stemmers for the keywords' base forms
+    (about 8 MB). A matcher travels as its topics alone and each process builds the index
+    once for the same topics (``_matcher_for``), instead of unpickling it with every feed.
+    """
 
     def __init__(self, topics: Iterable[TopicSpec]) -> None:
         self.topics = list(topics)
-        # First lemma -> (topic id, the keyword's lemmas), each pair once.
-        index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
-        for topic in self.topics:
-            for keyword in topic.keywords:
-                for form in _keyword_forms(keyword):
-                    index.setdefault(form[0], {})[(topic.id, form)] = None
-        self._index = {lemma: tuple(pairs) for lemma, pairs in index.items()}
+        self._built: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] | None = None
+        # Whether any keyword has a word: exactly when the index will have an entry.
+        self._any = any(_WORD_RE.search(k) for topic in self.topics for k in topic.keywords)
+
+    @property
+    def _index(self) -> dict[str, tuple[tuple[int, tuple[str, ...]], ...]]:
+        if self._built is None:
+            # First lemma -> (topic id, the keyword's lemmas), each pair once.
+            index: dict[str, dict[tuple[int, tuple[str, ...]], None]] = {}
+            for topic in self.topics:
+                for keyword in topic.keywords:
+                    for form in _keyword_forms(keyword):
+                        index.setdefault(form[0], {})[(topic.id, form)] = None
+            self._built = {lemma: tuple(pairs) for lemma, pairs in index.items()}
+        return self._built
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[TopicSpec, ...]]]:
+        return _matcher_for, (tuple(self.topics),)
 
     def __bool__(self) -> bool:
-        return bool(self._index)
+        return self._any
 
     def match(self, lemma_list: Sequence[str], title_lemmas: Iterable[str]) -> dict[int, float]:
         """Topic id -> score: 1 per matched keyword, 2 when it is in the title."""
-        if not self._index:
+        if not self._any:
             return {}
+        index = self._index
         present = set(lemma_list)
         in_title = set(title_lemmas)
         scores: dict[int, float] = {}
-        for lemma in present.intersection(self._index):
-            for topic_id, form in self._index[lemma]:
+        for lemma in present.intersection(index):
+            for topic_id, form in index[lemma]:
                 if len(form) > 1 and not present.issuperset(form):
                     continue
                 weight = 2.0 if in_title.issuperset(form) else 1.0
                 scores[topic_id] = scores.get(topic_id, 0.0) + weight
         return scores
+
+
+@lru_cache(maxsize=64)
+def _matcher_for(topics: tuple[TopicSpec, ...]) -> TopicMatcher:
+    """One matcher per distinct set of topics in a process (see ``TopicMatcher``)."""
+    return TopicMatcher(topics)
 
 
 # --- stigma ------------------------------------------------------------------------------------
@@ -188,6 +225,21 @@ def _phrase_gate(sources: list[str]) -> _PhraseGate:
     return _PhraseGate(combined, re.compile(alternation) if plain else None)
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=8)
+def _letter_triggers(lang: str) -> tuple[str, ...] | None:
+    """The phrase triggers of ``lang`` when each is letters only, else None.
+
+    A run of letters in a text lies inside one word of ``_WORD_RE`` (a word takes every
+    letter, digit and underscore after its first letter), so such a trigger is in a text
+    exactly when it is in one of the text's words: ``_scan`` can tell from its cached words,
+    once per word, what ``stigma_count`` would otherwise search every text for."""
+    triggers = _stigma_gate(lang)[1]
+    return triggers if all(_LETTERS.fullmatch(t) for t in triggers) else None
+
+
 @lru_cache(maxsize=8)
 def _stigma_gate(lang: str) -> tuple[Lexicon, tuple[str, ...], _PhraseGate | None]:
     lex = lexicon_for(lang)
@@ -196,19 +248,25 @@ def _stigma_gate(lang: str) -> tuple[Lexicon, tuple[str, ...], _PhraseGate | Non
     return lex, triggers, _phrase_gate(sources) if sources else None
 
 
-def stigma_count(text: str, lang: str, *, words_flagged: bool | None = None) -> int:
+def stigma_count(
+    text: str, lang: str, *, words_flagged: bool | None = None, triggered: bool | None = None
+) -> int:
     """How many stigma findings the language check makes in ``text`` (cheap when none).
 
-    ``words_flagged`` is the word-level prefilter result when the caller has it already.
+    ``words_flagged`` is the word-level prefilter result when the caller has it already;
+    ``triggered`` whether a phrase trigger is in the text, when the caller knows (``_scan``'s
+    answer for words that cover all of ``text``).
     """
     text = text[:ANALYSED_CHARS]
     lex, triggers, phrases = _stigma_gate(lang)
     lowered = text.lower()
     if words_flagged is None:
         words_flagged = lex.prefilter.search(lowered) is not None
+    if triggered is None:
+        triggered = any(t in lowered for t in triggers)
     if (
         not words_flagged
-        and not any(t in lowered for t in triggers)
+        and not triggered
         and (phrases is None or not phrases.search(text, lowered))
     ):
         return 0
@@ -233,8 +291,13 @@ class Analysis:
 def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = "") -> Analysis:
     body = f"{title}. {text}" if title else text
     lang = guess_language(body, hint)
-    title_lemmas, title_flag = _scan(title, lang) if title else ([], False)
-    text_lemma_list, text_flag = _scan(text, lang)
+    title_lemmas, title_flag, title_triggered = _scan(title, lang) if title else ([], False, False)
+    text_lemma_list, text_flag, text_triggered = _scan(text, lang)
+    # The words tell about the triggers when they cover all that the check reads: the title
+    # and text together, with nothing cut at ANALYSED_CHARS.
+    triggered = None
+    if len(body) <= ANALYSED_CHARS and _letter_triggers(lang) is not None:
+        triggered = title_triggered or text_triggered
     found = list(dict.fromkeys([*title_lemmas, *text_lemma_list]))
     scores: dict[int, float] = {}
     if matcher:
@@ -243,5 +306,7 @@ def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = 
         language=lang,
         lemmas=f" {' '.join(found)} " if found else "",
         topic_scores=scores,
-        stigma_findings=stigma_count(body, lang, words_flagged=title_flag or text_flag),
+        stigma_findings=stigma_count(
+            body, lang, words_flagged=title_flag or text_flag, triggered=triggered
+        ),
     )

@@ -354,7 +354,7 @@ def _record(outcome: Outcome, now: datetime, source: Source | None) -> SourceRep
     if outcome.error is None and result is not None:
         try:
             with transaction.atomic():  # a savepoint: a failed store leaves the source's update
-                stored = store(source.organisation_id, source.pk, outcome.items, now)
+                stored = store(source.organisation_id, source.pk, outcome.items, now, source.weight)
         except (DatabaseError, IntegrityError) as exc:
             logger.exception("watch: storing items of source %s failed", source.pk)
             outcome.error = WatchError("internal", detail=type(exc).__name__)

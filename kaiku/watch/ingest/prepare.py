@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 
 from kaiku.watch.ingest.analysis import TopicMatcher, analyse, text_lemmas
+from kaiku.watch.ingest.body import PollResult, read_body
 from kaiku.watch.ingest.parse import Entry
 from kaiku.watch.ingest.sanitize import (
     canonical_url,
@@ -27,7 +28,6 @@ from kaiku.watch.ingest.sanitize import (
     plain,
     text_of,
 )
-from kaiku.watch.sources import PollResult, read_body
 
 GUID_MAX = 500
 

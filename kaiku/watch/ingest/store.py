@@ -198,15 +198,23 @@ def _item(organisation_id: int, p: PreparedItem, fetched_at: datetime, weight: f
 
 
 def store(
-    organisation_id: int, source_id: int, items: Sequence[PreparedItem], fetched_at: datetime
+    organisation_id: int,
+    source_id: int,
+    items: Sequence[PreparedItem],
+    fetched_at: datetime,
+    weight: float | None = None,
 ) -> StoreResult:
-    """Write one source's prepared items. Safe against a concurrent writer (one retry)."""
+    """Write one source's prepared items. Safe against a concurrent writer (one retry).
+
+    ``weight``: the source's weight when the caller has the row already (else it is read)."""
     unique = _dedupe(items)
     if not unique:
         return StoreResult()
+    if weight is None:
+        weight = Source.objects.filter(pk=source_id).values_list("weight", flat=True).first()
     for attempt in range(2):
         try:
-            return _store(organisation_id, source_id, unique, fetched_at)
+            return _store(organisation_id, source_id, unique, fetched_at, weight)
         except IntegrityError:
             if attempt:
                 raise
@@ -214,10 +222,13 @@ def store(
 
 
 def _store(
-    organisation_id: int, source_id: int, items: list[PreparedItem], fetched_at: datetime
+    organisation_id: int,
+    source_id: int,
+    items: list[PreparedItem],
+    fetched_at: datetime,
+    weight: float | None,
 ) -> StoreResult:
     by_guid, by_url, counts = _existing(organisation_id, items)
-    weight = Source.objects.filter(pk=source_id).values_list("weight", flat=True).first()
     new: list[PreparedItem] = []
     known: dict[int, PreparedItem] = {}
     for p in items:
