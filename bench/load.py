@@ -525,8 +525,8 @@ def report(samples: list[Sample], elapsed: float | None, cpu: float, label: str)
         f"small organisations: p50 {percentile(small, 0.5):.0f} ms, "
         f"p95 {percentile(small, 0.95):.0f} ms"
     )
-    statuses = sorted({s.status for s in errors})
-    print(f"errors: {len(errors)} {statuses if errors else ''}")
+    kinds = sorted({(s.page, s.status) for s in errors})
+    print(f"errors: {len(errors)} {kinds if errors else ''}")
     if elapsed is None:
         return
     rate = len(samples) / elapsed
@@ -586,9 +586,13 @@ def main() -> None:
             )
             cpu = cpu_seconds(web) - cpu_before
             jobs_cpu = cpu_seconds(jobs) - jobs_before
+            shape = (
+                f"1 process x {args.threads} threads"
+                if args.server == "waitress"
+                else f"{len(servers.urls)} x {args.workers} processes x {args.threads} threads"
+            )
             label = (
-                f"{args.server}, {len(servers.urls)} x {args.workers} processes x "
-                f"{args.threads} threads, {args.clients} clients, think {args.think} s, "
+                f"{args.server}, {shape}, {args.clients} clients, think {args.think} s, "
                 f"{'PostgreSQL' if 'DATABASE_URL' in env else 'SQLite'}"
             )
             report(samples, elapsed, cpu, label)
