@@ -50,6 +50,7 @@ def _items(org: Any, count: int, sources: int, rng: random.Random, prefix: str) 
     from kaiku.watch.models import Item, ItemSource, ItemTopic, Source
 
     platforms = [("feed", "feed"), ("mastodon_account", "mastodon"), ("bluesky_account", "bluesky")]
+    now = timezone.now()
     made_sources = Source.objects.bulk_create(
         [
             Source(
@@ -59,12 +60,15 @@ def _items(org: Any, count: int, sources: int, rng: random.Random, prefix: str) 
                 identifier=f"{prefix}-s{n}",
                 title=f"Lähde {n}",
                 weight=rng.choice([0.5, 1.0, 1.0, 1.5, 2.0]),
+                # Just polled: the worker does not fetch these synthetic addresses during a
+                # bench (a fetch pass over them kept the publishing burst waiting 160 s).
+                last_polled_at=now,
+                next_poll_at=now + timedelta(days=30),
             )
             for n in range(sources)
         ]
     )
     topic_ids = list(org.watch_topics.values_list("pk", flat=True))
-    now = timezone.now()
     for start in range(0, count, 5000):
         with transaction.atomic():
             rows = []
@@ -105,8 +109,10 @@ def _posts(org: Any, author: Any, posts: int, deliveries: int, rng: random.Rando
     from django.utils import timezone
 
     from kaiku.connections.models import ChannelAccount
+    from kaiku.jobs.models import Job
     from kaiku.posts import gate
     from kaiku.posts.models import Post
+    from kaiku.publishing import engine
     from kaiku.publishing.models import Delivery
     from kaiku.site.models import FeedEntry
 
@@ -178,6 +184,28 @@ def _posts(org: Any, author: Any, posts: int, deliveries: int, rng: random.Rando
                     )
         Delivery.objects.bulk_create(rows, batch_size=1000)
         FeedEntry.objects.bulk_create(entries, batch_size=1000)
+        # Each scheduled delivery has its jobs, as engine.schedule_delivery makes them (without
+        # them the worker's sweeper would make them one by one, minutes of work on this set).
+        jobs = []
+        for delivery in rows:
+            if delivery.state != "scheduled" or delivery.due_at is None:
+                continue
+            for kind, run_at in (
+                (engine.PUBLISH_JOB, delivery.due_at),
+                (engine.PRECHECK_JOB, delivery.due_at - engine.PRECHECK_BEFORE),
+            ):
+                if kind == engine.PRECHECK_JOB and run_at <= now:
+                    continue
+                jobs.append(
+                    Job(
+                        kind=kind,
+                        payload={"delivery": delivery.pk},
+                        run_at=run_at,
+                        unique_key=f"{kind.split('.')[1]}:{delivery.pk}",
+                        max_attempts=engine.PUBLISH_JOB_ATTEMPTS,
+                    )
+                )
+        Job.objects.bulk_create(jobs, batch_size=1000)
 
 
 def build(scale: Scale, seed: int = 7) -> dict[str, Any]:
