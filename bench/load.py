@@ -25,6 +25,29 @@ server's processes (from /proc: web processes and worker; the database server's 
 PostgreSQL is not counted), and the small organisations' p95 apart from the big one's.
 The machine's load average is printed too: on a shared machine, compare CPU per request
 rather than wall-clock figures.
+
+Measured 2026-12-07 02:35-03:05 UTC, one run at a time, on the 2-core machine shared with
+six other sessions (load average 9-16 from them in most runs: the wall-clock figures are
+several times what an idle machine gives), full data set, SQLite, 20 clients, 60 s each, gunicorn
+``--workers 2 --threads 2`` against waitress ``--threads 2`` + ``kaiku worker``:
+
+- 20 clients closed-loop, 45 s, in a quieter moment (load average 5.5): gunicorn 18.7
+  requests/s, p50 725 ms, p95 2.8 s, small organisations p50 434 ms, p95 2.1 s, web CPU
+  55.9 ms per request; waitress 14.2 requests/s, p50 1,328 ms, p95 2.6 s, small
+  organisations p50 1,320 ms, p95 2.4 s, 61.1 ms per request.
+- 20 clients, think time 3 s: gunicorn 5.1 requests/s, p50 443 ms, p95 3.7 s, small
+  organisations p50 196 ms; waitress 4.2 requests/s, p50 1,689 ms, p95 5.7 s, small p50
+  1,456 ms. Web CPU per request 70 and 69 ms.
+- 20 clients closed-loop with a 1,000-post burst: gunicorn 4.8 requests/s, p50 2.4 s,
+  p95 13.2 s, small organisations p50 1.4 s; waitress 4.5 requests/s, p50 3.2 s, p95 10.2 s,
+  small p50 3.3 s. Web CPU per request 77 and 82 ms. The burst: 1000/1000 published, each
+  once, lateness p50/p99 8.2/12.2 s (gunicorn: two web processes take both cores from the
+  worker) and 4.7/7.5 s (waitress).
+- With 2 clients and think time (little load from the bench), the burst's lateness was
+  p50 2.6 s, p99 3.8 s.
+
+The pages themselves cost 70-80 ms of CPU on average (the calendar and the posts list the
+most; issue 17 items 1 and 2), so two cores top out near 25 requests/s whatever the server.
 """
 
 from __future__ import annotations
