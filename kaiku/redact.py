@@ -83,7 +83,7 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-_LOGGERS = ("httpx", "httpcore", "kaiku", "django", "waitress")
+_LOGGERS = ("httpx", "httpcore", "kaiku", "django", "gunicorn", "waitress")
 
 
 def install() -> None:

@@ -64,8 +64,8 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = False
     SECURE_SSL_REDIRECT = env_bool("KAIKU_SSL_REDIRECT", default=False)
 KAIKU_BEHIND_PROXY = env_bool("KAIKU_BEHIND_PROXY", default=False)
-# The reverse proxy's own address: only its X-Forwarded-For/-Proto are believed (kaiku serve
-# hands both to waitress, which removes them from requests that come from anywhere else).
+# The reverse proxy's own address: only its X-Forwarded-For/-Proto are believed (kaiku serve's
+# kaiku/core/webserver.py removes them from requests that come from anywhere else).
 KAIKU_TRUSTED_PROXY = env_str("KAIKU_TRUSTED_PROXY", "127.0.0.1").strip()
 try:
     ipaddress.ip_address(KAIKU_TRUSTED_PROXY)

@@ -66,7 +66,7 @@ def test_serve_creates_a_private_data_directory_and_refuses_a_body_over_the_cap(
             if (data_dir / sub).exists():
                 assert _mode(data_dir / sub) & 0o077 == 0, sub
 
-        # Only the headers and the start of the body go out: waitress answers 413 from the
+        # Only the headers and the start of the body go out: the server answers 413 from the
         # Content-Length alone (sending the whole body races its closing of the connection).
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(
