@@ -136,3 +136,17 @@ def test_the_demo_organisation_has_the_watchs_default_topics_once() -> None:
     create_demo()
     names = sorted(Topic.objects.filter(organisation=org).values_list("name", flat=True))
     assert names == sorted(name for name, _keywords in SEED_TOPICS)
+
+
+def test_the_demo_logs_requests_to_a_file_and_a_server_to_standard_error(
+    settings: Any, tmp_path: Any
+) -> None:
+    # `make run` is `kaiku serve --demo`: its terminal shows the address and the login, not a
+    # line per request; a production server logs to standard error unless told otherwise.
+    from kaiku.core.management.commands.serve import access_log
+
+    settings.DATA_DIR = tmp_path
+    assert access_log({"demo": True, "access_log": None}) == str(tmp_path / "access.log")
+    assert access_log({"demo": False, "access_log": None}) == "-"
+    assert access_log({"demo": True, "access_log": "none"}) == "none"
+    assert access_log({"demo": False, "access_log": "/var/log/kaiku.log"}) == "/var/log/kaiku.log"

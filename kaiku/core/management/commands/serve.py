@@ -98,8 +98,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--access-log",
-            default="-",
-            help="Access log file ('-': standard error, 'none': no access log). "
+            default=None,
+            help="Access log file ('-': standard error, 'none': no access log; default '-', "
+            "with --demo DATA_DIR/access.log so that the terminal stays quiet). "
             "It has no query string, cookie or secret.",
         )
         parser.add_argument(
@@ -151,6 +152,15 @@ class Command(BaseCommand):
         self.say(_("Kaiku stopped."))
 
 
+def access_log(options: dict[str, Any]) -> str:
+    """Where the web processes log each request: as asked, else beside the demo's data (a
+    person who typed `make run` reads the address and the login, not a line per request)."""
+    chosen: str | None = options.get("access_log")
+    if chosen:
+        return chosen
+    return str(settings.DATA_DIR / "access.log") if options.get("demo") else "-"
+
+
 class Supervisor:
     def __init__(self, command: Command, options: dict[str, Any]) -> None:
         self.command = command
@@ -191,7 +201,7 @@ class Supervisor:
                 "--graceful-timeout",
                 str(GRACEFUL_SECONDS),
                 "--access-log",
-                options["access_log"],
+                access_log(options),
                 "--ready-fd",
                 str(write_end),
             ],
