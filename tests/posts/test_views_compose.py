@@ -522,10 +522,10 @@ def test_a_reply_started_from_the_watch_is_prefilled_and_saved(
         ("facebook", "https://www.facebook.com/123/posts/456", "ei voi julkaista vastausta"),
         ("linkedin", "https://www.linkedin.com/feed/update/urn:li:share:1/", "ei voi"),
         # The id in another platform's address would point at an unrelated post.
-        ("x", "https://mastodon.example/@someone/1234", "ei ole tällä alustalla"),
-        ("mastodon", "https://x.com/someone/status/1234", "ei ole tällä alustalla"),
-        ("threads", "https://bsky.app/profile/a.bsky.social/post/3kabc", "ei ole tällä"),
-        ("bluesky", "https://www.threads.com/@joku/post/C0ffee", "ei ole tällä"),
+        ("x", "https://mastodon.example/@someone/1234", "ei ole tässä palvelussa"),
+        ("mastodon", "https://x.com/someone/status/1234", "ei ole tässä palvelussa"),
+        ("threads", "https://bsky.app/profile/a.bsky.social/post/3kabc", "ei ole tässä"),
+        ("bluesky", "https://www.threads.com/@joku/post/C0ffee", "ei ole tässä"),
     ],
 )
 def test_a_reply_to_a_post_the_channel_cannot_reply_to_is_refused_with_the_reason(
