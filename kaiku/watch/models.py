@@ -184,6 +184,16 @@ class Item(models.Model):
             # Merge lookups: the organisation first, so SQLite's planner uses these.
             models.Index(fields=["organisation", "url_hash"], name="watch_item_url_idx"),
             models.Index(fields=["organisation", "content_hash"], name="watch_item_hash_idx"),
+            # The debate's rising list reads the last 72 hours of one organisation by
+            # publishing time; without it every item of the organisation is read and sorted.
+            models.Index(fields=["organisation", "published_at"], name="watch_item_when_idx"),
+            # The debate's stigma list: the few items with findings, newest first, without
+            # walking every item of every organisation in publishing order.
+            models.Index(
+                fields=["organisation", "-published_at", "-id"],
+                name="watch_item_stigma_idx",
+                condition=models.Q(stigma_findings_count__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:
