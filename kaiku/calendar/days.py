@@ -47,6 +47,7 @@ from kaiku.publishing.models import Delivery
 
 MONTH_DAY_CAP = 4  # what fits in a month cell on a laptop screen
 AGENDA_DAY_CAP = 8  # a phone screen of posts per day
+WEEK_DAY_CAP = 12  # a day's column of the week grid
 DAY_PAGE = 50  # the day view's page
 MAX_DAY_PAGE = 1000  # past it an offset only costs
 

@@ -270,10 +270,19 @@ def items_by_day(
     return days
 
 
-def week_rows(org: Organisation, monday: date, tz: ZoneInfo) -> tuple[list[date], list[Row]]:
-    """The week view: a row per hour 06-23 (and one before 6 when something is there)."""
+def week_rows(
+    org: Organisation,
+    monday: date,
+    tz: ZoneInfo,
+    items: Mapping[date, list[Item]] | None = None,
+) -> tuple[list[date], list[Row]]:
+    """The week view: a row per hour 06-23 (and one before 6 when something is there).
+
+    ``items``: the week's posts by day when the caller read them (capped); else all of them.
+    """
     days = [monday + timedelta(days=i) for i in range(7)]
-    items = items_by_day(org, days[0], days[-1], tz)
+    if items is None:
+        items = items_by_day(org, days[0], days[-1], tz)
     early = Row(None, [Cell(d) for d in days])
     rows = {h: Row(h, [Cell(d, h) for d in days]) for h in range(FIRST_HOUR, 24)}
 

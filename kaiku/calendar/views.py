@@ -126,11 +126,13 @@ def _month_context(
 def _week_context(
     request: KaikuRequest, org: Organisation, monday: date, tz: ZoneInfo
 ) -> dict[str, Any]:
-    days, rows = cs.week_rows(org, monday, tz)
+    capped = cd.capped_days(org, monday, monday + timedelta(days=6), tz, cd.WEEK_DAY_CAP)
+    days, rows = cs.week_rows(org, monday, tz, {d: c.items for d, c in capped.items()})
     page = reverse("calendar:week", args=[org.slug])
     return {
         **_common(request, org, "week", cs.week_param(monday)),
         "days": days,
+        "heads": [{"day": d, "more": capped[d].more if d in capped else 0} for d in days],
         "rows": rows,
         "today": cs.today_in(tz),
         "title": _("Week %(number)s, %(start)s–%(end)s")

@@ -74,6 +74,9 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "account"], name="one_delivery_per_account")
         ]
+        # The dashboard's and the posts list's failed and held deliveries: without it they
+        # read every delivery of the organisation (issue 17: 26 ms at 25,000 deliveries).
+        indexes = [models.Index(fields=["state", "held"], name="delivery_state_idx")]
 
     def __str__(self) -> str:
         return f"{self.post_id} → {self.account} ({self.state})"

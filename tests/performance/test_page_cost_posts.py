@@ -12,10 +12,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kaiku.calendar import days as cd
 from kaiku.calendar.services import ORG_ZONE, local_midnight
+from kaiku.core.dashboard import trouble_deliveries
 from kaiku.posts.models import Post
 from tests.performance.conftest import Orgs, cost
 
@@ -27,6 +29,7 @@ PAGES = [
     ("calendar month", "/o/{slug}/calendar/", 12, 260 * KB),
     ("calendar agenda", "/o/{slug}/calendar/agenda/", 12, 160 * KB),
     ("calendar day", "/o/{slug}/calendar/day/", 12, 120 * KB),
+    ("calendar week", "/o/{slug}/calendar/week/", 12, 320 * KB),
     ("posts list", "/o/{slug}/posts/", 12, 90 * KB),
     ("dashboard", "/o/{slug}/", 20, 40 * KB),
 ]
@@ -128,3 +131,15 @@ def test_the_posts_list_pages_a_section_without_repeating_or_losing_a_post(
     ]
     assert one + two == expected
     assert 'href="?drafts=2#section-drafts"' in first
+
+
+def test_the_dashboards_failed_and_held_deliveries_are_read_through_their_index(
+    post_orgs: Orgs,
+) -> None:
+    """The dashboard's "needs attention" list (kaiku.core.dashboard): before the index it read
+    every post and delivery of the organisation to find the few failed ones."""
+    plan = trouble_deliveries(post_orgs.big.org)[:10].explain()
+    if connection.vendor == "sqlite":
+        assert "delivery_state_idx" in plan, plan
+    else:
+        assert "Seq Scan on posts_delivery" not in plan, plan
