@@ -1,6 +1,7 @@
 """Bounded pages in a real browser (issue 17): a busy calendar day shows four posts and
-"+N more", which opens the day with every post; the posts list pages its drafts. At desktop
-and phone width, with axe, and without JavaScript needed (plain links)."""
+"+N more", which opens the day with every post (the week grid shows twelve and says how many
+more); the posts list pages its drafts. At desktop and phone width, with axe, and without
+JavaScript needed (plain links)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_a_busy_day_shows_four_posts_and_plus_n_more_opens_the_whole_day(
 ) -> None:
     day = month_ahead() + timedelta(days=9)
     whens = [
-        datetime.combine(day, time(8), tzinfo=HEL) + timedelta(minutes=20 * n) for n in range(11)
+        datetime.combine(day, time(8), tzinfo=HEL) + timedelta(minutes=20 * n) for n in range(15)
     ]
     _posts(org, members["editor"], account, whens, "scheduled")
     page.set_viewport_size({"width": width, "height": 900})
@@ -50,19 +51,25 @@ def test_a_busy_day_shows_four_posts_and_plus_n_more_opens_the_whole_day(
     page.goto(page.base + f"/o/{org.slug}/calendar/?month={day:%Y-%m}")
     cell = page.locator(f'td[data-date="{day:%Y-%m-%d}"]')
     expect(cell.locator("li.cal-item")).to_have_count(4)
-    more = cell.get_by_role("link", name="+7 muuta tänä päivänä")
+    more = cell.get_by_role("link", name="+11 muuta tänä päivänä")
     expect(more).to_be_visible()
     assert_accessible(page)
     more.click()
     expect(page).to_have_url(page.base + f"/o/{org.slug}/calendar/day/?date={day:%Y-%m-%d}")
-    expect(page.locator("li.cal-item")).to_have_count(11)
-    expect(page.get_by_text("11 julkaisua tänä päivänä")).to_be_visible()
-    expect(page.get_by_role("link", name="Vertaisryhmän tiedote numero 11")).to_be_visible()
+    expect(page.locator("li.cal-item")).to_have_count(15)
+    expect(page.get_by_text("15 julkaisua tänä päivänä")).to_be_visible()
+    expect(page.get_by_role("link", name="Vertaisryhmän tiedote numero 15")).to_be_visible()
     assert_accessible(page)
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= max(width, 1366), wide
     if width < 600:
         assert wide <= width, f"the day scrolls sideways: {wide} px at {width} px"
+    # The week grid holds twelve a day and says how many more.
+    page.goto(page.base + f"/o/{org.slug}/calendar/week/?week={day:%G-W%V}")
+    expect(page.locator(f'td[data-date="{day:%Y-%m-%d}"] li.cal-item')).to_have_count(12)
+    head = page.locator("table.cal-week thead")
+    expect(head.get_by_role("link", name="+3 muuta tänä päivänä")).to_be_visible()
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("width", [1366, 390])
