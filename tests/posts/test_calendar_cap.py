@@ -78,3 +78,21 @@ def test_each_month_cell_shows_at_most_four_posts_and_plus_the_rest(
             assert more and int(more.group(1)) == count - cd.MONTH_DAY_CAP
         else:
             assert more is None
+
+
+DAY_VIEW = "/o/toivon-polku/calendar/day/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["admin", "editor", "reviewer", "viewer"])
+def test_every_member_sees_the_day_view_and_an_outsider_gets_404(client_for: Any, who: str) -> None:
+    assert client_for(who).get(DAY_VIEW + "?date=2031-03-12").status_code == 200
+    assert client_for("outsider").get(DAY_VIEW + "?date=2031-03-12").status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["?date=tomorrow", "?date=0001-01-01", "?date=9999-12-31", "?page=x", "?page=-4"]
+)
+def test_a_bad_date_or_page_shows_a_day_instead_of_an_error(client_for: Any, query: str) -> None:
+    assert client_for("viewer").get(DAY_VIEW + query).status_code == 200
