@@ -21,7 +21,9 @@ from kaiku.core.dashboard import trouble_deliveries
 from kaiku.posts.models import Post
 from tests.performance.conftest import Orgs, cost
 
-pytestmark = pytest.mark.django_db
+# The big organisation is built once per file (about 10 s of CPU for the posts, 25 s for the
+# watch items): slow, and kept on one xdist worker so that it is built once.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("page-cost-posts")]
 
 KB = 1024
 # name, address, at most this many queries, at most this many bytes

@@ -18,7 +18,9 @@ from kaiku.watch.features import debate, digest
 from kaiku.watch.models import Item, ItemTopic
 from tests.performance.conftest import Orgs, cost
 
-pytestmark = pytest.mark.django_db
+# The big organisation is built once per file (about 10 s of CPU for the posts, 25 s for the
+# watch items): slow, and kept on one xdist worker so that it is built once.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("page-cost-watch")]
 
 KB = 1024
 PAGES = [
