@@ -190,7 +190,7 @@ class Item(models.Model):
             # The debate's stigma list: the few items with findings, newest first, without
             # walking every item of every organisation in publishing order.
             models.Index(
-                fields=["organisation", "-published_at", "-id"],
+                fields=["organisation", "fetched_at"],
                 name="watch_item_stigma_idx",
                 condition=models.Q(stigma_findings_count__gt=0),
             ),

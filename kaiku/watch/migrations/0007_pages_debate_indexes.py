@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='item',
-            index=models.Index(condition=models.Q(('stigma_findings_count__gt', 0)), fields=['organisation', '-published_at', '-id'], name='watch_item_stigma_idx'),
+            index=models.Index(condition=models.Q(('stigma_findings_count__gt', 0)), fields=['organisation', 'fetched_at'], name='watch_item_stigma_idx'),
         ),
     ]
