@@ -111,6 +111,7 @@ class Cell:
     hour: int | None = None
     items: list[Item] = field(default_factory=list)
     slots: list[SlotMark] = field(default_factory=list)
+    more: int = 0  # the day's posts beyond what the cell shows (month view)
 
 
 @dataclass
@@ -269,36 +270,19 @@ def items_by_day(
     return days
 
 
-AGENDA_DAY_CAP = 8  # a phone screen of posts per day; the rest are one "+N more" link away
+def week_rows(
+    org: Organisation,
+    monday: date,
+    tz: ZoneInfo,
+    items: Mapping[date, list[Item]] | None = None,
+) -> tuple[list[date], list[Row]]:
+    """The week view: a row per hour 06-23 (and one before 6 when something is there).
 
-
-@dataclass
-class AgendaDay:
-    day: date
-    items: list[Item]
-    more: int  # posts of the day beyond the cap, shown in the week view
-
-
-def agenda_days(
-    org: Organisation, first: date, today: date, tz: ZoneInfo, cap: int = AGENDA_DAY_CAP
-) -> list[AgendaDay]:
-    """The agenda: the month's days that have posts, in order, from today on in this month.
-
-    The same query as the month grid (one bounded month of one organisation); each day shows
-    at most ``cap`` posts so that a busy day cannot make the page endless.
+    ``items``: the week's posts by day when the caller read them (capped); else all of them.
     """
-    last = add_months(first, 1) - timedelta(days=1)
-    start = max(first, today) if first <= today <= last else first
-    items = items_by_day(org, start, last, tz)
-    return [
-        AgendaDay(day, items[day][:cap], max(0, len(items[day]) - cap)) for day in sorted(items)
-    ]
-
-
-def week_rows(org: Organisation, monday: date, tz: ZoneInfo) -> tuple[list[date], list[Row]]:
-    """The week view: a row per hour 06-23 (and one before 6 when something is there)."""
     days = [monday + timedelta(days=i) for i in range(7)]
-    items = items_by_day(org, days[0], days[-1], tz)
+    if items is None:
+        items = items_by_day(org, days[0], days[-1], tz)
     early = Row(None, [Cell(d) for d in days])
     rows = {h: Row(h, [Cell(d, h) for d in days]) for h in range(FIRST_HOUR, 24)}
 

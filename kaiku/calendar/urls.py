@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:org>/calendar/", views.month, name="month"),
     path("o/<slug:org>/calendar/week/", views.week, name="week"),
     path("o/<slug:org>/calendar/agenda/", views.agenda, name="agenda"),
+    path("o/<slug:org>/calendar/day/", views.day, name="day"),
     path("o/<slug:org>/calendar/move/", views.move, name="move"),
     path("o/<slug:org>/calendar/slots/", views.slots, name="slots"),
     path("o/<slug:org>/calendar/next-slot/", views.next_slot, name="next_slot"),

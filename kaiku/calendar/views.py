@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kaiku.calendar import days as cd
 from kaiku.calendar import services as cs
 from kaiku.calendar.models import CalendarFeed
 from kaiku.connections.models import ChannelAccount, PostingSlot
@@ -91,6 +92,7 @@ def _common(request: KaikuRequest, org: Organisation, view: str, period: str) ->
         "week_url": reverse("calendar:week", args=[org.slug]),
         "agenda_url": reverse("calendar:agenda", args=[org.slug]),
         "slots_url": reverse("calendar:slots", args=[org.slug]),
+        "day_url": reverse("calendar:day", args=[org.slug]),
     }
 
 
@@ -98,14 +100,19 @@ def _month_context(
     request: KaikuRequest, org: Organisation, first: date, tz: ZoneInfo
 ) -> dict[str, Any]:
     weeks = cs.month_weeks(first)
-    items = cs.items_by_day(org, weeks[0][0], weeks[-1][-1], tz)
+    days = cd.capped_days(org, weeks[0][0], weeks[-1][-1], tz, cd.MONTH_DAY_CAP)
     page = reverse("calendar:month", args=[org.slug])
+
+    def cell(day: date) -> cs.Cell:
+        shown = days.get(day)
+        return cs.Cell(day, items=shown.items, more=shown.more) if shown else cs.Cell(day)
+
     return {
         **_common(request, org, "month", cs.month_param(first)),
         "first": first,
         "today": cs.today_in(tz),
         "weekdays": weeks[0],
-        "weeks": [[cs.Cell(day, items=items.get(day, [])) for day in week] for week in weeks],
+        "weeks": [[cell(day) for day in week] for week in weeks],
         "title": capfirst(formats.date_format(first, "F Y")),
         "pager_label": _("Change month"),
         "prev_label": _("Previous month"),
@@ -119,11 +126,13 @@ def _month_context(
 def _week_context(
     request: KaikuRequest, org: Organisation, monday: date, tz: ZoneInfo
 ) -> dict[str, Any]:
-    days, rows = cs.week_rows(org, monday, tz)
+    capped = cd.capped_days(org, monday, monday + timedelta(days=6), tz, cd.WEEK_DAY_CAP)
+    days, rows = cs.week_rows(org, monday, tz, {d: c.items for d, c in capped.items()})
     page = reverse("calendar:week", args=[org.slug])
     return {
         **_common(request, org, "week", cs.week_param(monday)),
         "days": days,
+        "heads": [{"day": d, "more": capped[d].more if d in capped else 0} for d in days],
         "rows": rows,
         "today": cs.today_in(tz),
         "title": _("Week %(number)s, %(start)s–%(end)s")
@@ -177,11 +186,7 @@ def agenda(request: KaikuRequest, org: Organisation) -> HttpResponse:
     today = cs.today_in(tz)
     first = cs.parse_month(request.GET.get("month"), today)
     page = reverse("calendar:agenda", args=[org.slug])
-    week_page = reverse("calendar:week", args=[org.slug])
-    days = [
-        {"agenda": d, "week_url": f"{week_page}?week={cs.week_param(d.day)}"}
-        for d in cs.agenda_days(org, first, today, tz)
-    ]
+    days = cd.agenda_days(org, first, today, tz)
     context = {
         **_common(request, org, "agenda", cs.month_param(first)),
         "days": days,
@@ -195,6 +200,44 @@ def agenda(request: KaikuRequest, org: Organisation) -> HttpResponse:
         "today_url": page,
     }
     return _render(request, "calendar/agenda.html", context, tz)
+
+
+@require(Perm.VIEW)
+@require_GET
+def day(request: KaikuRequest, org: Organisation) -> HttpResponse:
+    """One day's posts, a page at a time: where a month cell's "+N more" leads."""
+    tz = _zone(request)
+    today = cs.today_in(tz)
+    try:
+        chosen = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        chosen = today
+    if not 1900 <= chosen.year <= 9998:
+        chosen = today
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    shown = cd.day_page(org, chosen, tz, page=min(max(number, 1), cd.MAX_DAY_PAGE))
+    page = reverse("calendar:day", args=[org.slug])
+    here = f"{page}?date={chosen.isoformat()}"
+    context = {
+        **_common(request, org, "day", cs.month_param(chosen)),
+        "shown": shown,
+        "today": today,
+        "title": capfirst(formats.date_format(chosen, "l j.n.Y")),
+        "pager_label": _("Change day"),
+        "prev_label": _("Previous day"),
+        "next_label": _("Next day"),
+        "prev_url": f"{page}?date={(chosen - timedelta(days=1)).isoformat()}",
+        "next_url": f"{page}?date={(chosen + timedelta(days=1)).isoformat()}",
+        "today_url": page,
+        "month_here": f"{reverse('calendar:month', args=[org.slug])}?month="
+        + cs.month_param(chosen),
+        "newer_url": f"{here}&page={shown.page - 1}" if shown.has_previous else "",
+        "older_url": f"{here}&page={shown.page + 1}" if shown.has_next else "",
+    }
+    return _render(request, "calendar/day.html", context, tz)
 
 
 # --- moving ----------------------------------------------------------------------------------

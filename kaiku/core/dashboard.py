@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -107,6 +107,17 @@ def _day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def trouble_deliveries(org: Organisation) -> QuerySet[Delivery]:
+    """Failed deliveries and those held for a reconnection, latest error first. Read from the
+    (state, held) index: the few in trouble, not every delivery of the organisation."""
+    return (
+        Delivery.objects.filter(post__organisation=org, post__deleted_at=None)
+        .filter(Q(state=Delivery.State.FAILED) | Q(held=True, state__in=PENDING))
+        .select_related("post", "account")
+        .order_by("-last_error_at", "-pk")
+    )
+
+
 def dashboard(org: Organisation, membership: Membership) -> dict[str, Any]:
     """Everything the dashboard lists for this person, each list bounded."""
     role = membership.role
@@ -122,12 +133,7 @@ def dashboard(org: Organisation, membership: Membership) -> dict[str, Any]:
             .select_related("author")
             .order_by("submitted_at")[:LIST_LIMIT]
         )
-    trouble = list(
-        Delivery.objects.filter(post__organisation=org, post__deleted_at=None)
-        .filter(Q(state=Delivery.State.FAILED) | Q(held=True, state__in=PENDING))
-        .select_related("post", "account")
-        .order_by("-last_error_at", "-pk")[:LIST_LIMIT]
-    )
+    trouble = list(trouble_deliveries(org)[:LIST_LIMIT])
     reconnect = list(
         ChannelAccount.objects.filter(
             organisation=org, status=ChannelAccount.Status.NEEDS_RECONNECT

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +24,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.access import KaikuRequest, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm
-from kaiku.posts import services
+from kaiku.posts import sections, services
 from kaiku.posts.access import delivery_for, image_for, post_for
 from kaiku.posts.errors import error_message
 from kaiku.posts.forms import ApproveForm, RescheduleForm, SendBackForm
@@ -38,7 +39,6 @@ from kaiku.publishing import operator
 from kaiku.publishing.models import Delivery
 
 LIST_LIMIT = 50
-SENT_LIMIT = 20
 # Deliveries in these states can still be changed by editing the post.
 EDITABLE_DELIVERY_STATES = {
     Delivery.State.DRAFT,
@@ -76,47 +76,30 @@ def badge_class(delivery: Delivery) -> str:
 
 @require(Perm.VIEW)
 def post_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
-    posts = _with_deliveries(Post.objects.filter(organisation=org, deleted_at=None))
-    failed_ids = Delivery.objects.filter(
-        post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
-    ).values("post_id")
-    sections = [
-        (
-            "failed",
-            _("Failed"),
-            posts.filter(pk__in=failed_ids).order_by("-updated_at")[:LIST_LIMIT],
-        ),
-        (
-            "upcoming",
-            _("Scheduled"),
-            posts.filter(state__in=[Post.State.SCHEDULED, Post.State.APPROVED]).order_by(
-                F("scheduled_at").asc(nulls_first=True), "created_at"
-            )[:LIST_LIMIT],
-        ),
-        (
-            "review",
-            _("In review"),
-            posts.filter(state=Post.State.IN_REVIEW).order_by("submitted_at")[:LIST_LIMIT],
-        ),
-        (
-            "drafts",
-            _("Drafts"),
-            posts.filter(state=Post.State.DRAFT).order_by("-updated_at")[:LIST_LIMIT],
-        ),
-        (
-            "sent",
-            _("Recently sent"),
-            posts.filter(state=Post.State.DONE)
-            .exclude(pk__in=failed_ids)
-            .order_by("-updated_at")[:SENT_LIMIT],
-        ),
-    ]
+    shown = sections.sections(org, request.GET)
+    # Each section's pager keeps the other sections on the pages they show.
+    pages = {s.key: s.page for s in shown}
+
+    def link(key: str, page: int) -> str:
+        query = urlencode(
+            {k: (page if k == key else p) for k, p in pages.items() if k == key or p > 1}
+        )
+        return f"?{query}#section-{key}" if query else f"?#section-{key}"
+
     return render(
         request,
         "posts/list.html",
         {
             "sections": [
-                {"key": key, "title": title, "posts": list(rows)} for key, title, rows in sections
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "posts": s.posts,
+                    "page": s.page,
+                    "next_url": link(s.key, s.page + 1) if s.has_next else "",
+                    "previous_url": link(s.key, s.page - 1) if s.has_previous else "",
+                }
+                for s in shown
             ],
             "can_edit": _can(request, Perm.EDIT_POSTS),
         },

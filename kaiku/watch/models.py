@@ -181,6 +181,16 @@ class Item(models.Model):
             models.Index(fields=["organisation", "url_hash"], name="watch_item_url_idx"),
             # No index on content_hash: items are not merged by content (issue 16 item 1) and
             # nothing looks it up, while its upkeep cost every insert a random B-tree write.
+            # The debate's rising list reads the last 72 hours of one organisation by
+            # publishing time; without it every item of the organisation is read and sorted.
+            models.Index(fields=["organisation", "published_at"], name="watch_item_when_idx"),
+            # The debate's stigma list: the few items with findings, newest first, without
+            # walking every item of every organisation in publishing order.
+            models.Index(
+                fields=["organisation", "fetched_at"],
+                name="watch_item_stigma_idx",
+                condition=models.Q(stigma_findings_count__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

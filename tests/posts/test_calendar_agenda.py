@@ -75,7 +75,7 @@ def test_a_busy_day_shows_a_capped_list_and_a_link_to_the_rest(
     section = day_section(html, "2030-05-20")
     assert section.count("<li") == 8
     assert "+3 muuta tänä päivänä" in section
-    assert 'href="/o/toivon-polku/calendar/week/?week=2030-W21"' in section
+    assert 'href="/o/toivon-polku/calendar/day/?date=2030-05-20"' in section
 
 
 def test_the_agenda_makes_the_same_number_of_queries_for_1_and_50_posts(

@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -26,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.organisations.models import Organisation
 from kaiku.watch.features.digest import Epoch
-from kaiku.watch.models import Item, ItemSource, Source, Topic
+from kaiku.watch.models import Item, ItemSource, ItemTopic, Source, Topic
 
 # A second source carrying the same item counts as this many reactions.
 SOURCE_POINTS = 10
@@ -57,7 +68,10 @@ def _on_topic(organisation: Organisation, topic: Topic | None) -> QuerySet[Item]
     items = Item.objects.filter(organisation=organisation)
     if topic is not None:
         return items.filter(topic_links__topic=topic)
-    return items.filter(topic_links__topic__enabled=True).distinct()
+    # EXISTS, not a join and DISTINCT: the join made the database read every topic link of
+    # the organisation first and sort them for the DISTINCT (165 ms at 100,000 items).
+    enabled = ItemTopic.objects.filter(item=OuterRef("pk"), topic__enabled=True)
+    return items.filter(Exists(enabled))
 
 
 def _carried_by() -> Subquery:
@@ -81,8 +95,13 @@ def rising(
     attention = F("engagement_total") + Value(SOURCE_POINTS) * (F("carried_by") - Value(1))
     return (
         _on_topic(organisation, topic)
+        # The same window as published (publishing time, else fetching time) in [since, now],
+        # written so that the (organisation, published_at) index reads only those hours.
+        .filter(
+            Q(published_at__gte=since, published_at__lte=now)
+            | Q(published_at__isnull=True, fetched_at__gte=since, fetched_at__lte=now)
+        )
         .annotate(published=published, carried_by=Coalesce(_carried_by(), Value(1)))
-        .filter(published__gte=since, published__lte=now)
         .annotate(attention=attention)
         .filter(attention__gt=0)
         .annotate(per_hour=F("attention") / (age_hours + Value(2.0)))
