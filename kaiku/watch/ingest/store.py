@@ -52,7 +52,11 @@ def _existing(
     """Known items by merge key. One query per key, so each can use its index; where several
     items share a key, the most recently published wins (the model's default ordering).
 
-    Plain SQL: building these small queries through the ORM cost more than running them."""
+    Plain SQL: building these small queries through the ORM cost more than running them.
+    Without ORDER BY: with one, SQLite's planner walked the organisation's items in
+    publishing order (watch_item_when_idx) instead of looking the keys up, which made every
+    source's lookup cost as much as all the organisation's items (``_newest_first`` sorts the
+    few rows found the way ``ORDER BY published_at DESC, id DESC`` would)."""
     keys = {
         "guid": [i.guid for i in items],
         "url_hash": [i.url_hash for i in items if i.url_hash],
@@ -61,20 +65,39 @@ def _existing(
     engagement: dict[int, dict[str, int]] = {}
     ops = connection.ops
     table = ops.quote_name(Item._meta.db_table)
+    nulls_first = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for name, values in keys.items():
             column = ops.quote_name(name)
             for chunk in _chunks(values):
                 cursor.execute(
-                    f"SELECT id, {column}, engagement FROM {table} "
-                    f"WHERE organisation_id = %s AND {column} IN ({_marks(len(chunk))}) "
-                    "ORDER BY published_at DESC, id DESC",
+                    f"SELECT id, {column}, engagement, published_at FROM {table} "
+                    f"WHERE organisation_id = %s AND {column} IN ({_marks(len(chunk))})",
                     [organisation_id, *chunk],
                 )
-                for pk, value, raw in cursor.fetchall():
+                for pk, value, raw, _when in _newest_first(
+                    cursor.fetchall(), nulls_first=nulls_first
+                ):
                     found[name].setdefault(value, pk)
                     engagement[pk] = _json_dict(raw)
     return found["guid"], found["url_hash"], engagement
+
+
+Row = tuple[int, str, object, object]
+
+
+def _newest_first(rows: list[Row], *, nulls_first: bool) -> list[Row]:
+    """Rows ``(id, key, engagement, published_at)`` in the order of ``ORDER BY published_at
+    DESC, id DESC``: an unknown time sorts as the largest on PostgreSQL (``nulls_first``)
+    and as the smallest on SQLite. Times are compared as the database returned them (all
+    datetimes, or all text in one format)."""
+    if len(rows) < 2:
+        return rows
+    dated = [row for row in rows if row[3] is not None]
+    undated = [row for row in rows if row[3] is None]
+    dated.sort(key=lambda row: (row[3], row[0]), reverse=True)
+    undated.sort(key=lambda row: row[0], reverse=True)
+    return undated + dated if nulls_first else dated + undated
 
 
 def _json(value: dict[str, int] | list[str]) -> str:
