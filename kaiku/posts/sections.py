@@ -17,6 +17,7 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from kaiku.organisations.models import Organisation
+from kaiku.posts import search
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
 
@@ -77,16 +78,21 @@ def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
     }
 
 
-def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE) -> list[Section]:
-    """Each section's page (``pages[key]``, 1 when missing), with the deliveries that are
-    not cancelled. Six queries, whatever the organisation holds."""
-    out = []
-    for key, (title, posts) in _querysets(org).items():
-        page = page_number(pages.get(key))
-        start = (page - 1) * size
-        rows = list(posts[start : start + size + 1])
-        out.append(Section(key, title, rows[:size], page, len(rows) > size))
-    shown: list[Any] = [post for section in out for post in section.posts]
+def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Section:
+    """The posts that match the search ``text``, in every state, newest first, one page of
+    them with their deliveries that are not cancelled (three queries)."""
+    start = (page - 1) * size
+    rows = list(
+        search.matching(org, text)
+        .select_related("author")
+        .order_by("-created_at", "-id")[start : start + size + 1]
+    )
+    out = Section("found", _("Search results"), rows[:size], page, len(rows) > size)
+    _with_deliveries(out.posts)
+    return out
+
+
+def _with_deliveries(shown: list[Any]) -> None:
     prefetch_related_objects(
         shown,
         Prefetch(
@@ -96,4 +102,16 @@ def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE)
             ),
         ),
     )
+
+
+def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE) -> list[Section]:
+    """Each section's page (``pages[key]``, 1 when missing), with the deliveries that are
+    not cancelled. Six queries, whatever the organisation holds."""
+    out = []
+    for key, (title, posts) in _querysets(org).items():
+        page = page_number(pages.get(key))
+        start = (page - 1) * size
+        rows = list(posts[start : start + size + 1])
+        out.append(Section(key, title, rows[:size], page, len(rows) > size))
+    _with_deliveries([post for section in out for post in section.posts])
     return out
