@@ -71,6 +71,10 @@ def matching(organisation: Organisation, text: str) -> QuerySet[Post]:
     query = parse(text)
     if not query:
         return Post.objects.none()
-    return Post.objects.filter(
-        pk__in=matching_ids(organisation, query), organisation=organisation, deleted_at=None
-    )
+    found = Post.objects.filter(pk__in=matching_ids(organisation, query), deleted_at=None)
+    if connection.vendor == "postgresql":
+        # The subquery already keeps to the organisation; the same condition out here can make
+        # PostgreSQL read all of a large organisation's ids to join them with the matches (as
+        # the watch's search measured) instead of looking the matches up.
+        return found
+    return found.filter(organisation=organisation)

@@ -79,13 +79,15 @@ def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
 
 
 def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Section:
-    """The posts that match the search ``text``, in every state, newest first, one page of
-    them with their deliveries that are not cancelled (three queries)."""
+    """The posts that match the search ``text``, in every state, newest first (the order they
+    were made in, as the API lists them: PostgreSQL then reads the matches' ids instead of
+    sorting their rows), one page of them with their deliveries that are not cancelled
+    (three queries)."""
     start = (page - 1) * size
     rows = list(
         search.matching(org, text)
         .select_related("author")
-        .order_by("-created_at", "-id")[start : start + size + 1]
+        .order_by("-pk")[start : start + size + 1]
     )
     out = Section("found", _("Search results"), rows[:size], page, len(rows) > size)
     _with_deliveries(out.posts)
