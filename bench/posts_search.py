@@ -14,8 +14,9 @@ Then it times the posts list's search page (``sections.found``: the matches, new
 page of 20 with their deliveries) and the API's list with ``q`` (``listing.page``, 50 a page)
 for a mix of queries: a word a third of the posts have, one in a tenth, a rare one, two words,
 a name no post has, and the same in a small organisation. Prints p50/p95 per query and overall,
-wall time and this process's CPU time (the machine is shared). No assertion: the figures go
-into the report.
+wall time and this process's CPU time (the machine is shared: CPU time moves less with its
+load), and on PostgreSQL the mean CPU time of the server process per search. No assertion:
+the figures go into the report.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 SECTOR_WORDS = [
     "mielenterveyspalveluiden",
@@ -122,6 +124,8 @@ def run(posts: int, rounds: int, label: str) -> None:
     took = time.perf_counter() - started
     print(f"{label}: {posts} + 50 × 50 posts stored and indexed in {took:.1f} s")
 
+    backend = _Backend(connection)
+
     def web(org: Organisation, q: str) -> int:
         return len(sections.found(org, q, 1).posts)
 
@@ -137,17 +141,20 @@ def run(posts: int, rounds: int, label: str) -> None:
             call(big, q)
         wall: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
         cpu: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
+        server: dict[str, float] = {name: 0.0 for name, _q in QUERIES}
         for r in range(rounds):
             for name, q in QUERIES:
                 org = smalls[r % len(smalls)] if name == "small org" else big
+                s0 = backend.cpu_ms()
                 t0, c0 = time.perf_counter(), time.process_time()
                 call(org, q)
                 wall[name].append((time.perf_counter() - t0) * 1000)
                 cpu[name].append((time.process_time() - c0) * 1000)
+                server[name] += backend.cpu_ms() - s0
         print(f"{label} {where}")
         print(
             f"{'query':<10} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'p50 cpu':>8} "
-            f"{'p95 cpu':>8}"
+            f"{'p95 cpu':>8}" + (f" {'server cpu (mean)':>18}" if backend.pid else "")
         )
 
         for name, q in QUERIES:
@@ -156,6 +163,7 @@ def run(posts: int, rounds: int, label: str) -> None:
             print(
                 f"{name:<10} {search.matching(org, q).count():>8} {statistics.median(w):>8.1f} "
                 f"{p95(w):>8.1f} {statistics.median(c):>8.1f} {p95(c):>8.1f}"
+                + (f" {server[name] / rounds:>18.1f}" if backend.pid else "")
             )
         every_w = [t for v in wall.values() for t in v]
         every_c = [t for v in cpu.values() for t in v]
@@ -168,6 +176,30 @@ def run(posts: int, rounds: int, label: str) -> None:
         # A channel account is protected while a delivery points at it: deliveries first.
         Delivery.objects.filter(post__organisation__in=made).delete()
         Organisation.objects.filter(pk__in=made).delete()
+
+
+class _Backend:
+    """The PostgreSQL server process's CPU time (it runs on this machine, as with-postgres.sh
+    starts it): the searching happens there, out of this process's CPU time. Read from
+    /proc in clock ticks (10 ms), so only a mean over many searches says much. (The same as
+    bench/watch_search.py's.)"""
+
+    def __init__(self, connection: Any) -> None:
+        self.pid = 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.pid = int(cursor.fetchone()[0])
+
+    def cpu_ms(self) -> float:
+        if not self.pid:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a server on another machine
+            self.pid = 0
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

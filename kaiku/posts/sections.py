@@ -78,6 +78,28 @@ def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
     }
 
 
+def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE) -> list[Section]:
+    """Each section's page (``pages[key]``, 1 when missing), with the deliveries that are
+    not cancelled. Six queries, whatever the organisation holds."""
+    out = []
+    for key, (title, posts) in _querysets(org).items():
+        page = page_number(pages.get(key))
+        start = (page - 1) * size
+        rows = list(posts[start : start + size + 1])
+        out.append(Section(key, title, rows[:size], page, len(rows) > size))
+    shown: list[Any] = [post for section in out for post in section.posts]
+    prefetch_related_objects(
+        shown,
+        Prefetch(
+            "deliveries",
+            queryset=Delivery.objects.select_related("account").exclude(
+                state=Delivery.State.CANCELLED
+            ),
+        ),
+    )
+    return out
+
+
 def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Section:
     """The posts that match the search ``text``, in every state, newest first (the order they
     were made in, as the API lists them: PostgreSQL then reads the matches' ids instead of
@@ -89,12 +111,7 @@ def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Sec
         .select_related("author")
         .order_by("-pk")[start : start + size + 1]
     )
-    out = Section("found", _("Search results"), rows[:size], page, len(rows) > size)
-    _with_deliveries(out.posts)
-    return out
-
-
-def _with_deliveries(shown: list[Any]) -> None:
+    shown: list[Any] = rows[:size]
     prefetch_related_objects(
         shown,
         Prefetch(
@@ -104,16 +121,4 @@ def _with_deliveries(shown: list[Any]) -> None:
             ),
         ),
     )
-
-
-def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE) -> list[Section]:
-    """Each section's page (``pages[key]``, 1 when missing), with the deliveries that are
-    not cancelled. Six queries, whatever the organisation holds."""
-    out = []
-    for key, (title, posts) in _querysets(org).items():
-        page = page_number(pages.get(key))
-        start = (page - 1) * size
-        rows = list(posts[start : start + size + 1])
-        out.append(Section(key, title, rows[:size], page, len(rows) > size))
-    _with_deliveries([post for section in out for post in section.posts])
-    return out
+    return Section("found", _("Search results"), shown, page, len(rows) > size)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from kaiku.accounts.models import ApiToken
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts import search, services
-from kaiku.posts.models import Post
+from kaiku.posts.models import Post, PostImage
 from kaiku.publishing.models import Delivery
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,25 @@ def test_a_channels_own_text_is_found(org: Any, token: dict[str, str], feed_acco
     assert api_found(token, "vertaistukiryhmä") == ["Avoimet ovet torstaina."]
     assert found(org, "vertaistukiryhmien") == {"Avoimet ovet torstaina."}
     assert found(org, "2026") == {"Avoimet ovet torstaina."}
+
+
+def test_an_images_alt_text_is_found(org: Any, members: Any) -> None:
+    post = services.save_draft(
+        org, members["editor"], services.Draft(text="Kesäjuhlat.", accounts=[])
+    )
+    image = PostImage.objects.create(post=post, file="posts/kuva.png", mime="image/png")
+    services.save_draft(
+        org,
+        members["editor"],
+        services.Draft(
+            text="Kesäjuhlat.",
+            accounts=[],
+            alt_texts={image.pk: "Kuvassa vertaistukiryhmän jäsenet grillaavat."},
+        ),
+        post=post,
+    )
+    assert found(org, "vertaistukiryhmä") == {"Kesäjuhlat."}
+    assert found(org, "grillata") == {"Kesäjuhlat."}
 
 
 def test_a_search_never_finds_another_organisations_posts(
