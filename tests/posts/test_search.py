@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -330,3 +331,28 @@ def test_the_index_is_kept_in_step_after_every_migration(org: Any, members: Any)
             )
             names = {row[0] for row in cursor.fetchall()}
         assert {f"{search.SQLITE_TABLE}_{op}" for op in ("insert", "update", "delete")} <= names
+
+
+def test_the_search_page_costs_the_same_with_few_or_many_matches(
+    org: Any, members: Any, client_for: Any, feed_account: Any
+) -> None:
+    viewer = client_for("viewer")
+    viewer.get(LIST)  # the session's first write is not the page's cost
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert viewer.get(LIST, {"q": "vertaistuki"}).status_code == 200
+        return len(seen.captured_queries)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            services.save_draft(
+                org,
+                members["editor"],
+                services.Draft(text="Vertaistuen ilta.", accounts=[feed_account]),
+            )
+
+    add(2)
+    few = queries()
+    add(40)
+    assert queries() == few
