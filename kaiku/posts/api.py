@@ -343,6 +343,7 @@ def list_posts(
     to: str | None = None,
     limit: str | None = None,
     cursor: str | None = None,
+    q: str | None = None,
 ) -> PostListOut:
     """The organisation's posts, newest first, with their deliveries.
 
@@ -351,7 +352,10 @@ def list_posts(
     channel ids or platform names (posts with a delivery there); ``from`` and ``to``, ISO 8601
     times or dates (without an offset, your own time zone), on the time the post is scheduled
     for, or for a post sent at once, when a delivery was published (``from`` inclusive, ``to``
-    exclusive); ``limit``, 1 to 200 posts a page (50). ``next`` links the following page.
+    exclusive); ``q``, words to search for (every word must be in the post, its channels' own
+    texts or its images' alt texts, in any inflected form: "mielenterveyspalveluiden" finds
+    "mielenterveyspalvelut"; at most 500 characters); ``limit``, 1 to 200 posts a page (50).
+    ``next`` links the following page.
     """
     org = api_membership(request, slug, Perm.VIEW).organisation
     try:
@@ -367,6 +371,7 @@ def list_posts(
             start=start,
             end=end,
             after_id=listing.parse_cursor(cursor),
+            query=listing.parse_query(q),
             limit=listing.parse_limit(limit),
         )
     except listing.BadFilter as bad:

@@ -22,9 +22,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from kaiku.channels.registry import platforms
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
+from kaiku.posts import search
 from kaiku.posts.forms import NonexistentLocalTime, TimeOutOfRange, local_to_aware
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
+from kaiku.textsearch import MAX_QUERY_CHARS, Query, parse
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -43,6 +45,7 @@ class PostFilter:
     start: datetime | None = None  # from, inclusive
     end: datetime | None = None  # to, exclusive
     after_id: int | None = None  # the cursor: the last post of the previous page
+    query: Query | None = None  # full-text search (kaiku.posts.search)
     limit: int = DEFAULT_LIMIT
 
 
@@ -131,6 +134,18 @@ def parse_limit(raw: str | None) -> int:
     return value
 
 
+def parse_query(raw: str | None) -> Query | None:
+    """``q``: words every post found has (as written or by base form); empty is no filter."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > MAX_QUERY_CHARS:
+        raise BadFilter(f"q: at most {MAX_QUERY_CHARS} characters")
+    query = parse(raw)
+    if not query:
+        raise BadFilter(f"q: {raw.strip()[:80]!r} has no word to search for (letters or digits)")
+    return query
+
+
 def encode_cursor(post_id: int) -> str:
     raw = f"{_CURSOR_PREFIX}{post_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -152,6 +167,8 @@ def parse_cursor(raw: str | None) -> int | None:
 
 def _filtered(org: Organisation, f: PostFilter) -> QuerySet[Post]:
     posts = Post.objects.filter(organisation=org, deleted_at=None)
+    if f.query is not None:
+        posts = posts.filter(pk__in=search.matching_ids(org, f.query))
     if f.states:
         posts = posts.filter(state__in=f.states)
     if f.accounts or f.platforms:

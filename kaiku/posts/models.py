@@ -101,6 +101,10 @@ class Post(models.Model):
     first_confirmed_at = models.DateTimeField(null=True, blank=True)
     first_confirmed_digest = models.CharField(max_length=64, blank=True)
     reply_to_url = models.URLField(blank=True, max_length=1000)
+    # Base forms of every text (the post's, its channels' own, its images' alt texts) and the
+    # other texts' words as written, for the full-text index (kaiku.posts.search); filled
+    # whenever the texts are saved.
+    lemmas = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

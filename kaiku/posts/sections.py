@@ -17,6 +17,7 @@ from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from kaiku.organisations.models import Organisation
+from kaiku.posts import search
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
 
@@ -97,3 +98,27 @@ def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE)
         ),
     )
     return out
+
+
+def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Section:
+    """The posts that match the search ``text``, in every state, newest first (the order they
+    were made in, as the API lists them: PostgreSQL then reads the matches' ids instead of
+    sorting their rows), one page of them with their deliveries that are not cancelled
+    (three queries)."""
+    start = (page - 1) * size
+    rows = list(
+        search.matching(org, text)
+        .select_related("author")
+        .order_by("-pk")[start : start + size + 1]
+    )
+    shown: list[Any] = rows[:size]
+    prefetch_related_objects(
+        shown,
+        Prefetch(
+            "deliveries",
+            queryset=Delivery.objects.select_related("account").exclude(
+                state=Delivery.State.CANCELLED
+            ),
+        ),
+    )
+    return Section("found", _("Search results"), shown, page, len(rows) > size)

@@ -19,7 +19,7 @@ from kaiku.connections.models import ChannelAccount
 from kaiku.organisations import audit
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.services import reviewers
-from kaiku.posts import gate, images, previews
+from kaiku.posts import gate, images, previews, search
 from kaiku.posts.models import Post, PostImage
 from kaiku.publishing import engine, operator
 from kaiku.publishing.models import Delivery
@@ -251,6 +251,7 @@ def save_checked(
             if alt != img.alt_text:
                 PostImage.objects.filter(pk=img.pk).update(alt_text=alt)
     images.store(post, draft.uploads, written)
+    search.store_words(post)
     verdict = _gate(post, author)
     if was_scheduled:
         audit.record(
@@ -515,6 +516,7 @@ def spawn_next_repeat(post: Post) -> Post | None:
             author=post.author,
             text=post.text,
             language=post.language,
+            lemmas=post.lemmas,  # the same texts, so the same words for the search
             link=post.link,
             link_card=post.link_card,
             scheduled_at=when,

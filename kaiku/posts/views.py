@@ -76,6 +76,9 @@ def badge_class(delivery: Delivery) -> str:
 
 @require(Perm.VIEW)
 def post_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if query:
+        return _search_results(request, org, query)
     shown = sections.sections(org, request.GET)
     # Each section's pager keeps the other sections on the pages they show.
     pages = {s.key: s.page for s in shown}
@@ -100,6 +103,34 @@ def post_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
                     "previous_url": link(s.key, s.page - 1) if s.has_previous else "",
                 }
                 for s in shown
+            ],
+            "can_edit": _can(request, Perm.EDIT_POSTS),
+        },
+    )
+
+
+def _search_results(request: KaikuRequest, org: Organisation, query: str) -> HttpResponse:
+    """The posts list with a search: the matching posts, a page at a time, for the sections."""
+    number = sections.page_number(request.GET.get("page"))
+    found = sections.found(org, query, number)
+
+    def link(page: int) -> str:
+        return "?" + urlencode({"q": query, **({"page": page} if page > 1 else {})})
+
+    return render(
+        request,
+        "posts/list.html",
+        {
+            "query": query,
+            "sections": [
+                {
+                    "key": found.key,
+                    "title": found.title,
+                    "posts": found.posts,
+                    "page": found.page,
+                    "next_url": link(found.page + 1) if found.has_next else "",
+                    "previous_url": link(found.page - 1) if found.has_previous else "",
+                }
             ],
             "can_edit": _can(request, Perm.EDIT_POSTS),
         },

@@ -19,78 +19,39 @@ The user's text never reaches the query language: it is cut into words by a regu
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from kaiku.language import LANGS
 from kaiku.organisations.models import Organisation
-from kaiku.watch.ingest.analysis import word_lemmas
+from kaiku.textsearch import (
+    MAX_QUERY_CHARS,
+    MAX_WORDS,
+    Query,
+    fts5_expression,
+    org_token,
+    parse,
+    postgres_tsquery,
+)
 from kaiku.watch.models import Item
+
+# The query side is shared with the posts' search (kaiku.textsearch); re-exported here.
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_WORDS",
+    "PG_COLUMN",
+    "SQLITE_TABLE",
+    "Query",
+    "fts5_expression",
+    "matching",
+    "matching_ids",
+    "org_token",
+    "parse",
+    "postgres_tsquery",
+]
 
 SQLITE_TABLE = "watch_item_search"
 PG_COLUMN = "search_vector"
-MAX_QUERY_CHARS = 500
-MAX_WORDS = 10
-# Runs of letters and digits, with inner hyphens and apostrophes as the lemmatiser reads them.
-_WORD_RE = re.compile(r"[^\W_]+(?:[-'\u2019][^\W_]+)*")
-
-
-def org_token(organisation_id: int) -> str:
-    return f"kaikuorg{organisation_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """What to look for: per query word, the forms of which any may match."""
-
-    words: tuple[tuple[str, ...], ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.words)
-
-
-def parse(text: str) -> Query:
-    """The query's words, each with its base forms in Finnish, Swedish and English."""
-    found: dict[tuple[str, ...], None] = {}
-    for word in dict.fromkeys(_WORD_RE.findall(text[:MAX_QUERY_CHARS].lower())):
-        forms: dict[str, None] = {word: None}
-        if word[0].isalpha():
-            for lang in LANGS:
-                # The first lemma is the whole word's base form; the rest are compound parts,
-                # which would make "mielenterveyspalvelu" find every "palvelu".
-                first = word_lemmas(word, lang)[:1]
-                if first and len(first[0]) > 1 and _WORD_RE.fullmatch(first[0]):
-                    forms[first[0]] = None
-        found[tuple(forms)] = None
-        if len(found) == MAX_WORDS:
-            break
-    return Query(tuple(found))
-
-
-def _fts5_phrase(term: str) -> str:
-    # The terms hold only letters, digits, hyphens and apostrophes (parse), so no quote can
-    # end the string early; doubling is FTS5's own escape, kept for safety.
-    return '"' + term.replace('"', '""') + '"'
-
-
-def fts5_expression(query: Query, organisation_id: int) -> str:
-    words = " AND ".join(
-        "(" + " OR ".join(_fts5_phrase(form) for form in forms) + ")" for forms in query.words
-    )
-    return f'org : "{org_token(organisation_id)}" AND body : ({words})'
-
-
-def postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str]]:
-    params: list[str] = [org_token(organisation_id)]
-    groups = []
-    for forms in query.words:
-        groups.append("(" + " || ".join("phraseto_tsquery('simple', %s)" for _ in forms) + ")")
-        params.extend(forms)
-    return " && ".join(["plainto_tsquery('simple', %s)", *groups]), params
 
 
 def matching_ids(organisation: Organisation, query: Query, newest: int | None = None) -> RawSQL:
