@@ -9,7 +9,7 @@ of a day is one "+N more" link away: the day view, which pages them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ from kaiku.calendar.services import (
     Item,
     _channels,
     add_months,
-    detail_url,
+    detail_urls,
     is_movable,
     local_midnight,
     occurrences,
@@ -79,10 +79,26 @@ def cap_day(
     return Day(day, merged[:cap], placed_total + len(repeats))
 
 
+DELIVERY_FIELDS = (
+    "id",
+    "post_id",
+    "state",
+    "account__id",
+    "account__platform",
+    "account__handle",
+    "account__display_name",
+)
+
+
 def _deliveries() -> Any:  # a Prefetch; its stub type cannot name a reverse relation
     return Prefetch(
         "deliveries",
-        queryset=Delivery.objects.select_related("account").order_by("account__platform", "id"),
+        # Only what a calendar entry shows (its channels) and whether it can move: the
+        # deliveries' texts, ledgers and the accounts' settings (JSON, decoded per row) were
+        # a third of the prefetch's time.
+        queryset=Delivery.objects.select_related("account")
+        .only(*DELIVERY_FIELDS)
+        .order_by("account__platform", "id"),
     )
 
 
@@ -114,7 +130,7 @@ def _series_tails(org: Organisation, start: datetime, end: datetime) -> list[Pos
     )
 
 
-def _placed_item(org: Organisation, post: Post, tz: ZoneInfo) -> Item:
+def _placed_item(url: Callable[[Post], str], post: Post, tz: ZoneInfo) -> Item:
     at: datetime = post.placed_at.astimezone(tz)  # type: ignore[attr-defined]
     return Item(
         post,
@@ -122,7 +138,7 @@ def _placed_item(org: Organisation, post: Post, tz: ZoneInfo) -> Item:
         repeat=False,
         movable=is_movable(post),
         channels=_channels(post),
-        url=detail_url(org, post),
+        url=url(post),
     )
 
 
@@ -130,8 +146,9 @@ def _repeats(
     org: Organisation, tails: Iterable[Post], start: datetime, end: datetime, tz: ZoneInfo
 ) -> dict[date, list[Item]]:
     days: dict[date, list[Item]] = {}
+    address = detail_urls(org)
     for post in tails:
-        channels, url = _channels(post), detail_url(org, post)
+        channels, url = _channels(post), address(post)
         for when in occurrences(post, start, end):
             at = when.astimezone(tz)
             days.setdefault(at.date(), []).append(
@@ -227,8 +244,9 @@ def capped_days(
     repeats = _repeats(org, tails, start, end, tz)
     shown: dict[date, list[Item]] = {}
     counts: dict[date, int] = {}
+    address = detail_urls(org)
     for post in first_of_day:
-        item = _placed_item(org, post, tz)
+        item = _placed_item(address, post, tz)
         shown.setdefault(item.at.date(), []).append(item)
         counts[item.at.date()] = post.day_total
     return {
@@ -291,8 +309,9 @@ def day_page(
     posts = {p.pk: p for p in _placed(org, start, end).filter(pk__in=wanted)}
     prefetch_related_objects(list(posts.values()), _deliveries())
     # A post deleted between the two reads is left out, not an error.
+    address = detail_urls(org)
     items = [
-        item if item is not None else _placed_item(org, posts[pk], tz)
+        item if item is not None else _placed_item(address, posts[pk], tz)
         for _at, pk, item in chosen
         if item is not None or pk in posts
     ]

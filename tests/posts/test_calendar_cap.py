@@ -153,3 +153,16 @@ def test_every_post_is_counted_on_its_own_local_day_across_summer_time(
     assert {day: d.total for day, d in days.items()} == expected
     for day, shown in days.items():
         assert all(item.at.date() == day for item in shown.items)
+
+
+@pytest.mark.django_db
+def test_the_calendars_post_addresses_are_each_posts_own_page(org: Any) -> None:
+    """The addresses made once per page (``detail_urls``) are those ``reverse`` gives."""
+    from kaiku.calendar.services import detail_url, detail_urls
+
+    posts = Post.objects.bulk_create(
+        Post(organisation=org, text=f"Ryhmä {n}", state=Post.State.DRAFT) for n in range(3)
+    )
+    address = detail_urls(org)
+    assert [address(p) for p in posts] == [detail_url(org, p) for p in posts]
+    assert len({address(p) for p in posts}) == 3
