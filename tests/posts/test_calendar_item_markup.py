@@ -1,6 +1,7 @@
-"""The calendar entry written in Python (``{% calendar_item %}``) gives the markup the template
-``calendar/_item.html`` gave, for any entry: repeated or not, movable or not, by someone who
-may edit or not, texts and handles with characters HTML must escape, in each language."""
+"""The calendar entries written in Python (``{% calendar_item %}``,
+``{% calendar_list_item %}``) give the markup the templates ``calendar/_item.html`` and
+``calendar/_list_item.html`` gave, for any entry: repeated or not, movable or not, by someone
+who may edit or not, texts and handles with characters HTML must escape, in each language."""
 
 from __future__ import annotations
 
@@ -43,7 +44,19 @@ TEMPLATE = """{% load i18n %}{% with post=item.post %}
 {% endwith %}
 """  # noqa: E501
 
+# calendar/_list_item.html (the agenda and the day view) as it was.
+LIST_TEMPLATE = """{% load i18n %}{% with post=item.post %}
+      <li class="cal-item cal-state-{{ post.state }}{% if item.repeat %} cal-item--repeat{% endif %}">
+        <time datetime="{{ item.utc_iso }}">{{ item.at|time }}</time>
+        <span class="cal-channels">{% for c in item.channels %}<span class="cal-channel cal-channel--{{ c.platform }}" title="{{ c.handle }}">{{ c.label }}</span>{% endfor %}</span>
+        {% if item.repeat %}<span class="badge cal-badge-repeat">{% translate "Repeats" %}</span>{% else %}<span class="badge cal-badge cal-badge--{{ post.state }}">{{ post.get_state_display }}</span>{% endif %}
+        <a href="{{ item.url }}" class="cal-text">{{ item.excerpt }}</a>
+      </li>
+{% endwith %}
+"""  # noqa: E501
+
 TAG = "{% load calendar_items %}{% calendar_item item %}"
+LIST_TAG = "{% load calendar_items %}{% calendar_list_item item %}"
 TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'äö\n#"), max_size=60)
 
 
@@ -63,7 +76,7 @@ TEXT = st.text(alphabet=st.sampled_from("ab <>&\"'äö\n#"), max_size=60)
     token=st.sampled_from(["", "NOTPROVIDED", "abc<&>"]),
     here=TEXT,
 )
-def test_the_entry_tag_writes_what_the_entry_template_wrote(
+def test_the_entry_tags_write_what_the_entry_templates_wrote(
     text: str,
     state: str,
     repeat: bool,
@@ -97,7 +110,10 @@ def test_the_entry_tag_writes_what_the_entry_template_wrote(
     with translation.override(language), timezone.override(tz):
         expected = Template(TEMPLATE).render(Context(values))
         written = Template(TAG).render(Context(values))
+        expected_list = Template(LIST_TEMPLATE).render(Context(values))
+        written_list = Template(LIST_TAG).render(Context(values))
     assert written == expected
+    assert written_list == expected_list
 
 
 @pytest.mark.django_db
