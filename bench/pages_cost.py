@@ -1,6 +1,7 @@
 """The cost of one request to each organisation page, big organisation against small.
 
-    .venv/bin/python bench/pages_cost.py [--runs 5]
+    .venv/bin/python bench/pages_cost.py [--runs 5] [--template DIR] [--only PAGE...]
+        [--profile PAGE]
 
 Builds a temporary SQLite database with the issue 17 data set (tests/performance/bigorg.py:
 a big organisation with 10,000 posts, 25,000 deliveries and 100,000 watch items on 60
@@ -11,20 +12,71 @@ rendered size in KB and the number of SQL queries. No assertion: the figures go 
 report; tests/performance/test_page_cost.py holds the bounds. With ``--explain`` it also
 prints the database's plan of the digest's and the debate's main queries (EXPLAIN QUERY PLAN
 on SQLite, EXPLAIN on PostgreSQL: run it under scripts/with-postgres.sh with DATABASE_URL).
+
+``--template DIR`` uses a copy of a data folder that bench/dataset.py built (the load bench's
+data set, SQLite; ``bench/load.py --template`` takes the same folder) instead of building:
+then "big" is the organisation ``iso`` (as its editor) and "small" is ``pieni-0``.
+``--profile PAGE`` runs that page ``--runs`` times under cProfile (big organisation) and
+prints the functions that take the most time, instead of the table.
+
+The pages are those of bench/load.py's mix: dashboard, calendar (month, agenda, week), posts
+list, compose, a post's page, digest, debate, the public feed and its Atom, the REST API's
+post list and watch items.
+
+Measured 2026-12-07 03:34 UTC with ``--template`` (bench/dataset.py's data, ANALYZE'd),
+SQLite, ``--runs 7``, main (5859ef2) and branch pagespeed interleaved twice, load average
+4.6-5.0 from other sessions; big organisation, CPU ms before -> after: calendar month
+108 -> 61, agenda 105 -> 62, week 78 -> 49, posts list 108 -> 55, dashboard 62 -> 33; digest
+27, debate 27, atom 25, API posts 23, post detail 12, feed 10, API items 9, compose 9
+unchanged. bench/load.py (20 clients closed-loop, 45 s, gunicorn 2 x 2, load average 4-5):
+main 20.1 requests/s, p95 1.8 s, web CPU 37.2 ms/request; pagespeed 26.0 requests/s, p95
+1.2 s, 28.3 ms/request.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import cProfile
+import json
 import os
+import pstats
+import re
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # Run from a checkout: its own kaiku and tests, whichever checkout the virtualenv came from.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+PAGES = [
+    ("dashboard", "/o/{slug}/"),
+    ("calendar month", "/o/{slug}/calendar/"),
+    ("calendar agenda", "/o/{slug}/calendar/agenda/"),
+    ("calendar week", "/o/{slug}/calendar/week/"),
+    ("posts list", "/o/{slug}/posts/"),
+    ("compose", "/o/{slug}/posts/new/"),
+    ("post detail", "/o/{slug}/posts/{post}/"),
+    ("digest", "/o/{slug}/watch/"),
+    ("debate", "/o/{slug}/watch/debate/"),
+    ("public feed", "/f/{slug}/"),
+    ("atom", "/f/{slug}/atom.xml"),
+    ("api posts", "/api/v1/organisations/{slug}/posts"),
+    ("api items", "/api/v1/organisations/{slug}/watch/items"),
+]
+
+
+@dataclass
+class Org:
+    slug: str
+    username: str
+    token: str
+    post: str = ""
 
 
 def main() -> None:
@@ -38,9 +90,17 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="also print the query plans of digest and debate"
     )
+    parser.add_argument("--template", help="a data folder bench/dataset.py built (SQLite)")
+    parser.add_argument("--only", nargs="*", help="only these pages (names as printed)")
+    parser.add_argument("--profile", help="profile this page (big organisation) with cProfile")
     args = parser.parse_args()
 
-    os.environ["KAIKU_DATA_DIR"] = tempfile.mkdtemp(prefix="kaiku-pages-bench-")
+    data_dir = tempfile.mkdtemp(prefix="kaiku-pages-bench-")
+    # A copy of the load bench's data is 90 MB: gone with the run.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    if args.template:
+        shutil.copytree(args.template, data_dir, dirs_exist_ok=True)
+    os.environ["KAIKU_DATA_DIR"] = data_dir
     os.environ.setdefault("KAIKU_TESTING", "1")
     os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
     import django
@@ -54,33 +114,56 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from kaiku.accounts.models import User
-    from tests.performance import bigorg
+    from kaiku.accounts.models import ApiToken, User
+    from kaiku.posts.models import Post
 
-    user = User.objects.create_user("bench", password="x" * 20)
     started = time.perf_counter()
-    big = bigorg.build_big(user)
-    small = bigorg.build_small(user)
+    if args.template:
+        summary = json.loads((Path(args.template) / "load-summary.json").read_text())
+        editor = next(m for m in summary["big"] if m["role"] == "editor")
+        orgs = {
+            "big": Org(editor["slug"], editor["username"], editor["token"]),
+            "small": Org(
+                summary["small"][0]["slug"],
+                summary["small"][0]["username"],
+                summary["small"][0]["token"],
+            ),
+        }
+        print(f"database: {connection.vendor}; copied from {args.template}")
+    else:
+        from tests.performance import bigorg
+
+        user = User.objects.create_user("bench", password="x" * 20)
+        big = bigorg.build_big(user)
+        small = bigorg.build_small(user)
+        token = ApiToken.issue(user, "bench")[1]
+        orgs = {
+            "big": Org(big.org.slug, user.username, token),
+            "small": Org(small.org.slug, user.username, token),
+        }
+        print(f"database: {connection.vendor}; built in {time.perf_counter() - started:.1f} s")
+        print(f"big: {big.posts} posts, {big.deliveries} deliveries, {big.items} watch items")
     if args.analyze:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    print(f"database: {connection.vendor}; built in {time.perf_counter() - started:.1f} s")
-    print(f"big: {big.posts} posts, {big.deliveries} deliveries, {big.items} watch items")
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    pages = [
-        ("dashboard", "/o/{slug}/"),
-        ("calendar month", "/o/{slug}/calendar/"),
-        ("calendar agenda", "/o/{slug}/calendar/agenda/"),
-        ("calendar week", "/o/{slug}/calendar/week/"),
-        ("posts list", "/o/{slug}/posts/"),
-        ("digest", "/o/{slug}/watch/"),
-        ("debate", "/o/{slug}/watch/debate/"),
-    ]
+    clients = {}
+    for label, org in orgs.items():
+        # A published post: its page shows deliveries, as most posts' pages in the mix do.
+        posts = Post.objects.filter(organisation__slug=org.slug).order_by("-pk")
+        latest = posts.filter(state=Post.State.DONE).first() or posts.first()
+        org.post = str(latest.public_id) if latest else ""
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {org.token}")
+        client.force_login(User.objects.get(username=org.username))
+        clients[label] = client
+    pages = [(n, p) for n, p in PAGES if not args.only or n in args.only]
+    if args.profile:
+        profile(clients["big"], orgs["big"], dict(PAGES)[args.profile], args.runs)
+        return
     print(f"{'page':<18} {'org':<6} {'CPU ms':>8} {'KB':>8} {'queries':>8}")
     for name, pattern in pages:
-        for label, built in (("big", big), ("small", small)):
-            url = pattern.format(slug=built.org.slug)
+        for label, org in orgs.items():
+            client = clients[label]
+            url = pattern.format(slug=org.slug, post=org.post)
             client.get(url)  # templates and caches warm
             cpu = []
             size = queries = 0
@@ -89,14 +172,39 @@ def main() -> None:
                     before = time.process_time()
                     response = client.get(url)
                     cpu.append((time.process_time() - before) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
                 size, queries = len(response.content), len(captured)
+            status = "" if response.status_code == 200 else f"  (HTTP {response.status_code})"
             print(
                 f"{name:<18} {label:<6} {statistics.median(cpu):>8.1f} "
-                f"{size / 1024:>8.1f} {queries:>8}"
+                f"{size / 1024:>8.1f} {queries:>8}{status}"
             )
     if args.explain:
-        explain(big.org)
+        from kaiku.organisations.models import Organisation
+
+        explain(Organisation.objects.get(slug=orgs["big"].slug))
+
+
+def profile(client: object, org: Org, pattern: str, runs: int) -> None:
+    url = pattern.format(slug=org.slug, post=org.post)
+    client.get(url)  # type: ignore[attr-defined]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        client.get(url)  # type: ignore[attr-defined]
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(60)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)  # type: ignore[attr-defined]
+    print("the page's queries, slowest first (seconds, SQL):")
+    for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"])):
+        # The column lists say little and take the space: the tables and conditions count.
+        sql = re.sub(r"^SELECT .*? FROM ", "SELECT ... FROM ", query["sql"], count=1)
+        print(f"{query['time']:>7} {sql[:1200]}")
 
 
 def explain(org: object) -> None:

@@ -110,9 +110,14 @@ def _day_start(now: datetime) -> datetime:
 def trouble_deliveries(org: Organisation) -> QuerySet[Delivery]:
     """Failed deliveries and those held for a reconnection, latest error first. Read from the
     (state, held) index: the few in trouble, not every delivery of the organisation."""
+    in_trouble = Delivery.objects.filter(
+        Q(state=Delivery.State.FAILED) | Q(held=True, state__in=PENDING)
+    ).values("pk")
+    # As a subquery, so that the index is read whatever the planner's statistics say: after
+    # an ANALYZE, SQLite rates "state" as unselective (two values) and walked every post of
+    # the organisation and its deliveries instead (25 ms at 10,000 posts).
     return (
-        Delivery.objects.filter(post__organisation=org, post__deleted_at=None)
-        .filter(Q(state=Delivery.State.FAILED) | Q(held=True, state__in=PENDING))
+        Delivery.objects.filter(pk__in=in_trouble, post__organisation=org, post__deleted_at=None)
         .select_related("post", "account")
         .order_by("-last_error_at", "-pk")
     )

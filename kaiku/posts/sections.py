@@ -50,9 +50,12 @@ def page_number(value: str | None) -> int:
 
 def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
     posts = Post.objects.filter(organisation=org, deleted_at=None).select_related("author")
-    failed_ids = Delivery.objects.filter(
-        post__organisation=org, post__deleted_at=None, state=Delivery.State.FAILED
-    ).values("post_id")
+    # The posts with a failed delivery, read through the (state, held) index alone: the
+    # sections' own filter keeps them to the organisation's live posts. With the
+    # organisation's condition in here too, SQLite after an ANALYZE (which rates "state" as
+    # unselective: two values) walked every post of the organisation instead, 30 ms each for
+    # the failed and the sent section at 10,000 posts.
+    failed_ids = Delivery.objects.filter(state=Delivery.State.FAILED).values("post_id")
     return {
         "failed": (_("Failed"), posts.filter(pk__in=failed_ids).order_by("-updated_at", "-id")),
         "upcoming": (

@@ -96,3 +96,73 @@ def test_every_member_sees_the_day_view_and_an_outsider_gets_404(client_for: Any
 )
 def test_a_bad_date_or_page_shows_a_day_instead_of_an_error(client_for: Any, query: str) -> None:
     assert client_for("viewer").get(DAY_VIEW + query).status_code == 200
+
+
+# Five weeks around each change of summer time in Helsinki and New York (a 23-hour and a
+# 25-hour day), and minutes that fall on either side of a local midnight.
+ZONES = ("Europe/Helsinki", "America/New_York", "UTC")
+SPANS = (date(2031, 3, 3), date(2031, 10, 6), date(2031, 10, 27))
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    zone=st.sampled_from(ZONES),
+    first=st.sampled_from(SPANS),
+    offsets=st.lists(
+        st.one_of(
+            st.integers(0, 35 * 24 * 60 - 1),
+            # A minute before or at a local midnight of the span (0, 23.59 and 24.00 local).
+            st.tuples(st.integers(0, 34), st.sampled_from([-1, 0, 1])).map(
+                lambda d: d[0] * 24 * 60 + d[1]
+            ),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+)
+def test_every_post_is_counted_on_its_own_local_day_across_summer_time(
+    org: Any, zone: str, first: date, offsets: list[int]
+) -> None:
+    """Each post lands on the day its local time names, and each day's total is the posts of
+    that day: checked against Python's own time-zone conversion, post by post."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    Post.objects.filter(organisation=org).delete()
+    last = first + timedelta(days=34)
+    start = local_midnight(first, tz)
+    # Minutes from the span's local start counted in real (UTC) time, so that a 23- or
+    # 25-hour day is covered minute by minute; a second's fraction tests the rounding.
+    times = [
+        (start.astimezone(UTC) + timedelta(minutes=m, microseconds=500)).astimezone(tz)
+        for m in offsets
+        if m >= 0
+    ]
+    times = [t for t in times if t.date() <= last]
+    Post.objects.bulk_create(
+        Post(organisation=org, text=f"Ryhmä {n}", state=Post.State.SCHEDULED, scheduled_at=t)
+        for n, t in enumerate(times)
+    )
+    days = cd.capped_days(org, first, last, tz, cap=100)
+    expected: dict[date, int] = {}
+    for t in times:
+        expected[t.date()] = expected.get(t.date(), 0) + 1
+    assert {day: d.total for day, d in days.items()} == expected
+    for day, shown in days.items():
+        assert all(item.at.date() == day for item in shown.items)
+
+
+@pytest.mark.django_db
+def test_the_calendars_post_addresses_are_each_posts_own_page(org: Any) -> None:
+    """The addresses made once per page (``detail_urls``) are those ``reverse`` gives."""
+    from kaiku.calendar.services import detail_url, detail_urls
+
+    posts = Post.objects.bulk_create(
+        Post(organisation=org, text=f"Ryhmä {n}", state=Post.State.DRAFT) for n in range(3)
+    )
+    address = detail_urls(org)
+    assert [address(p) for p in posts] == [detail_url(org, p) for p in posts]
+    assert len({address(p) for p in posts}) == 3
