@@ -150,3 +150,13 @@ def test_the_demo_logs_requests_to_a_file_and_a_server_to_standard_error(
     assert access_log({"demo": False, "access_log": None}) == "-"
     assert access_log({"demo": True, "access_log": "none"}) == "none"
     assert access_log({"demo": False, "access_log": "/var/log/kaiku.log"}) == "/var/log/kaiku.log"
+
+
+def test_the_demo_worker_writes_beside_the_data_and_a_server_worker_to_the_terminal(
+    settings: Any, tmp_path: Any
+) -> None:
+    from kaiku.core.management.commands.serve import worker_log
+
+    settings.DATA_DIR = tmp_path
+    assert worker_log({"demo": True}) == tmp_path / "worker.log"
+    assert worker_log({"demo": False}) is None

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -161,6 +162,13 @@ def access_log(options: dict[str, Any]) -> str:
     return str(settings.DATA_DIR / "access.log") if options.get("demo") else "-"
 
 
+def worker_log(options: dict[str, Any]) -> Path | None:
+    """Where the worker process writes: with --demo DATA_DIR/worker.log (the `make run`
+    terminal shows the address and the login, not the worker's start and its log lines),
+    else the terminal, where a service manager collects it."""
+    return settings.DATA_DIR / "worker.log" if options.get("demo") else None
+
+
 class Supervisor:
     def __init__(self, command: Command, options: dict[str, Any]) -> None:
         self.command = command
@@ -220,7 +228,15 @@ class Supervisor:
         return int(line)
 
     def start_worker(self) -> None:
-        self.worker = self._spawn(["-m", "kaiku", "worker"])
+        log = worker_log(self.options)
+        if log is None:
+            self.worker = self._spawn(["-m", "kaiku", "worker"])
+        else:
+            # The child keeps its own copy of the file descriptor.
+            with log.open("ab") as output:
+                self.worker = self._spawn(
+                    ["-m", "kaiku", "worker"], stdout=output, stderr=subprocess.STDOUT
+                )
         self.worker_started = time.monotonic()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
