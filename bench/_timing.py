@@ -1,5 +1,6 @@
 """What the search benches (bench/posts_search.py, bench/watch_search.py) share: a Django
-process per database, the timing loop over their queries, and the table they print.
+process per database, the synthetic texts, the big and the 50 small organisations, the mix of
+queries, the timing loop over them, and the table they print.
 
 The scripts run as ``python bench/NAME.py``; they put the checkout on the path first, so that
 this module imports as ``bench._timing``.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -18,6 +20,86 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# Inflected forms (as in a text) of words common in the sector's news; a save or the ingest
+# stores each one's base forms in the row's lemmas.
+SECTOR_WORDS = [
+    "mielenterveyspalveluiden",
+    "päihdepalveluissa",
+    "asunnottomien",
+    "nuorten",
+    "hyvinvointialueella",
+    "järjestöjen",
+    "vapaaehtoisille",
+    "kuntoutuksesta",
+    "vertaistuesta",
+    "kokemusasiantuntijat",
+]
+# The mix of queries: a word whose base form about a third of the rows have, one in a tenth, a
+# rare one, two words, a name no row has, and the first in a small organisation.
+QUERIES = [
+    ("common", "mielenterveyspalvelut"),
+    ("tenth", "järjestöt"),
+    ("rare", "w19000"),
+    ("two words", "nuoret kuntoutus"),
+    ("no match", "Kaikumaa"),
+    ("small org", "mielenterveyspalveluita"),
+]
+
+
+class Corpus:
+    """Synthetic texts: words drawn from a Zipf distribution over 20,000 (so some words are in
+    most texts, most in few) followed by Finnish inflected forms of the sector's words, each
+    in about one text of eight, and "mielenterveyspalveluiden" in a third more."""
+
+    def __init__(
+        self, rng: random.Random, sector_words: Sequence[str], lemmas: Callable[[str], list[str]]
+    ) -> None:
+        self.rng = rng
+        self.sector_words = sector_words
+        self.vocabulary = [f"w{n}" for n in range(20_000)]
+        self.weights = [1 / (n + 1) for n in range(len(self.vocabulary))]
+        # Each sector word's base forms, as a save or the ingest stores them.
+        self.sector_lemmas = {w: lemmas(w) for w in sector_words}
+
+    def text(self, words: int) -> tuple[str, list[str]]:
+        """A text of ``words`` drawn words and its sector words; the words its row stores
+        (the sector words' base forms, then the drawn words, each once)."""
+        drawn = self.rng.choices(self.vocabulary, self.weights, k=words)
+        sector = [w for w in self.sector_words if self.rng.random() < 0.12]
+        if self.rng.random() < 0.33:
+            sector.append("mielenterveyspalveluiden")
+        found = dict.fromkeys([x for w in sector for x in self.sector_lemmas[w]] + drawn)
+        return " ".join(drawn + sector), list(found)
+
+
+@dataclass
+class Orgs:
+    big: Any
+    smalls: list[Any]
+
+    def for_query(self, name: str, round_: int = 0) -> Any:
+        """The organisation a query runs in: "small org" goes round the small ones."""
+        return self.smalls[round_ % len(self.smalls)] if name == "small org" else self.big
+
+
+def organisations(fill_big: Callable[[Any], None], fill_small: Callable[[Any], None]) -> Orgs:
+    """One big organisation and 50 small ones (slugs of this process, so that a run leaves
+    another's alone), filled, and the database's statistics brought up to date."""
+    from django.db import connection
+
+    from kaiku.organisations.models import Organisation
+
+    big = Organisation.objects.create(name="Iso ry", slug=f"iso-{os.getpid()}")
+    fill_big(big)
+    smalls = []
+    for s in range(50):
+        small = Organisation.objects.create(name=f"Pieni {s}", slug=f"pieni-{os.getpid()}-{s}")
+        fill_small(small)
+        smalls.append(small)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return Orgs(big, smalls)
 
 
 def setup_django() -> None:
@@ -32,13 +114,23 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def per_database(
-    script: str, args: argparse.Namespace, size: str, temp_prefix: str, run: Callable[..., None]
+def main(
+    doc: str | None,
+    script: str,
+    size: str,
+    default: int,
+    temp_prefix: str,
+    run: Callable[[int, int, str], None],
 ) -> None:
-    """``run(size, rounds, label)`` in this process when ``--one`` names the database; else
-    the script once on a temporary SQLite database and, when DATABASE_URL is given, once on
-    that PostgreSQL database, each in its own process (Django's settings pick one database at
-    start). ``size`` is the name of the script's size option (``posts``, ``items``)."""
+    """A search bench's command line: ``--SIZE`` (``posts``, ``items``) and ``--rounds``.
+    Runs ``run(size, rounds, label)`` once on a temporary SQLite database and, when
+    DATABASE_URL is given, once on that PostgreSQL database, each in its own process of the
+    script (Django's settings pick one database at start; ``--one`` names it)."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument(f"--{size}", type=int, default=default)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--one", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
     amount = getattr(args, size)
     if args.one:
         run(amount, args.rounds, args.one)
@@ -85,20 +177,18 @@ class Timings:
 
 
 def time_queries(
-    queries: Sequence[tuple[str, str]],
-    rounds: int,
-    backend: Backend,
-    call: Callable[[str, str, int], object],
+    orgs: Orgs, rounds: int, backend: Backend, call: Callable[[Any, str], object]
 ) -> Timings:
-    """``rounds`` rounds of ``call(name, query, round)`` for each query, timed."""
+    """``rounds`` rounds of ``call(organisation, query)`` for each query of QUERIES, timed."""
     timings = Timings(rounds)
-    for name, _q in queries:
+    for name, _q in QUERIES:
         timings.wall[name], timings.cpu[name], timings.server[name] = [], [], 0.0
     for r in range(rounds):
-        for name, q in queries:
+        for name, q in QUERIES:
+            org = orgs.for_query(name, r)
             s0 = backend.cpu_ms()
             t0, c0 = time.perf_counter(), time.process_time()
-            call(name, q, r)
+            call(org, q)
             timings.wall[name].append((time.perf_counter() - t0) * 1000)
             timings.cpu[name].append((time.process_time() - c0) * 1000)
             timings.server[name] += backend.cpu_ms() - s0
@@ -110,17 +200,21 @@ def p95(values: list[float]) -> float:
     return ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
 
 
-def print_table(timings: Timings, matches: dict[str, int], backend: Backend) -> None:
-    """p50/p95 of wall and CPU time per query and over all, with each query's matches and,
-    on PostgreSQL, the server's mean CPU time per search."""
+def print_table(
+    timings: Timings, orgs: Orgs, matches: Callable[[Any, str], int], backend: Backend
+) -> None:
+    """p50/p95 of wall and CPU time per query and over all, with each query's matches (in
+    the big or the first small organisation) and, on PostgreSQL, the server's mean CPU time
+    per search."""
     print(
         f"{'query':<10} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'p50 cpu':>8} {'p95 cpu':>8}"
         + (f" {'server cpu (mean)':>18}" if backend.pid else "")
     )
-    for name, w in timings.wall.items():
-        c = timings.cpu[name]
+    for name, q in QUERIES:
+        w, c = timings.wall[name], timings.cpu[name]
+        found = matches(orgs.for_query(name), q)
         print(
-            f"{name:<10} {matches[name]:>8} {statistics.median(w):>8.1f} {p95(w):>8.1f} "
+            f"{name:<10} {found:>8} {statistics.median(w):>8.1f} {p95(w):>8.1f} "
             f"{statistics.median(c):>8.1f} {p95(c):>8.1f}"
             + (f" {timings.server[name] / timings.rounds:>18.1f}" if backend.pid else "")
         )

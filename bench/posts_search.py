@@ -21,8 +21,6 @@ the figures go into the report.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import sys
 import time
@@ -32,32 +30,11 @@ from pathlib import Path
 # Run from a checkout: its own kaiku and bench, whichever checkout the virtualenv came from.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._timing import Backend, per_database, print_table, setup_django, time_queries
-
-SECTOR_WORDS = [
-    "mielenterveyspalveluiden",
-    "päihdepalveluissa",
-    "asunnottomien",
-    "nuorten",
-    "hyvinvointialueella",
-    "järjestöjen",
-    "vapaaehtoisille",
-    "kuntoutuksesta",
-    "vertaistuesta",
-    "kokemusasiantuntijat",
-]
-QUERIES = [
-    ("common", "mielenterveyspalvelut"),  # base form in about a third of the posts
-    ("tenth", "järjestöt"),
-    ("rare", "w19000"),
-    ("two words", "nuoret kuntoutus"),
-    ("no match", "Kaikumaa"),
-    ("small org", "mielenterveyspalveluita"),
-]
+from bench import _timing as timing
 
 
 def run(posts: int, rounds: int, label: str) -> None:
-    setup_django()
+    timing.setup_django()
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -70,9 +47,7 @@ def run(posts: int, rounds: int, label: str) -> None:
     from kaiku.textsearch import index_words, parse
 
     rng = random.Random(17)
-    vocabulary = [f"w{n}" for n in range(20_000)]
-    weights = [1 / (n + 1) for n in range(len(vocabulary))]
-    sector_lemmas = {w: index_words(w, [], "fi").split() for w in SECTOR_WORDS}
+    corpus = timing.Corpus(rng, timing.SECTOR_WORDS, lambda w: index_words(w, [], "fi").split())
     now = timezone.now()
     states = [s for s, _ in Post.State.choices]
 
@@ -84,16 +59,12 @@ def run(posts: int, rounds: int, label: str) -> None:
         for start in range(0, count, 2000):
             rows = []
             for _n in range(start, min(start + 2000, count)):
-                words = rng.choices(vocabulary, weights, k=26)
-                sector = [w for w in SECTOR_WORDS if rng.random() < 0.12]
-                if rng.random() < 0.33:
-                    sector.append("mielenterveyspalveluiden")
-                found = dict.fromkeys([x for w in sector for x in sector_lemmas[w]] + words)
+                text, lemmas = corpus.text(26)
                 rows.append(
                     Post(
                         organisation=org,
-                        text=" ".join(words + sector),
-                        lemmas=" ".join(found),
+                        text=text,
+                        lemmas=" ".join(lemmas),
                         language="fi",
                         state=rng.choice(states),
                         created_at=now - timedelta(minutes=rng.randint(0, 500_000)),
@@ -106,19 +77,11 @@ def run(posts: int, rounds: int, label: str) -> None:
                 )
 
     started = time.perf_counter()
-    big = Organisation.objects.create(name="Iso ry", slug=f"iso-{os.getpid()}")
-    make(big, posts)
-    smalls = []
-    for s in range(50):
-        small = Organisation.objects.create(name=f"Pieni {s}", slug=f"pieni-{os.getpid()}-{s}")
-        make(small, 50)
-        smalls.append(small)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    orgs = timing.organisations(lambda org: make(org, posts), lambda org: make(org, 50))
     took = time.perf_counter() - started
     print(f"{label}: {posts} + 50 × 50 posts stored and indexed in {took:.1f} s")
 
-    backend = Backend(connection)
+    backend = timing.Backend(connection)
 
     def web(org: Organisation, q: str) -> int:
         return len(sections.found(org, q, 1).posts)
@@ -127,36 +90,20 @@ def run(posts: int, rounds: int, label: str) -> None:
         return len(listing.page(org, listing.PostFilter(query=parse(q))).posts)
 
     for where, call in (("web list", web), ("API list", api)):
-        for _name, q in QUERIES:  # warm the caches (Voikko, the database's pages)
-            call(big, q)
-        timings = time_queries(
-            QUERIES,
-            rounds,
-            backend,
-            lambda name, q, r, call=call: call(
-                smalls[r % len(smalls)] if name == "small org" else big, q
-            ),
-        )
+        for _name, q in timing.QUERIES:  # warm the caches (Voikko, the database's pages)
+            call(orgs.big, q)
+        timings = timing.time_queries(orgs, rounds, backend, call)
         print(f"{label} {where}")
-        matches = {
-            name: search.matching(smalls[0] if name == "small org" else big, q).count()
-            for name, q in QUERIES
-        }
-        print_table(timings, matches, backend)
+        timing.print_table(timings, orgs, lambda org, q: search.matching(org, q).count(), backend)
     if connection.vendor == "postgresql":  # leave the database as it was
-        made = [big.pk, *(s.pk for s in smalls)]
+        made = [orgs.big.pk, *(s.pk for s in orgs.smalls)]
         # A channel account is protected while a delivery points at it: deliveries first.
         Delivery.objects.filter(post__organisation__in=made).delete()
         Organisation.objects.filter(pk__in=made).delete()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--posts", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--one", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    per_database(__file__, args, "posts", "kaiku-posts-search-bench-", run)
+    timing.main(__doc__, __file__, "posts", 10_000, "kaiku-posts-search-bench-", run)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,6 @@ the report.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import sys
 import time
@@ -31,36 +29,19 @@ from pathlib import Path
 # Run from a checkout: its own kaiku and bench, whichever checkout the virtualenv came from.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._timing import Backend, per_database, print_table, setup_django, time_queries
+from bench import _timing as timing
 
-# Inflected forms (as in a text) of words common in the sector's news; the ingest would store
-# each one's base forms in the item's lemmas.
+# The posts bench's sector words and two more (in this order: the order the texts draw them).
 SECTOR_WORDS = [
-    "mielenterveyspalveluiden",
+    timing.SECTOR_WORDS[0],
     "mielenterveyspalvelut",
-    "päihdepalveluissa",
-    "asunnottomien",
-    "nuorten",
-    "hyvinvointialueella",
-    "järjestöjen",
-    "vapaaehtoisille",
-    "kuntoutuksesta",
-    "vertaistuesta",
-    "kokemusasiantuntijat",
+    *timing.SECTOR_WORDS[1:],
     "järjestötyössä",
-]
-QUERIES = [
-    ("common", "mielenterveyspalvelut"),  # base form in about a third of the items
-    ("tenth", "järjestöt"),
-    ("rare", "w19000"),
-    ("two words", "nuoret kuntoutus"),
-    ("no match", "Kaikumaa"),
-    ("small org", "mielenterveyspalveluita"),
 ]
 
 
 def run(items: int, rounds: int, label: str) -> None:
-    setup_django()
+    timing.setup_django()
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -71,28 +52,21 @@ def run(items: int, rounds: int, label: str) -> None:
     from kaiku.watch.models import Item
 
     rng = random.Random(17)
-    vocabulary = [f"w{n}" for n in range(20_000)]
-    weights = [1 / (n + 1) for n in range(len(vocabulary))]
-    sector_lemmas = {w: text_lemmas(w, "fi") for w in SECTOR_WORDS}
+    corpus = timing.Corpus(rng, SECTOR_WORDS, lambda w: text_lemmas(w, "fi"))
     now = timezone.now()
 
     def make(org: Organisation, count: int, prefix: str) -> None:
         for start in range(0, count, 5000):
             rows = []
             for n in range(start, min(start + count, start + 5000, count)):
-                words = rng.choices(vocabulary, weights, k=36)
-                sector = [w for w in SECTOR_WORDS if rng.random() < 0.12]
-                if rng.random() < 0.33:
-                    sector.append("mielenterveyspalveluiden")
-                text = " ".join(words + sector)
-                found = dict.fromkeys([lemma for w in sector for lemma in sector_lemmas[w]] + words)
+                text, lemmas = corpus.text(36)
                 rows.append(
                     Item(
                         organisation=org,
                         guid=f"{prefix}:{n}",
                         title=f"Otsikko {n}",
                         text=text,
-                        lemmas=f" {' '.join(found)} ",
+                        lemmas=f" {' '.join(lemmas)} ",
                         platform="feed",
                         language="fi",
                         published_at=now - timedelta(minutes=rng.randint(0, 86_400)),
@@ -103,45 +77,25 @@ def run(items: int, rounds: int, label: str) -> None:
                 Item.objects.bulk_create(rows)
 
     started = time.perf_counter()
-    big = Organisation.objects.create(name="Iso ry", slug=f"iso-{os.getpid()}")
-    make(big, items, f"big{big.pk}")
-    smalls = []
-    for s in range(50):
-        small = Organisation.objects.create(name=f"Pieni {s}", slug=f"pieni-{os.getpid()}-{s}")
-        make(small, 200, f"small{small.pk}")
-        smalls.append(small)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    orgs = timing.organisations(
+        lambda org: make(org, items, f"big{org.pk}"), lambda org: make(org, 200, f"small{org.pk}")
+    )
     took = time.perf_counter() - started
     print(f"{label}: {items} + 50 × 200 items stored and indexed in {took:.1f} s")
 
-    for _name, query in QUERIES:  # warm the caches (Voikko, the database's pages)
-        digest.digest_page(big, digest.Filters(query=query))
-    backend = Backend(connection)
-    timings = time_queries(
-        QUERIES,
-        rounds,
-        backend,
-        lambda name, q, r: digest.digest_page(
-            smalls[r % len(smalls)] if name == "small org" else big, digest.Filters(query=q)
-        ),
+    for _name, query in timing.QUERIES:  # warm the caches (Voikko, the database's pages)
+        digest.digest_page(orgs.big, digest.Filters(query=query))
+    backend = timing.Backend(connection)
+    timings = timing.time_queries(
+        orgs, rounds, backend, lambda org, q: digest.digest_page(org, digest.Filters(query=q))
     )
-    counts = {
-        name: digest.search_items(smalls[0] if name == "small org" else big, q).count()
-        for name, q in QUERIES
-    }
-    print_table(timings, counts, backend)
+    timing.print_table(timings, orgs, lambda org, q: digest.search_items(org, q).count(), backend)
     if connection.vendor == "postgresql":  # leave the database as it was
-        Organisation.objects.filter(pk__in=[big.pk, *(s.pk for s in smalls)]).delete()
+        Organisation.objects.filter(pk__in=[orgs.big.pk, *(s.pk for s in orgs.smalls)]).delete()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--one", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    per_database(__file__, args, "items", "kaiku-search-bench-", run)
+    timing.main(__doc__, __file__, "items", 100_000, "kaiku-search-bench-", run)
 
 
 if __name__ == "__main__":
