@@ -21,49 +21,20 @@ the figures go into the report.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-SECTOR_WORDS = [
-    "mielenterveyspalveluiden",
-    "päihdepalveluissa",
-    "asunnottomien",
-    "nuorten",
-    "hyvinvointialueella",
-    "järjestöjen",
-    "vapaaehtoisille",
-    "kuntoutuksesta",
-    "vertaistuesta",
-    "kokemusasiantuntijat",
-]
-QUERIES = [
-    ("common", "mielenterveyspalvelut"),  # base form in about a third of the posts
-    ("tenth", "järjestöt"),
-    ("rare", "w19000"),
-    ("two words", "nuoret kuntoutus"),
-    ("no match", "Kaikumaa"),
-    ("small org", "mielenterveyspalveluita"),
-]
+# Run from a checkout: its own kaiku and bench, whichever checkout the virtualenv came from.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import _timing as timing
 
 
 def run(posts: int, rounds: int, label: str) -> None:
-    os.environ.setdefault("KAIKU_TESTING", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    timing.setup_django()
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -76,9 +47,7 @@ def run(posts: int, rounds: int, label: str) -> None:
     from kaiku.textsearch import index_words, parse
 
     rng = random.Random(17)
-    vocabulary = [f"w{n}" for n in range(20_000)]
-    weights = [1 / (n + 1) for n in range(len(vocabulary))]
-    sector_lemmas = {w: index_words(w, [], "fi").split() for w in SECTOR_WORDS}
+    corpus = timing.Corpus(rng, timing.SECTOR_WORDS, lambda w: index_words(w, [], "fi").split())
     now = timezone.now()
     states = [s for s, _ in Post.State.choices]
 
@@ -90,16 +59,12 @@ def run(posts: int, rounds: int, label: str) -> None:
         for start in range(0, count, 2000):
             rows = []
             for _n in range(start, min(start + 2000, count)):
-                words = rng.choices(vocabulary, weights, k=26)
-                sector = [w for w in SECTOR_WORDS if rng.random() < 0.12]
-                if rng.random() < 0.33:
-                    sector.append("mielenterveyspalveluiden")
-                found = dict.fromkeys([x for w in sector for x in sector_lemmas[w]] + words)
+                text, lemmas = corpus.text(26)
                 rows.append(
                     Post(
                         organisation=org,
-                        text=" ".join(words + sector),
-                        lemmas=" ".join(found),
+                        text=text,
+                        lemmas=" ".join(lemmas),
                         language="fi",
                         state=rng.choice(states),
                         created_at=now - timedelta(minutes=rng.randint(0, 500_000)),
@@ -112,19 +77,11 @@ def run(posts: int, rounds: int, label: str) -> None:
                 )
 
     started = time.perf_counter()
-    big = Organisation.objects.create(name="Iso ry", slug=f"iso-{os.getpid()}")
-    make(big, posts)
-    smalls = []
-    for s in range(50):
-        small = Organisation.objects.create(name=f"Pieni {s}", slug=f"pieni-{os.getpid()}-{s}")
-        make(small, 50)
-        smalls.append(small)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    orgs = timing.organisations(lambda org: make(org, posts), lambda org: make(org, 50))
     took = time.perf_counter() - started
     print(f"{label}: {posts} + 50 × 50 posts stored and indexed in {took:.1f} s")
 
-    backend = _Backend(connection)
+    backend = timing.Backend(connection)
 
     def web(org: Organisation, q: str) -> int:
         return len(sections.found(org, q, 1).posts)
@@ -132,93 +89,21 @@ def run(posts: int, rounds: int, label: str) -> None:
     def api(org: Organisation, q: str) -> int:
         return len(listing.page(org, listing.PostFilter(query=parse(q))).posts)
 
-    def p95(values: list[float]) -> float:
-        ordered = sorted(values)
-        return ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
-
     for where, call in (("web list", web), ("API list", api)):
-        for _name, q in QUERIES:  # warm the caches (Voikko, the database's pages)
-            call(big, q)
-        wall: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
-        cpu: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
-        server: dict[str, float] = {name: 0.0 for name, _q in QUERIES}
-        for r in range(rounds):
-            for name, q in QUERIES:
-                org = smalls[r % len(smalls)] if name == "small org" else big
-                s0 = backend.cpu_ms()
-                t0, c0 = time.perf_counter(), time.process_time()
-                call(org, q)
-                wall[name].append((time.perf_counter() - t0) * 1000)
-                cpu[name].append((time.process_time() - c0) * 1000)
-                server[name] += backend.cpu_ms() - s0
+        for _name, q in timing.QUERIES:  # warm the caches (Voikko, the database's pages)
+            call(orgs.big, q)
+        timings = timing.time_queries(orgs, rounds, backend, call)
         print(f"{label} {where}")
-        print(
-            f"{'query':<10} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'p50 cpu':>8} "
-            f"{'p95 cpu':>8}" + (f" {'server cpu (mean)':>18}" if backend.pid else "")
-        )
-
-        for name, q in QUERIES:
-            org = smalls[0] if name == "small org" else big
-            w, c = wall[name], cpu[name]
-            print(
-                f"{name:<10} {search.matching(org, q).count():>8} {statistics.median(w):>8.1f} "
-                f"{p95(w):>8.1f} {statistics.median(c):>8.1f} {p95(c):>8.1f}"
-                + (f" {server[name] / rounds:>18.1f}" if backend.pid else "")
-            )
-        every_w = [t for v in wall.values() for t in v]
-        every_c = [t for v in cpu.values() for t in v]
-        print(
-            f"{'all':<10} {'':>8} {statistics.median(every_w):>8.1f} {p95(every_w):>8.1f} "
-            f"{statistics.median(every_c):>8.1f} {p95(every_c):>8.1f}"
-        )
+        timing.print_table(timings, orgs, lambda org, q: search.matching(org, q).count(), backend)
     if connection.vendor == "postgresql":  # leave the database as it was
-        made = [big.pk, *(s.pk for s in smalls)]
+        made = [orgs.big.pk, *(s.pk for s in orgs.smalls)]
         # A channel account is protected while a delivery points at it: deliveries first.
         Delivery.objects.filter(post__organisation__in=made).delete()
         Organisation.objects.filter(pk__in=made).delete()
 
 
-class _Backend:
-    """The PostgreSQL server process's CPU time (it runs on this machine, as with-postgres.sh
-    starts it): the searching happens there, out of this process's CPU time. Read from
-    /proc in clock ticks (10 ms), so only a mean over many searches says much. (The same as
-    bench/watch_search.py's.)"""
-
-    def __init__(self, connection: Any) -> None:
-        self.pid = 0
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.pid = int(cursor.fetchone()[0])
-
-    def cpu_ms(self) -> float:
-        if not self.pid:
-            return 0.0
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # a server on another machine
-            self.pid = 0
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--posts", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--one", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        run(args.posts, args.rounds, args.one)
-        return
-    # Each database in its own process: Django's settings pick one database at start.
-    common = [sys.executable, str(Path(__file__)), "--posts", str(args.posts)]
-    common += ["--rounds", str(args.rounds)]
-    sqlite_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    sqlite_env["KAIKU_DATA_DIR"] = tempfile.mkdtemp(prefix="kaiku-posts-search-bench-")
-    subprocess.run([*common, "--one", "sqlite"], env=sqlite_env, check=True)
-    if os.environ.get("DATABASE_URL"):
-        subprocess.run([*common, "--one", "postgresql"], env=dict(os.environ), check=True)
+    timing.main(__doc__, __file__, "posts", 10_000, "kaiku-posts-search-bench-", run)
 
 
 if __name__ == "__main__":

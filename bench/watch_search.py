@@ -20,53 +20,28 @@ the report.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-# Inflected forms (as in a text) of words common in the sector's news; the ingest would store
-# each one's base forms in the item's lemmas.
+# Run from a checkout: its own kaiku and bench, whichever checkout the virtualenv came from.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import _timing as timing
+
+# The posts bench's sector words and two more (in this order: the order the texts draw them).
 SECTOR_WORDS = [
-    "mielenterveyspalveluiden",
+    timing.SECTOR_WORDS[0],
     "mielenterveyspalvelut",
-    "päihdepalveluissa",
-    "asunnottomien",
-    "nuorten",
-    "hyvinvointialueella",
-    "järjestöjen",
-    "vapaaehtoisille",
-    "kuntoutuksesta",
-    "vertaistuesta",
-    "kokemusasiantuntijat",
+    *timing.SECTOR_WORDS[1:],
     "järjestötyössä",
-]
-QUERIES = [
-    ("common", "mielenterveyspalvelut"),  # base form in about a third of the items
-    ("tenth", "järjestöt"),
-    ("rare", "w19000"),
-    ("two words", "nuoret kuntoutus"),
-    ("no match", "Kaikumaa"),
-    ("small org", "mielenterveyspalveluita"),
 ]
 
 
 def run(items: int, rounds: int, label: str) -> None:
-    os.environ.setdefault("KAIKU_TESTING", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kaiku.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    timing.setup_django()
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -77,28 +52,21 @@ def run(items: int, rounds: int, label: str) -> None:
     from kaiku.watch.models import Item
 
     rng = random.Random(17)
-    vocabulary = [f"w{n}" for n in range(20_000)]
-    weights = [1 / (n + 1) for n in range(len(vocabulary))]
-    sector_lemmas = {w: text_lemmas(w, "fi") for w in SECTOR_WORDS}
+    corpus = timing.Corpus(rng, SECTOR_WORDS, lambda w: text_lemmas(w, "fi"))
     now = timezone.now()
 
     def make(org: Organisation, count: int, prefix: str) -> None:
         for start in range(0, count, 5000):
             rows = []
             for n in range(start, min(start + count, start + 5000, count)):
-                words = rng.choices(vocabulary, weights, k=36)
-                sector = [w for w in SECTOR_WORDS if rng.random() < 0.12]
-                if rng.random() < 0.33:
-                    sector.append("mielenterveyspalveluiden")
-                text = " ".join(words + sector)
-                found = dict.fromkeys([lemma for w in sector for lemma in sector_lemmas[w]] + words)
+                text, lemmas = corpus.text(36)
                 rows.append(
                     Item(
                         organisation=org,
                         guid=f"{prefix}:{n}",
                         title=f"Otsikko {n}",
                         text=text,
-                        lemmas=f" {' '.join(found)} ",
+                        lemmas=f" {' '.join(lemmas)} ",
                         platform="feed",
                         language="fi",
                         published_at=now - timedelta(minutes=rng.randint(0, 86_400)),
@@ -109,105 +77,25 @@ def run(items: int, rounds: int, label: str) -> None:
                 Item.objects.bulk_create(rows)
 
     started = time.perf_counter()
-    big = Organisation.objects.create(name="Iso ry", slug=f"iso-{os.getpid()}")
-    make(big, items, f"big{big.pk}")
-    smalls = []
-    for s in range(50):
-        small = Organisation.objects.create(name=f"Pieni {s}", slug=f"pieni-{os.getpid()}-{s}")
-        make(small, 200, f"small{small.pk}")
-        smalls.append(small)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    orgs = timing.organisations(
+        lambda org: make(org, items, f"big{org.pk}"), lambda org: make(org, 200, f"small{org.pk}")
+    )
     took = time.perf_counter() - started
     print(f"{label}: {items} + 50 × 200 items stored and indexed in {took:.1f} s")
 
-    for _name, query in QUERIES:  # warm the caches (Voikko, the database's pages)
-        digest.digest_page(big, digest.Filters(query=query))
-    backend = _Backend(connection)
-    server: dict[str, float] = {name: 0.0 for name, _q in QUERIES}
-    wall: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
-    cpu: dict[str, list[float]] = {name: [] for name, _q in QUERIES}
-    found: dict[str, int] = {}
-    for r in range(rounds):
-        for name, query in QUERIES:
-            org = smalls[r % len(smalls)] if name == "small org" else big
-            s0 = backend.cpu_ms()
-            t0, c0 = time.perf_counter(), time.process_time()
-            page = digest.digest_page(org, digest.Filters(query=query))
-            wall[name].append((time.perf_counter() - t0) * 1000)
-            cpu[name].append((time.process_time() - c0) * 1000)
-            server[name] += backend.cpu_ms() - s0
-            found[name] = len(page.items)
-    counts = {
-        name: digest.search_items(smalls[0] if name == "small org" else big, q).count()
-        for name, q in QUERIES
-    }
-
-    def p95(values: list[float]) -> float:
-        ordered = sorted(values)
-        return ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
-
-    print(
-        f"{'query':<10} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'p50 cpu':>8} {'p95 cpu':>8}"
-        + (f" {'server cpu (mean)':>18}" if backend.pid else "")
+    for _name, query in timing.QUERIES:  # warm the caches (Voikko, the database's pages)
+        digest.digest_page(orgs.big, digest.Filters(query=query))
+    backend = timing.Backend(connection)
+    timings = timing.time_queries(
+        orgs, rounds, backend, lambda org, q: digest.digest_page(org, digest.Filters(query=q))
     )
-    for name, _q in QUERIES:
-        w, c = wall[name], cpu[name]
-        print(
-            f"{name:<10} {counts[name]:>8} {statistics.median(w):>8.1f} {p95(w):>8.1f} "
-            f"{statistics.median(c):>8.1f} {p95(c):>8.1f}"
-            + (f" {server[name] / rounds:>18.1f}" if backend.pid else "")
-        )
-    every_w = [t for v in wall.values() for t in v]
-    every_c = [t for v in cpu.values() for t in v]
-    print(
-        f"{'all':<10} {'':>8} {statistics.median(every_w):>8.1f} {p95(every_w):>8.1f} "
-        f"{statistics.median(every_c):>8.1f} {p95(every_c):>8.1f}"
-    )
+    timing.print_table(timings, orgs, lambda org, q: digest.search_items(org, q).count(), backend)
     if connection.vendor == "postgresql":  # leave the database as it was
-        Organisation.objects.filter(pk__in=[big.pk, *(s.pk for s in smalls)]).delete()
-
-
-class _Backend:
-    """The PostgreSQL server process's CPU time (it runs on this machine, as with-postgres.sh
-    starts it): the searching happens there, out of this process's CPU time. Read from
-    /proc in clock ticks (10 ms), so only a mean over many searches says much."""
-
-    def __init__(self, connection: Any) -> None:
-        self.pid = 0
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.pid = int(cursor.fetchone()[0])
-
-    def cpu_ms(self) -> float:
-        if not self.pid:
-            return 0.0
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # a server on another machine
-            self.pid = 0
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        Organisation.objects.filter(pk__in=[orgs.big.pk, *(s.pk for s in orgs.smalls)]).delete()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--one", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.one:
-        run(args.items, args.rounds, args.one)
-        return
-    # Each database in its own process: Django's settings pick one database at start.
-    common = [sys.executable, str(Path(__file__)), "--items", str(args.items)]
-    common += ["--rounds", str(args.rounds)]
-    sqlite_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    sqlite_env["KAIKU_DATA_DIR"] = tempfile.mkdtemp(prefix="kaiku-search-bench-")
-    subprocess.run([*common, "--one", "sqlite"], env=sqlite_env, check=True)
-    if os.environ.get("DATABASE_URL"):
-        subprocess.run([*common, "--one", "postgresql"], env=dict(os.environ), check=True)
+    timing.main(__doc__, __file__, "items", 100_000, "kaiku-search-bench-", run)
 
 
 if __name__ == "__main__":

@@ -320,7 +320,10 @@ CHANGED_MESSAGE = gettext_lazy(
 
 def review_reason_text(reason: str) -> str:
     if reason == "hetu":
-        return _("the text holds a henkilötunnus, which must be removed before the post can go out")
+        return _(
+            "the text holds a personal identity number, which must be removed before the post "
+            "can go out"
+        )
     if reason == "privacy_block":
         return _("the text may reveal a client's private details, so a reviewer must approve it")
     if reason == "organisation_rule":

@@ -4,6 +4,7 @@ one-person organisation confirms its own flagged post twice, a waiting time apar
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -183,6 +184,38 @@ def test_a_post_in_review_with_a_henkilotunnus_cannot_be_approved(
     post.refresh_from_db()
     assert post.state == Post.State.IN_REVIEW and post.approved_by is None
     assert not Delivery.objects.filter(state=Delivery.State.SCHEDULED).exists()
+
+
+def test_in_english_the_review_texts_say_any_identity_number_not_henkilotunnus(
+    client_for: Any, org: Any, members: Any, feed_account: Any
+) -> None:
+    """The gate refuses every country's personal identity number, so the English texts that
+    tell a reviewer or an admin about it name no single country's."""
+    from kaiku.accounts.models import User
+
+    User.objects.update(language="en")
+    client_for("editor").post(NEW, _form(FLAGGED, feed_account))
+    post = Post.objects.get()
+    # A Swedish personnummer (synthetic, valid by the Luhn rule) in a post already in review,
+    # as its last check found it (the review list reads that check).
+    checked = [{**row, "hetu": True} for row in post.gate_summary]
+    Post.objects.filter(pk=post.pk).update(
+        text=f"{FLAGGED} Nummer 880314-9874.", gate_summary=checked
+    )
+    reviewer = client_for("reviewer")
+    page = reviewer.get(_url(post)).content.decode()
+    notice = re.search(r'id="hetu-no-approval">(.*?)</p>', page)
+    assert notice is not None
+    assert notice.group(1) == (
+        "The post holds a personal identity number, so it cannot be approved. "
+        "Send it back so that the identity number is removed."
+    )
+    assert "Identity number: remove it" in page and "Henkilötunnus" not in page
+    listed = reviewer.get("/o/toivon-polku/review/").content.decode()
+    assert "Identity number: remove it" in listed and "Henkilötunnus" not in listed
+    settings = client_for("admin").get("/o/toivon-polku/settings/").content.decode()
+    assert "a post with a personal identity number is never approved" in settings
+    assert "henkilötunnus" not in settings
 
 
 def test_a_name_with_a_health_finding_is_approved_with_a_recorded_reason(

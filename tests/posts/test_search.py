@@ -15,18 +15,17 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 
 from kaiku.accounts.models import ApiToken
 from kaiku.connections.models import ChannelAccount
 from kaiku.posts import search, services
 from kaiku.posts.models import Post, PostImage
 from kaiku.publishing.models import Delivery
+from tests import fulltext
 
 pytestmark = pytest.mark.django_db
 
@@ -236,42 +235,14 @@ def test_the_search_reads_the_full_text_index(org: Any, members: Any) -> None:
     post = services.save_draft(
         org, members["editor"], services.Draft(text="Mielenterveyspalvelut.", accounts=[])
     )
-    query = search.parse("mielenterveyspalveluiden")
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            sql, params = search.matching(org, "mielenterveyspalveluiden").query.sql_with_params()
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " ".join(str(row) for row in cursor.fetchall())
-            assert "VIRTUAL TABLE INDEX" in plan and search.SQLITE_TABLE in plan
-        else:
-            # With one post the planner rightly prefers other paths (the bench shows the
-            # index in use at 10,000): forbidding a full scan shows the words' condition is
-            # one the index answers.
-            tsquery, tparams = search.postgres_tsquery(query, org.pk)
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(
-                f"EXPLAIN SELECT id FROM posts_post WHERE {search.PG_COLUMN} @@ ({tsquery})",
-                tparams,
-            )
-            plan = " ".join(row[0] for row in cursor.fetchall())
-            assert "posts_post_search_idx" in plan, plan
-        ids = search.matching_ids(org, query)
-        cursor.execute(ids.sql, ids.params)
-        assert [row[0] for row in cursor.fetchall()] == [post.pk]
+    fulltext.assert_reads_index(search, org, "mielenterveyspalveluiden", "posts_post", [post.pk])
 
 
-SYNTAX = st.sampled_from(
-    ['"', "'", "*", "^", ":", "(", ")", "-", "+", "NEAR", "AND", "OR", "NOT", "body", "org",
-     "{body org}", "NEAR(a b, 2)", "\\", "%", "_", "\x00", "&", "|", "!", "<->", ":*", "\u202e"]
-)  # fmt: skip
-QUERIES = st.lists(
-    st.one_of(SYNTAX, st.text(max_size=12), st.sampled_from(["päihde", "kevät"])), max_size=8
-).map(" ".join)
+# The syntax tokens and a right-to-left override (U+202E).
+QUERIES = fulltext.queries(fulltext.syntax("\u202e"))
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fulltext.any_input(max_examples=80)
 @given(QUERIES)
 def test_the_posts_list_answers_any_search(client_for: Any, org: Any, members: Any, q: str) -> None:
     if not Post.objects.filter(organisation=org).exists():
@@ -281,9 +252,7 @@ def test_the_posts_list_answers_any_search(client_for: Any, org: Any, members: A
     assert client_for("viewer").get(LIST, {"q": q}).status_code == 200
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@fulltext.any_input(max_examples=80)
 @given(QUERIES)
 def test_the_api_answers_any_search_with_posts_or_a_reason(
     org: Any, members: Any, token: dict[str, str], q: str
@@ -300,20 +269,15 @@ def test_the_api_answers_any_search_with_posts_or_a_reason(
 
 @pytest.mark.django_db(transaction=True)
 def test_posts_stored_before_the_index_are_found_after_it(org: Any, feed_account: Any) -> None:
-    before = ("posts", "0007_split_connections_publishing_out")
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
     # The deliveries live in the publishing app, whose migrations stay applied.
-    publishing = [n for n in executor.loader.graph.leaf_nodes() if n[0] == "publishing"]
-    old = executor.loader.project_state([before, *publishing]).apps
+    old = fulltext.migrated_back(("posts", "0007_split_connections_publishing_out"), "publishing")
     made = old.get_model("posts", "Post").objects.create(
         organisation_id=org.pk, text="Vanhat mielenterveyspalvelut.", language="fi"
     )
     old.get_model("publishing", "Delivery").objects.create(
         post_id=made.pk, account_id=feed_account.pk, text_override="Syötteelle vertaistuesta."
     )
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    fulltext.migrate_to_latest()
     assert found(org, "mielenterveyspalveluiden") == {"Vanhat mielenterveyspalvelut."}
     assert found(org, "vertaistukea") == {"Vanhat mielenterveyspalvelut."}
     assert Delivery.objects.filter(post_id=made.pk).exists()
@@ -324,13 +288,7 @@ def test_the_index_is_kept_in_step_after_every_migration(org: Any, members: Any)
     its triggers with the old table; then new posts would silently never be found."""
     services.save_draft(org, members["editor"], services.Draft(text="Tuore julkaisu.", accounts=[]))
     assert found(org, "tuore") == {"Tuore julkaisu."}
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts_post'"
-            )
-            names = {row[0] for row in cursor.fetchall()}
-        assert {f"{search.SQLITE_TABLE}_{op}" for op in ("insert", "update", "delete")} <= names
+    fulltext.assert_index_triggers(search, "posts_post")
 
 
 def test_the_search_page_costs_the_same_with_few_or_many_matches(

@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kaiku.watch.features import digest, search
@@ -20,6 +18,7 @@ from kaiku.watch.ingest.analysis import analyse
 from kaiku.watch.ingest.prepare import PreparedItem
 from kaiku.watch.ingest.store import store
 from kaiku.watch.models import Item
+from tests import fulltext
 from tests.watch.test_views import make_item, make_source, url
 
 pytestmark = pytest.mark.django_db
@@ -122,49 +121,12 @@ def test_items_stored_by_the_ingest_are_searchable(org: Any) -> None:
 def test_the_search_reads_the_full_text_index(org: Any) -> None:
     """A rare word is looked up in the index, not in every item of the organisation."""
     analysed(org, 1, "Mielenterveyspalvelut")
-    query = search.parse("mielenterveyspalveluiden")
-    ids = search.matching_ids(org, query)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            sql, params = search.matching(org, "mielenterveyspalveluiden").query.sql_with_params()
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " ".join(str(row) for row in cursor.fetchall())
-            assert "VIRTUAL TABLE INDEX" in plan and search.SQLITE_TABLE in plan
-        else:
-            # With one item the planner rightly prefers other paths (the bench shows the
-            # index in use at 100,000): forbidding a full scan shows the words' condition
-            # is one the index answers.
-            tsquery, params = search.postgres_tsquery(query, org.pk)
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(
-                f"EXPLAIN SELECT id FROM watch_item WHERE {search.PG_COLUMN} @@ ({tsquery})",
-                params,
-            )
-            plan = " ".join(row[0] for row in cursor.fetchall())
-            assert "watch_item_search_idx" in plan, plan
-        cursor.execute(ids.sql, ids.params)
-        assert [row[0] for row in cursor.fetchall()] == [
-            org.watch_items.get(title="Mielenterveyspalvelut").pk
-        ]
+    expected = [org.watch_items.get(title="Mielenterveyspalvelut").pk]
+    fulltext.assert_reads_index(search, org, "mielenterveyspalveluiden", "watch_item", expected)
 
 
-FTS5_SYNTAX = st.sampled_from(
-    ['"', "'", "*", "^", ":", "(", ")", "-", "+", "NEAR", "AND", "OR", "NOT", "body", "org",
-     "{body org}", "NEAR(a b, 2)", "\\", "%", "_", "\x00", "&", "|", "!", "<->", ":*"]
-)  # fmt: skip
-
-
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(
-    st.lists(
-        st.one_of(FTS5_SYNTAX, st.text(max_size=12), st.sampled_from(["päihde", "kevät"])),
-        max_size=8,
-    ).map(" ".join)
-)
+@fulltext.any_input(max_examples=150)
+@given(fulltext.queries(fulltext.syntax()))
 def test_any_query_text_searches_without_an_error(org: Any, text: str) -> None:
     if not Item.objects.filter(organisation=org).exists():
         analysed(org, 1, "Päihdetyön kevät", "Kevään päihdetyö.")
@@ -172,12 +134,8 @@ def test_any_query_text_searches_without_an_error(org: Any, text: str) -> None:
     assert titles <= {"Päihdetyön kevät"}
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(st.one_of(FTS5_SYNTAX, st.text(max_size=40)))
+@fulltext.any_input(max_examples=40)
+@given(st.one_of(fulltext.syntax(), st.text(max_size=40)))
 def test_the_digest_page_answers_any_search(client_for: Any, org: Any, text: str) -> None:
     response = client_for("viewer").get(url(org), {"q": text.replace("\x00", "")})
     assert response.status_code == 200
@@ -196,10 +154,7 @@ def test_the_digest_page_searches_by_base_form(client_for: Any, org: Any) -> Non
 
 @pytest.mark.django_db(transaction=True)
 def test_items_stored_before_the_index_are_found_after_it(org: Any) -> None:
-    before = ("watch", "0006_platforms_source_kind")
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps
+    old = fulltext.migrated_back(("watch", "0006_platforms_source_kind"))
     old.get_model("watch", "Item").objects.create(
         organisation_id=org.pk,
         guid="vanha",
@@ -207,8 +162,7 @@ def test_items_stored_before_the_index_are_found_after_it(org: Any) -> None:
         lemmas=" vanha mielenterveyspalvelu juttu ",
         platform="feed",
     )
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    fulltext.migrate_to_latest()
     assert found(org, "mielenterveyspalvelut") == {"Vanha mielenterveyspalveluiden juttu"}
 
 
@@ -217,13 +171,7 @@ def test_the_index_is_kept_in_step_after_every_migration(org: Any) -> None:
     its triggers with the old table; then new items would silently never be found."""
     analysed(org, 1, "Tuore juttu")
     assert found(org, "tuore") == {"Tuore juttu"}
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'watch_item'"
-            )
-            names = {row[0] for row in cursor.fetchall()}
-        assert {f"{search.SQLITE_TABLE}_{op}" for op in ("insert", "update", "delete")} <= names
+    fulltext.assert_index_triggers(search, "watch_item")
 
 
 def test_a_search_with_another_filter_reaches_past_the_newest_matches(
