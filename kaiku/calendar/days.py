@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 
 from kaiku.calendar.services import (
+    PREFETCHED_DELIVERIES,
     SENT_AT_ONCE_STATES,
     Item,
     _channels,
@@ -99,6 +100,7 @@ def _deliveries() -> Any:  # a Prefetch; its stub type cannot name a reverse rel
         queryset=Delivery.objects.select_related("account")
         .only(*DELIVERY_FIELDS)
         .order_by("account__platform", "id"),
+        to_attr=PREFETCHED_DELIVERIES,
     )
 
 

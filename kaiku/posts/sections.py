@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
 from kaiku.organisations.models import Organisation
@@ -48,6 +56,22 @@ def page_number(value: str | None) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+class _SortedHere(Func):
+    """The expression as is, except that SQLite may not read it in order from an index.
+
+    SQLite read the upcoming section through (organisation, scheduled_at) to spare a sort:
+    it walked the organisation's past posts, thousands, before the first scheduled one
+    (20 ms at 10,000 posts). With the order out of the index's reach it reads the two
+    states' posts through (organisation, state, scheduled_at) and sorts those. PostgreSQL
+    weighs the two plans by its statistics."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # A unary plus: the same value, no longer a bare column an index could order.
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
 def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
     posts = Post.objects.filter(organisation=org, deleted_at=None).select_related("author")
     # The posts with a failed delivery, read through the (state, held) index alone: the
@@ -61,7 +85,7 @@ def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
         "upcoming": (
             _("Scheduled"),
             posts.filter(state__in=[Post.State.SCHEDULED, Post.State.APPROVED]).order_by(
-                F("scheduled_at").asc(nulls_first=True), "created_at", "id"
+                _SortedHere(F("scheduled_at")).asc(nulls_first=True), "created_at", "id"
             ),
         ),
         "review": (
@@ -74,8 +98,14 @@ def _querysets(org: Organisation) -> dict[str, tuple[str, QuerySet[Post]]]:
         ),
         "sent": (
             _("Recently sent"),
+            # NOT EXISTS, not NOT IN: PostgreSQL cannot turn a NOT IN (subquery) into an
+            # anti-join (a NULL in the list would change its answer), and once the failed ids
+            # outgrow work_mem it runs the subquery's list for every post: a CI pass stalled
+            # 14 minutes on it. NOT EXISTS is an anti-join on the deliveries' post index.
             posts.filter(state=Post.State.DONE)
-            .exclude(pk__in=failed_ids)
+            .exclude(
+                Exists(Delivery.objects.filter(post=OuterRef("pk"), state=Delivery.State.FAILED))
+            )
             .order_by("-updated_at", "-id"),
         ),
     }

@@ -167,7 +167,12 @@ def test_failed_deliveries_are_read_through_their_index_after_an_analyze_too(
         "sent": _querysets(org)["sent"][1][:21].explain(),
     }
     for name, plan in plans.items():
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and name == "sent":
+            # The sent section reads the newest sent posts from their own index and asks of
+            # each whether it has a failed delivery (NOT EXISTS through the post's index).
+            assert "post_org_state_updated_idx" in plan, (name, plan)
+            assert "posts_delivery_post_id" in plan, (name, plan)
+        elif connection.vendor == "sqlite":
             assert "delivery_state_idx" in plan, (name, plan)
         else:
             assert "Seq Scan on posts_delivery" not in plan, (name, plan)
