@@ -47,6 +47,21 @@ class Section:
         return self.page > 1
 
 
+# The attribute the lists prefetch a post's deliveries into (posts/_badges.html shows them): a
+# plain list. Django's default prefetch builds a filtered queryset per post to hold them, a
+# clone and a filter each: a third of the posts list's CPU.
+SHOWN_DELIVERIES = "shown_deliveries"
+
+
+def shown_deliveries() -> Any:  # a Prefetch; its stub type cannot name a reverse relation
+    """The deliveries a list shows beside each post: every one that is not cancelled."""
+    return Prefetch(
+        "deliveries",
+        queryset=Delivery.objects.select_related("account").exclude(state=Delivery.State.CANCELLED),
+        to_attr=SHOWN_DELIVERIES,
+    )
+
+
 def page_number(value: str | None) -> int:
     """``?drafts=3`` as 3; anything else (missing, not a number, out of range) clamped."""
     try:
@@ -123,12 +138,7 @@ def sections(org: Organisation, pages: Mapping[str, str], size: int = PAGE_SIZE)
     shown: list[Any] = [post for section in out for post in section.posts]
     prefetch_related_objects(
         shown,
-        Prefetch(
-            "deliveries",
-            queryset=Delivery.objects.select_related("account").exclude(
-                state=Delivery.State.CANCELLED
-            ),
-        ),
+        shown_deliveries(),
     )
     return out
 
@@ -147,11 +157,6 @@ def found(org: Organisation, text: str, page: int, size: int = PAGE_SIZE) -> Sec
     shown: list[Any] = rows[:size]
     prefetch_related_objects(
         shown,
-        Prefetch(
-            "deliveries",
-            queryset=Delivery.objects.select_related("account").exclude(
-                state=Delivery.State.CANCELLED
-            ),
-        ),
+        shown_deliveries(),
     )
     return Section("found", _("Search results"), shown, page, len(rows) > size)
