@@ -48,6 +48,7 @@ from kaiku.organisations.models import Organisation
 from kaiku.posts.models import Post
 from kaiku.publishing.models import Delivery
 
+REPEATS = [value for value in Post.Repeat.values if value]
 MONTH_DAY_CAP = 4  # what fits in a month cell on a laptop screen
 AGENDA_DAY_CAP = 8  # a phone screen of posts per day
 WEEK_DAY_CAP = 12  # a day's column of the week grid
@@ -108,11 +109,17 @@ def _deliveries() -> Any:  # a Prefetch; its stub type cannot name a reverse rel
 def _placed(org: Organisation, start: datetime, end: datetime) -> Any:
     """Saved posts placed in [start, end): by their time, or when they were sent at once."""
     at_once = Q(scheduled_at__isnull=True, state__in=SENT_AT_ONCE_STATES)
+    # The same rows as "scheduled or sent at once, placed in [start, end)", written so that
+    # each side of the OR is a range of the (organisation, scheduled_at) index: a condition
+    # on the COALESCE alone made SQLite read every post of the organisation (10,000) for a
+    # month of 1,500, 20 ms of the month page.
     return (
         Post.objects.filter(organisation=org, deleted_at=None)
-        .filter(Q(scheduled_at__isnull=False) | at_once)
         .annotate(placed_at=Coalesce("scheduled_at", "submitted_at", "created_at"))
-        .filter(placed_at__gte=start, placed_at__lt=end)
+        .filter(
+            Q(scheduled_at__gte=start, scheduled_at__lt=end)
+            | (at_once & Q(placed_at__gte=start, placed_at__lt=end))
+        )
     )
 
 
@@ -120,16 +127,22 @@ def _series_tails(org: Organisation, start: datetime, end: datetime) -> list[Pos
     """The last post of each series that reaches into [start, end): its future occurrences
     are computed, not saved."""
     has_next = Exists(Post.objects.filter(repeat_of=OuterRef("pk")))
-    return list(
-        Post.objects.filter(organisation=org, deleted_at=None, scheduled_at__lt=end)
-        .exclude(repeat="")
+    tails = (
+        # The repeats by name, not "<> ''": the same posts (a repeat is one of the choices),
+        # read through the (repeat, organisation) index. The time is compared and sorted
+        # here, on those few: given "scheduled_at < end" or the order by time, SQLite read
+        # every post before ``end`` through the time index instead (15-20 ms at 10,000
+        # posts).
+        Post.objects.filter(organisation=org, deleted_at=None, repeat__in=REPEATS)
         .filter(
             Q(repeat_until__isnull=True) | Q(repeat_until__gte=start.date() - timedelta(days=1))
         )
         .annotate(has_next=has_next)
         .filter(has_next=False)
-        .order_by("scheduled_at", "id")
+        .order_by()
     )
+    reaching = [p for p in tails if p.scheduled_at is not None and p.scheduled_at < end]
+    return sorted(reaching, key=lambda p: (p.scheduled_at, p.pk))
 
 
 def _placed_item(url: Callable[[Post], str], post: Post, tz: ZoneInfo) -> Item:

@@ -124,6 +124,9 @@ class Post(models.Model):
             models.Index(
                 fields=["organisation", "state", "scheduled_at"], name="post_org_state_when_idx"
             ),
+            # The calendar's recurring posts: the few with a repeat, not every post. The repeat
+            # first: no query of the organisation's posts in general can start from it.
+            models.Index(fields=["repeat", "organisation"], name="post_repeat_org_idx"),
         ]
 
     def __str__(self) -> str:
