@@ -31,6 +31,17 @@ SQLite, ``--runs 7``, main (5859ef2) and branch pagespeed interleaved twice, loa
 unchanged. bench/load.py (20 clients closed-loop, 45 s, gunicorn 2 x 2, load average 4-5):
 main 20.1 requests/s, p95 1.8 s, web CPU 37.2 ms/request; pagespeed 26.0 requests/s, p95
 1.2 s, 28.3 ms/request.
+
+Measured 2026-12-07 05:14-05:47 UTC with ``--template`` (the same folder), ``--runs 7``, main
+(e740d5d) four times and branch reqcpu three times interleaved, load average 4-9 from other
+sessions; big organisation, CPU ms median, main -> reqcpu: calendar month 73-85 -> 63-72,
+agenda 73-83 -> 61-68, week 61-67 -> 51-53, posts list 71-81 -> 36-41, atom 30-38 -> 21-24,
+compose 12-14 -> 11, post detail 15-16 -> 13-15; two queries fewer on every signed-in page
+(one read of the memberships). The folder's statistics predate the branch's indexes; with
+``--analyze`` (fresh statistics, one run each): month 76 -> 53, agenda 78 -> 48, week 61 ->
+38, posts list 73 -> 36, dashboard 40 -> 38. bench/load.py (20 clients closed-loop, 45 s,
+gunicorn 2 x 2): main 13.4 requests/s, web CPU 33.0 ms/request (load average 7-9); reqcpu
+23.2 requests/s, 24.7 ms/request (load average 5-7.6).
 """
 
 from __future__ import annotations
