@@ -242,36 +242,54 @@ def capped_days(
     org: Organisation, first: date, last: date, tz: ZoneInfo, cap: int
 ) -> dict[date, Day]:
     """The days from ``first`` to ``last`` (local, inclusive) that have posts, each with its
-    first ``cap`` posts and its total. Four queries, whatever the days hold."""
+    first ``cap`` posts and its total. Six queries, whatever the days hold."""
     start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
     local_day = _day_number(first, last, tz)
     # The day's total comes with its first posts, from the same window: every day that has
     # posts has a first one. A separate grouped count compiled and ran the day expression
     # (a CASE of one branch per day) once more: a fifth of the month page's CPU.
-    first_of_day = list(
-        _placed(org, start, end)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[local_day],
-                order_by=[F("placed_at").asc(), F("id").asc()],
-            ),
-            day_total=Window(Count("pk"), partition_by=[local_day]),
+    # The scheduled posts and those sent at once are read apart, each through its own index
+    # range ((organisation, scheduled_at) and (organisation, state, scheduled_at IS NULL)):
+    # read as one, SQLite without fresh statistics read every post of the organisation
+    # (10,000) for a month of 1,500. A day's first posts are then the first of the two
+    # lists together, and its total their sum.
+    at_once = Q(scheduled_at__isnull=True, state__in=SENT_AT_ONCE_STATES)
+    parts = [
+        Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end),
+        Post.objects.filter(at_once),
+    ]
+    first_of_day: list[Any] = []
+    for part in parts:
+        first_of_day += list(
+            part.filter(organisation=org, deleted_at=None)
+            .annotate(placed_at=Coalesce("scheduled_at", "submitted_at", "created_at"))
+            .filter(placed_at__gte=start, placed_at__lt=end)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[local_day],
+                    order_by=[F("placed_at").asc(), F("id").asc()],
+                ),
+                day_total=Window(Count("pk"), partition_by=[local_day]),
+            )
+            .filter(rank__lte=cap)
+            .order_by("placed_at", "id")
         )
-        .filter(rank__lte=cap)
-        .order_by("placed_at", "id")
-    )
+    first_of_day.sort(key=lambda post: (post.placed_at, post.pk))
     tails = _series_tails(org, start, end)
     # One read of the deliveries for both, so a month with a series costs no extra query.
     _with_deliveries(org, [*first_of_day, *tails])
     repeats = _repeats(org, tails, start, end, tz)
     shown: dict[date, list[Item]] = {}
     counts: dict[date, int] = {}
+    totals: dict[tuple[date, bool], int] = {}  # per day and part (sent at once or not)
     address = detail_urls(org)
     for post in first_of_day:
         item = _placed_item(address, post, tz)
         shown.setdefault(item.at.date(), []).append(item)
-        counts[item.at.date()] = post.day_total
+        totals[(item.at.date(), post.scheduled_at is None)] = post.day_total
+    for (day, _part), total in totals.items():
+        counts[day] = counts.get(day, 0) + total
     return {
         day: cap_day(day, shown.get(day, []), counts.get(day, 0), repeats.get(day, []), cap)
         for day in sorted(set(shown) | set(repeats))
