@@ -32,16 +32,14 @@ unchanged. bench/load.py (20 clients closed-loop, 45 s, gunicorn 2 x 2, load ave
 main 20.1 requests/s, p95 1.8 s, web CPU 37.2 ms/request; pagespeed 26.0 requests/s, p95
 1.2 s, 28.3 ms/request.
 
-Measured 2026-12-07 05:14-05:47 UTC with ``--template`` (the same folder), ``--runs 7``, main
-(e740d5d) four times and branch reqcpu three times interleaved, load average 4-9 from other
-sessions; big organisation, CPU ms median, main -> reqcpu: calendar month 73-85 -> 63-72,
-agenda 73-83 -> 61-68, week 61-67 -> 51-53, posts list 71-81 -> 36-41, atom 30-38 -> 21-24,
-compose 12-14 -> 11, post detail 15-16 -> 13-15; two queries fewer on every signed-in page
-(one read of the memberships). The folder's statistics predate the branch's indexes; with
-``--analyze`` (fresh statistics, one run each): month 76 -> 53, agenda 78 -> 48, week 61 ->
-38, posts list 73 -> 36, dashboard 40 -> 38. bench/load.py (20 clients closed-loop, 45 s,
-gunicorn 2 x 2): main 13.4 requests/s, web CPU 33.0 ms/request (load average 7-9); reqcpu
-23.2 requests/s, 24.7 ms/request (load average 5-7.6).
+Measured 2026-12-07 05:14-05:56 UTC with ``--template`` (the same folder), ``--runs 7``, main
+(e740d5d) and branch reqcpu interleaved, load average 4-10 from other sessions; big
+organisation, CPU ms median, main -> reqcpu (last pair): calendar month 74 -> 48, agenda
+74 -> 51, week 59 -> 35, posts list 68 -> 29, dashboard 47 -> 41, atom 27 -> 22; compose,
+post detail, digest, debate, feed and API within the noise (8-30 ms); two queries fewer on
+every signed-in page (one read of the memberships). bench/load.py (20 clients closed-loop,
+45 s, gunicorn 2 x 2), two pairs: main 13.4 and 15.5 requests/s at 33.0 and 37.7 ms web CPU
+per request; reqcpu 23.2 and 19.0 requests/s at 24.7 and 30.3 ms (load average 5-10).
 """
 
 from __future__ import annotations
