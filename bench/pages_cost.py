@@ -31,6 +31,15 @@ SQLite, ``--runs 7``, main (5859ef2) and branch pagespeed interleaved twice, loa
 unchanged. bench/load.py (20 clients closed-loop, 45 s, gunicorn 2 x 2, load average 4-5):
 main 20.1 requests/s, p95 1.8 s, web CPU 37.2 ms/request; pagespeed 26.0 requests/s, p95
 1.2 s, 28.3 ms/request.
+
+Measured 2026-12-07 05:14-05:56 UTC with ``--template`` (the same folder), ``--runs 7``, main
+(e740d5d) and branch reqcpu interleaved, load average 4-10 from other sessions; big
+organisation, CPU ms median, main -> reqcpu (last pair): calendar month 74 -> 48, agenda
+74 -> 51, week 59 -> 35, posts list 68 -> 29, dashboard 47 -> 41, atom 27 -> 22; compose,
+post detail, digest, debate, feed and API within the noise (8-30 ms); two queries fewer on
+every signed-in page (one read of the memberships). bench/load.py (20 clients closed-loop,
+45 s, gunicorn 2 x 2), two pairs: main 13.4 and 15.5 requests/s at 33.0 and 37.7 ms web CPU
+per request; reqcpu 23.2 and 19.0 requests/s at 24.7 and 30.3 ms (load average 5-10).
 """
 
 from __future__ import annotations

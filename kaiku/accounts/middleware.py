@@ -9,7 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from kaiku.accounts.services import two_factor_required
+from kaiku.accounts.services import two_factor_required_by
+from kaiku.organisations.access import request_memberships
 
 
 class FinnishFirstLocaleMiddleware:
@@ -68,7 +69,9 @@ class TwoFactorMiddleware:
             and not user.has_two_factor
             and not request.path.startswith(self._open_prefixes)
             and not request.path.startswith("/api/")
-            and two_factor_required(user)
+            # The request's memberships, which require() and the menu use too: no query of
+            # its own.
+            and two_factor_required_by(request_memberships(request))
         ):
             return redirect(reverse("accounts:two_factor_setup") + "?required=1")
         return self.get_response(request)

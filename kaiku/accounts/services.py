@@ -6,6 +6,7 @@ import hmac
 import math
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import pyotp
@@ -131,11 +132,24 @@ def two_factor_required(user: User) -> bool:
     ).exists()
 
 
-def token_refused(token: ApiToken) -> bool:
+def two_factor_required_by(memberships: Iterable[Membership]) -> bool:
+    """``two_factor_required`` over memberships already loaded with their organisations: the
+    request's own list, so that the check costs no query of its own."""
+    return any(
+        m.role == Role.ADMIN and m.organisation.require_two_factor_for_admins for m in memberships
+    )
+
+
+def token_refused(token: ApiToken, memberships: Iterable[Membership] | None = None) -> bool:
     """API tokens are not exempt from the two-factor rule: an admin's token made without
-    two-factor sign-in (or whose owner has since turned it off) is refused."""
+    two-factor sign-in (or whose owner has since turned it off) is refused. ``memberships``:
+    the owner's, if the caller has them loaded (with their organisations)."""
     user = token.user
-    return not (token.two_factor and user.has_two_factor) and two_factor_required(user)
+    if token.two_factor and user.has_two_factor:
+        return False
+    if memberships is None:
+        return two_factor_required(user)
+    return two_factor_required_by(memberships)
 
 
 # --- one-time sign-in links by e-mail ---------------------------------------------------------

@@ -197,10 +197,21 @@ def detail_urls(org: Organisation) -> Callable[[Post], str]:
     return lambda post: f"{head}{post.public_id}{tail}"
 
 
+# The attribute a calendar read prefetches a post's deliveries into: a plain list. Django's
+# default prefetch builds a filtered queryset per post to hold them (a clone and a filter,
+# about 0.3 ms each: a fifth of the month page's CPU).
+PREFETCHED_DELIVERIES = "calendar_deliveries"
+
+
+def _deliveries_of(post: Post) -> Iterable[Delivery]:
+    prefetched: list[Delivery] | None = getattr(post, PREFETCHED_DELIVERIES, None)
+    return post.deliveries.all() if prefetched is None else prefetched
+
+
 def _channels(post: Post) -> tuple[Channel, ...]:
     return tuple(
         Channel(d.account.platform, d.account.label, d.account.display_name or d.account.handle)
-        for d in post.deliveries.all()
+        for d in _deliveries_of(post)
         if d.state != Delivery.State.CANCELLED
     )
 
@@ -209,7 +220,7 @@ def is_movable(post: Post) -> bool:
     """Nothing of the post has gone out or is going out (deliveries read from the prefetch)."""
     if post.deleted_at is not None or post.state == Post.State.DONE:
         return False
-    return all(d.state in MOVABLE for d in post.deliveries.all())
+    return all(d.state in MOVABLE for d in _deliveries_of(post))
 
 
 # A post without a scheduled time in these states was sent at once (or is going out now).

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaiku.core.dashboard import dashboard as dashboard_for
 from kaiku.jobs.services import worker_health
-from kaiku.organisations.access import SESSION_KEY, KaikuRequest, memberships, require
+from kaiku.organisations.access import SESSION_KEY, KaikuRequest, request_memberships, require
 from kaiku.organisations.models import Organisation
 from kaiku.organisations.roles import Perm, Role
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    mine = memberships(request.user)
+    mine = request_memberships(request)
     if not mine:
         return render(request, "core/no_organisation.html")
     wanted = request.session.get(SESSION_KEY)

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from kaiku.core.views import health_state
+from kaiku.organisations.access import request_memberships
 from kaiku.organisations.models import Membership
 from kaiku.organisations.roles import Perm
 
@@ -31,10 +32,9 @@ class MemberOut(Schema):
 
 def api_membership(request: HttpRequest, slug: str, perm: Perm) -> Membership:
     """The caller's membership: 404 for outsiders, 403 for a role without the permission."""
-    membership = (
-        Membership.objects.select_related("organisation")
-        .filter(user_id=request.user.pk or 0, organisation__slug=slug)
-        .first()
+    # The token check loaded the caller's memberships already (one query for both).
+    membership = next(
+        (m for m in request_memberships(request) if m.organisation.slug == slug), None
     )
     if membership is None:
         raise HttpError(404, "Not found")
@@ -55,8 +55,7 @@ def _org_out(m: Membership) -> OrganisationOut:
 
 @router.get("/organisations", response=list[OrganisationOut])
 def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
-    mine = Membership.objects.select_related("organisation").filter(user_id=request.user.pk or 0)
-    return [_org_out(m) for m in mine]
+    return [_org_out(m) for m in request_memberships(request)]
 
 
 @router.get("/organisations/{slug}", response=OrganisationOut)

@@ -4,14 +4,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kaiku.organisations.access import SESSION_KEY, memberships
+from kaiku.organisations.access import SESSION_KEY, request_memberships
 
 
 def current_organisation(request: HttpRequest) -> dict[str, Any]:
     """The organisation the user works in now, and the others they can switch to."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    mine = memberships(request.user)
+    mine = request_memberships(request)
     current = getattr(request, "membership", None)
     if current is None:
         wanted = request.session.get(SESSION_KEY)

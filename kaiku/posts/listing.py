@@ -13,6 +13,7 @@ import binascii
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -197,10 +198,14 @@ def _filtered(org: Organisation, f: PostFilter) -> QuerySet[Post]:
 def page(org: Organisation, f: PostFilter) -> PostPage:
     """One page of the organisation's posts (not deleted) with their deliveries."""
     deliveries = Delivery.objects.select_related("account").order_by("account__platform", "id")
-    rows = list(
+    rows: list[Any] = list(
         _filtered(org, f)
         .order_by("-pk")
-        .prefetch_related(Prefetch("deliveries", queryset=deliveries))[: f.limit + 1]
+        # Into a plain list: Django's default prefetch builds a filtered queryset per post
+        # to hold them (a clone and a filter each, a fifth of the page's CPU).
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries, to_attr="listed"))[
+            : f.limit + 1
+        ]
     )
     more = len(rows) > f.limit
     rows = rows[: f.limit]
@@ -209,7 +214,7 @@ def page(org: Organisation, f: PostFilter) -> PostPage:
     return PostPage(
         posts=rows,
         next_cursor=encode_cursor(rows[-1].pk) if more and rows else None,
-        deliveries={p.pk: list(p.deliveries.all()) for p in rows},
+        deliveries={p.pk: p.listed for p in rows},
     )
 
 

@@ -111,7 +111,23 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organisation", "scheduled_at"], name="post_org_when_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "scheduled_at"], name="post_org_when_idx"),
+            # The posts list's drafts and sent sections: a state's newest edits first, read
+            # from the end of the index instead of sorting the state's every post (issue 17).
+            models.Index(
+                fields=["organisation", "state", "updated_at"], name="post_org_state_updated_idx"
+            ),
+            # Its upcoming section: the scheduled and approved posts in time order. Through
+            # (organisation, scheduled_at) SQLite walked the organisation's past posts first,
+            # 20 ms at 10,000 posts.
+            models.Index(
+                fields=["organisation", "state", "scheduled_at"], name="post_org_state_when_idx"
+            ),
+            # The calendar's recurring posts: the few with a repeat, not every post. The repeat
+            # first: no query of the organisation's posts in general can start from it.
+            models.Index(fields=["repeat", "organisation"], name="post_repeat_org_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -54,14 +54,7 @@ def _can(request: KaikuRequest, perm: Perm) -> bool:
 
 
 def _with_deliveries(posts: QuerySet[Post]) -> QuerySet[Post]:
-    return posts.select_related("author").prefetch_related(
-        Prefetch(
-            "deliveries",
-            queryset=Delivery.objects.select_related("account").exclude(
-                state=Delivery.State.CANCELLED
-            ),
-        )
-    )
+    return posts.select_related("author").prefetch_related(sections.shown_deliveries())
 
 
 def badge_class(delivery: Delivery) -> str:
@@ -164,7 +157,10 @@ def review_list(request: KaikuRequest, org: Organisation) -> HttpResponse:
 def flagged_texts(post: Post) -> list[dict[str, Any]]:
     """The post's texts with findings at its last check, named (from the prefetched
     deliveries: no query)."""
-    accounts = {d.account_id: d.account for d in post.deliveries.all()}
+    shown: list[Delivery] | None = getattr(post, sections.SHOWN_DELIVERIES, None)
+    accounts = {
+        d.account_id: d.account for d in (post.deliveries.all() if shown is None else shown)
+    }
     return [
         {
             **row,

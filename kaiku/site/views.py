@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -29,7 +30,8 @@ from django.views.decorators.http import require_GET
 
 from kaiku.connections.models import ChannelAccount
 from kaiku.organisations.models import Organisation
-from kaiku.posts.models import Post, PostImage
+from kaiku.posts.models import PostImage
+from kaiku.publishing.models import Delivery
 from kaiku.safetext import strip_unsafe
 from kaiku.site.models import FeedEntry
 
@@ -40,6 +42,8 @@ FEED_PLATFORM = "feed"
 SERVED_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 # The languages a feed may declare (Kaiku's post languages); others fall back to Finnish.
 FEED_LANGUAGES = {"fi", "sv", "en"}
+# The feed's language is that of most of its latest posts: this many.
+LANGUAGE_SAMPLE = 200
 # RFC 4151: the tagging authority is a DNS name (letters, digits, hyphens, dots).
 _DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$")
 
@@ -125,19 +129,21 @@ def _entry_id(entity: str, org: Organisation, entry: FeedEntry) -> str:
 
 
 def feed_language(org: Organisation) -> str:
-    """The language most of the organisation's posts to its feed are written in."""
-    top = (
-        Post.objects.filter(
-            organisation=org,
-            deliveries__account__platform=FEED_PLATFORM,
-            language__in=FEED_LANGUAGES,
-        )
-        .values("language")
-        .annotate(n=Count("id"))
-        .order_by("-n", "language")
-        .first()
+    """The language most of the organisation's latest posts to its feed are written in.
+
+    Counted over the last ``LANGUAGE_SAMPLE`` deliveries to the feed, newest first through the
+    deliveries' account index: counting every feed post of the organisation on each request
+    of the page and of the Atom and RSS documents grew with the organisation's history
+    (issue 17). A tie goes to the language first in the alphabet, as before."""
+    recent = (
+        Delivery.objects.filter(account__organisation=org, account__platform=FEED_PLATFORM)
+        .order_by("-id")
+        .values_list("post__language", flat=True)[:LANGUAGE_SAMPLE]
     )
-    return str(top["language"]) if top else "fi"
+    counts = Counter(language for language in recent if language in FEED_LANGUAGES)
+    if not counts:
+        return "fi"
+    return min(counts, key=lambda language: (-counts[language], language))
 
 
 @require_GET

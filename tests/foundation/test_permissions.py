@@ -90,3 +90,60 @@ def test_an_organisation_page_writes_the_session_only_when_the_organisation_chan
             assert client.post("/o/toivon-polku/check/partial/", {"text": "Hei"}).status_code == 200
     writes = [q["sql"] for q in seen if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
     assert writes == []
+
+
+def test_a_changed_role_or_removed_membership_counts_from_the_very_next_request(
+    client_for: Any, members: Any
+) -> None:
+    """The memberships are read once per request (issue 17) and never kept longer: a demoted
+    editor loses the settings page on the next request, a removed one the organisation, on
+    the web and through the API alike."""
+    from kaiku.accounts.models import ApiToken
+    from kaiku.organisations.models import Membership
+
+    client = client_for("admin")
+    raw = ApiToken.issue(members["admin"], "skripti")[1]
+    api = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/o/toivon-polku/settings/").status_code == 200
+    assert client.get("/api/v1/organisations/toivon-polku", **api).json()["role"] == "admin"
+    membership = Membership.objects.get(user=members["admin"], organisation__slug="toivon-polku")
+    membership.role = "viewer"
+    membership.save()
+    assert client.get("/o/toivon-polku/settings/").status_code == 403
+    assert client.get("/api/v1/organisations/toivon-polku", **api).json()["role"] == "viewer"
+    membership.delete()
+    assert client.get("/o/toivon-polku/").status_code == 404
+    assert client.get("/api/v1/organisations/toivon-polku", **api).status_code == 404
+    assert client.get("/api/v1/organisations", **api).json() == []
+
+
+def test_a_demand_for_two_factor_counts_from_the_very_next_request(
+    client_for: Any, members: Any
+) -> None:
+    from kaiku.organisations.models import Organisation
+
+    client = client_for("admin")
+    assert client.get("/o/toivon-polku/").status_code == 200
+    Organisation.objects.filter(slug="toivon-polku").update(require_two_factor_for_admins=True)
+    response = client.get("/o/toivon-polku/")
+    assert response.status_code == 302
+    assert "/accounts/two-factor/" in response["Location"]
+    # An editor is not an admin: the rule is for admins only.
+    assert client_for("editor").get("/o/toivon-polku/").status_code == 200
+
+
+def test_an_organisation_page_reads_the_persons_memberships_once(client_for: Any) -> None:
+    """Issue 17: the two-factor check, the access check and the organisation menu each read
+    the memberships on their own (three queries of every page); one list serves all three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("admin")
+    client.get("/o/toivon-polku/")
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get("/o/toivon-polku/").status_code == 200
+    # Reads of the membership table itself (the admin's onboarding card asks about other
+    # members in a subquery of its own).
+    own = ('SELECT "organisations_membership"', 'SELECT 1 AS "a" FROM "organisations_membership"')
+    reads = [q["sql"] for q in seen if q["sql"].startswith(own)]
+    assert len(reads) == 1, reads

@@ -26,14 +26,16 @@ from tests.performance.conftest import Orgs, cost
 pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("page-cost-posts")]
 
 KB = 1024
-# name, address, at most this many queries, at most this many bytes
+# name, address, at most this many queries, at most this many bytes. Issue 17 (reqcpu): two
+# queries fewer before every view (one read of the memberships); on SQLite the pages make
+# month 7, agenda 6, day 7, week 8, posts list 9, dashboard 17.
 PAGES = [
-    ("calendar month", "/o/{slug}/calendar/", 12, 260 * KB),
-    ("calendar agenda", "/o/{slug}/calendar/agenda/", 12, 160 * KB),
-    ("calendar day", "/o/{slug}/calendar/day/", 12, 120 * KB),
-    ("calendar week", "/o/{slug}/calendar/week/", 12, 320 * KB),
-    ("posts list", "/o/{slug}/posts/", 12, 90 * KB),
-    ("dashboard", "/o/{slug}/", 20, 40 * KB),
+    ("calendar month", "/o/{slug}/calendar/", 10, 260 * KB),
+    ("calendar agenda", "/o/{slug}/calendar/agenda/", 10, 160 * KB),
+    ("calendar day", "/o/{slug}/calendar/day/", 10, 120 * KB),
+    ("calendar week", "/o/{slug}/calendar/week/", 10, 320 * KB),
+    ("posts list", "/o/{slug}/posts/", 10, 90 * KB),
+    ("dashboard", "/o/{slug}/", 18, 40 * KB),
 ]
 
 
@@ -167,7 +169,12 @@ def test_failed_deliveries_are_read_through_their_index_after_an_analyze_too(
         "sent": _querysets(org)["sent"][1][:21].explain(),
     }
     for name, plan in plans.items():
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and name == "sent":
+            # The sent section reads the newest sent posts from their own index and asks of
+            # each whether it has a failed delivery (NOT EXISTS through the post's index).
+            assert "post_org_state_updated_idx" in plan, (name, plan)
+            assert "posts_delivery_post_id" in plan, (name, plan)
+        elif connection.vendor == "sqlite":
             assert "delivery_state_idx" in plan, (name, plan)
         else:
             assert "Seq Scan on posts_delivery" not in plan, (name, plan)

@@ -166,3 +166,38 @@ def test_the_calendars_post_addresses_are_each_posts_own_page(org: Any) -> None:
     address = detail_urls(org)
     assert [address(p) for p in posts] == [detail_url(org, p) for p in posts]
     assert len({address(p) for p in posts}) == 3
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    posts=st.lists(st.tuples(st.booleans(), st.integers(0, 23 * 60)), max_size=12),
+    cap=st.integers(1, 5),
+)
+def test_a_day_caps_its_scheduled_posts_and_those_sent_at_once_together(
+    org: Any, posts: list[tuple[bool, int]], cap: int
+) -> None:
+    """Issue 17 (reqcpu) reads the scheduled posts and those sent at once apart: the day's
+    first posts are still the first of both together, in time order, and its total both."""
+    Post.objects.filter(organisation=org).delete()
+    midnight = local_midnight(DAY, ORG_ZONE)
+    made = []
+    for at_once, minute in posts:
+        at = midnight + timedelta(minutes=minute)
+        post = Post.objects.create(
+            organisation=org,
+            text=f"Vertaisryhmä {minute}",
+            state=Post.State.DONE if at_once else Post.State.SCHEDULED,
+            scheduled_at=None if at_once else at,
+            submitted_at=at if at_once else None,
+        )
+        made.append((at, post.pk))
+    days = cd.capped_days(org, DAY, DAY, ORG_ZONE, cap)
+    if not made:
+        assert days == {}
+        return
+    day = days[DAY]
+    assert [(i.at, i.post.pk) for i in day.items] == sorted(made)[:cap]
+    assert day.total == len(made)

@@ -263,3 +263,32 @@ def test_entry_ids_are_valid_tag_uris_that_keep_when_kaikus_address_changes(
         assert TAG_URI.match(value), value
         # The organisation's creation day, not the day of publishing (2030-05-01) or today.
         assert value.startswith("tag:kaiku.toivonpolku.example,2024-03-05:")
+
+
+def test_the_feeds_language_is_that_of_its_latest_posts_not_its_whole_history(
+    org: Any, members: Any, feed_account: Any, rf_request: Any, monkeypatch: Any
+) -> None:
+    """Issue 17: the language was counted over every feed post the organisation ever made, on
+    every request of the feed page, Atom and RSS. It is counted over the latest posts
+    (``LANGUAGE_SAMPLE``, two here): an organisation that moved to Finnish says so."""
+    from kaiku.site import views
+
+    monkeypatch.setattr(views, "LANGUAGE_SAMPLE", 2, raising=False)
+    texts = [
+        ("sv", "Välkommen på öppet hus på torsdag."),
+        ("sv", "Vi ses på måndag i föreningens lokal."),
+        ("sv", "Kaffe och samtal varje fredag."),
+        ("fi", "Tervetuloa avoimiin oviin torstaina."),
+        ("fi", "Nähdään maanantaina yhdistyksen tiloissa."),
+    ]
+    for language, text in texts:
+        post = services.save_draft(
+            org,
+            members["editor"],
+            services.Draft(text=text, accounts=[feed_account], language=language),
+        )
+        services.submit(post, rf_request)
+        run_jobs()
+    assert views.feed_language(org) == "fi"
+    response = Client().get(BASE + "atom.xml")
+    assert b'xml:lang="fi"' in response.content
