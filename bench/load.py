@@ -105,6 +105,13 @@ MIX = {
     "api_post": 3,
 }
 
+# pages a role may not use (kaiku.organisations.roles): a realistic mix asks for none of them,
+# so that every answer counted is a page served, not a refusal
+NOT_FOR_ROLE = {
+    "reviewer": frozenset({"compose"}),
+    "viewer": frozenset({"compose", "check"}),
+}
+
 BURST = r"""
 import json, sys
 from datetime import timedelta
@@ -323,6 +330,7 @@ class Person:
     username: str
     token: str
     big: bool
+    role: str = "admin"
     client: httpx.Client = field(init=False)
     posts: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
@@ -345,8 +353,9 @@ class Person:
         if answer.status_code != 302:
             raise SystemExit(f"{self.username} could not sign in: {answer.status_code}")
         self.posts = list(dict.fromkeys(POST_LINK.findall(self.get("posts").text)))[:50]
-        compose = self.get("compose").text
-        self.accounts = [a or b for a, b in ACCOUNT_BOX.findall(compose)]
+        if "compose" not in NOT_FOR_ROLE.get(self.role, frozenset()):
+            compose = self.get("compose").text
+            self.accounts = [a or b for a, b in ACCOUNT_BOX.findall(compose)]
 
     def get(self, page: str, rng: random.Random | None = None) -> httpx.Response:
         rng = rng or random.Random(0)
@@ -411,10 +420,12 @@ def run_clients(
     samples: list[Sample] = []
     lock = threading.Lock()
     stop = threading.Event()
-    pages, weights = list(MIX), list(MIX.values())
 
     def loop(index: int, person: Person) -> None:
         rng = random.Random(index)
+        refused = NOT_FOR_ROLE.get(person.role, frozenset())
+        pages = [page for page in MIX if page not in refused]
+        weights = [MIX[page] for page in pages]
         while not stop.is_set():
             page = rng.choices(pages, weights)[0]
             started = time.perf_counter()
@@ -518,7 +529,7 @@ def people_for(data: dict[str, Any], clients: int, urls: list[str]) -> list[Pers
     big_count = len(chosen)
     chosen += [data["small"][i % len(data["small"])] for i in range(small_clients)]
     people = [
-        Person(m["slug"], m["username"], m["token"], big=i < big_count)
+        Person(m["slug"], m["username"], m["token"], big=i < big_count, role=m["role"])
         for i, m in enumerate(chosen)
     ]
     for i, person in enumerate(people):
