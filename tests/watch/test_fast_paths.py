@@ -384,8 +384,22 @@ def test_every_phrase_match_holds_what_the_phrases_need(lang: str) -> None:
         if gate.lowered.search(lowered) is not None:
             hits += 1
             held = frozenset(f for f in needs[0] if f in lowered)
-            assert analysis._phrases_possible(lang, held), value
+            possible = analysis._possible_phrases(lang, held)
+            assert possible and any(p.search(lowered) for p in possible), value
     assert hits > 5
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_alternation_finds_a_phrase_exactly_when_one_of_its_patterns_does(lang: str) -> None:
+    needs = analysis._phrase_needs(lang)
+    gate = analysis._stigma_gate(lang)[2]
+    assert needs and gate is not None and gate.lowered is not None
+    patterns = [pattern for _sets, pattern in needs[1]]
+    assert len(patterns) == len(analysis._phrase_sources(lang))
+    for value in _eval_and_phrase_texts():
+        lowered = value.lower()
+        expected = gate.lowered.search(lowered) is not None
+        assert any(p.search(lowered) for p in patterns) == expected, value
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -415,7 +429,8 @@ def test_skipping_the_phrase_search_by_the_words_finds_what_the_search_finds(
         # Whenever the lowered search finds a phrase in what the words cover, they said it
         # could. (Other texts take the search: case folding differs there.)
         held = frozenset().union(*(analysis._scan(part, lang)[3] for part in (title, text)))
-        assert analysis._phrases_possible(lang, held)
+        possible = analysis._possible_phrases(lang, held)
+        assert possible and any(p.search(body.lower()) for p in possible)
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])

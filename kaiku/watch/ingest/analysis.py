@@ -333,67 +333,88 @@ def _needed_all(sequence: Any) -> list[frozenset[str]] | None:
 
 
 RARE_FACTOR_CHARS = 2
-PhraseNeeds = tuple[tuple[str, ...], tuple[tuple[frozenset[str], ...], ...]]
+# Per phrase pattern: the sets of strings a match needs one string of each of, and the
+# pattern compiled as the lowered search has it (no IGNORECASE).
+PhraseNeed = tuple[tuple[frozenset[str], ...], re.Pattern[str]]
+PhraseNeeds = tuple[tuple[str, ...], tuple[PhraseNeed, ...]]
 
 
 @lru_cache(maxsize=8)
 def _phrase_needs(lang: str) -> PhraseNeeds | None:
-    """What every match of the phrase patterns (the ``lowered`` alternation of the
-    ``_PhraseGate``) needs, or None when it cannot be told or there is no lowered form: per
-    alternative, sets of strings of letters such that a match of the alternative contains
-    one string of each set; and all those strings.
+    """What a match of each phrase pattern needs, or None when it cannot be told or the
+    patterns have no lowered form (``_PhraseGate``): per pattern, sets of strings of letters
+    such that each match contains one string of each set, with the pattern; and all those
+    strings.
 
     Being letters, each string lies inside one word of ``_WORD_RE`` wherever it is in a
     lowered text (see ``_letter_triggers``): ``_scan`` finds, once per distinct word, which of
-    them a word holds, and ``analyse`` skips the phrase search when no alternative has all it
-    needs (``_phrases_possible``). The search is the dearest part of the stigma gate: about
-    25 µs for 2,000 characters of Finnish, 100 µs of English."""
+    them a word holds, and ``analyse`` searches only the patterns whose needs the words meet
+    (``_possible_phrases``), most often none, instead of the whole alternation: that search
+    was the dearest part of the stigma gate, about 25 µs for 2,000 characters of Finnish and
+    100 µs of English. The alternation finds a match exactly when one of its patterns does.
+    """
     gate = _stigma_gate(lang)[2]
     if gate is None or gate.lowered is None:
         return None
-    try:
-        parsed = list(_sre.parse(gate.lowered.pattern))
-    except (re.error, TypeError, ValueError):  # the parser's internals changed: no short way
-        return None
-    # The parser moves what all alternatives begin with (``\b``) before their branch: each
-    # alternative is then that prefix, its branch, and whatever follows.
-    at = [i for i, (op, _av) in enumerate(parsed) if op is _sre.BRANCH]
-    if len(at) == 1:
-        i = at[0]
-        branches = [[*parsed[:i], *branch, *parsed[i + 1 :]] for branch in parsed[i][1][1]]
-    else:
-        branches = [parsed]
-    alternatives: list[tuple[frozenset[str], ...]] = []
-    for branch in branches:
-        sets = _needed_all(branch)
+    needs: list[PhraseNeed] = []
+    for source in _phrase_sources(lang):
+        try:
+            sets = _needed_all(list(_sre.parse(source)))
+            pattern = re.compile(source)
+        except (re.error, TypeError, ValueError):  # the parser's internals changed
+            return None
         if sets is None:
             return None
         # Leaving a set out only lets more texts through to the search, and a set with a
-        # string of one letter ("a") lets nearly every text through anyway, at the
-        # cost of looking for it in every word.
+        # string of one letter ("a") lets nearly every text through anyway, at the cost of
+        # looking for it in every word.
         rare = [found for found in sets if min(map(len, found)) >= RARE_FACTOR_CHARS]
-        alternatives.append(tuple(rare or sets))
-    strings = sorted({s for sets in alternatives for found in sets for s in found})
-    return tuple(strings), tuple(alternatives)
+        needs.append((tuple(rare or sets), pattern))
+    strings = sorted({s for sets, _pattern in needs for found in sets for s in found})
+    return tuple(strings), tuple(needs)
 
 
-def _phrases_possible(lang: str, held: frozenset[str]) -> bool | None:
-    """False when the needed strings ``held`` by a text's words satisfy no alternative of
-    the phrase patterns, so that the search cannot find anything; None when not known."""
+def _possible_phrases(lang: str, held: frozenset[str]) -> tuple[re.Pattern[str], ...] | None:
+    """The phrase patterns whose needs the strings ``held`` by a text's words meet: only
+    they can match the lowered text. None when not known (search them all)."""
     needs = _phrase_needs(lang)
     if needs is None:
         return None
     if not held:
-        return False
-    return any(all(not found.isdisjoint(held) for found in sets) for sets in needs[1])
+        return ()
+    return tuple(
+        pattern for sets, pattern in needs[1] if all(not found.isdisjoint(held) for found in sets)
+    )
+
+
+def _phrase_sources(lang: str) -> list[str]:
+    """The phrase patterns that the combined search looks for (those without triggers)."""
+    return [
+        e.pattern.pattern
+        for e in lexicon_for(lang).phrases
+        if e.pattern is not None and not e.trigger
+    ]
 
 
 @lru_cache(maxsize=8)
 def _stigma_gate(lang: str) -> tuple[Lexicon, tuple[str, ...], _PhraseGate | None]:
     lex = lexicon_for(lang)
     triggers = tuple(t for e in lex.phrases for t in e.trigger)
-    sources = [e.pattern.pattern for e in lex.phrases if e.pattern is not None and not e.trigger]
+    sources = _phrase_sources(lang)
     return lex, triggers, _phrase_gate(sources) if sources else None
+
+
+def _phrase_found(
+    text: str,
+    lowered: str,
+    phrases: _PhraseGate | None,
+    patterns: Sequence[re.Pattern[str]] | None,
+) -> bool:
+    if phrases is None:
+        return False
+    if patterns is not None:
+        return any(pattern.search(lowered) is not None for pattern in patterns)
+    return phrases.search(text, lowered)
 
 
 def stigma_count(
@@ -402,14 +423,14 @@ def stigma_count(
     *,
     words_flagged: bool | None = None,
     triggered: bool | None = None,
-    phrases_possible: bool | None = None,
+    phrase_patterns: Sequence[re.Pattern[str]] | None = None,
 ) -> int:
     """How many stigma findings the language check makes in ``text`` (cheap when none).
 
     ``words_flagged`` is the word-level prefilter result when the caller has it already;
     ``triggered`` whether a phrase trigger is in the text, when the caller knows (``_scan``'s
-    answer for words that cover all of ``text``); ``phrases_possible`` False when the caller
-    knows that no phrase pattern can match (``_phrases_possible``).
+    answer for words that cover all of ``text``); ``phrase_patterns`` the phrase patterns
+    that alone can match the lowered text, when the caller knows (``_possible_phrases``).
     """
     text = text[:ANALYSED_CHARS]
     lex, triggers, phrases = _stigma_gate(lang)
@@ -421,7 +442,7 @@ def stigma_count(
     if (
         not words_flagged
         and not triggered
-        and (phrases is None or phrases_possible is False or not phrases.search(text, lowered))
+        and not _phrase_found(text, lowered, phrases, phrase_patterns)
     ):
         return 0
     try:
@@ -452,13 +473,13 @@ def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = 
     # The words tell about the triggers when they cover all that the check reads: the title
     # and text together, with nothing cut at ANALYSED_CHARS.
     triggered = None
-    phrases_possible = None
+    phrase_patterns = None
     if len(body) <= ANALYSED_CHARS:
         if _letter_triggers(lang) is not None:
             triggered = title_triggered or text_triggered
         # The factors are of the lowered search, which answers for texts it is safe on.
         if _phrase_needs(lang) is not None and _UNSAFE_FOR_LOWERED.search(body) is None:
-            phrases_possible = _phrases_possible(lang, title_factor | text_factor)
+            phrase_patterns = _possible_phrases(lang, title_factor | text_factor)
     found = list(dict.fromkeys([*title_lemmas, *text_lemma_list]))
     scores: dict[int, float] = {}
     if matcher:
@@ -472,6 +493,6 @@ def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = 
             lang,
             words_flagged=title_flag or text_flag,
             triggered=triggered,
-            phrases_possible=phrases_possible,
+            phrase_patterns=phrase_patterns,
         ),
     )
