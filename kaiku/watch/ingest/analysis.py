@@ -56,6 +56,32 @@ def _word_info(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
     return found, match is not None
 
 
+# The words (``_WORD_RE``) of each whitespace-separated token that is not all letters, memoised:
+# "(2024)", "sote-uudistus", "palveluista." recur across items. Replaced when full.
+_TOKEN_WORDS: dict[str, tuple[str, ...]] = {}
+_TOKEN_WORDS_MAX = 50_000
+
+
+def _words(lowered: str) -> list[str]:
+    """``_WORD_RE.findall(lowered)``, token by token: no word holds whitespace, so the words
+    of a text are those of its tokens in turn, and a token of letters only is one word.
+    Splitting and looking tokens up is about a third faster than the regex on the text."""
+    global _TOKEN_WORDS
+    memo = _TOKEN_WORDS
+    if len(memo) > _TOKEN_WORDS_MAX:
+        memo = _TOKEN_WORDS = {}
+    out: list[str] = []
+    for token in lowered.split():
+        if token.isalpha():
+            out.append(token)
+            continue
+        found = memo.get(token)
+        if found is None:
+            found = memo[token] = tuple(_WORD_RE.findall(token))
+        out += found
+    return out
+
+
 def text_lemmas(text: str, lang: str) -> list[str]:
     return _scan(text, lang)[0]
 
@@ -73,7 +99,7 @@ def _scan(text: str, lang: str) -> tuple[list[str], bool, bool, frozenset[str]]:
             {},
         )
     # Each distinct word once, in order of first appearance: the lemma order stays the same.
-    words = dict.fromkeys(_WORD_RE.findall(text[:ANALYSED_CHARS].lower()))
+    words = dict.fromkeys(_words(text[:ANALYSED_CHARS].lower()))
     new = [w for w in words if w not in lemmas_of]
     if new:
         triggers = _letter_triggers(lang) or ()
