@@ -56,29 +56,27 @@ def _word_info(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
     return found, match is not None
 
 
-# The words (``_WORD_RE``) of each whitespace-separated token that is not all letters, memoised:
-# "(2024)", "sote-uudistus", "palveluista." recur across items. Replaced when full.
-_TOKEN_WORDS: dict[str, tuple[str, ...]] = {}
-_TOKEN_WORDS_MAX = 50_000
+# Characters that no word (``_WORD_RE``) holds, often at the ends of a token: "(2024)",
+# "palveluista.". Not the hyphen or apostrophes, which words hold.
+_TOKEN_ENDS = '.,;:!?()[]{}"«»“”„…'
 
 
 def _words(lowered: str) -> list[str]:
     """``_WORD_RE.findall(lowered)``, token by token: no word holds whitespace, so the words
-    of a text are those of its tokens in turn, and a token of letters only is one word.
-    Splitting and looking tokens up is about a third faster than the regex on the text."""
-    global _TOKEN_WORDS
-    memo = _TOKEN_WORDS
-    if len(memo) > _TOKEN_WORDS_MAX:
-        memo = _TOKEN_WORDS = {}
+    of a text are those of its whitespace-separated tokens in turn. A token of letters only,
+    once stripped of characters no word holds, is one word; the regex reads the others.
+    About a third faster than the regex on the whole text."""
     out: list[str] = []
+    findall = _WORD_RE.findall
     for token in lowered.split():
         if token.isalpha():
             out.append(token)
             continue
-        found = memo.get(token)
-        if found is None:
-            found = memo[token] = tuple(_WORD_RE.findall(token))
-        out += found
+        core = token.strip(_TOKEN_ENDS)
+        if core.isalpha():
+            out.append(core)
+        else:
+            out += findall(token)
     return out
 
 
