@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from re import _parser as _sre  # type: ignore[attr-defined]  # the phrases' factors: _needed
 from typing import Any
 
 from kaiku.language import LANGS, check, detect_language, lemmas
@@ -21,6 +20,11 @@ from kaiku.language.detect import best_language, language_scores
 from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
 from kaiku.language.stigma import check_stigma
 from kaiku.language.text import tokenize
+
+try:  # the standard library's regex parser, for what the phrase patterns need (``_needed``)
+    from re import _parser as _sre  # type: ignore[attr-defined]
+except ImportError:  # a Python without it: the phrase search runs on every text, as before
+    _sre = None
 
 ANALYSED_CHARS = 4000  # enough of a long article to place it; the rest adds little
 # A letter, then word characters, with inner hyphens and apostrophes ("a-klinikan"). Written
@@ -378,14 +382,14 @@ def _phrase_needs(lang: str) -> PhraseNeeds | None:
     100 µs of English. The alternation finds a match exactly when one of its patterns does.
     """
     gate = _stigma_gate(lang)[2]
-    if gate is None or gate.lowered is None:
+    if gate is None or gate.lowered is None or _sre is None:
         return None
     needs: list[PhraseNeed] = []
     for source in _phrase_sources(lang):
         try:
             sets = _needed_all(list(_sre.parse(source)))
             pattern = re.compile(source)
-        except (re.error, TypeError, ValueError):  # the parser's internals changed
+        except (re.error, AttributeError, TypeError, ValueError):  # the parser's internals changed
             return None
         if sets is None:
             return None
