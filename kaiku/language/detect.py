@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -266,6 +265,30 @@ def _run_info(run: str) -> _RunInfo:
     return langs, fi, en, bool(words)
 
 
+# Characters that no run of word characters holds, often at the ends of a token ("(2024)",
+# "palveluista.").
+_TOKEN_ENDS = ".,;:!?()[]{}\"'«»“”„…-\u2019"
+
+
+def _runs(lowered: str) -> list[str]:
+    """``_RUN_RE.findall(lowered)``, token by token: no run holds whitespace, so the runs of
+    a text are those of its whitespace-separated tokens in turn, and a token of word
+    characters only (``str.isalnum``: what ``\\w`` matches but "_"), once stripped of
+    characters no run holds, is one run. About twice as fast as the regex on the text."""
+    out: list[str] = []
+    findall = _RUN_RE.findall
+    for token in lowered.split():
+        if token.isalnum():
+            out.append(token)
+            continue
+        core = token.strip(_TOKEN_ENDS)
+        if core.isalnum():
+            out.append(core)
+        else:
+            out += findall(token)
+    return out
+
+
 def language_scores(text: str) -> dict[str, float] | None:
     """The detector's points per language (higher is likelier), or None when the text has no
     word at all. ``detect_language`` decides on these."""
@@ -273,16 +296,19 @@ def language_scores(text: str) -> dict[str, float] | None:
     scores = {lang: 0.0 for lang in _STOP}
     fi_hints = en_hints = 0
     has_words = False
-    if len(_RUNS) > _RUNS_MAX:
-        _RUNS.clear()
-    for run, n in Counter(_RUN_RE.findall(lowered)).items():
-        info = _RUNS.get(run)
+    runs = _RUNS
+    if len(runs) > _RUNS_MAX:
+        runs.clear()
+    # Run by run, not counted first: the points are sums of whole numbers, which floats add
+    # exactly in any order and grouping, so the scores are the same.
+    for run in _runs(lowered):
+        info = runs.get(run)
         if info is None:
-            info = _RUNS[run] = _run_info(run)
+            info = runs[run] = _run_info(run)
         for lang in info[0]:
-            scores[lang] += 2.0 * n  # 2 points per stopword
-        fi_hints += n * info[1]
-        en_hints += n * info[2]
+            scores[lang] += 2.0  # 2 points per stopword
+        fi_hints += info[1]
+        en_hints += info[2]
         has_words = has_words or info[3]
     if not has_words:
         return None

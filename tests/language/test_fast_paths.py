@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kaiku.language import detect as detect_module
 from kaiku.language import detect_language, text
@@ -85,3 +87,61 @@ def test_language_detection_gives_the_reference_answers(transform: object) -> No
     for value in TEXTS:
         variant = transform(value)
         assert detect_language(variant) == _reference_detect(variant), variant
+
+
+def _reference_scores(value: str) -> dict[str, float] | None:
+    """``language_scores`` as it was before the runs were read token by token: the regex on
+    the whole text, the runs counted first."""
+    from collections import Counter
+
+    lowered = value.lower()
+    scores = {lang: 0.0 for lang in detect_module._STOP}
+    fi_hints = en_hints = 0
+    has_words = False
+    for run, n in Counter(re.findall(r"\w+", lowered)).items():
+        info = detect_module._run_info(run)
+        for lang in info[0]:
+            scores[lang] += 2.0 * n
+        fi_hints += n * info[1]
+        en_hints += n * info[2]
+        has_words = has_words or info[3]
+    if not has_words:
+        return None
+    scores["fi"] += 0.7 * fi_hints
+    scores["sv"] += 1.5 * lowered.count("å")
+    scores["en"] += 0.3 * en_hints
+    if "ä" in lowered or "ö" in lowered:
+        scores["en"] -= 2.0
+    if "å" not in lowered:
+        scores["sv"] -= 0.5
+    return scores
+
+
+# Stopwords and hint-bearing words of the three languages, with what a run can begin, hold or
+# end with, and every kind of whitespace str.split knows.
+_PIECES = st.sampled_from(
+    [
+        "ja", "on", "och", "är", "the", "and", "with", "päihde", "palveluista.", "(2024)",
+        "aa", "ksi", "tion", "thing", "w", "å", "ä", "ö", "x_y", "_", "a_", "2", "x2", "²", "½",
+        "Ⅻ", "İ", "\u0131", "\u017f", "ß", "ǅ", "\u0915\u093f", "-", "'", "\u2019", "«", "»",
+        "…", ".", ",", "(", ")", '"', " ", "  ", "\t", "\n", "\u00a0", "\u2028", "\x1c", "\x85",
+        "\u3000",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(_PIECES, max_size=60), joiner=st.sampled_from(["", " "]))
+def test_scores_from_the_runs_of_the_tokens_are_the_reference_scores(
+    pieces: list[str], joiner: str
+) -> None:
+    value = joiner.join(pieces)
+    lowered = value.lower()
+    assert detect_module._runs(lowered) == re.findall(r"\w+", lowered)
+    assert detect_module.language_scores(value) == _reference_scores(value)
+
+
+def test_scores_of_the_eval_texts_are_the_reference_scores() -> None:
+    for value in TEXTS:
+        for variant in (value, value.upper()):
+            assert detect_module.language_scores(variant) == _reference_scores(variant), variant

@@ -95,7 +95,7 @@ def test_the_reusable_sanitiser_gives_what_nh3_clean_gives() -> None:
         assert sanitize._strip_tags(raw) == nh3.clean(raw, tags=set())
 
 
-def _reference_scan(value: str, lang: str) -> tuple[list[str], bool, bool]:
+def _reference_scan(value: str, lang: str) -> tuple[list[str], bool, bool, bool]:
     found: list[str] = []
     flagged = False
     lowered = value[: analysis.ANALYSED_CHARS].lower()
@@ -105,7 +105,9 @@ def _reference_scan(value: str, lang: str) -> tuple[list[str], bool, bool]:
         flagged = flagged or flag
     # The triggers searched in the text itself, as stigma_count searches them.
     triggered = any(t in lowered for t in analysis._letter_triggers(lang) or ())
-    return list(dict.fromkeys(found)), flagged, triggered
+    needs = analysis._phrase_needs(lang)
+    held = frozenset(f for f in (needs[0] if needs else ()) if f in lowered)
+    return list(dict.fromkeys(found)), flagged, triggered, held
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -334,3 +336,133 @@ def test_the_triggers_found_in_the_words_are_those_found_in_the_text(
     if len(body) <= analysis.ANALYSED_CHARS:
         from_words = any(analysis._scan(part, "fi")[2] for part in (title, text) if part)
         assert from_words == any(t in body.lower() for t in triggers)
+
+
+# Words and phrases around the stigma phrase patterns of the three languages, with what can
+# sit next to a word and characters the regex engine folds unlike str.lower.
+_PHRASE_PIECES = st.sampled_from(
+    [
+        "former", "addict", "addicts", "Recovering", "ex-addict", "drug", "users", "user",
+        "substance", "abuse", "meth-head", "dope fiend", "the", "drunk", "drunks", "clean",
+        "got", "stay", "for", "3", "sober", "and", "mentally", "ill", "suffers", "from",
+        "schizophrenia", "de", "hemlösa", "psykiskt", "sjuka", "begick", "självmord", "lider",
+        "av", "ångest", "helt", "autist", "cp-", "barn", "kama", "pää", "huumepää", "huume",
+        "päihde", "palvelu", "Kossu-", "päät", " ", "  ", ". ", "-", "'", "\u2019", "_", "x",
+        "ä", "İ", "\u017f", "\u212a", "\u00a0", "\n", "(", "a1", "<b>", "&amp;",
+    ]
+)  # fmt: skip
+_PHRASE_TEXT = st.lists(_PHRASE_PIECES, max_size=40).map(" ".join) | st.lists(
+    _PHRASE_PIECES, max_size=40
+).map("".join)
+
+
+def _eval_and_phrase_texts() -> list[str]:
+    fi = [
+        "Kama-päät",
+        "huumepäitä kadulla",
+        "Viinapäähän",
+        "spiidipäiltä",
+        "doku-pääkin",
+        "Kossupäät",
+    ]
+    sv = ["de hemlösa", "Hon lider av ångest", "begick självmord", "helt autist"]
+    en = ["former addicts", "Drug users", "meth heads", "clean and sober", "a drunk"]
+    return [*_stigma_texts(), *fi, *sv, *en]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_every_phrase_match_holds_what_the_phrases_need(lang: str) -> None:
+    """The strings ``_scan`` looks for in its words are needed: wherever the lowered phrase
+    search finds something, they satisfy an alternative of the phrase patterns."""
+    needs = analysis._phrase_needs(lang)
+    assert needs  # the short way is taken for every language
+    gate = analysis._stigma_gate(lang)[2]
+    assert gate is not None and gate.lowered is not None
+    hits = 0
+    for value in _eval_and_phrase_texts():
+        lowered = value.lower()
+        if gate.lowered.search(lowered) is not None:
+            hits += 1
+            held = frozenset(f for f in needs[0] if f in lowered)
+            possible = analysis._possible_phrases(lang, held)
+            assert possible and any(p.search(lowered) for p in possible), value
+    assert hits > 5
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_alternation_finds_a_phrase_exactly_when_one_of_its_patterns_does(lang: str) -> None:
+    needs = analysis._phrase_needs(lang)
+    gate = analysis._stigma_gate(lang)[2]
+    assert needs and gate is not None and gate.lowered is not None
+    patterns = [pattern for _sets, pattern in needs[1]]
+    assert len(patterns) == len(analysis._phrase_sources(lang))
+    for value in _eval_and_phrase_texts():
+        lowered = value.lower()
+        expected = gate.lowered.search(lowered) is not None
+        assert any(p.search(lowered) for p in patterns) == expected, value
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=_PHRASE_TEXT,
+    text=_PHRASE_TEXT,
+    lang=st.sampled_from(["fi", "sv", "en"]),
+    pad=st.sampled_from([0, 0, 0, 3990, 4100]),
+)
+def test_skipping_the_phrase_search_by_the_words_finds_what_the_search_finds(
+    title: str, text: str, lang: str, pad: int
+) -> None:
+    """``analyse`` skips the phrase search when no word holds a phrase factor; the reference
+    is the stigma check gated by the search itself (the former way), on the same text."""
+    text = "a " * (pad // 2) + text
+    body = f"{title}. {text}" if title else text
+    got = analysis.analyse(title, text, matcher=None, hint=lang)
+    assert got.stigma_findings == analysis.stigma_count(body, lang)
+    gate = analysis._stigma_gate(lang)[2]
+    assert gate is not None and gate.lowered is not None
+    covered = len(body) <= analysis.ANALYSED_CHARS
+    if (
+        covered
+        and analysis._UNSAFE_FOR_LOWERED.search(body) is None
+        and gate.lowered.search(body.lower())
+    ):
+        # Whenever the lowered search finds a phrase in what the words cover, they said it
+        # could. (Other texts take the search: case folding differs there.)
+        held = frozenset().union(*(analysis._scan(part, lang)[3] for part in (title, text)))
+        possible = analysis._possible_phrases(lang, held)
+        assert possible and any(p.search(body.lower()) for p in possible)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_phrase_gate_gives_the_stigma_count_of_the_full_search_on_the_eval_texts(
+    lang: str,
+) -> None:
+    found = 0
+    for value in _eval_and_phrase_texts():
+        got = analysis.analyse("", value, matcher=None, hint=lang).stigma_findings
+        assert got == analysis.stigma_count(value, lang), value
+        found += got
+    assert found > 5
+
+
+# Pieces of text with every kind of character a word can begin, hold or end with, and the
+# whitespace that str.split knows (Unicode spaces, line separators, the file separators).
+_WORD_PIECES = st.sampled_from(
+    [
+        "päihde", "Sote-uudistus", "a-klinikan", "don't", "o\u2019brien", "x_y", "_x", "2024",
+        "(2024)", "#12003", "palveluista.", "-", "'", "\u2019", "--", "a--b", "a-", "-a", "ä",
+        "İ", "ß", "\u0915\u093f", "ǅ", "½", "٣", "<p>", "&amp;", "\u00a0", "\u2028", "\x1c",
+        "\u3000", " ", "\t", "\n", "\r\n", "\x85", ".", ",", "x2", "2x", "(", ")", "«",
+        "»", "“", "”", "…", "!", "?", ";", ":", "[", "]", '"', "-(", ").",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(_WORD_PIECES, max_size=60), joiner=st.sampled_from(["", " "]))
+def test_the_words_of_the_tokens_are_the_words_of_the_text(pieces: list[str], joiner: str) -> None:
+    """``_words`` splits on whitespace and takes a token of letters (once stripped of
+    punctuation) as one word; the reference is the regex on the whole text (the former way),
+    lowered as ``_scan`` lowers it."""
+    lowered = joiner.join(pieces).lower()
+    assert analysis._words(lowered) == analysis._WORD_RE.findall(lowered)
