@@ -29,6 +29,7 @@ from kaiku.textsearch import (
     MAX_WORDS,
     Query,
     fts5_expression,
+    fts5_words_expression,
     org_token,
     parse,
     postgres_tsquery,
@@ -43,6 +44,7 @@ __all__ = [
     "SQLITE_TABLE",
     "Query",
     "fts5_expression",
+    "fts5_words_expression",
     "matching",
     "matching_ids",
     "org_token",
@@ -66,7 +68,7 @@ def matching_ids(organisation: Organisation, query: Query, newest: int | None = 
     if connection.vendor == "sqlite":
         return RawSQL(
             f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s{limit}",
-            [fts5_expression(query, organisation.pk)],
+            [fts5_words_expression(query, organisation.pk)],
         )
     if connection.vendor == "postgresql":
         tsquery, params = postgres_tsquery(query, organisation.pk)
