@@ -83,3 +83,13 @@ def test_a_sources_items_reach_the_search_index_in_one_write_not_one_per_item(
         # One flush of 50 short items fills a few leaves; one flush per item wrote at least
         # one leaf for each of them.
         assert 0 < written < ITEMS // 5, written
+
+
+def test_publishing_time_is_indexed_only_within_an_organisation() -> None:
+    """Migration 0012: the item table keeps (organisation, published_at) for the debate's
+    queries and no index on published_at alone, whose upkeep every stored item paid."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "watch_item")
+    indexed = [c["columns"] for c in constraints.values() if c["index"]]
+    assert ["organisation_id", "published_at"] in indexed
+    assert ["published_at"] not in indexed
