@@ -13,8 +13,14 @@ every other organisation's matches. Isolation itself does not rest on that token
 filters on the organisation's column as every other list does.
 
 The user's text never reaches the query language: it is cut into words by a regular expression
-(letters and digits only), and each word goes in as a quoted phrase (FTS5) or a bound parameter
+(letters and digits only), and each word goes in as quoted tokens (FTS5) or a bound parameter
 (PostgreSQL), so quotes, NEAR, ``*``, ``^`` and column filters are only characters.
+
+SQLite's table keeps only which items have each token (``detail=none``, migration 0011), the
+least an insert can write: a query form goes in as the AND of the tokens SQLite's tokenizer
+makes of it (kaiku.textsearch.fts5_words_expression), never as a phrase, which such a table
+refuses. So on SQLite a hyphenated form ("covid-19") finds an item having its parts anywhere;
+PostgreSQL's phrase wants them side by side.
 """
 
 from __future__ import annotations
