@@ -41,16 +41,32 @@ def insert(
         # full-text table filled by a trigger on this table (watch_item_search) flushes
         # its pending words into a new index segment at each one: row by row, that cost
         # the ingest about 100 µs per item in merging segments (issue 16 item 7).
+        plain = _plain_sqlite_cursor(cursor)
         for chunk in _chunks(values, len(columns), _max_parameters()):
-            cursor.execute(
-                head + ", ".join([f"({marks})"] * len(chunk)) + tail,
-                [value for row in chunk for value in row],
-            )
+            params = [value for row in chunk for value in row]
+            if plain is None:
+                cursor.execute(head + ", ".join([f"({marks})"] * len(chunk)) + tail, params)
+                continue
+            # The same statement with SQLite's own markers: Django's cursor would find
+            # and replace every "%s" with a regular expression first (about 6 µs per
+            # item of 24 columns).
+            row = "(" + ", ".join(["?"] * len(columns)) + ")"
+            with connection.wrap_database_errors:
+                plain(head + ", ".join([row] * len(chunk)) + tail, params)
 
 
 # PostgreSQL takes at most 65,535 parameters in one statement; SQLite as it was built
 # (32,766 since 3.32), which its connection tells.
 _MAX_PARAMETERS = 65_535
+
+
+def _plain_sqlite_cursor(cursor: Any) -> Any:
+    """The DB-API cursor's own ``execute`` on SQLite when nothing watches Django's (no query
+    log, as in tests that count queries or with DEBUG; no execute wrappers), else None."""
+    if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+        return None
+    raw = cursor.cursor
+    return lambda sql, params: sqlite3.Cursor.execute(raw, sql, params)
 
 
 def _max_parameters() -> int:

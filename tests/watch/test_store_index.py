@@ -13,14 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from kaiku import rows
 from kaiku.watch.features.search import matching
 from kaiku.watch.ingest.parse import Entry
 from kaiku.watch.ingest.prepare import prepare
 from kaiku.watch.ingest.store import store
-from kaiku.watch.models import Source
+from kaiku.watch.models import Item, ItemSource, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +94,29 @@ def test_publishing_time_is_indexed_only_within_an_organisation() -> None:
     indexed = [c["columns"] for c in constraints.values() if c["index"]]
     assert ["organisation_id", "published_at"] in indexed
     assert ["published_at"] not in indexed
+
+
+@pytest.mark.parametrize("logged", [False, True], ids=["plain", "query-log"])
+def test_rows_insert_writes_the_same_rows_and_raises_djangos_errors_either_way(
+    org: Any, logged: bool
+) -> None:
+    """rows.insert runs SQLite's own cursor when nothing watches Django's, and Django's
+    when queries are logged (DEBUG, tests that count queries): the same rows either way,
+    and a broken constraint is Django's IntegrityError, which the store's retry catches."""
+    source = Source.objects.create(organisation=org, kind="feed", url="https://a.example/")
+    items = prepare(
+        [Entry(guid=f"https://a.example/{n}", title=f"Juttu {n}") for n in range(3)],
+        source_id=source.pk,
+        platform="feed",
+        matcher=None,
+    )
+    connection.force_debug_cursor = logged
+    try:
+        assert store(org.pk, source.pk, items, timezone.now()).new == 3
+        row = (Item.objects.get(title="Juttu 0").pk, source.pk, timezone.now())
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.insert(ItemSource, ("item_id", "source_id", "first_seen_at"), [row])
+    finally:
+        connection.force_debug_cursor = False
+    assert sorted(Item.objects.values_list("title", flat=True)) == ["Juttu 0", "Juttu 1", "Juttu 2"]
+    assert ItemSource.objects.count() == 3
