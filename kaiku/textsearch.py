@@ -16,6 +16,8 @@ app of Kaiku, so that the watch and posts share it without importing each other.
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,6 +80,50 @@ def fts5_expression(query: Query, organisation_id: int) -> str:
         "(" + " OR ".join(_fts5_phrase(form) for form in forms) + ")" for forms in query.words
     )
     return f'org : "{org_token(organisation_id)}" AND body : ({words})'
+
+
+# The tokenizer of Kaiku's FTS5 tables, as their migrations declare it.
+FTS5_TOKENIZER = "unicode61 remove_diacritics 0"
+_tokenizer_lock = threading.Lock()
+_tokenizer: sqlite3.Connection | None = None
+
+
+@lru_cache(maxsize=100_000)
+def fts5_tokens(term: str) -> tuple[str, ...]:
+    """The tokens FTS5 makes of ``term``, asked of SQLite's own tokenizer (an in-memory
+    table): a query word is cut into tokens exactly where the index cut the text, whatever
+    Unicode version either side knows ("covid-19" is "covid" and "19")."""
+    global _tokenizer
+    with _tokenizer_lock:
+        if _tokenizer is None:
+            db = sqlite3.connect(":memory:", check_same_thread=False)
+            db.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{FTS5_TOKENIZER}')")
+            db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+            _tokenizer = db
+        _tokenizer.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (term,))
+        rows = _tokenizer.execute("SELECT term FROM v ORDER BY offset").fetchall()
+        _tokenizer.execute("DELETE FROM t")
+    return tuple(row[0] for row in rows)
+
+
+def fts5_words_expression(query: Query, organisation_id: int) -> str:
+    """The MATCH expression for a table indexed with ``detail=none`` (watch_item_search): it
+    keeps which rows have a token, not where, so there are no phrases and no column
+    filters. Each form goes in as the AND of its tokens (a form that the tokenizer cuts in
+    two, such as "covid-19", matches an item having both parts anywhere); the organisation's
+    token is one more word (the caller keeps to the organisation's rows)."""
+    groups = [_fts5_phrase(org_token(organisation_id))]
+    for forms in query.words:
+        alternatives = []
+        for form in forms:
+            tokens = fts5_tokens(form)
+            # A form with no token at all (only characters the tokenizer skips) finds
+            # nothing: the empty phrase.
+            alternatives.append(
+                "(" + " AND ".join(_fts5_phrase(t) for t in tokens) + ")" if tokens else '""'
+            )
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups)
 
 
 def postgres_tsquery(query: Query, organisation_id: int) -> tuple[str, list[str]]:

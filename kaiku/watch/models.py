@@ -153,7 +153,9 @@ class Item(models.Model):
     author_handle = models.CharField(max_length=300, blank=True)
     platform = models.CharField(max_length=16)  # filtered within an organisation only
     language = models.CharField(max_length=8, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Not indexed on its own: every query by publishing time keeps to one organisation
+    # and reads watch_item_when_idx (organisation, published_at).
+    published_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)  # see watch_item_new_idx
     engagement = models.JSONField(default=dict, blank=True)
     engagement_total = models.PositiveIntegerField(default=0)

@@ -13,8 +13,14 @@ every other organisation's matches. Isolation itself does not rest on that token
 filters on the organisation's column as every other list does.
 
 The user's text never reaches the query language: it is cut into words by a regular expression
-(letters and digits only), and each word goes in as a quoted phrase (FTS5) or a bound parameter
+(letters and digits only), and each word goes in as quoted tokens (FTS5) or a bound parameter
 (PostgreSQL), so quotes, NEAR, ``*``, ``^`` and column filters are only characters.
+
+SQLite's table keeps only which items have each token (``detail=none``, migration 0011), the
+least an insert can write: a query form goes in as the AND of the tokens SQLite's tokenizer
+makes of it (kaiku.textsearch.fts5_words_expression), never as a phrase, which such a table
+refuses. So on SQLite a hyphenated form ("covid-19") finds an item having its parts anywhere;
+PostgreSQL's phrase wants them side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from kaiku.textsearch import (
     MAX_WORDS,
     Query,
     fts5_expression,
+    fts5_words_expression,
     org_token,
     parse,
     postgres_tsquery,
@@ -43,6 +50,7 @@ __all__ = [
     "SQLITE_TABLE",
     "Query",
     "fts5_expression",
+    "fts5_words_expression",
     "matching",
     "matching_ids",
     "org_token",
@@ -66,7 +74,7 @@ def matching_ids(organisation: Organisation, query: Query, newest: int | None = 
     if connection.vendor == "sqlite":
         return RawSQL(
             f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s{limit}",
-            [fts5_expression(query, organisation.pk)],
+            [fts5_words_expression(query, organisation.pk)],
         )
     if connection.vendor == "postgresql":
         tsquery, params = postgres_tsquery(query, organisation.pk)

@@ -12,6 +12,12 @@ gains an ItemSource row for the new source; nothing else changes but its engagem
 refreshed when the platform reports new counts. New items get their digest rank key as they
 are inserted; merged items whose sources or counts changed have theirs refreshed
 (kaiku.watch.ingest.rank).
+
+New items go in with one INSERT of many rows (kaiku.rows.insert), not one statement per row:
+on SQLite the search index's trigger (watch_item_search, FTS5) writes a new index segment at
+every statement, which cost about 100 µs per item in merging segments. Measured with
+bench/watch_ingest.py (1,000 feeds x 50 items, SQLite, interleaved twice with main e740d5d,
+load average 5.6-8.9): store 219/235 -> 125/141 µs of CPU per item, total 561/600 -> 461/508.
 """
 
 from __future__ import annotations
