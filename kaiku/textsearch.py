@@ -106,13 +106,21 @@ def fts5_tokens(term: str) -> tuple[str, ...]:
     return tuple(row[0] for row in rows)
 
 
+def index_org_token(organisation_id: int) -> str:
+    """The organisation's token in a ``detail=none`` table (watch_item_search), where no
+    column keeps it apart from the text: the table's tokenizer keeps underscores in a token
+    and the text is indexed with its underscores made spaces (watch migration 0011), so no
+    text, however written, gives this token."""
+    return f"kaiku_org_{organisation_id}"
+
+
 def fts5_words_expression(query: Query, organisation_id: int) -> str:
     """The MATCH expression for a table indexed with ``detail=none`` (watch_item_search): it
     keeps which rows have a token, not where, so there are no phrases and no column
     filters. Each form goes in as the AND of its tokens (a form that the tokenizer cuts in
     two, such as "covid-19", matches an item having both parts anywhere); the organisation's
     token is one more word (the caller keeps to the organisation's rows)."""
-    groups = [_fts5_phrase(org_token(organisation_id))]
+    groups = [_fts5_phrase(index_org_token(organisation_id))]
     for forms in query.words:
         alternatives = []
         for form in forms:

@@ -103,3 +103,29 @@ def test_items_stored_before_0011_are_found_after_it(org: Any) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [search.SQLITE_TABLE])
             assert "detail=none" in cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["kaikuorg{id}", "kaiku_org_{id}", "KAIKU_ORG_{id}", "kaiku org {id}", "kaiku__org_{id}"],
+)
+def test_no_text_can_carry_another_organisations_token_into_its_newest_matches(
+    org: Any, other_org: Any, forged: str
+) -> None:
+    """The newest-N read of the index stops at N rows before the organisation's rows are
+    kept; if another organisation's items could hold this organisation's token, a feed full
+    of it would fill those N rows and hide the organisation's own match."""
+    own = make_item(org, make_source(org), 1, title="Päihdetyö Oulussa", lemmas=" päihdetyö ")
+    hostile = make_source(other_org, "Vihamielinen")
+    token = forged.format(id=org.pk)
+    for n in range(2, 12):
+        make_item(
+            other_org,
+            hostile,
+            n,
+            title=f"Päihdetyö {token}",
+            text=f"{token} päihdetyö {token.upper()}",
+            lemmas=f" päihdetyö {token} ",
+        )
+    newest = search.matching(org, "päihdetyö", newest=5)
+    assert list(newest.values_list("pk", flat=True)) == [own.pk]

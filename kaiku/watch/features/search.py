@@ -7,7 +7,8 @@ as typed. A query word matches an item when the item has the word itself or its 
 any of the three languages: "mielenterveyspalveluiden" and "mielenterveyspalvelut" both give
 "mielenterveyspalvelu". Every query word must match (AND).
 
-The index also carries one token per organisation ("kaikuorg<id>"), ANDed into every query, so
+The index also carries one token per organisation ("kaiku_org_<id>" on SQLite, which no text can
+make: migration 0011; "kaikuorg<id>" on PostgreSQL), ANDed into every query, so
 that the database intersects with the organisation's items inside the index instead of reading
 every other organisation's matches. Isolation itself does not rest on that token: the queryset
 filters on the organisation's column as every other list does.
