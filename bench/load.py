@@ -128,7 +128,8 @@ rows = Delivery.objects.bulk_create(
 Job.objects.bulk_create(
     [Job(kind=engine.PUBLISH_JOB, payload={"delivery": d.pk}, run_at=due,
          unique_key=f"publish:{d.pk}", max_attempts=50) for d in rows], batch_size=500)
-print(json.dumps({"ids": [d.pk for d in rows]}))
+print(json.dumps({"ids": [d.pk for d in rows],
+                  "ahead": (due - timezone.now()).total_seconds()}))
 """
 
 BURST_REPORT = r"""
@@ -137,11 +138,19 @@ import django; django.setup()
 from kaiku.publishing.models import Delivery
 from kaiku.site.models import FeedEntry
 ids = json.loads(sys.stdin.read())
+from kaiku.jobs.models import Job
 rows = list(Delivery.objects.filter(pk__in=ids).values_list("state", "due_at", "published_at",
-                                                             "key"))
-late = [(p - d).total_seconds() for s, d, p, _k in rows if s == "published"]
+                                                             "first_attempt_at"))
+late = [(p - d).total_seconds() for s, d, p, _c in rows if s == "published"]
+# Where the lateness goes: due -> the engine's claim (first_attempt_at) -> the answer.
+claim = [(c - d).total_seconds() for s, d, p, c in rows if s == "published" and c]
+send = [(p - c).total_seconds() for s, d, p, c in rows if s == "published" and c]
+done = list(Job.objects.filter(unique_key__in=[f"publish:{i}" for i in ids], state="done")
+            .values_list("run_at", "finished_at"))
+job_done = [(f - r).total_seconds() for r, f in done if f]
 texts = list(FeedEntry.objects.filter(text__startswith="Purske ").values_list("text", flat=True))
-print(json.dumps({"published": len(late), "late": late, "entries": len(texts),
+print(json.dumps({"published": len(late), "late": late, "claim": claim, "send": send,
+                  "job_done": job_done, "entries": len(texts),
                   "distinct": len(set(texts)), "total": len(rows)}))
 """
 
@@ -602,8 +611,10 @@ def main() -> None:
             burst: dict[str, Any] = {}
 
             def start_burst() -> None:
+                made = time.monotonic()
                 burst.update(_python(env, BURST, str(args.burst), data["big"][0]["slug"]))
                 burst["at"] = time.monotonic()
+                burst["made"] = burst["at"] - made
 
             pids = servers.pids
             web = [pid for pid in pids if not is_job_worker(pid)]
@@ -637,8 +648,22 @@ def main() -> None:
                 print(
                     f"burst: {out['published']}/{out['total']} published, "
                     f"{out['entries']} feed entries (each exactly once: {once}), lateness "
-                    f"p50 {percentile(late, 0.5):.2f} s, p99 {percentile(late, 0.99):.2f} s"
+                    f"p50 {percentile(late, 0.5):.2f} s, p95 {percentile(late, 0.95):.2f} s, "
+                    f"p99 {percentile(late, 0.99):.2f} s"
                 )
+                for name, key in (
+                    ("due to claim", "claim"),
+                    ("claim to answer", "send"),
+                    ("due to job done", "job_done"),
+                ):
+                    values = out[key]
+                    print(
+                        f"  {name}: p50 {percentile(values, 0.5):.2f} s, "
+                        f"p95 {percentile(values, 0.95):.2f} s, "
+                        f"p99 {percentile(values, 0.99):.2f} s"
+                    )
+                made, ahead = burst["made"], burst["ahead"]
+                print(f"  burst made in {made:.2f} s ({ahead:.1f} s ahead of its due time)")
         finally:
             servers.stop()
     print(f"load average after: {os.getloadavg()[0]:.1f}")

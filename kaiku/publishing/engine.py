@@ -411,9 +411,36 @@ def _threads() -> ThreadPoolExecutor:
         return _pool
 
 
+def _send_together(runs: list[_Run]) -> list[_Sent]:
+    """Send the claimed one-part deliveries of one account whose connector stores many at
+    once (``batch_publish``, the own feed): one call, one transaction for the wave."""
+    try:
+        answers = runs[0].connector.publish_firsts([run.outgoing for run in runs])
+        if len(answers) != len(runs):
+            raise RuntimeError(f"{len(answers)} answers for {len(runs)} posts")
+    except ChannelError as error:
+        answers = [error] * len(runs)
+    except Exception as exc:  # a bug or an unexpected answer: what went out is unknown
+        log.exception("publish of %d deliveries together failed unexpectedly", len(runs))
+        answers = [ChannelError(Failure.UNKNOWN_OUTCOME, "unexpected", repr(exc))] * len(runs)
+    at = timezone.now()
+    return [
+        _Sent(run, None, answer, at)
+        if isinstance(answer, ChannelError)
+        else _Sent(run, answer, None, at)
+        for run, answer in zip(runs, answers, strict=True)
+    ]
+
+
 def _send_all(runs: list[_Run]) -> list[_Sent]:
+    together: dict[int, list[_Run]] = {}
+    for run in runs:
+        if type(run.connector).batch_publish:
+            together.setdefault(id(run.connector), []).append(run)
+    sent = [s for group in together.values() for s in _send_together(group)]
+    runs = [run for run in runs if not type(run.connector).batch_publish]
     parallel = [run for run in runs if type(run.connector).parallel_publish]
-    sent = [_send_one(run) for run in runs if not type(run.connector).parallel_publish]
+    sent += [_send_one(run) for run in runs if not type(run.connector).parallel_publish]
     threads = min(settings.KAIKU_PUBLISH_THREADS, len(parallel))
     if threads <= 1:
         return sent + [_send_one(run) for run in parallel]

@@ -1,0 +1,158 @@
+"""Many posts due at once on the organisation's own feed: a worker stores a wave of them with
+one write (not a transaction, an organisation look-up and an insert per post), and still
+publishes each exactly once, whatever statement it is killed at (Hypothesis picks them)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kaiku.channels.base import EntryData
+from kaiku.jobs import worker
+from kaiku.jobs.models import Job
+from kaiku.posts import gate
+from kaiku.posts.models import Post
+from kaiku.publishing import engine, sweeper
+from kaiku.publishing.models import Delivery, PublishedPart
+from kaiku.site.entries import FeedEntries
+from kaiku.site.models import FeedEntry
+from tests.posts.conftest import run_jobs
+from tests.posts.test_engine_kill_points import IDENTITY, _bring_retries_forward, _run_worker
+
+pytestmark = pytest.mark.django_db
+
+_examples = itertools.count()
+
+
+def _burst(account: Any, n: int, label: str) -> list[Delivery]:
+    """``n`` one-part posts due now on ``account``, each with its publish job, as the safety
+    gate and the scheduler leave them (the load bench's burst is made the same way)."""
+    now = timezone.now()
+    posts = Post.objects.bulk_create(
+        [
+            Post(
+                organisation=account.organisation,
+                text=f"{label} {i}: kevätjuhla lauantaina.",
+                state=Post.State.SCHEDULED,
+                scheduled_at=now,
+            )
+            for i in range(n)
+        ]
+    )
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                post=post,
+                account=account,
+                state=Delivery.State.SCHEDULED,
+                due_at=now,
+                parts=[post.text],
+                gate_stamp=gate.stamp_of([post.text]),
+            )
+            for post in posts
+        ]
+    )
+    for delivery in deliveries:
+        engine.schedule_delivery(delivery)
+    return deliveries
+
+
+def test_a_burst_on_the_own_feed_is_stored_a_wave_at_a_time_each_post_once(
+    org: Any, feed_account: Any
+) -> None:
+    n = 40
+    wave = 4 * django_settings.KAIKU_PUBLISH_THREADS
+    waves = -(-n // wave)
+    deliveries = _burst(feed_account, n, "Purske")
+    with CaptureQueriesContext(connection) as queries:
+        run_jobs()
+    states = Counter(
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("state", flat=True)
+    )
+    assert states == {Delivery.State.PUBLISHED: n}
+    texts = list(
+        FeedEntry.objects.filter(text__startswith="Purske ").values_list("text", flat=True)
+    )
+    assert len(texts) == len(set(texts)) == n
+    # The ledger points at the entry that holds the post's own text.
+    for part in PublishedPart.objects.filter(delivery__in=deliveries).select_related(
+        "delivery__post"
+    ):
+        assert FeedEntry.objects.get(pk=int(part.remote_id)).text == part.delivery.post.text
+    sql = [q["sql"] for q in queries.captured_queries]
+    inserts = [s for s in sql if s.startswith('INSERT INTO "posts_feedentry"')]
+    lookups = [s for s in sql if 'FROM "organisations_organisation"' in s]
+    # One insert and one look-up of the organisation per wave, not one per post (a burst of
+    # 1,000 posts made 1,000 commits and 1,000 look-ups before).
+    assert len(inserts) <= waves, len(inserts)
+    assert len(lookups) <= waves, len(lookups)
+    assert len(sql) < 3 * n, len(sql)
+
+
+def test_add_many_keeps_an_entry_already_stored_under_its_key(org: Any) -> None:
+    store = FeedEntries()
+    first = store.add(org.slug, "avain-1-0", "Ensimmäinen.", "", "", "")
+    ids = store.add_many(
+        org.slug, [EntryData("avain-0-0", "Uusi."), EntryData("avain-1-0", "Toinen kerta.")]
+    )
+    assert ids[1] == first
+    assert FeedEntry.objects.get(pk=first).text == "Ensimmäinen."
+    assert FeedEntry.objects.get(pk=ids[0]).text == "Uusi."
+    assert FeedEntry.objects.filter(key__startswith="avain-").count() == 2
+
+
+@pytest.mark.slow  # several seconds on the shared machine: `make test` runs it, `make unit` not
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kills=st.lists(st.integers(min_value=1, max_value=90), min_size=1, max_size=3),
+    sweeps=st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_a_feed_burst_killed_at_any_statement_publishes_each_post_exactly_once(
+    org: Any, feed_account: Any, kills: list[int], sweeps: list[bool]
+) -> None:
+    # Each example starts from the same database, so a kill point means the same statement.
+    with transaction.atomic():
+        example = next(_examples)
+        label = f"Esimerkki {example}:"
+        n = 40  # more than one wave (32 with the default 8 publish threads)
+        deliveries = _burst(feed_account, n, label)
+        for kill_at, sweep in zip(kills, sweeps, strict=False):
+            _run_worker(kill_at)
+            worker.release_own(IDENTITY)  # the restarted worker
+            if sweep:
+                sweeper.sweep()
+            _bring_retries_forward()
+        for _ in range(6):
+            _run_worker(None)
+            sweeper.sweep()
+            _bring_retries_forward()
+        ids = [d.pk for d in deliveries]
+        states = Counter(Delivery.objects.filter(pk__in=ids).values_list("state", flat=True))
+        assert states == {Delivery.State.PUBLISHED: n}, (kills, states)
+        texts = Counter(
+            FeedEntry.objects.filter(text__startswith=label).values_list("text", flat=True)
+        )
+        assert len(texts) == n, (kills, len(texts))  # nothing lost
+        assert max(texts.values()) == 1, kills  # nothing twice
+        assert PublishedPart.objects.filter(delivery_id__in=ids).count() == n
+        assert not Job.objects.filter(
+            unique_key__in=[f"publish:{pk}" for pk in ids], state__in=["due", "running"]
+        ).exists()
+        assert timezone.now() - timedelta(hours=1) < max(
+            Delivery.objects.filter(pk__in=ids).values_list("published_at", flat=True)
+        )
+        transaction.set_rollback(True)
