@@ -1,5 +1,5 @@
-"""Many posts due at once on the organisation's own feed: a worker stores a wave of them with
-one write (not a transaction, an organisation look-up and an insert per post), and still
+"""Many posts due at once on the organisation's own feed: a worker stores a whole batch of them
+with one write (not a transaction, an organisation look-up and an insert per post), and still
 publishes each exactly once, whatever statement it is killed at (Hypothesis picks them)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from kaiku.channels.base import EntryData
 from kaiku.jobs import worker
 from kaiku.jobs.models import Job
+from kaiku.jobs.services import BATCH_HANDLERS
 from kaiku.posts import gate
 from kaiku.posts.models import Post
 from kaiku.publishing import engine, sweeper
@@ -70,9 +71,8 @@ def _burst(account: Any, n: int, label: str) -> list[Delivery]:
 def test_a_burst_on_the_own_feed_is_stored_a_wave_at_a_time_each_post_once(
     org: Any, feed_account: Any
 ) -> None:
-    n = 40
-    wave = 4 * django_settings.KAIKU_PUBLISH_THREADS
-    waves = -(-n // wave)
+    n = 40  # more than a wave of network requests (32), fewer than a batch (100)
+    assert 4 * django_settings.KAIKU_PUBLISH_THREADS < n < django_settings.KAIKU_PUBLISH_BATCH
     deliveries = _burst(feed_account, n, "Purske")
     with CaptureQueriesContext(connection) as queries:
         run_jobs()
@@ -92,10 +92,10 @@ def test_a_burst_on_the_own_feed_is_stored_a_wave_at_a_time_each_post_once(
     sql = [q["sql"] for q in queries.captured_queries]
     inserts = [s for s in sql if s.startswith('INSERT INTO "posts_feedentry"')]
     lookups = [s for s in sql if 'FROM "organisations_organisation"' in s]
-    # One insert and one look-up of the organisation per wave, not one per post (a burst of
-    # 1,000 posts made 1,000 commits and 1,000 look-ups before).
-    assert len(inserts) <= waves, len(inserts)
-    assert len(lookups) <= waves, len(lookups)
+    # The whole batch in one wave: one insert and one look-up of the organisation, not one
+    # per post (a burst of 1,000 posts made 1,000 commits and 1,000 look-ups before).
+    assert len(inserts) == 1, len(inserts)
+    assert len(lookups) == 1, len(lookups)
     assert len(sql) < 3 * n, len(sql)
 
 
@@ -118,18 +118,24 @@ def test_add_many_keeps_an_entry_already_stored_under_its_key(org: Any) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    kills=st.lists(st.integers(min_value=1, max_value=90), min_size=1, max_size=3),
+    kills=st.lists(st.integers(min_value=1, max_value=120), min_size=1, max_size=3),
     sweeps=st.lists(st.booleans(), min_size=3, max_size=3),
 )
 def test_a_feed_burst_killed_at_any_statement_publishes_each_post_exactly_once(
-    org: Any, feed_account: Any, kills: list[int], sweeps: list[bool]
+    org: Any,
+    feed_account: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    kills: list[int],
+    sweeps: list[bool],
 ) -> None:
     # Each example starts from the same database, so a kill point means the same statement.
     with transaction.atomic():
         example = next(_examples)
         label = f"Esimerkki {example}:"
-        n = 40  # more than one wave (32 with the default 8 publish threads)
+        n = 40  # three batches of 16 (below): a kill may fall in any of them
         deliveries = _burst(feed_account, n, label)
+        func, _size = BATCH_HANDLERS[engine.PUBLISH_JOB]
+        monkeypatch.setitem(BATCH_HANDLERS, engine.PUBLISH_JOB, (func, 16))
         for kill_at, sweep in zip(kills, sweeps, strict=False):
             _run_worker(kill_at)
             worker.release_own(IDENTITY)  # the restarted worker
