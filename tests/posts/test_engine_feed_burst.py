@@ -253,3 +253,32 @@ def test_the_sweeper_requeues_each_delivery_without_a_job_once_and_never_one_tha
         assert len(texts) == 12 - len(failed)
         assert max(texts.values(), default=1) == 1
         transaction.set_rollback(True)
+
+
+def test_batches_grow_while_they_come_full_and_start_small_again(
+    org: Any, feed_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    func, _size = BATCH_HANDLERS[engine.PUBLISH_JOB]
+    sizes: list[int] = []
+
+    def spy(payloads: list[dict[str, Any]]) -> list[BaseException | None]:
+        sizes.append(len(payloads))
+        return func(payloads)
+
+    monkeypatch.setitem(BATCH_HANDLERS, engine.PUBLISH_JOB, (spy, 8))
+    deliveries = _burst(feed_account, 100, "Kasvu")
+    run_jobs()
+    # Each batch costs about twenty statements whatever its size: while many are due, the
+    # worker takes twice as many each time (at most four times the configured size).
+    assert sizes == [8, 16, 32, 32, 12], sizes
+    _burst(feed_account, 10, "Uusi")
+    run_jobs()
+    assert sizes[5:] == [8, 2], sizes  # a new burst starts at the configured size
+    texts = Counter(
+        FeedEntry.objects.filter(text__regex=r"^(Kasvu|Uusi) ").values_list("text", flat=True)
+    )
+    assert len(texts) == 110 and max(texts.values()) == 1
+    states = Counter(
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("state", flat=True)
+    )
+    assert states == {Delivery.State.PUBLISHED: 100}
