@@ -18,7 +18,10 @@ calendar, compose and a live check POST, a post's detail, the public feed and it
 REST API (watch items, one post). A quarter of the clients belong to the 50 small
 organisations, the rest to the big one. ``--burst N`` makes N posts fall due at once on the
 big organisation's own feed a third into the run; their lateness (published_at - due) is
-printed once all are out.
+printed once all are out, with where it went: due -> the engine's claim (first_attempt_at),
+claim -> the answer, due -> the job's end, and how long before its due time the burst was
+queued (the worker sleeps until the next job is due, so a burst queued in time waits for no
+poll).
 
 Prints per page p50/p95/p99 (ms), requests per second, processor time per request of the
 server's processes (from /proc: web processes and worker; the database server's own time on
@@ -50,6 +53,27 @@ several times what an idle machine gives), full data set, SQLite, 20 clients, 60
   1000/1000 published once each, lateness p50 2.1 s, p99 3.9 s. Data set built in 57 s.
 - With 2 clients and think time (little load from the bench), the burst's lateness was
   p50 2.6 s, p99 3.8 s.
+
+The burst after issue 17's publishing work (branch ``burst``: web processes at nice 10
+against the worker, the own feed's batch in one write and one wave, growing batches, the
+URL configuration loaded while idle), measured 2026-12-07 05:15-06:00 UTC, 20 clients
+closed-loop, 45 s, full data set, each line a run of main (e740d5d) and one of the branch
+back to back (load average from the other sessions in brackets):
+
+- SQLite, ``kaiku serve --workers 2 --threads 2``: main p50 4.80 s, p95 7.89 s, p99 8.31 s,
+  20.3 requests/s (4.8-7.8); branch p50 0.57 s, p95 0.87 s, p99 0.87 s, 18.4 requests/s
+  (7.8-8.0). The branch with KAIKU_WEB_NICE=0 right after: p99 2.45 s, 26.3 requests/s (8.0).
+  An earlier main run (2.7-5.2): p50 7.48 s, p99 11.98 s, the worker given 1.7 s of
+  processor time in the 45 s.
+- PostgreSQL, two ``kaiku serve --no-worker --workers 2 --threads 2`` and ``kaiku worker``:
+  main p50 18.50 s, p99 19.70 s, 22.2 requests/s (5.9-8.5), then the branch p50 1.20 s,
+  p95 2.15 s, p99 2.18 s, 29.7 requests/s (8.5-7.0); again the branch p50 1.38 s, p95
+  1.98 s, p99 1.98 s, 19.1 requests/s (7.5-10.4), then main p50 15.89 s, p99 19.99 s,
+  27.0 requests/s (10.4-8.6). Requests per second: 24.4 against 24.6 on average, within
+  the noise of this machine.
+- Without load (``--clients 1 --think 30``, SQLite, 5.0-7.9): main p50 1.09 s, p99 1.64 s,
+  worker 3.4 s of processor time; branch p50 0.32 s, p99 0.56 s, worker 0.9 s.
+- Every burst: 1000/1000 published, each exactly once.
 
 The pages themselves cost 70-80 ms of CPU on average (the calendar and the posts list the
 most; issue 17 items 1 and 2), so two cores top out near 25 requests/s whatever the server.
@@ -135,7 +159,8 @@ rows = Delivery.objects.bulk_create(
 Job.objects.bulk_create(
     [Job(kind=engine.PUBLISH_JOB, payload={"delivery": d.pk}, run_at=due,
          unique_key=f"publish:{d.pk}", max_attempts=50) for d in rows], batch_size=500)
-print(json.dumps({"ids": [d.pk for d in rows]}))
+print(json.dumps({"ids": [d.pk for d in rows],
+                  "ahead": (due - timezone.now()).total_seconds()}))
 """
 
 BURST_REPORT = r"""
@@ -144,11 +169,19 @@ import django; django.setup()
 from kaiku.publishing.models import Delivery
 from kaiku.site.models import FeedEntry
 ids = json.loads(sys.stdin.read())
+from kaiku.jobs.models import Job
 rows = list(Delivery.objects.filter(pk__in=ids).values_list("state", "due_at", "published_at",
-                                                             "key"))
-late = [(p - d).total_seconds() for s, d, p, _k in rows if s == "published"]
+                                                             "first_attempt_at"))
+late = [(p - d).total_seconds() for s, d, p, _c in rows if s == "published"]
+# Where the lateness goes: due -> the engine's claim (first_attempt_at) -> the answer.
+claim = [(c - d).total_seconds() for s, d, p, c in rows if s == "published" and c]
+send = [(p - c).total_seconds() for s, d, p, c in rows if s == "published" and c]
+done = list(Job.objects.filter(unique_key__in=[f"publish:{i}" for i in ids], state="done")
+            .values_list("run_at", "finished_at"))
+job_done = [(f - r).total_seconds() for r, f in done if f]
 texts = list(FeedEntry.objects.filter(text__startswith="Purske ").values_list("text", flat=True))
-print(json.dumps({"published": len(late), "late": late, "entries": len(texts),
+print(json.dumps({"published": len(late), "late": late, "claim": claim, "send": send,
+                  "job_done": job_done, "entries": len(texts),
                   "distinct": len(set(texts)), "total": len(rows)}))
 """
 
@@ -613,8 +646,10 @@ def main() -> None:
             burst: dict[str, Any] = {}
 
             def start_burst() -> None:
+                made = time.monotonic()
                 burst.update(_python(env, BURST, str(args.burst), data["big"][0]["slug"]))
                 burst["at"] = time.monotonic()
+                burst["made"] = burst["at"] - made
 
             pids = servers.pids
             web = [pid for pid in pids if not is_job_worker(pid)]
@@ -648,8 +683,22 @@ def main() -> None:
                 print(
                     f"burst: {out['published']}/{out['total']} published, "
                     f"{out['entries']} feed entries (each exactly once: {once}), lateness "
-                    f"p50 {percentile(late, 0.5):.2f} s, p99 {percentile(late, 0.99):.2f} s"
+                    f"p50 {percentile(late, 0.5):.2f} s, p95 {percentile(late, 0.95):.2f} s, "
+                    f"p99 {percentile(late, 0.99):.2f} s"
                 )
+                for name, key in (
+                    ("due to claim", "claim"),
+                    ("claim to answer", "send"),
+                    ("due to job done", "job_done"),
+                ):
+                    values = out[key]
+                    print(
+                        f"  {name}: p50 {percentile(values, 0.5):.2f} s, "
+                        f"p95 {percentile(values, 0.95):.2f} s, "
+                        f"p99 {percentile(values, 0.99):.2f} s"
+                    )
+                made, ahead = burst["made"], burst["ahead"]
+                print(f"  burst made in {made:.2f} s ({ahead:.1f} s ahead of its due time)")
         finally:
             servers.stop()
     print(f"load average after: {os.getloadavg()[0]:.1f}")

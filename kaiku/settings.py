@@ -240,6 +240,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 KAIKU_JOB_LEASE_SECONDS = env_int("KAIKU_JOB_LEASE_SECONDS", 30, minimum=1)
 KAIKU_WORKER_SILENT_SECONDS = env_int("KAIKU_WORKER_SILENT_SECONDS", 60, minimum=5)
 KAIKU_WORKER_POLL_SECONDS = env_int("KAIKU_WORKER_POLL_SECONDS", 2, minimum=1)
+# How many steps nicer (lower CPU priority) `kaiku serve` runs its web processes than the
+# worker: page views never starve the publishing of due posts (issue 17; see webserver.py).
+KAIKU_WEB_NICE = env_int("KAIKU_WEB_NICE", 10, minimum=0, maximum=19)
 # The first wait before a failed publish is retried (it doubles each time, up to 30 min).
 KAIKU_PUBLISH_RETRY_SECONDS = env_int("KAIKU_PUBLISH_RETRY_SECONDS", 30, minimum=1)
 # Deliveries a worker takes together when many fall due at once, and how many publish

@@ -159,6 +159,17 @@ class Redirect:
     state: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class EntryData:
+    """One part as the own feed stores it (``EntryStore.add_many``)."""
+
+    key: str
+    text: str
+    link: str = ""
+    image: str = ""
+    image_alt: str = ""
+
+
 class EntryStore(Protocol):
     """Where a platform that lives in Kaiku's own database (the own feed) keeps its posts. The
     app that owns those rows provides it through the registry, so the platform package imports
@@ -168,6 +179,10 @@ class EntryStore(Protocol):
         self, organisation: str, key: str, text: str, link: str, image: str, image_alt: str
     ) -> int:
         """Store the part under ``key`` (once: an existing key's entry is returned)."""
+        ...
+
+    def add_many(self, organisation: str, entries: list[EntryData]) -> list[int]:
+        """Store several parts in one transaction (each once), their ids in order."""
         ...
 
     def find(self, key: str) -> int | None: ...
@@ -268,6 +283,9 @@ class Connector:
     # True when ``publish_part`` only talks to the platform (no database, no credentials
     # saved), so the engine may run several deliveries' requests at once in threads.
     parallel_publish: ClassVar[bool] = False
+    # True when ``publish_firsts`` stores many one-part posts at once (the own feed, in
+    # Kaiku's own database): the engine then hands it a whole wave of the account's posts.
+    batch_publish: ClassVar[bool] = False
     # True when the platform lets the account reply to a post that ``reply_target`` resolves.
     # False (the own feed, Facebook Pages, Instagram, LinkedIn): a post with ``reply_to`` is
     # refused, never published as a post of its own by mistake.
@@ -381,6 +399,12 @@ class Connector:
         The engine records each part in its ledger before asking for the next, so a thread
         interrupted halfway goes on from where it stopped. Raises ChannelError on failure.
         """
+        raise NotImplementedError
+
+    def publish_firsts(self, posts: list[OutgoingPost]) -> list[PublishedPart | ChannelError]:
+        """Publish the first (only) part of each of several one-part posts of this account
+        at once (only where ``batch_publish``); for each, in order, its part or the error
+        ``publish_part`` would have raised. Any other exception: what went out is unknown."""
         raise NotImplementedError
 
     def reconcile(

@@ -17,6 +17,17 @@ What waitress did for Kaiku before is done here, the same whichever server runs 
   another address or HTTPS;
 - the access log names the method, the path without its query string, the status, the size,
   the time and the process, never a cookie, a query, a referrer or a secret in the path.
+
+The web processes run ``--nice`` steps nicer than the process that started them
+(``KAIKU_WEB_NICE``, 10 by default), the job worker at its parent's priority. A post due at
+12:00 has to go out at 12:00 whatever the page views; a page view that waits a few
+milliseconds longer harms nobody. Measured (issue 17, 20 closed-loop clients, SQLite, two
+gunicorn processes on two cores): at equal priority the worker got 1.7 s of processor time in
+45 s and a 1,000-post burst came out 7.5 s (p50) and 12 s (p99) late, although its own work
+is about one processor-second. With the web processes at nice 10 the kernel gives a runnable
+worker about nine tenths of a core (scheduler weights 1024 against 110), and the web
+processes still get all the processor time the worker leaves (a nice value reserves
+nothing), so the pages lose only what publishing really uses, and only while it runs.
 """
 
 from __future__ import annotations
@@ -211,7 +222,18 @@ def options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.ready_fd is not None:
         found["when_ready"] = _ready(args.ready_fd)
+    if args.nice:
+        found["post_fork"] = _nicer(args.nice)
     return found
+
+
+def _nicer(steps: int) -> Callable[[Any, Any], None]:
+    def post_fork(server: Any, worker: Any) -> None:
+        # In each web process, not the arbiter: the arbiter only supervises and must answer
+        # signals (a restart, a stop) promptly.
+        os.nice(steps)
+
+    return post_fork
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -223,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--graceful-timeout", type=int, default=30)
     parser.add_argument("--access-log", default="-")
     parser.add_argument("--ready-fd", type=int, default=None)
+    parser.add_argument(
+        "--nice", type=int, default=0, help="steps nicer than this process (web processes)"
+    )
     KaikuServer(options(parser.parse_args(argv))).run()
 
 

@@ -516,11 +516,12 @@ def _run_claimed(
     handler (``due_by`` given). Returns how many jobs ran."""
     jobs = [job]
     if due_by is not None and job.kind in BATCH_HANDLERS:
-        size = BATCH_HANDLERS[job.kind][1]
+        size = _batch_size(job.kind)
         try:
             jobs += claim_more(worker_id, job.kind, size - 1, due_by=due_by, first=job)
         except DatabaseError:
             logger.warning("could not claim more jobs for a batch", exc_info=True)
+        _grow_batch(job.kind, full=len(jobs) == size)
     if heartbeat is not None:
         heartbeat.current_jobs = [j.pk for j in jobs]
     token = CURRENT_WORKER.set(worker_id)
@@ -544,6 +545,29 @@ def _run_claimed(
     return len(jobs)
 
 
+# How far a kind's batch grows while its batches keep coming full (times its registered size).
+BATCH_GROWTH_CAP = 4
+_batch_sizes: dict[str, int] = {}
+
+
+def _batch_size(kind: str) -> int:
+    return _batch_sizes.get(kind, BATCH_HANDLERS[kind][1])
+
+
+def _grow_batch(kind: str, *, full: bool) -> None:
+    """Many due at once: a batch that came full is likely followed by more of its kind, so
+    the next one is twice as big, up to BATCH_GROWTH_CAP times the registered size; the first
+    batch that is not full brings the size back. Each batch costs about twenty statements
+    whatever its size (the claims, the waves' shared work, the finish), so a burst of 1,000
+    own-feed posts went out in 4 batches instead of 10. Growing only after a full batch
+    leaves small bursts spread over several workers as before."""
+    base = BATCH_HANDLERS[kind][1]
+    if full:
+        _batch_sizes[kind] = min(_batch_size(kind) * 2, base * BATCH_GROWTH_CAP)
+    else:
+        _batch_sizes.pop(kind, None)
+
+
 def _run_passes(
     worker_id: str, heartbeat: Heartbeat | None, stop: threading.Event | None = None
 ) -> int:
@@ -556,6 +580,7 @@ def _run_passes(
         while stop is None or not stop.is_set():
             job = claim(worker_id, due_by=cutoff)
             if job is None:
+                _batch_sizes.clear()  # nothing more due: the next burst starts small
                 break
             ran_in_pass += _run_claimed(job, worker_id, heartbeat, due_by=cutoff)
         ran += ran_in_pass
@@ -576,10 +601,30 @@ def _loop(worker_id: str, heartbeat: Heartbeat, stop: threading.Event) -> int:
             stop.wait(settings.KAIKU_WORKER_POLL_SECONDS)
             continue
         if job is None:
+            _batch_sizes.clear()  # nothing more due: the next burst starts small
+            _warm_up()
             stop.wait(_idle_wait())
             continue
         ran += _run_claimed(job, worker_id, heartbeat, due_by=timezone.now())
     return ran
+
+
+_warm = False
+
+
+def _warm_up() -> None:
+    """Once, the first time the worker has nothing to do: load what the first due job would
+    otherwise load on the clock. The URL configuration (every view and the API, 0.7 s of
+    processor time; the worker's start skips it) is needed by the first post published to the
+    own feed, for its entry's address: without this, the first burst of due posts waited
+    for it."""
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018  # the attribute's reading does the loading
 
 
 def _idle_wait() -> float:

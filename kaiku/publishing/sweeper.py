@@ -107,16 +107,59 @@ def sweep() -> Swept:
 
     key = Concat(Value("publish:"), Cast(OuterRef("pk"), CharField()))
     open_job = Job.objects.filter(unique_key=key, state__in=[Job.State.DUE, Job.State.RUNNING])
-    for delivery in Delivery.objects.filter(state__in=engine.PENDING, held=False).filter(
-        ~Exists(open_job)
-    ):
-        last_job = Job.objects.filter(unique_key=f"publish:{delivery.pk}").order_by("-pk").first()
-        spent = delivery.attempts >= engine.PUBLISH_JOB_ATTEMPTS
-        if spent or (last_job is not None and last_job.state == Job.State.FAILED):
-            swept.gave_up += give_up(delivery.pk)
-        else:
-            # Its job ended without an outcome for it: it runs again (a delivery left
-            # ``publishing`` is reconciled before anything is sent, see ``_claim``).
-            engine.schedule_delivery(delivery)
-            swept.requeued += 1
+    waiting = list(
+        Delivery.objects.filter(state__in=engine.PENDING, held=False).filter(~Exists(open_job))
+    )
+    for start in range(0, len(waiting), REQUEUE_CHUNK):
+        chunk = waiting[start : start + REQUEUE_CHUNK]
+        gave_up, requeued = _requeue(chunk)
+        swept.gave_up += gave_up
+        swept.requeued += requeued
     return swept
+
+
+# Deliveries looked at together when many lost their jobs (a statement's parameters stay few).
+REQUEUE_CHUNK = 500
+
+
+def _requeue(deliveries: list[Delivery]) -> tuple[int, int]:
+    """Deliveries waiting without an open job: the one whose last job failed (or whose
+    attempts are spent) fails where people see it; the others get their job again, those due
+    by now with one statement (a thousand due posts without jobs wait for one insert, not for
+    three thousand statements one after another). Returns (gave up, requeued)."""
+    keys = {f"publish:{d.pk}": d for d in deliveries}
+    last: dict[str, tuple[int, str]] = {}
+    for unique_key, pk, state in Job.objects.filter(unique_key__in=keys).values_list(
+        "unique_key", "pk", "state"
+    ):
+        if unique_key not in last or pk > last[unique_key][0]:
+            last[unique_key] = (pk, state)
+    gave_up = requeued = 0
+    now = timezone.now()
+    due_now: list[Delivery] = []
+    for unique_key, delivery in keys.items():
+        spent = delivery.attempts >= engine.PUBLISH_JOB_ATTEMPTS
+        if spent or last.get(unique_key, (0, ""))[1] == Job.State.FAILED:
+            gave_up += give_up(delivery.pk)
+        elif delivery.due_at is None or delivery.due_at <= now:
+            due_now.append(delivery)
+        else:
+            engine.schedule_delivery(delivery)  # later: its account check comes first too
+            requeued += 1
+    # Its job ended without an outcome for it: it runs again (a delivery left ``publishing``
+    # is reconciled before anything is sent, see ``_claim``). A job queued meanwhile by
+    # someone else (one open job per key) stands; this one is then not made.
+    Job.objects.bulk_create(
+        [
+            Job(
+                kind=engine.PUBLISH_JOB,
+                payload={"delivery": d.pk},
+                run_at=d.due_at or now,
+                unique_key=f"publish:{d.pk}",
+                max_attempts=engine.PUBLISH_JOB_ATTEMPTS,
+            )
+            for d in due_now
+        ],
+        ignore_conflicts=True,
+    )
+    return gave_up, requeued + len(due_now)

@@ -18,6 +18,7 @@ from kaiku.channels.base import (
     AccountSetup,
     ChannelError,
     Connector,
+    EntryData,
     EntryStore,
     Failure,
     Limits,
@@ -33,6 +34,7 @@ class FeedConnector(Connector):
     # (others keep the platform's own name); lazy, read with str() when shown.
     label: ClassVar[str] = cast("str", gettext_lazy("Kaiku feed"))
     needs_credentials: ClassVar[bool] = False
+    batch_publish: ClassVar[bool] = True
     default_limits: ClassVar[Limits] = Limits(
         max_chars=10_000, counter="feed", max_images=4, image_max_bytes=10_000_000
     )
@@ -71,6 +73,35 @@ class FeedConnector(Connector):
             image_alt=image.alt_text if image else "",
         )
         return PublishedPart(index, str(entry_id), self._url(entry_id))
+
+    def publish_firsts(self, posts: list[OutgoingPost]) -> list[PublishedPart | ChannelError]:
+        """Many due posts at once: their entries are written in one transaction, not one
+        each (a burst of 1,000 posts spent most of its time on 1,000 commits and on looking
+        the organisation up 1,000 times)."""
+        results: list[PublishedPart | ChannelError | None] = []
+        wanted: list[EntryData] = []
+        for post in posts:
+            try:
+                self.reply_target(post)
+            except ChannelError as error:
+                results.append(error)
+                continue
+            image = post.images[0] if post.images else None
+            wanted.append(
+                EntryData(
+                    key=f"{post.key}-0",
+                    text=post.parts[0],
+                    link=post.link or "",
+                    image=image.name if image else "",
+                    image_alt=image.alt_text if image else "",
+                )
+            )
+            results.append(None)
+        ids = iter(self._entries().add_many(self.account.settings["organisation"], wanted))
+        return [result if result is not None else self._part(next(ids)) for result in results]
+
+    def _part(self, entry_id: int) -> PublishedPart:
+        return PublishedPart(0, str(entry_id), self._url(entry_id))
 
     def reconcile(
         self, post: OutgoingPost, index: int, earlier: list[PublishedPart] | None = None

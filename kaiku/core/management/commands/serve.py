@@ -7,6 +7,9 @@ when asked to (or when there is no organisation yet), then supervises two childr
   core by default) of ``--threads`` threads each; gunicorn restarts a web process that dies;
 - the job worker (``kaiku worker``), unless ``--no-worker``; restarted when it dies.
 
+The web processes run ``KAIKU_WEB_NICE`` steps nicer than the worker (see webserver.py):
+publishing due posts comes before page views when both want the processor.
+
 They share the database (SQLite in WAL mode with a busy timeout, see settings; or
 PostgreSQL). SIGTERM or Ctrl-C stops both: requests in progress and the worker's current job
 finish first. SIGHUP restarts them gracefully (new web processes, a new worker), e.g. after
@@ -212,6 +215,8 @@ class Supervisor:
                 access_log(options),
                 "--ready-fd",
                 str(write_end),
+                "--nice",
+                str(settings.KAIKU_WEB_NICE),
             ],
             pass_fds=(write_end,),
         )
