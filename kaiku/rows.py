@@ -23,7 +23,14 @@ def insert(
     *,
     json_columns: frozenset[str] = frozenset(),
     ignore_conflicts: bool = False,
+    direct: bool = False,
 ) -> None:
+    """Insert ``rows`` of ``columns`` into ``model``'s table in one transaction.
+
+    ``direct``: on SQLite, when nothing watches Django's cursor, run the statement on the
+    DB-API cursor itself (for the ingest's many rows). Off by default, so that every other
+    write stays visible to whatever wraps Django's cursor: the test suite's crash points
+    (tests/posts/killpoint.py) find the publishing ledger's commit that way."""
     values = list(rows)
     if not values:
         return
@@ -41,7 +48,7 @@ def insert(
         # full-text table filled by a trigger on this table (watch_item_search) flushes
         # its pending words into a new index segment at each one: row by row, that cost
         # the ingest about 100 µs per item in merging segments (issue 16 item 7).
-        plain = _plain_sqlite_cursor(cursor)
+        plain = _plain_sqlite_cursor(cursor) if direct else None
         for chunk in _chunks(values, len(columns), _max_parameters()):
             params = [value for row in chunk for value in row]
             if plain is None:

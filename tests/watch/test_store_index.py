@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from kaiku import rows
@@ -115,8 +116,37 @@ def test_rows_insert_writes_the_same_rows_and_raises_djangos_errors_either_way(
         assert store(org.pk, source.pk, items, timezone.now()).new == 3
         row = (Item.objects.get(title="Juttu 0").pk, source.pk, timezone.now())
         with pytest.raises(IntegrityError), transaction.atomic():
-            rows.insert(ItemSource, ("item_id", "source_id", "first_seen_at"), [row])
+            rows.insert(ItemSource, ("item_id", "source_id", "first_seen_at"), [row], direct=True)
     finally:
         connection.force_debug_cursor = False
     assert sorted(Item.objects.values_list("title", flat=True)) == ["Juttu 0", "Juttu 1", "Juttu 2"]
     assert ItemSource.objects.count() == 3
+
+
+def test_rows_insert_goes_through_djangos_cursor_unless_asked_to_go_direct(
+    org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the ingest writes past Django's cursor: every other caller (the publishing
+    ledger, the audit log) stays visible to what wraps Django's cursor class, as the
+    crash-point tests' kill switch does (tests/posts/killpoint.py)."""
+    source = Source.objects.create(organisation=org, kind="feed", url="https://a.example/")
+    items = [
+        Item.objects.create(organisation=org, guid=f"g{n}", title="Juttu", platform="feed")
+        for n in range(2)
+    ]
+    seen: list[str] = []
+    real = CursorWrapper.execute
+
+    def execute(self: CursorWrapper, sql: str, params: Any = None) -> Any:
+        seen.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    columns = ("item_id", "source_id", "first_seen_at")
+    rows.insert(ItemSource, columns, [(items[0].pk, source.pk, timezone.now())])
+    assert any("watch_itemsource" in sql for sql in seen)
+    seen.clear()
+    rows.insert(ItemSource, columns, [(items[1].pk, source.pk, timezone.now())], direct=True)
+    if connection.vendor == "sqlite":
+        assert not any("watch_itemsource" in sql for sql in seen)
+    assert ItemSource.objects.count() == 2

@@ -191,7 +191,7 @@ def _insert_items(
                 points, weight, key,
             )
         )  # fmt: skip
-    rows_insert(Item, _ITEM_COLUMNS, rows, json_columns=_JSON_COLUMNS)
+    rows_insert(Item, _ITEM_COLUMNS, rows, json_columns=_JSON_COLUMNS, direct=True)
     ids = _ids_by_guid(organisation_id, [p.guid for p in items])
     return [ids[p.guid] for p in items]
 
@@ -283,6 +283,7 @@ def _store(
             ("item_id", "source_id", "first_seen_at"),
             [(pk, source_id, seen_at) for pk in [*created, *(k for k in known if k not in linked)]],
             ignore_conflicts=True,
+            direct=True,
         )
         rows_insert(
             ItemTopic,
@@ -293,6 +294,7 @@ def _store(
                 for topic_id, score in p.topic_scores.items()
             ],
             ignore_conflicts=True,
+            direct=True,
         )
         changed = [
             Item(id=pk, engagement=p.engagement, engagement_total=p.engagement_total)
