@@ -13,6 +13,11 @@ from django.utils.translation import gettext as _
 from kaiku import language
 from kaiku.channels import registry
 from kaiku.checks.models import OrganisationTerm
+
+# The checks that kaiku.language imports at the first check (its field-watch users need only
+# lemmas and stigma): loaded with the app here, so a web or worker process's first check of a
+# draft does not pay for them.
+from kaiku.language import access, grammar, privacy, readability, suicide  # noqa: F401
 from kaiku.organisations.models import Organisation
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from . import access, grammar, length, morph, privacy, readability, stigma, suicide, svmorph
+from . import length, morph, stigma, svmorph
 from .detect import detect_language
 from .ids import IDENTITY_CODES
 from .lexicon import TermSpec, lexicon_for
@@ -105,6 +105,12 @@ def check(
     replacements just applied, as (start, end, original, replacement) with start and end in
     ``text``: the sentences they changed get a grammar check (Finnish, with Voikko).
     """
+    # The checks only a whole draft gets, imported at its first check: the field watch's parse
+    # workers import this package for lemmas, language and stigma alone, and each paid about
+    # 40 ms of CPU at start for these (issue 16 item 7; bench/language_bench.py prints the
+    # first check's time).
+    from . import access, grammar, privacy, readability, suicide
+
     lg = _lang(lang, text)
     ui = ui_lang if ui_lang in UI_LANGS else "fi"
     tokens, sentences = tokenize(text)

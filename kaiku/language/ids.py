@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-import phonenumbers
-
 from .text import EMAIL_RE
 
 # The look-behind ("no word character or hyphen before") is written after the first digit, as a
@@ -72,6 +70,11 @@ def find_phones(text: str, region: str = "FI") -> Iterator[tuple[int, int]]:
 def _phone_valid(cand: str, region: str) -> bool:
     """phonenumbers' verdict, memoised: an organisation's contact number recurs in its drafts,
     and parsing it costs more than the rest of the identifier search."""
+    # Imported on first use: loading phonenumbers' metadata costs about 30 ms of CPU, which
+    # every field-watch parse worker paid at start for a check the ingest never makes (a
+    # text's first candidate number pays it once instead; bench/language_bench.py).
+    import phonenumbers
+
     try:
         num = phonenumbers.parse(cand, region)
     except phonenumbers.NumberParseException:

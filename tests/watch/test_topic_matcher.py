@@ -100,3 +100,37 @@ def test_a_matcher_travels_as_its_topics_and_is_built_once_per_process() -> None
     sent = pickle.dumps(TopicMatcher(topics))
     assert len(sent) < 200  # the topics (132 bytes), not the index of their forms (227)
     assert pickle.loads(sent) is pickle.loads(sent)
+
+
+@settings(max_examples=300, deadline=None)
+@given(topics=_TOPICS, lemma_list=_LEMMAS, title_lemmas=_LEMMAS)
+def test_the_lemmas_as_a_dict_score_as_the_reference(
+    topics: list[TopicSpec], lemma_list: list[str], title_lemmas: list[str]
+) -> None:
+    """``analyse`` hands the matcher its lemmas as the keys of a dict, without copying them
+    into a set (issue 16 item 7): the scores are those of the reference built from lists."""
+    found = dict.fromkeys([*title_lemmas, *lemma_list])
+    _any, expected = _reference_scores(topics, [*title_lemmas, *lemma_list], title_lemmas)
+    assert TopicMatcher(topics).match(found, title_lemmas) == expected
+
+
+_TEXT_WORDS = st.sampled_from(
+    ["Päihdepalvelut", "asunto", "ensin", "harm", "reduction", "vertaistuki", "stigma",
+     "mielenterveys", "terapiatakuu", "hemlöshet", "leikkaa", "ja", "the", ".", "2024"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    topics=_TOPICS,
+    title=st.lists(_TEXT_WORDS, max_size=5).map(" ".join),
+    text=st.lists(_TEXT_WORDS, max_size=12).map(" ".join),
+)
+def test_analyse_scores_topics_as_the_matcher_does_on_the_lemma_lists(
+    topics: list[TopicSpec], title: str, text: str
+) -> None:
+    matcher = TopicMatcher(topics)
+    result = analysis.analyse(title, text, matcher=matcher)
+    title_lemmas = analysis.text_lemmas(title, result.language) if title else []
+    _any, expected = _reference_scores(topics, result.lemmas.split(), title_lemmas)
+    assert result.topic_scores == expected

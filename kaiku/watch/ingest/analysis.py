@@ -208,17 +208,22 @@ class TopicMatcher:
     def __bool__(self) -> bool:
         return self._any
 
-    def match(self, lemma_list: Sequence[str], title_lemmas: Iterable[str]) -> dict[int, float]:
-        """Topic id -> score: 1 per matched keyword, 2 when it is in the title."""
+    def match(
+        self, lemma_list: Sequence[str] | dict[str, None], title_lemmas: Iterable[str]
+    ) -> dict[int, float]:
+        """Topic id -> score: 1 per matched keyword, 2 when it is in the title.
+
+        ``lemma_list`` may be the item's lemmas as the keys of a dict (``analyse`` has them
+        so): they are looked up there instead of being copied into a set first."""
         if not self._any:
             return {}
         index = self._index
-        present = set(lemma_list)
+        present = lemma_list if isinstance(lemma_list, dict) else dict.fromkeys(lemma_list)
         in_title = set(title_lemmas)
         scores: dict[int, float] = {}
-        for lemma in present.intersection(index):
+        for lemma in present.keys() & index.keys():
             for topic_id, form in index[lemma]:
-                if len(form) > 1 and not present.issuperset(form):
+                if len(form) > 1 and not all(word in present for word in form):
                     continue
                 weight = 2.0 if in_title.issuperset(form) else 1.0
                 scores[topic_id] = scores.get(topic_id, 0.0) + weight
@@ -508,7 +513,8 @@ def analyse(title: str, text: str, *, matcher: TopicMatcher | None, hint: str = 
         # The factors are of the lowered search, which answers for texts it is safe on.
         if _phrase_needs(lang) is not None and _UNSAFE_FOR_LOWERED.search(body) is None:
             phrase_patterns = _possible_phrases(lang, title_factor | text_factor)
-    found = list(dict.fromkeys([*title_lemmas, *text_lemma_list]))
+    # A dict as an ordered set: the matcher looks lemmas up in it as it is.
+    found = dict.fromkeys([*title_lemmas, *text_lemma_list])
     scores: dict[int, float] = {}
     if matcher:
         scores = matcher.match(found, title_lemmas)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import operator
 import os
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -113,27 +115,31 @@ def prepare(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _WHEN = _FIELDS.index("published_at")
+_ROW = operator.attrgetter(*_FIELDS)  # an item's fields as a tuple, in one call
 
 
 def pack(items: list[PreparedItem]) -> bytes:
     """Prepared items as bytes for the trip from a worker process back to the writer.
 
-    Every field is a str, int, float, dict, list or None, which ``marshal`` writes and reads
-    several times faster than ``pickle`` handles the dataclasses; the time is carried as whole
-    microseconds since 1970 (UTC), exactly. Only for a process of the same Python."""
+    Each item goes as a tuple of its fields (str, int, float, dict, list or None), which
+    ``pickle`` writes and reads several times faster than it handles the dataclasses (and
+    writes about twice as fast as ``marshal``: 1.3 against 2.9 µs an item of 2.4 KB, read as
+    fast); the time is carried as whole microseconds since 1970 (UTC), exactly. Only for a
+    process of the same program: the bytes are never read from anywhere else."""
     rows = []
     for item in items:
-        row = [getattr(item, name) for name in _FIELDS]
+        row = list(_ROW(item))
         when = row[_WHEN]
-        row[_WHEN] = None if when is None else (when - _EPOCH) // timedelta(microseconds=1)
-        rows.append(tuple(row))
-    return marshal.dumps(rows)
+        row[_WHEN] = None if when is None else (when - _EPOCH) // _MICROSECOND
+        rows.append(row)
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(blob: bytes) -> list[PreparedItem]:
     items = []
-    for packed in marshal.loads(blob):
+    for packed in pickle.loads(blob):  # our own worker process's bytes (``pack``)
         row = list(packed)
         when = row[_WHEN]
         row[_WHEN] = None if when is None else _EPOCH + timedelta(microseconds=when)
