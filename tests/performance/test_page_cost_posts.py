@@ -34,7 +34,9 @@ PAGES = [
     ("calendar month", "/o/{slug}/calendar/", 10, 260 * KB),
     ("calendar agenda", "/o/{slug}/calendar/agenda/", 10, 160 * KB),
     ("calendar day", "/o/{slug}/calendar/day/", 10, 120 * KB),
-    ("calendar week", "/o/{slug}/calendar/week/", 10, 320 * KB),
+    # reqcpu2: one query more on the grids (the window ranks ids, the posts shown are read
+    # after it), 8-11 ms less SQL on the big month.
+    ("calendar week", "/o/{slug}/calendar/week/", 11, 320 * KB),
     ("posts list", "/o/{slug}/posts/", 10, 90 * KB),
     ("dashboard", "/o/{slug}/", 18, 40 * KB),
 ]
