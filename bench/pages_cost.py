@@ -40,6 +40,18 @@ post detail, digest, debate, feed and API within the noise (8-30 ms); two querie
 every signed-in page (one read of the memberships). bench/load.py (20 clients closed-loop,
 45 s, gunicorn 2 x 2), two pairs: main 13.4 and 15.5 requests/s at 33.0 and 37.7 ms web CPU
 per request; reqcpu 23.2 and 19.0 requests/s at 24.7 and 30.3 ms (load average 5-10).
+
+Measured 2026-12-07 06:20-06:50 UTC with ``--template`` (the same folder), ``--runs 7``, main
+(4aefb4d) and branch reqcpu2 interleaved, load average 4-5; big organisation, CPU ms median,
+main -> reqcpu2: dashboard 46.0 -> 16.8 (pairs 43.7/44.8 -> 13.7/17.6), calendar month
+63.4/58.1 -> 52.9/53.0, agenda 59.1/47.4 -> 51.8/53.3, week 48.8/43.9 -> 41.5/45.7; the
+other pages within the noise. bench/load.py (20 clients closed-loop, 45 s, gunicorn 2 x 2):
+main 23.4 requests/s at 30.1 ms web CPU per request (load 5.3-6.8), reqcpu2 23.7 at 25.2
+(6.8-6.3); a second pair under load 12-14 from other sessions: main 8.3 at 28.4 ms,
+reqcpu2 32.7 at 25.8 ms; a third, branch first: reqcpu2 88.2 requests/s, p95 355 ms at
+21.0 ms (load 6.9-4.7, the web processes had both cores: 88.2 x 21.0 ms = 1.85), main 36.2,
+p95 1,184 ms at 29.0 ms (load 4.7-4.8). Compare the CPU per request: the requests per
+second follow what the neighbours leave.
 """
 
 from __future__ import annotations

@@ -258,9 +258,12 @@ def capped_days(
         Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end),
         Post.objects.filter(at_once),
     ]
-    first_of_day: list[Any] = []
+    # The window ranks only ids and times; the few posts shown are read whole afterwards
+    # (one query). Ranked whole, every post of the month (1,500, texts and all) went
+    # through the window's sort: 8-11 ms of the month page on SQLite.
+    day_totals: dict[int, int] = {}
     for part in parts:
-        first_of_day += list(
+        day_totals.update(
             part.filter(organisation=org, deleted_at=None)
             .annotate(placed_at=Coalesce("scheduled_at", "submitted_at", "created_at"))
             .filter(placed_at__gte=start, placed_at__lt=end)
@@ -273,8 +276,15 @@ def capped_days(
                 day_total=Window(Count("pk"), partition_by=[local_day]),
             )
             .filter(rank__lte=cap)
-            .order_by("placed_at", "id")
+            .values_list("pk", "day_total")
         )
+    first_of_day: list[Any] = list(
+        Post.objects.filter(pk__in=list(day_totals)).annotate(
+            placed_at=Coalesce("scheduled_at", "submitted_at", "created_at")
+        )
+    )
+    for post in first_of_day:
+        post.day_total = day_totals[post.pk]
     first_of_day.sort(key=lambda post: (post.placed_at, post.pk))
     tails = _series_tails(org, start, end)
     # One read of the deliveries for both, so a month with a series costs no extra query.

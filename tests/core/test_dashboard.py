@@ -181,3 +181,40 @@ def test_the_dashboard_makes_the_same_number_of_queries_however_many_rows(
     # 5 for the session, the user and the membership, 8 for the lists and the first steps, 5
     # for the worker's health (admins only).
     assert len(many) <= 19
+
+
+def test_needs_attention_is_this_organisations_failed_and_held_deliveries_newest_first(
+    org: Any, other_org: Any, members: Any
+) -> None:
+    """Every delivery state, held or not, in this organisation and another, and on a deleted
+    post: the list (read per account of the organisation since reqcpu2) holds exactly the
+    live posts' deliveries of this organisation that failed or are held while pending,
+    latest error first, as the query it replaced did."""
+    from kaiku.core.dashboard import trouble_deliveries
+    from kaiku.publishing.engine import PENDING
+
+    now = timezone.now()
+    mine, theirs = _account(org), _account(other_org, handle="muu")
+    n = 0
+    for account, owner in ((mine, org), (theirs, other_org)):
+        for state in Delivery.State.values:
+            for held in (False, True):
+                n += 1
+                post = _post(owner, members["editor"], account, state="scheduled", when=now)
+                Delivery.objects.filter(post=post).update(
+                    state=state, held=held, last_error_at=now - timedelta(minutes=n * 7 % 50)
+                )
+    gone = _post(org, members["editor"], mine, state="scheduled", when=now)
+    Delivery.objects.filter(post=gone).update(state="failed", last_error_at=now)
+    Post.objects.filter(pk=gone.pk).update(deleted_at=now)
+
+    expected = [
+        d
+        for d in Delivery.objects.filter(post__organisation=org, post__deleted_at=None)
+        if d.state == Delivery.State.FAILED or (d.held and d.state in PENDING)
+    ]
+    expected.sort(key=lambda d: (d.last_error_at, d.pk), reverse=True)
+    got = list(trouble_deliveries(org))
+    assert [d.pk for d in got] == [d.pk for d in expected]
+    assert len(got) == 2 + len(PENDING)  # failed, held or not; the held pending ones
+    assert all(d.post.organisation_id == org.pk for d in got)

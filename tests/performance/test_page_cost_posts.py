@@ -28,12 +28,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("
 KB = 1024
 # name, address, at most this many queries, at most this many bytes. Issue 17 (reqcpu): two
 # queries fewer before every view (one read of the memberships); on SQLite the pages make
-# month 7, agenda 6, day 7, week 8, posts list 9, dashboard 17.
+# month 7, agenda 6, day 7, week 8, posts list 9, dashboard 18 (reqcpu2: one more,
+# the best-ranked items read before the few shown, instead of a week of whole rows).
 PAGES = [
     ("calendar month", "/o/{slug}/calendar/", 10, 260 * KB),
     ("calendar agenda", "/o/{slug}/calendar/agenda/", 10, 160 * KB),
     ("calendar day", "/o/{slug}/calendar/day/", 10, 120 * KB),
-    ("calendar week", "/o/{slug}/calendar/week/", 10, 320 * KB),
+    # reqcpu2: one query more on the grids (the window ranks ids, the posts shown are read
+    # after it), 8-11 ms less SQL on the big month.
+    ("calendar week", "/o/{slug}/calendar/week/", 11, 320 * KB),
     ("posts list", "/o/{slug}/posts/", 10, 90 * KB),
     ("dashboard", "/o/{slug}/", 18, 40 * KB),
 ]
@@ -144,7 +147,10 @@ def test_the_dashboards_failed_and_held_deliveries_are_read_through_their_index(
     every post and delivery of the organisation to find the few failed ones."""
     plan = trouble_deliveries(post_orgs.big.org)[:10].explain()
     if connection.vendor == "sqlite":
-        assert "delivery_state_idx" in plan, plan
+        # Without statistics SQLite reads the few failed and held ones from the state index;
+        # either index, never the organisation's posts.
+        assert "delivery_state_idx" in plan or "delivery_trouble_idx" in plan, plan
+        assert "post_org" not in plan, plan
     else:
         assert "Seq Scan on posts_delivery" not in plan, plan
 
@@ -174,6 +180,10 @@ def test_failed_deliveries_are_read_through_their_index_after_an_analyze_too(
             # each whether it has a failed delivery (NOT EXISTS through the post's index).
             assert "post_org_state_updated_idx" in plan, (name, plan)
             assert "posts_delivery_post_id" in plan, (name, plan)
+        elif connection.vendor == "sqlite" and name == "dashboard":
+            # Per account of the organisation (reqcpu2): not its 10,000 posts.
+            assert "delivery_trouble_idx" in plan, (name, plan)
+            assert "post_org" not in plan, (name, plan)
         elif connection.vendor == "sqlite":
             assert "delivery_state_idx" in plan, (name, plan)
         else:

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaiku.watch.features import digest
 from kaiku.watch.ingest import rank
-from kaiku.watch.models import Topic
+from kaiku.watch.models import Item, Topic
 from tests.watch.test_views import link_topic, make_item, make_source
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +224,45 @@ def test_the_email_digest_job_is_registered_as_periodic() -> None:
     from kaiku.jobs.services import PERIODIC
 
     assert PERIODIC["watch.email_digest"] == timedelta(hours=1)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ages=st.lists(
+        st.tuples(st.integers(0, 300), st.integers(0, 300), st.integers(0, 500)), max_size=10
+    ),
+    since_hours=st.integers(0, 300),
+    pool=st.integers(1, 6),
+    limit=st.integers(1, 4),
+)
+def test_the_top_new_items_are_the_best_ranked_of_those_fetched_since(
+    org: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    ages: list[tuple[int, int, int]],
+    since_hours: int,
+    pool: int,
+    limit: int,
+) -> None:
+    """top_new_items looks for the best new items among the NEW_POOL best-ranked ones and
+    ranks every new item only when too few are there (reqcpu2): whatever the pool's size,
+    the answer is the plain query's, the best ``limit`` items fetched since, best first."""
+    monkeypatch.setattr(digest, "NEW_POOL", pool)
+    now = timezone.now()
+    with transaction.atomic():
+        source = make_source(org)
+        for n, (fetched, published, reactions) in enumerate(ages):
+            make_item(
+                org,
+                source,
+                n,
+                fetched_at=now - timedelta(hours=fetched),
+                published_at=now - timedelta(hours=published),
+                engagement_total=reactions,
+            )
+        since = now - timedelta(hours=since_hours)
+        new = Item.objects.filter(organisation=org, fetched_at__gte=since)
+        expected = [i.pk for i in digest.ranked(new)[:limit]]
+        assert [r.item.pk for r in digest.top_new_items(org, since, limit=limit)] == expected
+        transaction.set_rollback(True)

@@ -300,14 +300,30 @@ def is_due(membership: Membership, frequency: str, now: datetime) -> bool:
     return sent_at is None or sent_at < slot
 
 
+# How many of the best-ranked items top_new_items reads before it ranks every new item.
+NEW_POOL = 300
+
+
 def top_new_items(
     organisation: Organisation, since: datetime, *, limit: int = EMAIL_TOP_N
 ) -> list[RankedItem]:
-    items = Item.objects.filter(organisation=organisation, fetched_at__gte=since)
+    """The best ``limit`` items fetched since ``since``, best first.
+
+    Read from the organisation's best-ranked items (watch_item_rank_idx, in its order): the
+    rank falls with age, so the best new items are nearly always among the first few
+    hundred, and the first ``limit`` new ones among them are exactly the best new ones.
+    Only when fewer are found there are all the new items ranked (the dashboard read and
+    sorted a week's 11,000 whole rows every time: 16-20 ms on SQLite)."""
+    items = Item.objects.filter(organisation=organisation)
+    pool = list(ranked(items).values_list("pk", "fetched_at")[:NEW_POOL])
+    best = [pk for pk, fetched_at in pool if fetched_at >= since][:limit]
+    if len(best) < limit and len(pool) == NEW_POOL:
+        new = items.filter(fetched_at__gte=since)
+        best = list(ranked(new).values_list("pk", flat=True)[:limit])
     rows = list(
-        ranked(items).prefetch_related(
+        ranked(Item.objects.filter(pk__in=best)).prefetch_related(
             Prefetch("topic_links", queryset=ItemTopic.objects.select_related("topic"))
-        )[:limit]
+        )
     )
     now = timezone.now()
     return [RankedItem(item=i, reasons=_reasons(i, i.topic_links.all(), now)) for i in rows]
