@@ -330,12 +330,12 @@ def _entry_for_analysis(a: morph.Analysis, lex: Lexicon) -> Entry | None:
     return None
 
 
-_FI_CACHE: dict[tuple[str, int, int], Entry | None] = {}
+_FI_CACHE: dict[tuple[str, int, int, int], Entry | None] = {}
 
 
 def match_fi(word: str, lex: Lexicon) -> Entry | None:
     """The lexicon entry a lowercased Finnish word belongs to, if any (memoised per word)."""
-    key = (word, id(lex), morph.generation())
+    key = (word, id(lex), morph.generation(), svmorph.generation())
     try:
         return _FI_CACHE[key]
     except KeyError:
@@ -418,7 +418,7 @@ def _known_prefix(prefix: str) -> bool:
 
 
 def match_stem_suffix(word: str, lex: Lexicon) -> Entry | None:
-    key = (word, id(lex), morph.generation())
+    key = (word, id(lex), morph.generation(), svmorph.generation())
     try:
         return _FI_CACHE[key]
     except KeyError:
@@ -441,6 +441,10 @@ SV_SERVICE_HEADS = frozenset(
 )  # fmt: skip
 
 
+# Definite, plural and genitive endings of Swedish nouns, longest first.
+_SV_ENDINGS = ("ernas", "arnas", "ornas", "erna", "arna", "orna", "ens", "ets", "en", "et", "na")
+
+
 def _sv_modifier(word: str, lex: Lexicon) -> Entry | None:
     """A Swedish compound whose first part is a ``modifier`` stem (knarkar+pappa,
     missbrukar+familjen): with the hunspell dictionary the rest must be a Swedish word, without
@@ -456,7 +460,13 @@ def _sv_modifier(word: str, lex: Lexicon) -> Entry | None:
                 continue
             heads = {b for b, _ in svmorph.bases(head)} | {head}
         else:
-            heads = {rest, rest.rstrip("nas")}
+            # Without the dictionary, the head's inflection is cut by its common endings:
+            # "vården" and "vårdens" are "vård", so missbrukarvården stays a service.
+            heads = {rest, rest.rstrip("nas")} | {
+                rest[: -len(end)]
+                for end in _SV_ENDINGS
+                if rest.endswith(end) and len(rest) - len(end) >= 3
+            }
         if any(h in SV_SERVICE_HEADS or h.endswith(tuple(SV_SERVICE_HEADS)) for h in heads):
             continue
         return e

@@ -124,8 +124,19 @@ def reset() -> None:
     """Forget the loaded dictionary (tests switch it off with the environment variable)."""
     with _lock:
         _state.clear()
+        _generation[0] += 1
     bases.cache_clear()
     split_compound.cache_clear()
+
+
+# Counts resets, so that what callers memoise from the dictionary's answers is keyed by it
+# (kaiku.language.lexicon's word cache): an answer found with the dictionary is not reused
+# after it is switched off, nor the other way round.
+_generation = [0]
+
+
+def generation() -> int:
+    return _generation[0]
 
 
 def available() -> bool:
