@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kaiku.language.text import findall_by_token
+
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _STOP: dict[str, frozenset[str]] = {
     "fi": frozenset(
@@ -271,22 +273,9 @@ _TOKEN_ENDS = ".,;:!?()[]{}\"'«»“”„…-\u2019"
 
 
 def _runs(lowered: str) -> list[str]:
-    """``_RUN_RE.findall(lowered)``, token by token: no run holds whitespace, so the runs of
-    a text are those of its whitespace-separated tokens in turn, and a token of word
-    characters only (``str.isalnum``: what ``\\w`` matches but "_"), once stripped of
-    characters no run holds, is one run. About twice as fast as the regex on the text."""
-    out: list[str] = []
-    findall = _RUN_RE.findall
-    for token in lowered.split():
-        if token.isalnum():
-            out.append(token)
-            continue
-        core = token.strip(_TOKEN_ENDS)
-        if core.isalnum():
-            out.append(core)
-        else:
-            out += findall(token)
-    return out
+    """``_RUN_RE.findall(lowered)``, token by token (``str.isalnum``: what ``\\w`` matches
+    but "_"). About twice as fast as the regex on the text."""
+    return findall_by_token(lowered, _RUN_RE.findall, str.isalnum, _TOKEN_ENDS)
 
 
 def language_scores(text: str) -> dict[str, float] | None:

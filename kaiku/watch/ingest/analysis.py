@@ -19,7 +19,7 @@ from kaiku.language import LANGS, check, detect_language, lemmas
 from kaiku.language.detect import best_language, language_scores
 from kaiku.language.lexicon import Lexicon, lexicon_for, match_fi, match_stem_suffix
 from kaiku.language.stigma import check_stigma
-from kaiku.language.text import tokenize
+from kaiku.language.text import findall_by_token, tokenize
 
 try:  # the standard library's regex parser, for what the phrase patterns need (``_needed``)
     from re import _parser as _sre  # type: ignore[attr-defined]
@@ -66,22 +66,10 @@ _TOKEN_ENDS = '.,;:!?()[]{}"«»“”„…'
 
 
 def _words(lowered: str) -> list[str]:
-    """``_WORD_RE.findall(lowered)``, token by token: no word holds whitespace, so the words
-    of a text are those of its whitespace-separated tokens in turn. A token of letters only,
-    once stripped of characters no word holds, is one word; the regex reads the others.
-    About a third faster than the regex on the whole text."""
-    out: list[str] = []
-    findall = _WORD_RE.findall
-    for token in lowered.split():
-        if token.isalpha():
-            out.append(token)
-            continue
-        core = token.strip(_TOKEN_ENDS)
-        if core.isalpha():
-            out.append(core)
-        else:
-            out += findall(token)
-    return out
+    """``_WORD_RE.findall(lowered)``, token by token (kaiku.language.text.findall_by_token:
+    a token of letters only is one word). About a third faster than the regex on the whole
+    text."""
+    return findall_by_token(lowered, _WORD_RE.findall, str.isalpha, _TOKEN_ENDS)
 
 
 def text_lemmas(text: str, lang: str) -> list[str]:
